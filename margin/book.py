@@ -1,0 +1,156 @@
+"""A portfolio laid out as NumPy arrays, and its mark-to-market on many price scenarios at once.
+
+Every model (cross, isolated, portfolio, liquidation search, sweeps) values the same positions
+many times; doing it on arrays of shape (scenarios, positions) keeps it vectorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from margin.errors import PortfolioError
+from margin.instruments import Future, Option, Perp, Portfolio, Spot, describe
+from margin.market import Market
+from margin.pricing import black76_price
+
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class BookArrays:
+    """Positions of a Portfolio as arrays; asset indices refer to ``assets``.
+
+    Linear = perps and futures. ``lin_years`` is 0 for perps. ``lin_leverage`` is NaN where the
+    position uses the rule set's maximum. Holdings are the net spot amount per asset (collateral
+    plus Spot positions).
+    """
+
+    assets: tuple[str, ...]
+    lin_asset: np.ndarray
+    lin_qty: np.ndarray
+    lin_entry: np.ndarray
+    lin_years: np.ndarray
+    lin_is_future: np.ndarray
+    lin_leverage: np.ndarray
+    lin_isolated: np.ndarray
+    lin_index: np.ndarray
+    opt_asset: np.ndarray
+    opt_qty: np.ndarray
+    opt_strike: np.ndarray
+    opt_years: np.ndarray
+    opt_days: np.ndarray
+    opt_is_call: np.ndarray
+    opt_index: np.ndarray
+    hold_asset: np.ndarray
+    hold_qty: np.ndarray
+    labels: tuple[str, ...]
+
+    @property
+    def n_assets(self) -> int:
+        return len(self.assets)
+
+
+def book_arrays(book: Portfolio, market: Market) -> BookArrays:
+    """Lay ``book`` out as arrays, checking every asset has a price in ``market``."""
+    if not isinstance(book, Portfolio):
+        raise PortfolioError(f"book: expected a Portfolio, got {type(book).__name__}.")
+    if not isinstance(market, Market):
+        raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
+    assets = book.assets()
+    for index, position in enumerate(book.positions):
+        market.require(position.asset, f"positions[{index}].asset")
+    for asset in book.collateral:
+        market.require(asset, f"collateral['{asset}']")
+    where = {asset: i for i, asset in enumerate(assets)}
+    lin = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, (Perp, Future))]
+    opts = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, Option)]
+    holdings = book.holdings()
+    hold = [(asset, qty) for asset, qty in holdings.items() if qty != 0]
+    return BookArrays(
+        assets=tuple(assets),
+        lin_asset=np.array([where[p.asset] for _, p in lin], dtype=int),
+        lin_qty=np.array([p.qty for _, p in lin], dtype=float),
+        lin_entry=np.array([p.entry_price for _, p in lin], dtype=float),
+        lin_years=np.array([p.expiry_days / DAYS_PER_YEAR if isinstance(p, Future) else 0.0 for _, p in lin]),
+        lin_is_future=np.array([isinstance(p, Future) for _, p in lin], dtype=bool),
+        lin_leverage=np.array([np.nan if p.leverage is None else p.leverage for _, p in lin], dtype=float),
+        lin_isolated=np.array([np.nan if p.isolated_margin is None else p.isolated_margin for _, p in lin]),
+        lin_index=np.array([i for i, _ in lin], dtype=int),
+        opt_asset=np.array([where[p.asset] for _, p in opts], dtype=int),
+        opt_qty=np.array([p.qty for _, p in opts], dtype=float),
+        opt_strike=np.array([p.strike for _, p in opts], dtype=float),
+        opt_years=np.array([p.expiry_days / DAYS_PER_YEAR for _, p in opts], dtype=float),
+        opt_days=np.array([p.expiry_days for _, p in opts], dtype=float),
+        opt_is_call=np.array([p.is_call for _, p in opts], dtype=bool),
+        opt_index=np.array([i for i, _ in opts], dtype=int),
+        hold_asset=np.array([where[a] for a, _ in hold], dtype=int),
+        hold_qty=np.array([q for _, q in hold], dtype=float),
+        labels=tuple(describe(p) for p in book.positions),
+    )
+
+
+def market_vectors(arrays: BookArrays, market: Market) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spot prices, annualised vols, annualised basis) aligned with ``arrays.assets``."""
+    prices = np.array([market.prices[a] for a in arrays.assets], dtype=float)
+    vols = np.array([market.vols[a] for a in arrays.assets], dtype=float)
+    basis = np.array([market.basis.get(a, 0.0) for a in arrays.assets], dtype=float)
+    return prices, vols, basis
+
+
+def linear_marks(arrays: BookArrays, spots: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Marks of perps (= spot) and futures (spot x exp(basis x years)), shape (..., n_linear)."""
+    spot = spots[..., arrays.lin_asset]
+    return spot * np.exp(basis[arrays.lin_asset] * arrays.lin_years)
+
+
+def option_marks(arrays: BookArrays, spots: np.ndarray, option_vols: np.ndarray) -> np.ndarray:
+    """Black-76 marks per contract (r = 0, forward = spot), shape (..., n_options), USD."""
+    return black76_price(
+        spots[..., arrays.opt_asset], arrays.opt_strike, option_vols, arrays.opt_years, arrays.opt_is_call
+    )
+
+
+def label_rows(arrays: BookArrays) -> list[str]:
+    return list(arrays.labels)
+
+
+def ensure_holdings_known(book: Portfolio) -> dict[str, float]:
+    """Net spot holdings, collateral included (coins)."""
+    return {asset: qty for asset, qty in book.holdings().items() if qty != 0}
+
+
+__all__ = [
+    "BookArrays",
+    "DAYS_PER_YEAR",
+    "Spot",
+    "book_arrays",
+    "linear_marks",
+    "market_vectors",
+    "option_marks",
+]
+
+
+def equity_parts(
+    arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, haircuts: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Account equity at every row of ``spots`` (n, A), USD, and its parts.
+
+    Equity = holdings at mark x (1 - haircut) (a negative holding, a borrow, counts in full)
+    + unrealised P&L of perps and futures + option marks (long +, short -). ``haircuts`` is
+    aligned with ``arrays.hold_asset``.
+    """
+    spots = np.atleast_2d(np.asarray(spots, dtype=float))
+    vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
+    lin_mark = linear_marks(arrays, spots, basis)
+    lin_upnl = arrays.lin_qty * (lin_mark - arrays.lin_entry)
+    opt_mark = option_marks(arrays, spots, vols[:, arrays.opt_asset])
+    opt_value = arrays.opt_qty * opt_mark
+    hold_price = spots[:, arrays.hold_asset]
+    hold_value = np.where(
+        arrays.hold_qty > 0, arrays.hold_qty * hold_price * (1.0 - haircuts), arrays.hold_qty * hold_price
+    )
+    equity = lin_upnl.sum(axis=1) + opt_value.sum(axis=1) + hold_value.sum(axis=1)
+    return {"lin_mark": lin_mark, "lin_upnl": lin_upnl, "opt_mark": opt_mark, "opt_value": opt_value,
+            "hold_price": hold_price, "hold_value": hold_value, "equity": equity}

@@ -1,0 +1,345 @@
+"""Positions and portfolios: immutable values with validation that names the field and the fix.
+
+Conventions: quantities are signed (negative = short) and counted in units of the underlying
+(1.0 BTC perp = exposure to one bitcoin; one option contract = one coin). Prices are USD.
+``expiry_days`` counts calendar days; time to expiry in years is ``expiry_days / 365``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from margin.errors import PortfolioError
+
+#: Guard rails against absurd input (typos such as a price typed in satoshis).
+MAX_ABS_QTY = 1e9
+MAX_PRICE = 1e12
+MAX_EXPIRY_DAYS = 3650.0
+MAX_LEVERAGE = 200.0
+MAX_POSITIONS = 500
+MAX_TEXT = 2000
+_ASSET_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$")
+
+
+class FrozenMap(Mapping):
+    """A small immutable, hashable, picklable mapping (MappingProxyType cannot be pickled)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping | Iterable = ()) -> None:
+        object.__setattr__(self, "_items", dict(items))
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._items.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("FrozenMap is immutable")
+
+    def __reduce__(self):
+        return (FrozenMap, (self._items,))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+
+def check_asset(value: object, field_name: str) -> str:
+    if not isinstance(value, str) or not _ASSET_PATTERN.match(value):
+        raise PortfolioError(
+            f"{field_name}: must be an asset ticker such as 'BTC' (letters and digits, up to 15), got {value!r}."
+        )
+    return value
+
+
+def check_number(
+    value: object,
+    field_name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    allow_zero: bool = True,
+    fix: str = "",
+) -> float:
+    """A finite float within bounds, else PortfolioError naming ``field_name`` and the fix."""
+    if isinstance(value, bool):
+        raise PortfolioError(f"{field_name}: must be a number, got {value!r}. {fix}".rstrip())
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise PortfolioError(f"{field_name}: must be a number, got {value!r}. {fix}".rstrip()) from None
+    if not math.isfinite(number):
+        raise PortfolioError(f"{field_name}: must be a finite number, got {value!r}. {fix}".rstrip())
+    if not allow_zero and number == 0:
+        raise PortfolioError(f"{field_name}: must not be 0. {fix}".rstrip())
+    if low is not None and (number < low or (not low_inclusive and number == low)):
+        sign = ">=" if low_inclusive else ">"
+        raise PortfolioError(f"{field_name}: must be {sign} {low:g}, got {value!r}. {fix}".rstrip())
+    if high is not None and number > high:
+        raise PortfolioError(f"{field_name}: must be <= {high:g}, got {value!r}. {fix}".rstrip())
+    return number
+
+
+def _qty(value: object) -> float:
+    return check_number(
+        value, "qty", low=-MAX_ABS_QTY, high=MAX_ABS_QTY, fix="Use a signed size in coins (negative = short)."
+    )
+
+
+def _price(value: object, name: str) -> float:
+    return check_number(
+        value, name, low=0.0, high=MAX_PRICE, low_inclusive=False, fix="Use a USD price above 0."
+    )
+
+
+def _set(instance: object, name: str, value: object) -> None:
+    object.__setattr__(instance, name, value)
+
+
+def _validate_linear(position: Perp | Future) -> None:
+    """Shared checks of perps and futures (asset, qty, entry price, leverage, isolated margin)."""
+    _set(position, "asset", check_asset(position.asset, "asset"))
+    _set(position, "qty", _qty(position.qty))
+    _set(position, "entry_price", _price(position.entry_price, "entry_price"))
+    if position.leverage is not None:
+        _set(
+            position,
+            "leverage",
+            check_number(position.leverage, "leverage", low=1.0, high=MAX_LEVERAGE, fix="Use 1 to 200 (x)."),
+        )
+    if position.isolated_margin is not None:
+        _set(
+            position,
+            "isolated_margin",
+            check_number(position.isolated_margin, "isolated_margin", low=0.0, high=MAX_PRICE, fix="Use USD >= 0."),
+        )
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A spot holding marked at market. Negative qty is a borrow (charged a borrow margin)."""
+
+    asset: str
+    qty: float
+
+    def __post_init__(self) -> None:
+        _set(self, "asset", check_asset(self.asset, "asset"))
+        _set(self, "qty", _qty(self.qty))
+
+    kind_label = "spot"
+
+
+@dataclass(frozen=True)
+class Perp:
+    """A perpetual swap, linear in USD.
+
+    Args:
+        asset: underlying ticker.
+        qty: signed size in coins.
+        entry_price: USD price at which the position was opened (sets the unrealised P&L).
+        leverage: chosen leverage; None means the rule set's maximum. Sets initial margin only.
+        isolated_margin: USD held by the position in isolated mode; None means
+            ``|qty| * entry_price / leverage``.
+    """
+
+    asset: str
+    qty: float
+    entry_price: float
+    leverage: float | None = None
+    isolated_margin: float | None = None
+
+    def __post_init__(self) -> None:
+        _validate_linear(self)
+
+    kind_label = "perp"
+
+
+@dataclass(frozen=True)
+class Future:
+    """A dated future, linear in USD, marked at ``spot * exp(basis * expiry_days / 365)``.
+
+    Args: as :class:`Perp`, plus ``expiry_days`` (calendar days to expiry, >= 0), which comes
+    fourth so ``Future("BTC", 1.0, 88000.0, 90)`` reads naturally.
+    """
+
+    asset: str
+    qty: float
+    entry_price: float
+    expiry_days: float
+    leverage: float | None = None
+    isolated_margin: float | None = None
+
+    def __post_init__(self) -> None:
+        _validate_linear(self)
+        _set(
+            self,
+            "expiry_days",
+            check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."),
+        )
+
+    kind_label = "future"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A European option on the spot price, one contract = one coin, priced with Black-76 (r = 0).
+
+    Args:
+        asset: underlying ticker.
+        kind: "call" or "put".
+        strike: USD.
+        expiry_days: calendar days to expiry (>= 0; 0 means it expires now at intrinsic value).
+        qty: signed number of contracts (negative = written/short).
+        entry_price: premium per contract in USD, for P&L display only; the premium is assumed
+            already settled in collateral.
+    """
+
+    asset: str
+    kind: str
+    strike: float
+    expiry_days: float
+    qty: float
+    entry_price: float | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "asset", check_asset(self.asset, "asset"))
+        if not isinstance(self.kind, str) or self.kind.lower() not in ("call", "put"):
+            raise PortfolioError(f"kind: must be 'call' or 'put', got {self.kind!r}.")
+        _set(self, "kind", self.kind.lower())
+        _set(self, "strike", _price(self.strike, "strike"))
+        _set(
+            self,
+            "expiry_days",
+            check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."),
+        )
+        _set(self, "qty", _qty(self.qty))
+        if self.entry_price is not None:
+            _set(
+                self,
+                "entry_price",
+                check_number(self.entry_price, "entry_price", low=0.0, high=MAX_PRICE, fix="Use USD >= 0."),
+            )
+
+    @property
+    def is_call(self) -> bool:
+        return self.kind == "call"
+
+    kind_label = "option"
+
+
+Position = Spot | Perp | Future | Option
+POSITION_TYPES = (Spot, Perp, Future, Option)
+
+
+def describe(position: Position) -> str:
+    """A short human label such as 'Long 1 BTC perp' or 'Short 2 BTC 100,000 call 30d'."""
+    side = "Long" if position.qty >= 0 else "Short"
+    size = f"{abs(position.qty):,.6g}"
+    if isinstance(position, Option):
+        return f"{side} {size} {position.asset} {position.strike:,.6g} {position.kind} {position.expiry_days:g}d"
+    if isinstance(position, Future):
+        return f"{side} {size} {position.asset} future {position.expiry_days:g}d"
+    if isinstance(position, Perp):
+        return f"{side} {size} {position.asset} perp"
+    return f"{'Hold' if position.qty >= 0 else 'Borrow'} {size} {position.asset}"
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A book: positions (a sequence) plus collateral balances (asset -> amount in coins).
+
+    ``collateral={"ETH": 5}`` means the same as ``Spot("ETH", 5)``. ``title`` and ``story`` are
+    optional text for sample books.
+    """
+
+    positions: tuple = ()
+    collateral: Mapping[str, float] = field(default_factory=FrozenMap)
+    title: str = ""
+    story: str = ""
+
+    def __post_init__(self) -> None:
+        positions = self.positions
+        if positions is None:
+            positions = ()
+        if isinstance(positions, (str, bytes, Mapping)) or not isinstance(positions, Iterable):
+            raise PortfolioError("positions: must be a list of positions (Spot, Perp, Future, Option).")
+        positions = tuple(positions)
+        if len(positions) > MAX_POSITIONS:
+            raise PortfolioError(
+                f"positions: {len(positions)} positions is more than the {MAX_POSITIONS} this tool handles; "
+                "merge positions on the same instrument."
+            )
+        for index, position in enumerate(positions):
+            if not isinstance(position, POSITION_TYPES):
+                raise PortfolioError(
+                    f"positions[{index}]: must be a Spot, Perp, Future or Option, got {type(position).__name__}."
+                )
+        collateral = self.collateral if self.collateral is not None else {}
+        if not isinstance(collateral, Mapping):
+            raise PortfolioError("collateral: must be a mapping asset -> amount, e.g. {'USDC': 20000}.")
+        clean = {}
+        for asset, amount in collateral.items():
+            check_asset(asset, f"collateral[{asset!r}]")
+            clean[asset] = check_number(
+                amount,
+                f"collateral['{asset}']",
+                low=-MAX_ABS_QTY * 1e3,
+                high=MAX_ABS_QTY * 1e3,
+                fix="Use an amount in coins (USDC counts in dollars).",
+            )
+        for name in ("title", "story"):
+            text = getattr(self, name)
+            if not isinstance(text, str) or len(text) > MAX_TEXT:
+                raise PortfolioError(f"{name}: must be text of at most {MAX_TEXT} characters.")
+        _set(self, "positions", positions)
+        _set(self, "collateral", FrozenMap(clean))
+
+    def holdings(self) -> dict[str, float]:
+        """asset -> net spot amount: collateral plus Spot positions (coins)."""
+        totals: dict[str, float] = dict(self.collateral)
+        for position in self.positions:
+            if isinstance(position, Spot):
+                totals[position.asset] = totals.get(position.asset, 0.0) + position.qty
+        return totals
+
+    def assets(self) -> list[str]:
+        """Every asset the book touches, in first-seen order."""
+        seen: dict[str, None] = {}
+        for position in self.positions:
+            seen.setdefault(position.asset, None)
+        for asset in self.collateral:
+            seen.setdefault(asset, None)
+        return list(seen)
+
+    def derivatives(self) -> list[Perp | Future | Option]:
+        return [p for p in self.positions if not isinstance(p, Spot)]
+
+    def replace_position(self, index: int, position: Position) -> Portfolio:
+        """A new Portfolio with position ``index`` replaced."""
+        positions = list(self.positions)
+        positions[index] = position
+        return Portfolio(tuple(positions), self.collateral, self.title, self.story)
+
+    def with_positions(self, positions: Iterable[Position]) -> Portfolio:
+        return Portfolio(tuple(positions), self.collateral, self.title, self.story)
+
+    def with_collateral(self, collateral: Mapping[str, float]) -> Portfolio:
+        return Portfolio(self.positions, collateral, self.title, self.story)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.positions and not any(self.collateral.values())

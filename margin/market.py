@@ -1,0 +1,359 @@
+"""Market state: prices (USD), annualised volatilities, correlations and futures basis.
+
+A :class:`Market` is an immutable value. Every constructor argument is validated and any problem
+raises :class:`~margin.errors.PortfolioError` naming the asset (or pair) and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from margin.errors import PortfolioError
+
+#: Assets treated as USD stablecoins: no haircut by default, not scanned on the price grid,
+#: charged the depeg add-on under portfolio margin.
+STABLECOINS = frozenset({"USDC", "USDT", "DAI", "FDUSD", "USDE", "TUSD", "PYUSD", "USD"})
+
+#: Tolerance on the smallest eigenvalue of a correlation matrix: rounding in user-typed
+#: correlations (two decimals) must not make a valid matrix "invalid".
+PSD_TOLERANCE = 1e-9
+
+
+def is_stablecoin(asset: str) -> bool:
+    """True for USD stablecoins (see :data:`STABLECOINS`)."""
+    return asset.upper() in STABLECOINS
+
+
+def _finite_positive(value: object, field: str, fix: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PortfolioError(f"{field}: must be a number (got {value!r}). {fix}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise PortfolioError(f"{field}: must be a finite number above 0 (got {value!r}). {fix}")
+    return number
+
+
+def _correlation_frame(assets: list[str], correlation: object) -> pd.DataFrame:
+    """Build the full correlation matrix from pairs, a DataFrame, a 2-D array or None."""
+    size = len(assets)
+    matrix = np.eye(size)
+    if correlation is None:
+        return pd.DataFrame(matrix, index=assets, columns=assets)
+    position = {asset: i for i, asset in enumerate(assets)}
+    if isinstance(correlation, pd.DataFrame):
+        unknown = [a for a in correlation.index if a not in position]
+        unknown += [a for a in correlation.columns if a not in position and a not in unknown]
+        if unknown:
+            raise PortfolioError(
+                f"market.correlation: assets {unknown} have no price. Add their prices or remove them."
+            )
+        pairs = {
+            (row, col): correlation.loc[row, col]
+            for row in correlation.index
+            for col in correlation.columns
+            if row != col
+        }
+    elif isinstance(correlation, Mapping):
+        pairs = dict(correlation)
+    else:
+        array = np.asarray(correlation, dtype=float)
+        if array.shape != (size, size):
+            raise PortfolioError(
+                f"market.correlation: expected a {size}x{size} matrix in the order {assets}, "
+                f"got shape {array.shape}."
+            )
+        pairs = {(assets[i], assets[j]): array[i, j] for i in range(size) for j in range(size) if i != j}
+    for key, value in pairs.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise PortfolioError(
+                f"market.correlation: key {key!r} must be a pair of assets like ('BTC', 'ETH')."
+            )
+        first, second = key
+        if first not in position or second not in position:
+            raise PortfolioError(
+                f"market.correlation[{first}, {second}]: both assets need a price in the market."
+            )
+        try:
+            rho = float(value)
+        except (TypeError, ValueError):
+            raise PortfolioError(
+                f"market.correlation[{first}, {second}]: must be a number between -1 and 1 (got {value!r})."
+            ) from None
+        if first == second:
+            if rho != 1.0:
+                raise PortfolioError(f"market.correlation[{first}, {first}]: an asset's self-correlation is 1.")
+            continue
+        if not math.isfinite(rho) or abs(rho) > 1.0:
+            raise PortfolioError(
+                f"market.correlation[{first}, {second}]: must be between -1 and 1 (got {value!r})."
+            )
+        i, j = position[first], position[second]
+        matrix[i, j] = matrix[j, i] = rho
+    return pd.DataFrame(matrix, index=assets, columns=assets)
+
+
+def check_correlation_psd(frame: pd.DataFrame) -> None:
+    """Raise PortfolioError if the matrix is not positive semi-definite, naming the worst assets."""
+    values = frame.to_numpy()
+    eigenvalues, eigenvectors = np.linalg.eigh(values)
+    smallest = eigenvalues[0]
+    if smallest < -PSD_TOLERANCE:
+        # The assets loading most on the offending eigenvector are the ones whose pairs disagree.
+        loadings = np.abs(eigenvectors[:, 0])
+        culprits = [frame.index[i] for i in np.argsort(loadings)[::-1][:3]]
+        raise PortfolioError(
+            "market.correlation: the correlations are inconsistent with each other (the matrix is not "
+            f"positive semi-definite; smallest eigenvalue {smallest:.4f}). Check the pairs among "
+            f"{', '.join(culprits)}, or press 'Repair correlations' to use the nearest valid matrix."
+        )
+
+
+class Market:
+    """Immutable market: spot prices (USD), annualised vols (fractions), correlation, basis.
+
+    Args:
+        prices: asset -> spot price in USD (> 0).
+        vols: asset -> annualised volatility as a fraction (0.55 means 55 %/yr, > 0). Every priced
+            asset needs one.
+        correlation: None (all pairs 0), a mapping {(a, b): rho}, a DataFrame or a square array in
+            the order of ``prices``. Missing pairs are 0; the diagonal is 1. Must be positive
+            semi-definite.
+        basis: asset -> annualised futures basis as a fraction (default 0): a dated future on the
+            asset is marked at ``spot * exp(basis * expiry_days / 365)``.
+
+    Example:
+        >>> m = Market({"BTC": 87959.91, "ETH": 2920.5}, {"BTC": 0.55, "ETH": 0.7}, {("BTC", "ETH"): 0.85})
+        >>> round(m.correlation.loc["ETH", "BTC"], 2)
+        0.85
+    """
+
+    __slots__ = ("_prices", "_vols", "_correlation", "_basis")
+
+    def __init__(
+        self,
+        prices: Mapping[str, float],
+        vols: Mapping[str, float],
+        correlation: object = None,
+        basis: Mapping[str, float] | None = None,
+    ) -> None:
+        if not isinstance(prices, Mapping) or not prices:
+            raise PortfolioError("market.prices: give at least one asset with its USD price, e.g. {'BTC': 88000}.")
+        if not isinstance(vols, Mapping):
+            raise PortfolioError("market.vols: give a mapping asset -> annualised volatility, e.g. {'BTC': 0.55}.")
+        clean_prices: dict[str, float] = {}
+        for asset, price in prices.items():
+            if not isinstance(asset, str) or not asset:
+                raise PortfolioError(f"market.prices: asset names must be text (got {asset!r}).")
+            clean_prices[asset] = _finite_positive(
+                price, f"market.prices['{asset}']", "Enter the asset's USD price, e.g. 88000."
+            )
+        clean_vols: dict[str, float] = {}
+        for asset in clean_prices:
+            if asset not in vols:
+                raise PortfolioError(
+                    f"market.vols['{asset}']: missing. Give an annualised volatility such as 0.6 (60 %)."
+                )
+            clean_vols[asset] = _finite_positive(
+                vols[asset],
+                f"market.vols['{asset}']",
+                "Use an annualised fraction above 0, e.g. 0.6 for 60 %; use 0.01 for a stablecoin.",
+            )
+            if clean_vols[asset] > 20:
+                raise PortfolioError(
+                    f"market.vols['{asset}']: {clean_vols[asset]} is {clean_vols[asset] * 100:.0f} % a year; "
+                    "volatility is a fraction (0.6 = 60 %). Use a value up to 20."
+                )
+        extra = [a for a in vols if a not in clean_prices]
+        if extra:
+            raise PortfolioError(f"market.vols: {extra} have a volatility but no price. Add a price or remove them.")
+        clean_basis: dict[str, float] = {}
+        for asset, rate in (basis or {}).items():
+            if asset not in clean_prices:
+                raise PortfolioError(f"market.basis['{asset}']: the asset has no price.")
+            try:
+                value = float(rate)
+            except (TypeError, ValueError):
+                raise PortfolioError(f"market.basis['{asset}']: must be a number (got {rate!r}).") from None
+            if not math.isfinite(value) or abs(value) > 5:
+                raise PortfolioError(
+                    f"market.basis['{asset}']: must be an annualised fraction between -5 and 5 (got {rate!r})."
+                )
+            clean_basis[asset] = value
+        frame = _correlation_frame(list(clean_prices), correlation)
+        check_correlation_psd(frame)
+        self._prices = MappingProxyType(clean_prices)
+        self._vols = MappingProxyType(clean_vols)
+        self._correlation = frame
+        self._basis = MappingProxyType(clean_basis)
+
+    # -- read-only views -------------------------------------------------------------------
+    @property
+    def prices(self) -> Mapping[str, float]:
+        """asset -> spot price, USD (read-only)."""
+        return self._prices
+
+    @property
+    def vols(self) -> Mapping[str, float]:
+        """asset -> annualised volatility as a fraction (read-only)."""
+        return self._vols
+
+    @property
+    def correlation(self) -> pd.DataFrame:
+        """Correlation matrix indexed by asset on both axes (a copy: the Market cannot be mutated)."""
+        return self._correlation.copy()
+
+    @property
+    def basis(self) -> Mapping[str, float]:
+        """asset -> annualised futures basis as a fraction (read-only; missing means 0)."""
+        return self._basis
+
+    @property
+    def assets(self) -> list[str]:
+        return list(self._prices)
+
+    def correlation_array(self, assets: list[str]) -> np.ndarray:
+        """The correlation sub-matrix for ``assets``, in that order, as a NumPy array."""
+        return self._correlation.loc[assets, assets].to_numpy(copy=True)
+
+    def require(self, asset: str, field: str) -> None:
+        """Raise a PortfolioError if ``asset`` has no price in this market."""
+        if asset not in self._prices:
+            raise PortfolioError(
+                f"{field}: asset '{asset}' has no price in the market. Add it on the Build page "
+                f"(market controls) or choose one of {', '.join(self._prices)}."
+            )
+
+    # -- new markets -------------------------------------------------------------------------
+    def shocked(self, vol_mult: float = 1.0, corr_shock: float = 0.0) -> Market:
+        """A new Market with vols × ``vol_mult`` and correlations moved by ``corr_shock``.
+
+        ``corr_shock`` in [-1, 1]: for s > 0 every off-diagonal rho moves linearly toward +1
+        (contagion: rho + s(1 - rho)); for s < 0 toward 0 (hedges break down: rho(1 + s)).
+        s = -1 gives the identity, s = +1 all ones. Both are convex combinations of the current
+        matrix with a PSD matrix, so a valid matrix stays valid.
+        """
+        mult = _finite_positive(vol_mult, "vol_mult", "Use a multiplier above 0, e.g. 2 to double volatility.")
+        try:
+            shock = float(corr_shock)
+        except (TypeError, ValueError):
+            raise PortfolioError(f"corr_shock: must be a number between -1 and 1 (got {corr_shock!r}).") from None
+        if not math.isfinite(shock) or abs(shock) > 1:
+            raise PortfolioError(f"corr_shock: must be between -1 and 1 (got {corr_shock!r}).")
+        return Market(
+            self._prices,
+            {a: v * mult for a, v in self._vols.items()},
+            shock_correlation(self._correlation, shock),
+            self._basis,
+        )
+
+    def with_prices(self, changes: Mapping[str, float]) -> Market:
+        """A new Market with some prices replaced (USD)."""
+        prices = dict(self._prices)
+        prices.update(changes)
+        return Market(prices, self._vols, self._correlation, self._basis)
+
+    def with_vols(self, changes: Mapping[str, float]) -> Market:
+        """A new Market with some annualised vols replaced."""
+        vols = dict(self._vols)
+        vols.update(changes)
+        return Market(self._prices, vols, self._correlation, self._basis)
+
+    def with_correlation(self, correlation: object) -> Market:
+        """A new Market with another correlation (pairs mapping, DataFrame or array)."""
+        return Market(self._prices, self._vols, correlation, self._basis)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Market):
+            return NotImplemented
+        return (
+            dict(self._prices) == dict(other._prices)
+            and dict(self._vols) == dict(other._vols)
+            and dict(self._basis) == dict(other._basis)
+            and self._correlation.equals(other._correlation)
+        )
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                tuple(self._prices.items()),
+                tuple(self._vols.items()),
+                tuple(self._basis.items()),
+                self._correlation.to_numpy().tobytes(),
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"Market(assets={self.assets})"
+
+
+def shock_correlation(frame: pd.DataFrame, corr_shock: float) -> pd.DataFrame:
+    """Move every off-diagonal correlation toward +1 (shock > 0) or toward 0 (shock < 0), linearly."""
+    values = frame.to_numpy(copy=True)
+    if corr_shock >= 0:
+        target = np.ones_like(values)
+        shocked = values + corr_shock * (target - values)
+    else:
+        shocked = values * (1.0 + corr_shock)
+    np.fill_diagonal(shocked, 1.0)
+    return pd.DataFrame(shocked, index=frame.index, columns=frame.columns)
+
+
+def nearest_correlation(
+    matrix: pd.DataFrame | np.ndarray, method: str = "higham", max_iterations: int = 200, tol: float = 1e-10
+) -> pd.DataFrame | np.ndarray:
+    """The nearest valid correlation matrix (symmetric, unit diagonal, PSD).
+
+    ``method="higham"``: Higham's alternating projections with Dykstra's correction (N. J. Higham,
+    "Computing the nearest correlation matrix — a problem from finance", IMA J. Numer. Anal. 22,
+    2002), nearest in the Frobenius norm. ``method="clip"``: eigenvalue clipping then rescaling to
+    a unit diagonal (fast, not exactly nearest). Returns the same type it was given.
+    """
+    is_frame = isinstance(matrix, pd.DataFrame)
+    values = np.asarray(matrix.to_numpy() if is_frame else matrix, dtype=float)
+    if values.ndim != 2 or values.shape[0] != values.shape[1]:
+        raise PortfolioError(f"nearest_correlation: expected a square matrix, got shape {values.shape}.")
+    if not np.all(np.isfinite(values)):
+        raise PortfolioError("nearest_correlation: the matrix holds NaN or infinite entries; fill every pair first.")
+    values = (values + values.T) / 2.0
+    if method == "clip":
+        result = _clip_eigenvalues(values)
+    elif method == "higham":
+        result = _higham(values, max_iterations, tol)
+    else:
+        raise PortfolioError(f"nearest_correlation: method must be 'higham' or 'clip' (got {method!r}).")
+    if is_frame:
+        return pd.DataFrame(result, index=matrix.index, columns=matrix.columns)
+    return result
+
+
+def _clip_eigenvalues(values: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    eigenvalues, eigenvectors = np.linalg.eigh(values)
+    clipped = (eigenvectors * np.maximum(eigenvalues, floor)) @ eigenvectors.T
+    scale = np.sqrt(np.clip(np.diag(clipped), 1e-300, None))
+    result = clipped / np.outer(scale, scale)
+    np.fill_diagonal(result, 1.0)
+    return np.clip((result + result.T) / 2.0, -1.0, 1.0)
+
+
+def _higham(values: np.ndarray, max_iterations: int, tol: float) -> np.ndarray:
+    correction = np.zeros_like(values)
+    current = values.copy()
+    for _ in range(max_iterations):
+        shifted = current - correction
+        eigenvalues, eigenvectors = np.linalg.eigh(shifted)
+        psd = (eigenvectors * np.maximum(eigenvalues, 0.0)) @ eigenvectors.T
+        correction = psd - shifted
+        following = psd.copy()
+        np.fill_diagonal(following, 1.0)
+        if np.linalg.norm(following - current, "fro") <= tol * max(1.0, np.linalg.norm(current, "fro")):
+            current = following
+            break
+        current = following
+    # A final clip removes the -1e-17 eigenvalues that alternating projections leave behind.
+    return _clip_eigenvalues(current, floor=0.0)

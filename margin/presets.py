@@ -1,0 +1,200 @@
+"""Named rule sets in the style of real venues. Approximations, with their sources.
+
+Venues change their tables often; these are snapshots for teaching, not a venue's live rules.
+Where a venue does not publish a number we need, the value is an ASSUMPTION and says so.
+"""
+
+from __future__ import annotations
+
+from margin.errors import PortfolioError
+from margin.params import CrossParams, PortfolioParams
+
+
+def _tiers_from_leverage(table: list[tuple[float, float]]) -> tuple:
+    """Hyperliquid-style table [(notional_floor, max_leverage)] -> tiers at rate 1/(2 x leverage)."""
+    return tuple((floor, 1.0 / (2.0 * lev)) for floor, lev in table)
+
+
+# Hyperliquid mainnet margin tables (Docs > Trading > Margin tiers, read Nov 2026):
+# maintenance rate = half the initial rate at the tier's max leverage; deduction by continuity.
+_HL_TABLES = {
+    "BTC": [(0, 40), (150e6, 20)],
+    "ETH": [(0, 25), (100e6, 15)],
+    "SOL": [(0, 20), (70e6, 10)],
+    "XRP": [(0, 20), (40e6, 10)],
+    **{a: [(0, 10), (20e6, 5)] for a in ("DOGE", "LINK", "ADA", "BCH", "HYPE")},
+    **{a: [(0, 10), (3e6, 5)] for a in ("TRX", "BNB", "ZEC")},
+}
+
+HYPERLIQUID = CrossParams(
+    name="hyperliquid",
+    max_leverage={a: float(t[0][1]) for a, t in _HL_TABLES.items()},
+    default_max_leverage=3.0,
+    maintenance_tiers={a: _tiers_from_leverage(t) for a, t in _HL_TABLES.items()},
+    haircuts={},
+    default_haircut=0.0,
+    source=(
+        "Hyperliquid Docs, Trading > Margin tiers and > Liquidations "
+        "(hyperliquid.gitbook.io/hyperliquid-docs): maintenance = half the initial margin at max "
+        "leverage, deduction by continuity; ZEC grouped with the 3M-tier alts and unlisted assets "
+        "at 3x are assumptions. Options use Deribit's standard formula (Hyperliquid lists no options)."
+    ),
+)
+
+# Binance USD-M leverage & margin brackets for BTCUSDT and ETHUSDT: (floor USD, maintenance rate,
+# maintenance amount "cum"), snapshot of the /fapi/v1/leverageBracket response (mid-2024) as
+# stored in freqtrade/exchange/binance_leverage_tiers.json.
+_BINANCE_BTC = (
+    (0, 0.004, 0), (50_000, 0.005, 50), (600_000, 0.0065, 950), (3_000_000, 0.01, 11_450),
+    (12_000_000, 0.02, 131_450), (70_000_000, 0.025, 481_450), (100_000_000, 0.05, 2_981_450),
+    (230_000_000, 0.10, 14_481_450), (480_000_000, 0.125, 26_481_450), (600_000_000, 0.15, 41_481_450),
+    (800_000_000, 0.25, 121_481_450), (1_200_000_000, 0.50, 421_481_450),
+)
+_BINANCE_ETH = (
+    (0, 0.004, 0), (50_000, 0.005, 50), (600_000, 0.0065, 950), (3_000_000, 0.01, 11_450),
+    (12_000_000, 0.02, 131_450), (50_000_000, 0.025, 381_450), (65_000_000, 0.05, 2_006_450),
+    (150_000_000, 0.10, 9_506_450), (320_000_000, 0.125, 17_506_450), (400_000_000, 0.15, 27_506_450),
+    (530_000_000, 0.25, 80_506_450), (800_000_000, 0.50, 280_506_450),
+)
+# ASSUMPTION: a generic alt bracket (75x at the first tier, deductions by continuity).
+_BINANCE_ALT = ((0, 0.0065), (10_000, 0.01), (50_000, 0.02), (250_000, 0.05), (1_000_000, 0.10),
+                (5_000_000, 0.125), (10_000_000, 0.25))
+
+BINANCE = CrossParams(
+    name="binance",
+    max_leverage={"BTC": 125.0, "ETH": 125.0},
+    default_max_leverage=75.0,
+    maintenance_tiers={"BTC": _BINANCE_BTC, "ETH": _BINANCE_ETH,
+                       **{a: _BINANCE_ALT for a in ("SOL", "XRP", "BNB", "DOGE", "ADA", "LINK", "BCH",
+                                                    "TRX", "HYPE", "ZEC", "LEO")}},
+    # ASSUMPTION: collateral haircuts in the spirit of Binance's multi-assets / portfolio-margin
+    # collateral ratios (BTC, ETH, BNB counted at 95 %, large alts at 90 %, the rest at 80 %).
+    haircuts={"BTC": 0.05, "ETH": 0.05, "BNB": 0.05, "SOL": 0.10, "XRP": 0.10},
+    default_haircut=0.20,
+    source=(
+        "Binance FAQ 'How to Calculate Liquidation Price of USDS-M Futures Contracts' and "
+        "'Leverage and Margin of USDS-M Futures' (maintenance = notional x rate - maintenance amount); "
+        "BTCUSDT/ETHUSDT brackets from a mid-2024 snapshot; alt brackets and haircuts are assumptions. "
+        "Binance's 'portfolio margin' is this model (unified cross margin) plus collateral haircuts."
+    ),
+)
+
+DERIBIT_CROSS = CrossParams(
+    name="deribit",
+    # Deribit notice of 11 Jan 2022: BTC/ETH futures IM 2 % + size-based add-on, MM 1 % + add-on.
+    # The per-coin size add-on (0.005 % per BTC) is left out: one rate per asset.
+    max_leverage={"BTC": 50.0, "ETH": 50.0},
+    default_max_leverage=20.0,
+    maintenance_tiers={},
+    haircuts={"BTC": 0.02, "ETH": 0.02},
+    default_haircut=0.10,
+    source=(
+        "Deribit standard (cross-collateral) margin: futures IM 2 % / MM 1 % (support notice "
+        "'11 January 2022', size add-on omitted); short options IM = max(0.15 - OTM/underlying, 0.1) "
+        "x underlying + mark, MM = 0.075 x underlying + mark (Deribit margin docs as mirrored by TSLab); "
+        "haircuts and alt leverage are assumptions."
+    ),
+)
+
+DERIBIT_PM = PortfolioParams(
+    name="deribit",
+    price_range={"BTC": 0.16, "ETH": 0.16},
+    default_price_range=0.20,
+    range_vol_multiple=4.0,
+    range_horizon_days=1.0,
+    price_steps=9,
+    vol_states=("up", "flat", "down"),
+    vol_up_shift=0.5,
+    vol_down_shift=0.25,
+    vol_power_short=0.3,
+    vol_power_long=0.13,
+    extreme_multiple=2.0,
+    extreme_fraction=0.35,
+    short_option_min_rate=0.01,
+    basis_addon_rate=0.01,
+    depeg_addon_rate=0.01,
+    im_multiplier=1.3,
+    source=(
+        "Deribit 'Portfolio Margin' (support.deribit.com): +/-16 % in 9 evenly spaced buckets with vol "
+        "up/same/down; legacy page: short-option minimum 0.01 BTC per net short contract (1 % of the "
+        "underlying) and 1 % of offsetting futures. ASSUMPTIONS: 20 % range for alts, the vol-range "
+        "rule of DESIGN.md, extreme moves of 2x range at 35 % (SPAN's weight), depeg 1 %, IM = 1.3 x MM, "
+        "range = max(floor, 4 daily sigma)."
+    ),
+)
+
+OKX_PM = PortfolioParams(
+    name="okx",
+    price_range={"BTC": 0.12, "ETH": 0.12, "XRP": 0.18, "BCH": 0.18, "LINK": 0.18, "ADA": 0.18, "TRX": 0.18},
+    default_price_range=0.25,
+    range_vol_multiple=4.0,
+    range_horizon_days=1.0,
+    price_steps=7,
+    vol_states=("up", "flat", "down"),
+    extreme_multiple=2.0,
+    extreme_fraction=0.35,
+    short_option_min_rate=0.01,
+    basis_addon_rate=0.005,
+    depeg_addon_rate=0.02,
+    im_multiplier=1.3,
+    source=(
+        "OKX portfolio margin parameter notice (2 Jan 2025): spot shock +/-0/4/8/12 % for BTC/ETH, "
+        "+/-0/6/12/18 % for large alts, +/-25 % others; extreme move +/-24 % BTC/ETH. ASSUMPTIONS: the "
+        "extreme move counted at 35 %, add-on rates, IM = 1.3 x MM (OKX publishes no multiplier)."
+    ),
+)
+
+SPAN_PM = PortfolioParams(
+    name="span",
+    price_range={},
+    default_price_range=0.10,
+    range_vol_multiple=6.0,
+    range_horizon_days=2.0,
+    price_steps=7,
+    vol_states=("up", "down"),
+    vol_up_shift=0.25,
+    vol_down_shift=0.25,
+    vol_power_short=0.0,
+    vol_power_long=0.0,
+    extreme_multiple=2.0,
+    extreme_fraction=0.35,
+    short_option_min_rate=0.01,
+    basis_addon_rate=0.005,
+    depeg_addon_rate=0.01,
+    im_multiplier=1.3,
+    source=(
+        "SPAN's 16 risk scenarios (price 0, +/-1/3, +/-2/3, +/-1 of the scan range x vol up/down, plus "
+        "+/-2x range at 35 %), as tabulated for NSE SPAN (McMillan, Options as a Strategic Investment, "
+        "ch. 34); scan range 6 daily sigma scaled by sqrt(2) with a 10 % floor and vol scan 25 % of "
+        "implied vol, after NSE Clearing's published parameters. IM = 1.3 x MM is an assumption."
+    ),
+)
+
+CROSS_PRESETS: dict[str, CrossParams] = {p.name: p for p in (HYPERLIQUID, BINANCE, DERIBIT_CROSS)}
+PORTFOLIO_PRESETS: dict[str, PortfolioParams] = {p.name: p for p in (DERIBIT_PM, OKX_PM, SPAN_PM)}
+DEFAULT_CROSS = "hyperliquid"
+DEFAULT_PORTFOLIO = "deribit"
+
+
+def cross_params(params: CrossParams | str | None) -> CrossParams:
+    """Resolve None (default preset), a preset name, or a CrossParams."""
+    if params is None:
+        return CROSS_PRESETS[DEFAULT_CROSS]
+    if isinstance(params, CrossParams):
+        return params
+    if isinstance(params, str) and params.lower() in CROSS_PRESETS:
+        return CROSS_PRESETS[params.lower()]
+    raise PortfolioError(f"cross params: unknown preset {params!r}; choose one of {sorted(CROSS_PRESETS)}.")
+
+
+def portfolio_params(params: PortfolioParams | str | None) -> PortfolioParams:
+    """Resolve None (default preset), a preset name, or a PortfolioParams."""
+    if params is None:
+        return PORTFOLIO_PRESETS[DEFAULT_PORTFOLIO]
+    if isinstance(params, PortfolioParams):
+        return params
+    if isinstance(params, str) and params.lower() in PORTFOLIO_PRESETS:
+        return PORTFOLIO_PRESETS[params.lower()]
+    raise PortfolioError(
+        f"portfolio params: unknown preset {params!r}; choose one of {sorted(PORTFOLIO_PRESETS)}."
+    )
