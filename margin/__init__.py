@@ -8,12 +8,19 @@ from margin.cross import cross_margin, isolated_margin
 from margin.defaults import default_market
 from margin.errors import PortfolioError
 from margin.instruments import Future, Option, Perp, Portfolio, Spot
+from margin.io import load_document, load_portfolio, save_portfolio
+from margin.liquidation import liquidation_price, liquidation_prices, margin_curves
 from margin.market import Market, nearest_correlation
 from margin.params import CrossParams, PortfolioParams
 from margin.portfolio import portfolio_margin
+from margin.presets import CROSS_PRESETS, PORTFOLIO_PRESETS
 from margin.results import MarginResult
+from margin.risk import simulate_pnl, value_at_risk
+from margin.stress import detect_jumps, shock_sweep
 
 __all__ = [
+    "CROSS_PRESETS",
+    "PORTFOLIO_PRESETS",
     "CrossParams",
     "Future",
     "Market",
@@ -26,7 +33,17 @@ __all__ = [
     "Spot",
     "cross_margin",
     "default_market",
+    "detect_jumps",
     "isolated_margin",
+    "liquidation_price",
+    "liquidation_prices",
+    "load_document",
+    "load_portfolio",
+    "margin_curves",
     "nearest_correlation",
     "portfolio_margin",
+    "save_portfolio",
+    "shock_sweep",
+    "simulate_pnl",
+    "value_at_risk",
 ]

@@ -133,7 +133,7 @@ class Market:
         0.85
     """
 
-    __slots__ = ("_prices", "_vols", "_correlation", "_basis")
+    __slots__ = ("_prices", "_vols", "_correlation", "_basis", "_corr_values", "_position")
 
     def __init__(
         self,
@@ -190,6 +190,9 @@ class Market:
         self._prices = MappingProxyType(clean_prices)
         self._vols = MappingProxyType(clean_vols)
         self._correlation = frame
+        self._corr_values = frame.to_numpy(copy=True)
+        self._corr_values.setflags(write=False)
+        self._position = {asset: i for i, asset in enumerate(clean_prices)}
         self._basis = MappingProxyType(clean_basis)
 
     # -- read-only views -------------------------------------------------------------------
@@ -219,7 +222,8 @@ class Market:
 
     def correlation_array(self, assets: list[str]) -> np.ndarray:
         """The correlation sub-matrix for ``assets``, in that order, as a NumPy array."""
-        return self._correlation.loc[assets, assets].to_numpy(copy=True)
+        index = [self._position[a] for a in assets]
+        return self._corr_values[np.ix_(index, index)].copy()
 
     def require(self, asset: str, field: str) -> None:
         """Raise a PortfolioError if ``asset`` has no price in this market."""

@@ -133,6 +133,12 @@ def _fmt_move(move: float) -> str:
     return f"{'+' if move > 0 else '-' if move < 0 else '±'}{abs(move) * 100:.1f}%"
 
 
+def _key(asset: str, z: float, state: str, extreme: bool = False) -> str:
+    """A scenario's identity independent of the range's size, so sweeps can tell when it changes."""
+    kind = "extreme" if extreme else "grid"
+    return f"{asset} {kind} {z:+.3f} x range, vol {state}"
+
+
 def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
     """Worst loss of one unit alone: its grid, its extremes, the binding cell (USD)."""
     z = _grid_moves(params)
@@ -147,14 +153,16 @@ def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
         e = int(np.argmin(extreme_pnl))
         label = (f"{unit.asset} extreme move {_fmt_move(extreme[e] * unit.scan_range)}, vol flat, "
                  f"counted at {params.extreme_fraction * 100:.0f} %")
+        key = _key(unit.asset, extreme[e], "flat", extreme=True)
     else:
         i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
         label = f"{unit.asset} {_fmt_move(z[i] * unit.scan_range)}, {VOL_LABELS[params.vol_states[v]]}"
+        key = _key(unit.asset, z[i], params.vol_states[v])
     frame = pd.DataFrame(
         grid.T, index=[VOL_LABELS[s] for s in params.vol_states], columns=np.round(z * unit.scan_range, 6)
     )
     frame.index.name, frame.columns.name = "volatility", "price move"
-    return {"loss": max(grid_loss, extreme_loss), "label": label, "grid": frame,
+    return {"loss": max(grid_loss, extreme_loss), "label": label, "key": key, "grid": frame,
             "extreme_pnl": extreme_pnl}
 
 
@@ -199,12 +207,14 @@ def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlatio
             driver, move = units[ea], extreme[ei] * units[ea].scan_range
             label = (f"{driver.asset} extreme move {_fmt_move(move)} with the others following by "
                      f"correlation, vol flat, counted at {params.extreme_fraction * 100:.0f} %")
-            results.append({"loss": extreme_worst, "label": label, "driver": driver.asset})
+            results.append({"loss": extreme_worst, "label": label, "driver": driver.asset,
+                            "key": "joint " + _key(driver.asset, extreme[ei], "flat", extreme=True)})
         else:
             driver, move = units[a], z[i] * units[a].scan_range
             label = (f"{driver.asset} {_fmt_move(move)}, {VOL_LABELS[params.vol_states[v]]}, "
                      f"others following by correlation")
-            results.append({"loss": grid_worst, "label": label, "driver": driver.asset})
+            results.append({"loss": grid_worst, "label": label, "driver": driver.asset,
+                            "key": "joint " + _key(driver.asset, z[i], params.vol_states[v])})
     return results
 
 
@@ -262,18 +272,19 @@ def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
         if outcome is None or outcome["loss"] >= segregated:
             loss = segregated
             if worst_alone is None:
-                label, driver = "no risk units (nothing moves with prices)", None
+                label, driver, key = "no risk units (nothing moves with prices)", None, "none"
             elif len(units) == 1 or params.offsets == "segregated":
                 label, driver = alone[worst_alone]["label"], units[worst_alone].asset
+                key = "alone " + alone[worst_alone]["key"]
             else:
                 label = f"each unit at its own worst case (no offset counts); largest: {alone[worst_alone]['label']}"
-                driver = units[worst_alone].asset
+                driver, key = units[worst_alone].asset, "sum of units"
         else:
-            loss, label, driver = outcome["loss"], outcome["label"], outcome["driver"]
+            loss, label, driver, key = outcome["loss"], outcome["label"], outcome["driver"], outcome["key"]
         maintenance = loss + addon_total
         results.append({"loss": loss, "segregated": segregated, "addons": extra, "addon_total": addon_total,
                         "maintenance": maintenance, "initial": maintenance * params.im_multiplier,
-                        "binding": label, "binding_unit": driver, "units": units, "alone": alone})
+                        "binding": label, "binding_key": key, "binding_unit": driver, "units": units, "alone": alone})
     return results
 
 
@@ -325,7 +336,7 @@ def portfolio_margin(
         binding_scenario=outcome["binding"],
         params_name=rules.name,
         scenario_grids={unit.asset: alone["grid"] for unit, alone in zip(outcome["units"], outcome["alone"], strict=True)},
-        details={"binding_unit": outcome["binding_unit"], "segregated_loss": outcome["segregated"],
+        details={"binding_unit": outcome["binding_unit"], "binding_key": outcome["binding_key"], "segregated_loss": outcome["segregated"],
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
                  "ranges": {u.asset: u.scan_range for u in outcome["units"]}},
     )

@@ -1,0 +1,328 @@
+"""Load, save and share portfolios (and optional market overrides) as JSON.
+
+Schema (``"schema": "margin-lab/portfolio@1"``, optional)::
+
+    {"title": "...", "story": "...",
+     "positions": [{"type": "perp", "asset": "BTC", "qty": 1.0, "entry_price": 88000, "leverage": 10},
+                   {"type": "future", "asset": "BTC", "qty": -1, "entry_price": 89000, "expiry_days": 90},
+                   {"type": "option", "asset": "BTC", "kind": "call", "strike": 100000,
+                    "expiry_days": 30, "qty": -1},
+                   {"type": "spot", "asset": "ETH", "qty": 5}],
+     "collateral": {"USDC": 20000},
+     "market": {"prices": {"BTC": 90000}, "vols": {"BTC": 0.6},
+                "correlation": [["BTC", "ETH", 0.8]], "basis": {"BTC": 0.05}}}
+
+Everything malformed raises :class:`PortfolioError` naming the field (``positions[2].strike``)
+and the fix. JSON only: no pickle, no eval. Documents and share tokens are size-capped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from margin.errors import PortfolioError
+from margin.instruments import MAX_POSITIONS, Future, Option, Perp, Portfolio, Spot
+from margin.market import Market
+
+SCHEMA = "margin-lab/portfolio@1"
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_TOKEN_CHARS = 40_000
+MAX_DEPTH = 8
+
+_FIELDS = {
+    "spot": (Spot, ("asset", "qty"), ()),
+    "perp": (Perp, ("asset", "qty", "entry_price"), ("leverage", "isolated_margin")),
+    "future": (Future, ("asset", "qty", "entry_price", "expiry_days"), ("leverage", "isolated_margin")),
+    "option": (Option, ("asset", "kind", "strike", "expiry_days", "qty"), ("entry_price",)),
+}
+_TOP_LEVEL = {"schema", "title", "story", "positions", "collateral", "market"}
+
+
+@dataclass(frozen=True)
+class PortfolioDocument:
+    """A loaded file: the portfolio and, when the file carried one, its market overrides."""
+
+    portfolio: Portfolio
+    market_overrides: Mapping | None = None
+
+
+def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise PortfolioError(f"'{key}': appears twice in the same object; keep one.")
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name: str) -> float:
+    raise PortfolioError(f"the file contains {name}; use a finite number.")
+
+
+def _depth(value: object, limit: int, level: int = 0) -> None:
+    if level > limit:
+        raise PortfolioError(f"the document is nested more than {limit} levels deep; this schema is flat.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _depth(item, limit, level + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _depth(item, limit, level + 1)
+
+
+def parse_json(text: str | bytes) -> object:
+    """Parse JSON strictly: size cap, no NaN/Infinity, no duplicate keys, bounded nesting."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise PortfolioError(f"the file is larger than {MAX_DOCUMENT_BYTES // 1000} kB; a portfolio is a few kB.")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PortfolioError("the file is not UTF-8 text; save the portfolio as JSON.") from None
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise PortfolioError(f"the document is larger than {MAX_DOCUMENT_BYTES // 1000} kB; a portfolio is a few kB.")
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+    except PortfolioError:
+        raise
+    except RecursionError:
+        raise PortfolioError("the document is nested too deeply to be a portfolio.") from None
+    except (json.JSONDecodeError, ValueError) as error:
+        raise PortfolioError(f"not valid JSON ({error}). Save the portfolio from Margin Lab or fix the syntax.") from None
+    _depth(data, MAX_DEPTH)
+    return data
+
+
+def _position(index: int, entry: object):
+    where = f"positions[{index}]"
+    if not isinstance(entry, Mapping):
+        raise PortfolioError(f"{where}: must be an object like {{\"type\": \"perp\", \"asset\": \"BTC\", ...}}.")
+    kind = entry.get("type")
+    if not isinstance(kind, str) or kind.lower() not in _FIELDS:
+        raise PortfolioError(f"{where}.type: must be one of {sorted(_FIELDS)} (got {kind!r}).")
+    cls, required, optional = _FIELDS[kind.lower()]
+    unknown = sorted(set(entry) - set(required) - set(optional) - {"type"})
+    if unknown:
+        raise PortfolioError(
+            f"{where}.{unknown[0]}: unknown field for a {kind.lower()}; expected {', '.join(required + optional)}."
+        )
+    missing = [name for name in required if name not in entry]
+    if missing:
+        raise PortfolioError(f"{where}.{missing[0]}: missing; a {kind.lower()} needs {', '.join(required)}.")
+    values = {}
+    for name in required + optional:
+        if name not in entry or entry[name] is None:
+            continue
+        value = entry[name]
+        if name not in ("asset", "kind") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise PortfolioError(f"{where}.{name}: must be a number (got {value!r}).")
+        values[name] = value
+    try:
+        return cls(**values)
+    except PortfolioError as error:
+        raise PortfolioError(f"{where}.{error}") from None
+    except (TypeError, ValueError, OverflowError) as error:
+        raise PortfolioError(f"{where}: {error}") from None
+
+
+def portfolio_from_dict(data: object) -> Portfolio:
+    """Build a Portfolio from a parsed document, raising PortfolioError naming any bad field."""
+    if not isinstance(data, Mapping):
+        raise PortfolioError("the document must be a JSON object with 'positions' and 'collateral'.")
+    unknown = sorted(set(data) - _TOP_LEVEL)
+    if unknown:
+        raise PortfolioError(f"{unknown[0]}: unknown top-level field; expected {', '.join(sorted(_TOP_LEVEL))}.")
+    schema = data.get("schema", SCHEMA)
+    if schema != SCHEMA:
+        raise PortfolioError(f"schema: expected '{SCHEMA}' (got {schema!r}).")
+    positions = data.get("positions", [])
+    if not isinstance(positions, list):
+        raise PortfolioError("positions: must be a list of position objects.")
+    if len(positions) > MAX_POSITIONS:
+        raise PortfolioError(f"positions: {len(positions)} positions; at most {MAX_POSITIONS}.")
+    collateral = data.get("collateral", {})
+    if not isinstance(collateral, Mapping):
+        raise PortfolioError("collateral: must be an object like {\"USDC\": 20000}.")
+    for asset, amount in collateral.items():
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            raise PortfolioError(f"collateral['{asset}']: must be a number (got {amount!r}).")
+    for name in ("title", "story"):
+        if name in data and not isinstance(data[name], str):
+            raise PortfolioError(f"{name}: must be text.")
+    built = [_position(i, entry) for i, entry in enumerate(positions)]
+    return Portfolio(tuple(built), dict(collateral), data.get("title", ""), data.get("story", ""))
+
+
+def _number_map(value: object, field: str) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise PortfolioError(f"market.{field}: must be an object asset -> number.")
+    for asset, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise PortfolioError(f"market.{field}['{asset}']: must be a finite number (got {number!r}).")
+    return dict(value)
+
+
+def market_overrides_from_dict(data: object) -> dict:
+    """Validate the optional "market" block: prices, vols, basis (asset -> number), correlation pairs."""
+    if not isinstance(data, Mapping):
+        raise PortfolioError("market: must be an object with prices, vols, correlation or basis.")
+    unknown = sorted(set(data) - {"prices", "vols", "correlation", "basis"})
+    if unknown:
+        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected prices, vols, correlation, basis.")
+    result: dict = {}
+    for field in ("prices", "vols", "basis"):
+        if field in data:
+            result[field] = _number_map(data[field], field)
+    if "correlation" in data:
+        pairs = data["correlation"]
+        if not isinstance(pairs, list):
+            raise PortfolioError("market.correlation: must be a list of [asset, asset, rho] triples.")
+        clean = {}
+        for i, triple in enumerate(pairs):
+            if (not isinstance(triple, list) or len(triple) != 3 or not all(isinstance(t, str) for t in triple[:2])
+                    or isinstance(triple[2], bool) or not isinstance(triple[2], (int, float))):
+                raise PortfolioError(f"market.correlation[{i}]: must be [\"BTC\", \"ETH\", 0.85].")
+            clean[(triple[0], triple[1])] = triple[2]
+        result["correlation"] = clean
+    return result
+
+
+def apply_market_overrides(base: Market, overrides: Mapping | None) -> Market:
+    """A new Market: ``base`` with the document's prices, vols, correlations and basis on top."""
+    if not overrides:
+        return base
+    prices = {**base.prices, **overrides.get("prices", {})}
+    vols = {**base.vols, **overrides.get("vols", {})}
+    basis = {**base.basis, **overrides.get("basis", {})}
+    correlation = {}
+    frame = base.correlation
+    assets = list(frame.index)
+    for i, a in enumerate(assets):
+        for b in assets[i + 1 :]:
+            correlation[(a, b)] = float(frame.loc[a, b])
+    for (a, b), rho in overrides.get("correlation", {}).items():
+        correlation.pop((b, a), None)
+        correlation[(a, b)] = rho
+    return Market(prices, vols, correlation, basis)
+
+
+def load_document(source: object) -> PortfolioDocument:
+    """Load a portfolio file (path, JSON text, bytes or parsed dict) with its optional market block."""
+    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "["))):
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_DOCUMENT_BYTES:
+                raise PortfolioError(f"{path.name}: larger than {MAX_DOCUMENT_BYTES // 1000} kB.")
+            data = parse_json(path.read_bytes())
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise PortfolioError(f"{str(path)[:80]}: cannot be read ({reason}). Check the file name.") from None
+    elif isinstance(source, (str, bytes)):
+        data = parse_json(source)
+    elif isinstance(source, Mapping):
+        _depth(source, MAX_DEPTH)
+        data = source
+    else:
+        raise PortfolioError(f"source: expected a path, JSON text or a dict (got {type(source).__name__}).")
+    portfolio = portfolio_from_dict(data)
+    market = market_overrides_from_dict(data["market"]) if "market" in data else None
+    return PortfolioDocument(portfolio, market)
+
+
+def load_portfolio(source: object) -> Portfolio:
+    """Load a Portfolio from a path, JSON text or parsed dict; PortfolioError names any bad field."""
+    return load_document(source).portfolio
+
+
+def _position_dict(position) -> dict:
+    if isinstance(position, Option):
+        out = {"type": "option", "asset": position.asset, "kind": position.kind, "strike": position.strike,
+               "expiry_days": position.expiry_days, "qty": position.qty}
+        if position.entry_price is not None:
+            out["entry_price"] = position.entry_price
+        return out
+    if isinstance(position, (Perp, Future)):
+        out = {"type": "future" if isinstance(position, Future) else "perp", "asset": position.asset,
+               "qty": position.qty, "entry_price": position.entry_price}
+        if isinstance(position, Future):
+            out["expiry_days"] = position.expiry_days
+        for name in ("leverage", "isolated_margin"):
+            if getattr(position, name) is not None:
+                out[name] = getattr(position, name)
+        return out
+    return {"type": "spot", "asset": position.asset, "qty": position.qty}
+
+
+def portfolio_to_dict(portfolio: Portfolio, market_overrides: Mapping | None = None) -> dict:
+    """The JSON-ready document for ``portfolio`` (and optional market overrides)."""
+    data: dict = {"schema": SCHEMA}
+    if portfolio.title:
+        data["title"] = portfolio.title
+    if portfolio.story:
+        data["story"] = portfolio.story
+    data["positions"] = [_position_dict(p) for p in portfolio.positions]
+    data["collateral"] = dict(portfolio.collateral)
+    if market_overrides:
+        block = {k: dict(v) for k, v in market_overrides.items() if k in ("prices", "vols", "basis")}
+        if "correlation" in market_overrides:
+            block["correlation"] = [[a, b, rho] for (a, b), rho in dict(market_overrides["correlation"]).items()]
+        data["market"] = block
+    return data
+
+
+def save_portfolio(portfolio: Portfolio, path: str | Path | None = None, market_overrides: Mapping | None = None) -> str:
+    """Serialise to JSON text (and write it to ``path`` when given). Round-trips through load_portfolio."""
+    text = json.dumps(portfolio_to_dict(portfolio, market_overrides), indent=2)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def market_overrides(base: Market, market: Market) -> dict:
+    """The difference between ``market`` and ``base`` as an overrides block (for files and URLs)."""
+    out: dict = {}
+    prices = {a: p for a, p in market.prices.items() if base.prices.get(a) != p}
+    vols = {a: v for a, v in market.vols.items() if base.vols.get(a) != v}
+    basis = {a: b for a, b in market.basis.items() if base.basis.get(a, 0.0) != b}
+    base_corr, corr = base.correlation, market.correlation
+    pairs = {}
+    assets = list(corr.index)
+    for i, a in enumerate(assets):
+        for b in assets[i + 1 :]:
+            old = base_corr.loc[a, b] if a in base_corr.index and b in base_corr.index else 0.0
+            if corr.loc[a, b] != old:
+                pairs[(a, b)] = float(corr.loc[a, b])
+    for name, value in (("prices", prices), ("vols", vols), ("basis", basis), ("correlation", pairs)):
+        if value:
+            out[name] = value
+    return out
+
+
+def encode_share_token(portfolio: Portfolio, overrides: Mapping | None = None) -> str:
+    """A compact URL-safe token (base64 of deflated JSON) that restores the book and market."""
+    text = json.dumps(portfolio_to_dict(portfolio, overrides), separators=(",", ":"))
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+
+
+def decode_share_token(token: object) -> PortfolioDocument:
+    """Inverse of :func:`encode_share_token`; PortfolioError for anything tampered or oversized."""
+    if not isinstance(token, str) or not token:
+        raise PortfolioError("share link: the 'book' parameter is empty; copy the whole link again.")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise PortfolioError("share link: the 'book' parameter is too long to be a Margin Lab link.")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(raw, MAX_DOCUMENT_BYTES)
+        if inflater.unconsumed_tail:
+            raise PortfolioError("share link: the book it encodes is too large.")
+    except (binascii.Error, ValueError, zlib.error):
+        raise PortfolioError("share link: the 'book' parameter is damaged; copy the whole link again.") from None
+    return load_document(text)

@@ -1,0 +1,130 @@
+"""Shock sweeps over volatility multipliers x correlation shocks, and where requirements jump.
+
+A sweep reuses what a shock does not change: cross margin depends on volatility only through
+option marks, so it is computed once per vol multiplier, not per correlation shock; portfolio
+margin revalues each risk unit once per vol multiplier for all correlation shocks together
+(:func:`margin.portfolio.evaluate` stacks the moves every correlation matrix needs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from margin.book import book_arrays, equity_parts, market_vectors
+from margin.cross import cross_arrays
+from margin.errors import PortfolioError
+from margin.instruments import Portfolio
+from margin.market import Market, shock_correlation
+from margin.portfolio import evaluate
+from margin import presets
+
+SWEEP_COLUMNS = ["vol_mult", "corr_shock", "equity", "cross_initial", "cross_maintenance",
+                 "portfolio_initial", "portfolio_maintenance", "binding_scenario", "portfolio_equity", "binding_key"]
+MAX_SWEEP_POINTS = 2500
+
+
+def _values(values: Sequence[float], name: str, low: float, high: float) -> list[float]:
+    try:
+        out = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise PortfolioError(f"{name}: must be a list of numbers.") from None
+    if not out:
+        raise PortfolioError(f"{name}: give at least one value.")
+    for v in out:
+        if not math.isfinite(v) or v < low or v > high:
+            raise PortfolioError(f"{name}: every value must be between {low:g} and {high:g} (got {v!r}).")
+    return out
+
+
+def shock_sweep(
+    book: Portfolio,
+    market: Market,
+    vol_mults: Sequence[float] = (1, 2, 3),
+    corr_shocks: Sequence[float] = (0, -0.5, -1),
+    cross_params: object = None,
+    portfolio_params: object = None,
+) -> pd.DataFrame:
+    """Requirements (USD) for every (vol_mult, corr_shock) pair, one row each.
+
+    Args:
+        vol_mults: volatility multipliers (> 0; 2 doubles every vol).
+        corr_shocks: correlation shocks in [-1, 1] (see :meth:`Market.shocked`).
+        cross_params, portfolio_params: rule sets (preset names or params objects).
+
+    Columns: vol_mult, corr_shock, equity (cross haircuts), cross_initial, cross_maintenance,
+    portfolio_initial, portfolio_maintenance, binding_scenario (readable), portfolio_equity,
+    binding_key (the scenario's identity regardless of the range's size, for jump detection).
+    """
+    cross_rules = presets.cross_params(cross_params)
+    pm_rules = presets.portfolio_params(portfolio_params)
+    mults = _values(vol_mults, "vol_mults", 1e-3, 100.0)
+    shocks = _values(corr_shocks, "corr_shocks", -1.0, 1.0)
+    if len(mults) * len(shocks) > MAX_SWEEP_POINTS:
+        raise PortfolioError(f"shock_sweep: at most {MAX_SWEEP_POINTS} (vol, correlation) pairs.")
+    arrays = book_arrays(book, market)
+    spots, vols, basis = market_vectors(arrays, market)
+    base_corr = market.correlation.loc[list(arrays.assets), list(arrays.assets)]
+    correlations = [shock_correlation(base_corr, s).to_numpy() for s in shocks]
+    pm_haircut = np.array([pm_rules.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
+    rows = []
+    for mult in mults:
+        shocked_vols = vols * mult
+        cross = cross_arrays(arrays, cross_rules, spots[None, :], shocked_vols, basis)
+        pm_equity = float(equity_parts(arrays, spots[None, :], shocked_vols, basis, pm_haircut)["equity"][0])
+        outcomes = evaluate(arrays, spots, shocked_vols, basis, pm_rules, correlations)
+        for shock, outcome in zip(shocks, outcomes, strict=True):
+            rows.append({
+                "vol_mult": mult, "corr_shock": shock, "equity": float(cross["equity"][0]),
+                "cross_initial": float(cross["initial"][0]), "cross_maintenance": float(cross["maintenance"][0]),
+                "portfolio_initial": float(outcome["initial"]),
+                "portfolio_maintenance": float(outcome["maintenance"]),
+                "binding_scenario": outcome["binding"], "portfolio_equity": pm_equity,
+                "binding_key": outcome["binding_key"],
+            })
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+
+
+def detect_jumps(
+    sweep: pd.DataFrame, along: str = "vol_mult", column: str = "portfolio_maintenance", slope_ratio: float = 1.5
+) -> pd.DataFrame:
+    """Points of a sweep where the requirement's slope jumps or the binding scenario changes.
+
+    For each line of the sweep (fixed other shock), compare the slope into a point with the slope
+    out of it; flag the point when the later slope exceeds ``slope_ratio`` x the earlier one
+    (from a flat or gently rising stretch to a steep one) or when ``binding_scenario`` changes.
+
+    Returns columns: vol_mult, corr_shock, value, slope_before, slope_after, scenario_before,
+    scenario_after, reason.
+    """
+    if along not in ("vol_mult", "corr_shock"):
+        raise PortfolioError("along: must be 'vol_mult' or 'corr_shock'.")
+    other = "corr_shock" if along == "vol_mult" else "vol_mult"
+    records = []
+    for key, line in sweep.groupby(other, sort=True):
+        line = line.sort_values(along)
+        if along == "corr_shock":
+            line = line.iloc[::-1]  # walk from "hedges hold" toward "hedges break"
+        x = line[along].to_numpy(dtype=float)
+        y = line[column].to_numpy(dtype=float)
+        scenarios = line["binding_key" if "binding_key" in line else "binding_scenario"].tolist()
+        labels = line["binding_scenario"].tolist()
+        scale = max(float(np.abs(y).max()), 1.0)
+        for i in range(1, len(x) - 1):
+            before = (y[i] - y[i - 1]) / abs(x[i] - x[i - 1])
+            after = (y[i + 1] - y[i]) / abs(x[i + 1] - x[i])
+            changed = scenarios[i + 1] != scenarios[i]
+            steeper = after > slope_ratio * max(before, 0.0) + 1e-6 * scale and after > 1e-6 * scale
+            if steeper or changed:
+                records.append({
+                    "vol_mult": float(x[i]) if along == "vol_mult" else float(key),
+                    "corr_shock": float(x[i]) if along == "corr_shock" else float(key),
+                    "value": float(y[i]), "slope_before": float(before), "slope_after": float(after),
+                    "scenario_before": labels[i], "scenario_after": labels[i + 1],
+                    "reason": "binding scenario changes" if changed else "requirement starts rising faster",
+                })
+    return pd.DataFrame(records, columns=["vol_mult", "corr_shock", "value", "slope_before", "slope_after",
+                                          "scenario_before", "scenario_after", "reason"])
