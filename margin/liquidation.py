@@ -106,14 +106,14 @@ class _Evaluator:
 
 def _first_crossing(excess: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, chunk: int) -> tuple | None:
     """The first pair (inside, outside) along ``grid`` where excess turns negative."""
-    previous_price, previous_value = None, None
+    previous_price, _previous_value = None, None
     for start in range(0, grid.size, chunk):
         block = grid[start : start + chunk]
         values = excess(block)
         for price, value in zip(block, values, strict=True):
             if value < 0:
                 return previous_price, price
-            previous_price, previous_value = price, value
+            previous_price, _previous_value = price, value
     return None
 
 

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from margin import presets
 from margin.book import book_arrays, equity_parts, market_vectors
 from margin.cross import cross_arrays
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
 from margin.market import Market, shock_correlation
 from margin.portfolio import evaluate
-from margin import presets
 
 SWEEP_COLUMNS = ["vol_mult", "corr_shock", "equity", "cross_initial", "cross_maintenance",
                  "portfolio_initial", "portfolio_maintenance", "binding_scenario", "portfolio_equity", "binding_key"]
