@@ -7,11 +7,12 @@ many times; doing it on arrays of shape (scenarios, positions) keeps it vectoris
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from margin.errors import PortfolioError
-from margin.instruments import Future, Option, Perp, Portfolio, Spot, describe
+from margin.instruments import Future, Option, Perp, Portfolio, describe
 from margin.market import Market
 from margin.pricing import black76_price
 
@@ -45,11 +46,16 @@ class BookArrays:
     opt_index: np.ndarray
     hold_asset: np.ndarray
     hold_qty: np.ndarray
-    labels: tuple[str, ...]
+    positions: tuple
 
     @property
     def n_assets(self) -> int:
         return len(self.assets)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Readable label of every position of the book, by position index."""
+        return tuple(describe(p) for p in self.positions)
 
 
 def book_arrays(book: Portfolio, market: Market) -> BookArrays:
@@ -58,17 +64,23 @@ def book_arrays(book: Portfolio, market: Market) -> BookArrays:
         raise PortfolioError(f"book: expected a Portfolio, got {type(book).__name__}.")
     if not isinstance(market, Market):
         raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
-    assets = book.assets()
     for index, position in enumerate(book.positions):
         market.require(position.asset, f"positions[{index}].asset")
     for asset in book.collateral:
         market.require(asset, f"collateral['{asset}']")
+    return _layout(book)
+
+
+@lru_cache(maxsize=128)
+def _layout(book: Portfolio) -> BookArrays:
+    """The arrays of a book (cached: a Portfolio is immutable and the app re-prices the same one often)."""
+    assets = book.assets()
     where = {asset: i for i, asset in enumerate(assets)}
     lin = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, (Perp, Future))]
     opts = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, Option)]
     holdings = book.holdings()
     hold = [(asset, qty) for asset, qty in holdings.items() if qty != 0]
-    return BookArrays(
+    arrays = BookArrays(
         assets=tuple(assets),
         lin_asset=np.array([where[p.asset] for _, p in lin], dtype=int),
         lin_qty=np.array([p.qty for _, p in lin], dtype=float),
@@ -87,8 +99,12 @@ def book_arrays(book: Portfolio, market: Market) -> BookArrays:
         opt_index=np.array([i for i, _ in opts], dtype=int),
         hold_asset=np.array([where[a] for a, _ in hold], dtype=int),
         hold_qty=np.array([q for _, q in hold], dtype=float),
-        labels=tuple(describe(p) for p in book.positions),
+        positions=tuple(book.positions),
     )
+    for value in vars(arrays).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared through the cache: never modified in place
+    return arrays
 
 
 def market_vectors(arrays: BookArrays, market: Market) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,24 +128,6 @@ def option_marks(arrays: BookArrays, spots: np.ndarray, option_vols: np.ndarray)
     )
 
 
-def label_rows(arrays: BookArrays) -> list[str]:
-    return list(arrays.labels)
-
-
-def ensure_holdings_known(book: Portfolio) -> dict[str, float]:
-    """Net spot holdings, collateral included (coins)."""
-    return {asset: qty for asset, qty in book.holdings().items() if qty != 0}
-
-
-__all__ = [
-    "BookArrays",
-    "DAYS_PER_YEAR",
-    "Spot",
-    "book_arrays",
-    "linear_marks",
-    "market_vectors",
-    "option_marks",
-]
 
 
 def equity_parts(

@@ -168,7 +168,7 @@ def cross_margin(book: Portfolio, market: Market, params: CrossParams | str | No
         initial=float(parts["initial"][0]),
         maintenance=float(parts["maintenance"][0]),
         equity=float(parts["equity"][0]),
-        breakdown=_breakdown(arrays, parts),
+        breakdown_source=lambda: _breakdown(arrays, parts),
         params_name=rules.name,
     )
 
@@ -205,7 +205,7 @@ def _subset(arrays: BookArrays, mask: np.ndarray) -> BookArrays:
         lin_is_future=arrays.lin_is_future[mask], lin_leverage=arrays.lin_leverage[mask],
         lin_isolated=arrays.lin_isolated[mask], lin_index=arrays.lin_index[mask],
         opt_asset=empty_i, opt_qty=empty_f, opt_strike=empty_f, opt_years=empty_f, opt_days=empty_f,
-        opt_is_call=empty_b, opt_index=empty_i, hold_asset=empty_i, hold_qty=empty_f, labels=arrays.labels,
+        opt_is_call=empty_b, opt_index=empty_i, hold_asset=empty_i, hold_qty=empty_f, positions=arrays.positions,
     )
 
 
@@ -234,6 +234,6 @@ def isolated_margin(
         initial=float(result["initial"][0]),
         maintenance=float(result["maintenance"][0]),
         equity=float(result["equity"][0]),
-        breakdown=pd.DataFrame(rows),
+        breakdown_source=pd.DataFrame(rows),
         params_name=rules.name,
     )

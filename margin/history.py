@@ -71,6 +71,8 @@ CLOSE_NAMES = ("close", "price", "close_price")
 METHODS = ("plain", "ewma")
 _GAP_WORDS = frozenset({"", "nan", "na", "n/a", "#n/a", "null", "none", "-"})
 
+#: A UTC offset or zone name after a time of day ("...T00:00:00Z", "... 00:00:00 UTC", "...+02:00").
+_ZONE_SUFFIX = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 _EXAMPLE_WIDE = "date,BTC,ETH\n2025-01-01,87959.91,2920.50\n2025-01-02,88512.30,2951.75"
 
 
@@ -122,6 +124,8 @@ def _read_source(source: object) -> str:
 
 
 def _blank(cells: list[str]) -> bool:
+    if cells and cells[0].strip():
+        return False  # the common case, decided without scanning the row
     return all(not cell.strip() for cell in cells)
 
 
@@ -143,28 +147,27 @@ def _looks_like_date(text: str) -> bool:
 
 def _parse_dates(values: list[str], lines: list[int], column: str) -> pd.DatetimeIndex:
     """ISO dates (YYYY-MM-DD, optionally with a time) -> calendar days; names the first bad line."""
-    stripped = pd.Series([v.strip() for v in values], dtype=object)
-    for position, text in enumerate(stripped):
-        if not text:
-            raise PortfolioError(
-                f"price history, line {lines[position]}: the date (column '{column}') is empty. "
-                "Give every row a date as YYYY-MM-DD, or delete the row."
-            )
-    try:
-        parsed = pd.to_datetime(stripped, errors="coerce", format="ISO8601")
-    except ValueError:
-        # Different UTC offsets on different rows: put them on one clock (UTC) before taking the day.
-        parsed = pd.to_datetime(stripped, errors="coerce", format="ISO8601", utc=True)
+    stripped = np.array([v.strip() for v in values], dtype=object)
+    empty = np.flatnonzero(stripped == "")
+    if empty.size:
+        raise PortfolioError(
+            f"price history, line {lines[int(empty[0])]}: the date (column '{column}') is empty. "
+            "Give every row a date as YYYY-MM-DD, or delete the row."
+        )
+    # Parse each distinct text once (a long-format file repeats every date once per asset).
+    codes, uniques = pd.factorize(stripped)
+    # The day is the calendar date as written: drop a UTC offset or zone after a time of day.
+    naive = pd.Series(uniques, dtype=object).str.replace(_ZONE_SUFFIX, r"\1", regex=True)
+    parsed_unique = pd.to_datetime(naive, errors="coerce", format="ISO8601")
+    parsed = pd.Series(parsed_unique.to_numpy()[codes])
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         first = int(bad[0])
         more = f" ({bad.size - 1} more rows have unreadable dates)" if bad.size > 1 else ""
         raise PortfolioError(
-            f"price history, line {lines[first]}: '{stripped.iloc[first]}' in column '{column}' is not a date"
+            f"price history, line {lines[first]}: '{stripped[first]}' in column '{column}' is not a date"
             f"{more}. Write dates as YYYY-MM-DD, e.g. 2025-01-31."
         )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)  # keep the wall-clock date as written
     return pd.DatetimeIndex(parsed.dt.normalize()).as_unit("ns")
 
 
@@ -240,8 +243,9 @@ def parse_price_history(source: object) -> pd.DataFrame:
     * **long**: exactly three columns, a date, an asset (``asset``/``symbol``/``ticker``/``coin``)
       and a close (``close``/``price``/``close_price``), one row per (date, asset).
 
-    Dates are ISO (``YYYY-MM-DD``, a time of day is allowed and dropped: one close per calendar
-    day). Rows may come in any order. Fully blank lines are skipped; nothing else is.
+    Dates are ISO (``YYYY-MM-DD``; a time of day and a UTC offset are allowed and dropped: the
+    calendar date as written is the day, one close per day). Rows may come in any order. Fully
+    blank lines are skipped; nothing else is.
 
     Returns:
         DataFrame indexed by a sorted, unique ``DatetimeIndex`` named ``date``, one ``float64``
@@ -255,7 +259,8 @@ def parse_price_history(source: object) -> pd.DataFrame:
         ``MIN_ROWS`` dates, no asset column, more than ``MAX_ROWS`` dates or ``MAX_ASSETS`` assets.
     """
     text = _read_source(source)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    last_line = 0
     header: list[str] | None = None
     header_line = 0
     rows: list[tuple[int, list[str]]] = []
@@ -263,18 +268,21 @@ def parse_price_history(source: object) -> pd.DataFrame:
     try:
         for cells in reader:
             if _blank(cells):
+                last_line = reader.line_num
                 continue
             if header is None:
                 header, header_line = cells, reader.line_num
                 header, row_cap = _check_header(header, header_line)
+                last_line = reader.line_num
                 continue
             rows.append((reader.line_num, cells))
             if len(rows) > row_cap:
                 break
+            last_line = reader.line_num
     except csv.Error as error:
         raise PortfolioError(
-            f"price history, line {reader.line_num}: the CSV cannot be read ({error}). "
-            'Check for an unclosed quote (").'
+            f"price history, line {last_line + 1}: the CSV cannot be read ({error}). "
+            'Check that every quote (") on this line is closed.'
         ) from None
     if header is None:
         raise PortfolioError(f"price history: the file is empty. Expected CSV such as:\n{_EXAMPLE_WIDE}")
@@ -287,6 +295,8 @@ def parse_price_history(source: object) -> pd.DataFrame:
         )
     width = len(header)
     for line, cells in rows:
+        if len(cells) == width:
+            continue
         if len(cells) < width:
             raise PortfolioError(
                 f"price history, line {line}: {len(cells)} cells but the header (line {header_line}) has "
@@ -469,7 +479,7 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_index().astype("float64")
     frame.index = pd.DatetimeIndex(frame.index).as_unit("ns")
     frame.index.name = "date"
-    frame.columns = pd.Index([str(c) for c in frame.columns], dtype=object)
+    frame.columns = pd.Index([str(c) for c in frame.columns])
     return frame
 
 

@@ -25,6 +25,7 @@ the segregated sum (an offset can only lower the requirement). Maintenance = los
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,8 @@ def build_units(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: 
     """
     units = []
     factor = np.exp(basis[arrays.lin_asset] * arrays.lin_years)
+    bases = black76_price(spots[arrays.opt_asset], arrays.opt_strike, vols[arrays.opt_asset], arrays.opt_years,
+                          arrays.opt_is_call)
     for a, asset in enumerate(arrays.assets):
         lin = arrays.lin_asset == a
         opt = arrays.opt_asset == a
@@ -109,14 +112,13 @@ def build_units(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: 
         held = 0.0 if is_stablecoin(asset) else float(arrays.hold_qty[hold].sum())
         exposures = np.concatenate([arrays.lin_qty[lin] * factor[lin] * spot, [held * spot]])
         iv = float(vols[a])
-        base = black76_price(spot, arrays.opt_strike[opt], iv, arrays.opt_years[opt], arrays.opt_is_call[opt])
         units.append(RiskUnit(
             asset=asset, spot=spot, vol=iv, scan_range=scan_range(params, asset, iv),
             linear_delta=float(exposures.sum()), long_linear=float(exposures[exposures > 0].sum()),
             short_linear=float(-exposures[exposures < 0].sum()),
             opt_qty=arrays.opt_qty[opt], opt_strike=arrays.opt_strike[opt], opt_years=arrays.opt_years[opt],
             opt_days=arrays.opt_days[opt], opt_is_call=arrays.opt_is_call[opt],
-            opt_vols=shocked_vols(params, iv, arrays.opt_days[opt]), opt_base=np.atleast_1d(base),
+            opt_vols=shocked_vols(params, iv, arrays.opt_days[opt]), opt_base=np.atleast_1d(bases[opt]),
         ))
     return units
 
@@ -139,14 +141,22 @@ def _key(asset: str, z: float, state: str, extreme: bool = False) -> str:
     return f"{asset} {kind} {z:+.3f} x range, vol {state}"
 
 
-def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
-    """Worst loss of one unit alone: its grid, its extremes, the binding cell (USD)."""
+def grid_frame(unit: RiskUnit, grid: np.ndarray, params: PortfolioParams) -> pd.DataFrame:
+    """A unit's scenario P&L (USD) as a DataFrame: rows vol scenarios, columns price moves (fractions)."""
     z = _grid_moves(params)
-    states = _state_columns(params)
+    frame = pd.DataFrame(
+        grid.T, index=[VOL_LABELS[s] for s in params.vol_states], columns=np.round(z * unit.scan_range, 6)
+    )
+    frame.index.name, frame.columns.name = "volatility", "price move"
+    return frame
+
+
+def _standalone_from(unit: RiskUnit, own_pnl: np.ndarray, params: PortfolioParams) -> dict:
+    """Worst loss of one unit alone from its P&L at [grid moves..., -extreme, +extreme] x 3 vols."""
+    z = _grid_moves(params)
     extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
-    pnl = unit.pnl(np.concatenate([z, extreme]) * unit.scan_range)
-    grid = pnl[: z.size][:, states]
-    extreme_pnl = pnl[z.size :, 1]
+    grid = own_pnl[: z.size][:, _state_columns(params)]
+    extreme_pnl = own_pnl[z.size : z.size + 2, 1]
     grid_loss = max(0.0, -float(grid.min()))
     extreme_loss = params.extreme_fraction * max(0.0, -float(extreme_pnl.min()))
     if extreme_loss > grid_loss:
@@ -158,19 +168,25 @@ def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
         i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
         label = f"{unit.asset} {_fmt_move(z[i] * unit.scan_range)}, {VOL_LABELS[params.vol_states[v]]}"
         key = _key(unit.asset, z[i], params.vol_states[v])
-    frame = pd.DataFrame(
-        grid.T, index=[VOL_LABELS[s] for s in params.vol_states], columns=np.round(z * unit.scan_range, 6)
-    )
-    frame.index.name, frame.columns.name = "volatility", "price move"
-    return {"loss": max(grid_loss, extreme_loss), "label": label, "key": key, "grid": frame,
+    return {"loss": max(grid_loss, extreme_loss), "label": label, "key": key, "grid_values": grid,
             "extreme_pnl": extreme_pnl}
 
 
-def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlations: list[np.ndarray]) -> list[dict]:
+def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
+    """Worst loss of one unit alone: its grid, its extremes, the binding cell (USD)."""
+    z = _grid_moves(params)
+    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
+    return _standalone_from(unit, unit.pnl(np.concatenate([z, extreme]) * unit.scan_range), params)
+
+
+def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlations: list[np.ndarray]
+                      ) -> tuple[list[dict], list[dict]]:
     """Worst signed joint-scenario loss for each correlation matrix in ``correlations`` (USD).
 
     Every unit is revalued once for all matrices together: the moves each matrix needs are
-    stacked into one array, so a correlation sweep costs one revaluation per unit.
+    stacked into one array, so a correlation sweep costs one revaluation per unit. The unit's
+    own grid is the block where it drives itself (rho = 1), so the standalone losses come from
+    the same pass. Returns (one dict per matrix, one standalone dict per unit).
     """
     n_units, n_corr = len(units), len(correlations)
     z = _grid_moves(params)
@@ -182,12 +198,15 @@ def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlatio
     systematic = np.zeros((n_corr, n_units, steps, 3))
     extreme_pnl = np.zeros((n_corr, n_units, 2))
     residual = np.zeros((n_corr, n_units, n_units, 3))
+    alone: list[dict] = []
     for b, unit in enumerate(units):
         follow = rho[:, :, b, None] * z  # (K, U, steps) in units of range
         resid = residual_scale[:, :, b, None] * z
         ext = rho[:, :, b, None] * extreme
         moves = np.concatenate([follow, resid, ext], axis=2) * unit.scan_range
         pnl = unit.pnl(moves.reshape(-1)).reshape(n_corr, n_units, 2 * steps + 2, 3)
+        own = np.concatenate([pnl[0, b, :steps, :], pnl[0, b, 2 * steps :, :]])
+        alone.append(_standalone_from(unit, own, params))
         systematic += pnl[:, :, :steps, :]
         extreme_pnl += pnl[:, :, 2 * steps :, 1]
         residual[:, :, b, :] = np.maximum(0.0, -pnl[:, :, steps : 2 * steps, :].min(axis=2))
@@ -215,7 +234,7 @@ def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlatio
                      f"others following by correlation")
             results.append({"loss": grid_worst, "label": label, "driver": driver.asset,
                             "key": "joint " + _key(driver.asset, z[i], params.vol_states[v])})
-    return results
+    return results, alone
 
 
 def addons(units: list[RiskUnit], arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> list[dict]:
@@ -223,10 +242,10 @@ def addons(units: list[RiskUnit], arrays: BookArrays, spots: np.ndarray, params:
     rows = []
     for unit in units:
         if unit.opt_qty.size:
-            keys = np.stack([unit.opt_strike, unit.opt_days])
-            _, groups = np.unique(keys, axis=1, return_inverse=True)
-            net = np.bincount(groups.reshape(-1), weights=unit.opt_qty)
-            short_contracts = float(np.maximum(-net, 0.0).sum())
+            net: dict[tuple[float, float], float] = {}
+            for strike, days, qty in zip(unit.opt_strike, unit.opt_days, unit.opt_qty, strict=True):
+                net[(strike, days)] = net.get((strike, days), 0.0) + qty
+            short_contracts = float(sum(max(-q, 0.0) for q in net.values()))
             if short_contracts > 0:
                 rows.append({"component": "short-option minimum", "unit": unit.asset,
                              "maintenance": params.short_option_min_rate * unit.spot * short_contracts,
@@ -257,16 +276,15 @@ def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     Returns one dict per matrix with maintenance, initial, losses, add-ons, binding label, grids.
     """
     units = build_units(arrays, spots, vols, basis, params)
-    alone = [standalone(unit, params) for unit in units]
+    if params.offsets == "correlated" and len(units) > 1:
+        index = [arrays.assets.index(u.asset) for u in units]
+        joint, alone = correlated_losses(units, params, [c[np.ix_(index, index)] for c in correlations])
+    else:
+        joint, alone = [None] * len(correlations), [standalone(unit, params) for unit in units]
     segregated = float(sum(s["loss"] for s in alone))
     extra = addons(units, arrays, spots, params)
     addon_total = float(sum(row["maintenance"] for row in extra))
     worst_alone = max(range(len(units)), key=lambda u: alone[u]["loss"]) if units else None
-    if params.offsets == "correlated" and len(units) > 1:
-        index = [arrays.assets.index(u.asset) for u in units]
-        joint = correlated_losses(units, params, [c[np.ix_(index, index)] for c in correlations])
-    else:
-        joint = [None] * len(correlations)
     results = []
     for outcome in joint:
         if outcome is None or outcome["loss"] >= segregated:
@@ -304,6 +322,27 @@ def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
     return frame
 
 
+class LazyGrids(Mapping):
+    """risk unit -> scenario P&L DataFrame, built on first access (most callers never look)."""
+
+    def __init__(self, units: list[RiskUnit], alone: list[dict], params: PortfolioParams) -> None:
+        self._sources = {u.asset: (u, a["grid_values"]) for u, a in zip(units, alone, strict=True)}
+        self._params = params
+        self._built: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, asset: str) -> pd.DataFrame:
+        if asset not in self._built:
+            unit, values = self._sources[asset]
+            self._built[asset] = grid_frame(unit, values, self._params)
+        return self._built[asset]
+
+    def __iter__(self):
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 def portfolio_margin(
     book: Portfolio, market: Market, params: PortfolioParams | str | None = None
 ) -> MarginResult:
@@ -332,10 +371,10 @@ def portfolio_margin(
         initial=float(outcome["initial"]),
         maintenance=float(outcome["maintenance"]),
         equity=equity,
-        breakdown=_breakdown(outcome, rules),
+        breakdown_source=lambda: _breakdown(outcome, rules),
         binding_scenario=outcome["binding"],
         params_name=rules.name,
-        scenario_grids={unit.asset: alone["grid"] for unit, alone in zip(outcome["units"], outcome["alone"], strict=True)},
+        scenario_grids=LazyGrids(outcome["units"], outcome["alone"], rules),
         details={"binding_unit": outcome["binding_unit"], "binding_key": outcome["binding_key"], "segregated_loss": outcome["segregated"],
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
                  "ranges": {u.asset: u.scan_range for u in outcome["units"]}},

@@ -19,8 +19,8 @@ class MarginResult:
         maintenance: maintenance margin: equity below it triggers liquidation.
         equity: account equity under this mode's haircuts (collateral, holdings, unrealised P&L,
             option marks).
-        breakdown: a row per position (cross, isolated) or per component (portfolio); its
-            ``maintenance`` and ``initial`` columns add up to the totals.
+        breakdown_source: the breakdown DataFrame, or a zero-argument function that builds it
+            (most callers never look, so building it is deferred); read it as ``breakdown``.
         binding_scenario: portfolio mode: a readable label of the scenario that set the
             requirement; None for cross.
         params_name: the rule set used.
@@ -33,11 +33,21 @@ class MarginResult:
     initial: float
     maintenance: float
     equity: float
-    breakdown: pd.DataFrame
+    breakdown_source: object
     binding_scenario: str | None = None
     params_name: str = ""
     scenario_grids: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     details: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def breakdown(self) -> pd.DataFrame:
+        """A row per position (cross, isolated) or per component (portfolio); its ``maintenance``
+        and ``initial`` columns add up to the totals (USD)."""
+        source = self.breakdown_source
+        if callable(source):
+            source = source()
+            object.__setattr__(self, "breakdown_source", source)
+        return source
 
     @property
     def excess(self) -> float:

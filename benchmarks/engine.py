@@ -1,0 +1,152 @@
+"""Time the engine against its arithmetic floor and print a table.
+
+For books of 10, 60 and 300 positions over 3 and 10 assets it times (median of repeated runs)
+cross_margin, portfolio_margin, value_at_risk (delta-normal and Monte Carlo) and a 10 x 11
+shock_sweep, and beside them the floor: a bare NumPy revaluation of the same positions over the
+same scenarios (every move the portfolio-margin grid and its joint scenarios need, for every vol
+state), with no bookkeeping at all.
+
+Targets (issue "Speed"): portfolio margin within 3x the floor; the sweep under 0.3x the time of
+110 separate calls; cost growing about linearly with positions.
+
+Run: python benchmarks/engine.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from margin import (  # noqa: E402
+    Future,
+    Option,
+    Perp,
+    Portfolio,
+    Spot,
+    cross_margin,
+    default_market,
+    portfolio_margin,
+    shock_sweep,
+    value_at_risk,
+)
+from margin.book import book_arrays, market_vectors  # noqa: E402
+from margin.portfolio import build_units  # noqa: E402
+from margin.presets import DERIBIT_PM  # noqa: E402
+from margin.pricing import black76_price  # noqa: E402
+
+ASSET_SETS = {3: ["BTC", "ETH", "SOL"],
+              10: ["BTC", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "LINK", "BCH", "HYPE"]}
+VOL_MULTS = [1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0]
+CORR_SHOCKS = [round(-1.0 + 0.1 * i, 1) for i in range(11)]
+
+
+def make_book(n_positions: int, assets: list[str], seed: int = 1) -> Portfolio:
+    """A reproducible mixed book: half options, a quarter perps, the rest futures and spot."""
+    market = default_market()
+    rng = np.random.default_rng(seed)
+    positions = []
+    for i in range(n_positions):
+        asset = assets[i % len(assets)]
+        spot = market.prices[asset]
+        kind = i % 4
+        qty = float(rng.choice([-1, 1]) * rng.uniform(0.1, 2.0) * 88_000 / spot)
+        if kind in (0, 1):
+            strike = spot * float(rng.uniform(0.7, 1.3))
+            positions.append(Option(asset, "call" if kind == 0 else "put", strike, float(rng.integers(1, 120)), qty))
+        elif kind == 2:
+            positions.append(Perp(asset, qty, spot * float(rng.uniform(0.9, 1.1)), leverage=10))
+        elif i % 8 == 3:
+            positions.append(Future(asset, qty, spot, float(rng.integers(7, 180))))
+        else:
+            positions.append(Spot(asset, abs(qty)))
+    return Portfolio(tuple(positions), {"USDC": 1_000_000.0})
+
+
+def median_time(func, repeat: int) -> float:
+    func()  # warm up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def floor_revaluation(book: Portfolio, market, params=DERIBIT_PM):
+    """The same revaluations portfolio_margin performs, as bare NumPy: one call per unit.
+
+    Builds every move the engine needs (own grid, extremes, for each driver unit: followers'
+    moves and residual moves and extremes) and prices every option at each, for 3 vol states.
+    Positions are pre-extracted, so only arithmetic is timed.
+    """
+    arrays = book_arrays(book, market)
+    spots, vols, basis = market_vectors(arrays, market)
+    units = build_units(arrays, spots, vols, basis, params)
+    n_units = len(units)
+    z = np.linspace(-1, 1, params.price_steps)
+    # one block per driver unit (followers' moves, residual moves, extremes); a lone unit needs its grid only
+    moves_per_unit = n_units * (2 * z.size + 2) if n_units > 1 else z.size + 2
+
+    def run():
+        total = 0.0
+        for unit in units:
+            moves = np.linspace(-0.5, 0.5, moves_per_unit)
+            if unit.opt_qty.size:
+                prices = black76_price((unit.spot * (1 + moves))[:, None, None], unit.opt_strike,
+                                       unit.opt_vols[None, :, :], unit.opt_years, unit.opt_is_call)
+                total += float(((prices - unit.opt_base) * unit.opt_qty).sum())
+            total += float(unit.linear_delta * moves.sum())
+        return total
+
+    return run
+
+
+def main(quick: bool = False) -> None:
+    market = default_market()
+    repeat = 5 if quick else 15
+    sizes = (10, 60) if quick else (10, 60, 300)
+    print(f"{'book':>14} | {'cross ms':>9} | {'PM ms':>8} | {'floor ms':>8} | {'PM/floor':>8} | "
+          f"{'VaR dn ms':>9} | {'VaR MC ms':>9} | {'sweep ms':>8} | {'110 calls ms':>12} | {'sweep/calls':>11}")
+    rows = []
+    for n_assets, assets in ASSET_SETS.items():
+        for n in sizes:
+            book = make_book(n, assets)
+            t_cross = median_time(lambda b=book: cross_margin(b, market), repeat)
+            t_pm = median_time(lambda b=book: portfolio_margin(b, market), repeat)
+            t_floor = median_time(floor_revaluation(book, market), repeat)
+            t_var = median_time(lambda b=book: value_at_risk(b, market), repeat)
+            t_mc = median_time(lambda b=book: value_at_risk(b, market, method="monte-carlo"), max(3, repeat // 3))
+            t_sweep = median_time(lambda b=book: shock_sweep(b, market, VOL_MULTS, CORR_SHOCKS), max(3, repeat // 5))
+            shocked = [market.shocked(v, c) for v in VOL_MULTS for c in CORR_SHOCKS]
+            start = time.perf_counter()
+            for m in shocked:
+                cross_margin(book, m)
+                portfolio_margin(book, m)
+            t_calls = time.perf_counter() - start
+            rows.append((n_assets, n, t_pm / t_floor, t_sweep / t_calls, t_pm))
+            print(f"{n:>4} pos {n_assets:>2} ast | {t_cross * 1e3:9.2f} | {t_pm * 1e3:8.2f} | {t_floor * 1e3:8.2f} | "
+                  f"{t_pm / t_floor:8.2f} | {t_var * 1e3:9.2f} | {t_mc * 1e3:9.1f} | {t_sweep * 1e3:8.1f} | "
+                  f"{t_calls * 1e3:12.1f} | {t_sweep / t_calls:11.3f}")
+    print()
+    for n_assets in ASSET_SETS:
+        series = [(n, t) for a, n, _, _, t in rows if a == n_assets]
+        if len(series) >= 2:
+            (n0, t0), (n1, t1) = series[0], series[-1]
+            print(f"{n_assets} assets: {n1 / n0:.0f}x positions -> {t1 / t0:.1f}x portfolio-margin time")
+    worst_floor = max(r[2] for r in rows)
+    worst_sweep = max(r[3] for r in rows)
+    print(f"worst PM/floor ratio {worst_floor:.2f} (target <= 3); worst sweep/110-calls ratio {worst_sweep:.3f} "
+          f"(target < 0.3)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    main(parser.parse_args().quick)

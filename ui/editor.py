@@ -1,0 +1,179 @@
+"""The positions table of the Build page: Portfolio <-> DataFrame, row by row. Pure; no streamlit.
+
+One row per position with columns type, asset, side, size, entry, leverage, strike, expiry,
+isolated_margin. ``type`` is spot, perp, future, call or put; ``size`` is positive and ``side``
+(long/short) carries the sign. Rows are validated by the engine's own constructors, so every
+message names the row and the field: "Row 2, strike: must be > 0 ...".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from margin import Future, Option, Perp, Portfolio, PortfolioError, Spot
+
+TYPES = ("perp", "future", "call", "put", "spot")
+SIDES = ("long", "short")
+COLUMNS = ["type", "asset", "side", "size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+NUMERIC = ["size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+
+#: Which optional fields each type accepts, and which it requires.
+_ALLOWED = {
+    "spot": set(),
+    "perp": {"entry", "leverage", "isolated_margin"},
+    "future": {"entry", "leverage", "isolated_margin", "expiry"},
+    "call": {"entry", "strike", "expiry"},
+    "put": {"entry", "strike", "expiry"},
+}
+_REQUIRED = {"spot": set(), "perp": {"entry"}, "future": {"entry", "expiry"},
+             "call": {"strike", "expiry"}, "put": {"strike", "expiry"}}
+_FIELD_HELP = {
+    "entry": "entry price in USD", "strike": "strike in USD", "expiry": "days to expiry",
+    "leverage": "leverage (x)", "isolated_margin": "isolated margin in USD",
+}
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def position_row(position) -> dict:
+    """One table row for a position."""
+    row = dict.fromkeys(COLUMNS)
+    row.update(asset=position.asset, side="long" if position.qty >= 0 else "short", size=abs(position.qty))
+    if isinstance(position, Option):
+        row.update(type=position.kind, strike=position.strike, expiry=position.expiry_days, entry=position.entry_price)
+    elif isinstance(position, (Perp, Future)):
+        row.update(type="future" if isinstance(position, Future) else "perp", entry=position.entry_price,
+                   leverage=position.leverage, isolated_margin=position.isolated_margin)
+        if isinstance(position, Future):
+            row["expiry"] = position.expiry_days
+    else:
+        row["type"] = "spot"
+    return row
+
+
+def positions_frame(portfolio: Portfolio) -> pd.DataFrame:
+    """The editable table of ``portfolio``'s positions (numeric columns as floats, blanks as NaN)."""
+    frame = pd.DataFrame([position_row(p) for p in portfolio.positions], columns=COLUMNS)
+    for column in NUMERIC:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in ("type", "asset", "side"):
+        frame[column] = frame[column].astype(object)
+    return frame
+
+
+def _row_position(row: Mapping):
+    """Build one position from a row, raising PortfolioError('field: message')."""
+    kind = row.get("type")
+    if _blank(kind) or str(kind).lower() not in _ALLOWED:
+        raise PortfolioError(f"type: choose one of {', '.join(TYPES)}.")
+    kind = str(kind).lower()
+    if _blank(row.get("asset")):
+        raise PortfolioError("asset: choose the asset, e.g. BTC.")
+    side = row.get("side")
+    if _blank(side) or str(side).lower() not in SIDES:
+        raise PortfolioError("side: choose long or short.")
+    size = row.get("size")
+    if _blank(size):
+        raise PortfolioError("size: enter a size in coins (positive; the side sets long or short).")
+    try:
+        size = float(size)
+    except (TypeError, ValueError):
+        raise PortfolioError(f"size: must be a number (got {size!r}).") from None
+    if not math.isfinite(size) or size < 0:
+        raise PortfolioError("size: must be 0 or more; use the side column for shorts.")
+    for name in _REQUIRED[kind]:
+        if _blank(row.get(name)):
+            raise PortfolioError(f"{name}: a {kind} needs its {_FIELD_HELP[name]}.")
+    for name in set(NUMERIC) - {"size"} - _ALLOWED[kind]:
+        if not _blank(row.get(name)):
+            raise PortfolioError(f"{name}: a {kind} has no {_FIELD_HELP[name]}; clear the cell.")
+    values = {name: float(row[name]) for name in _ALLOWED[kind] if not _blank(row.get(name))}
+    qty = size if str(side).lower() == "long" else -size
+    asset = str(row["asset"]).strip()
+    if kind == "spot":
+        return Spot(asset, qty)
+    if kind == "perp":
+        return Perp(asset, qty, values["entry"], values.get("leverage"), values.get("isolated_margin"))
+    if kind == "future":
+        return Future(asset, qty, values["entry"], values["expiry"], values.get("leverage"),
+                      values.get("isolated_margin"))
+    return Option(asset, kind, values["strike"], values["expiry"], qty, values.get("entry"))
+
+
+def _rename(message: str) -> str:
+    """Engine field names -> the table's column names (qty -> size, expiry_days -> expiry ...)."""
+    for engine, column in (("expiry_days", "expiry"), ("entry_price", "entry"), ("qty", "size")):
+        if message.startswith(engine + ":"):
+            return column + message[len(engine):]
+    return message
+
+
+def frame_positions(frame: pd.DataFrame) -> tuple[list, list[str]]:
+    """(positions, errors) from the edited table. Entirely blank rows are skipped (they hold no data).
+
+    Errors read "Row 2, strike: must be > 0 ..."; the caller applies the positions only when there
+    are no errors, so nothing the user typed is dropped silently.
+    """
+    positions, errors = [], []
+    for number, (_, row) in enumerate(frame.iterrows(), start=1):
+        record = {column: row.get(column) for column in COLUMNS}
+        if all(_blank(value) for value in record.values()):
+            continue
+        try:
+            positions.append(_row_position(record))
+        except PortfolioError as error:
+            errors.append(f"Row {number}, {_rename(str(error))}")
+    return positions, errors
+
+
+def collateral_frame(portfolio: Portfolio) -> pd.DataFrame:
+    """The collateral table: one row per asset with its amount in coins."""
+    frame = pd.DataFrame({"asset": list(portfolio.collateral), "amount": list(portfolio.collateral.values())},
+                         columns=["asset", "amount"])
+    frame["asset"] = frame["asset"].astype(object)
+    frame["amount"] = pd.to_numeric(frame["amount"]).astype(float)
+    return frame
+
+
+def frame_collateral(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
+    """(asset -> amount, errors) from the edited collateral table; an asset listed twice is an error."""
+    balances: dict[str, float] = {}
+    errors: list[str] = []
+    for number, (_, row) in enumerate(frame.iterrows(), start=1):
+        asset, amount = row.get("asset"), row.get("amount")
+        if _blank(asset) and _blank(amount):
+            continue
+        if _blank(asset):
+            errors.append(f"Collateral row {number}, asset: choose the asset, e.g. USDC.")
+        elif _blank(amount):
+            errors.append(f"Collateral row {number}, amount: enter an amount in coins.")
+        elif asset in balances:
+            errors.append(f"Collateral row {number}, asset: {asset} is listed twice; keep one row per asset.")
+        else:
+            try:
+                value = float(amount)
+            except (TypeError, ValueError):
+                errors.append(f"Collateral row {number}, amount: must be a number (got {amount!r}).")
+                continue
+            if not math.isfinite(value):
+                errors.append(f"Collateral row {number}, amount: must be a finite number.")
+                continue
+            balances[str(asset)] = value
+    return balances, errors
+
+
+def build_portfolio(base: Portfolio, positions: list, collateral: Mapping[str, float]) -> Portfolio:
+    """A new Portfolio with ``base``'s title and story (PortfolioError names any bad field)."""
+    return Portfolio(tuple(positions), dict(collateral), base.title, base.story)

@@ -1,0 +1,131 @@
+"""Derived numbers the pages show (hedging benefit, distance in σ, chart grids). Pure; no streamlit.
+
+Money in USD, volatility annualised as a fraction, daily σ = vol / sqrt(365) (crypto trades daily).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+DAYS_PER_YEAR = 365.0
+
+#: Shock grid of the Shocks page: 10 vol multipliers x 11 correlation shocks (one sweep).
+VOL_MULTS: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+CORR_SHOCKS: tuple[float, ...] = tuple(round(x, 1) for x in np.linspace(-1.0, 1.0, 11))
+
+#: Liquidation chart: trial prices from 0.3x to 2x today's, log-spaced.
+CURVE_POINTS = 160
+CURVE_LOW, CURVE_HIGH = 0.3, 2.0
+
+
+def hedging_benefit(cross_initial: float, portfolio_initial: float) -> tuple[float, float | None]:
+    """(USD, fraction of cross initial) saved by portfolio margin; negative when it costs more.
+
+    Example: cross 15,706, portfolio 9,970 -> (5,736, 0.365). The fraction is None when cross
+    initial is 0 (nothing to compare against).
+    """
+    usd = cross_initial - portfolio_initial
+    return usd, (usd / cross_initial if cross_initial > 0 else None)
+
+
+def daily_sigma(vol: float) -> float:
+    """Daily standard deviation of returns from an annualised vol: vol / sqrt(365)."""
+    return vol / math.sqrt(DAYS_PER_YEAR)
+
+
+def nearest_liquidation(found: Mapping[str, object], today: float) -> float | None:
+    """The liquidation price nearest today's (log distance) from ``liquidation_prices`` output."""
+    if found.get("already"):
+        return today
+    candidates = [p for p in (found.get("below"), found.get("above")) if p is not None]
+    if not candidates:
+        return None
+    return float(min(candidates, key=lambda p: abs(math.log(p / today))))
+
+
+def distance(today: float, liquidation: float | None, vol: float) -> tuple[float | None, float | None]:
+    """(signed fraction liq / today - 1, the same move in daily σ as a positive number).
+
+    Example: BTC at 88,000, liquidation at 70,400, vol 55 %: -20 %, 0.20 / (0.55 / sqrt 365) = 6.9 σ.
+    """
+    if liquidation is None:
+        return None, None
+    fraction = liquidation / today - 1.0
+    sigma = daily_sigma(vol)
+    return fraction, (abs(fraction) / sigma if sigma > 0 else math.inf)
+
+
+def days_between(sigmas: float | None) -> float | None:
+    """Expected days between one-day moves of at least ``sigmas`` σ in one direction (normal model)."""
+    if sigmas is None:
+        return None
+    tail = float(norm.sf(sigmas))
+    return math.inf if tail <= 0 else 1.0 / tail
+
+
+def price_grid(today: float, points: int = CURVE_POINTS, low: float = CURVE_LOW, high: float = CURVE_HIGH) -> np.ndarray:
+    """Log-spaced trial prices from ``low`` x to ``high`` x today's, today's price included."""
+    grid = today * np.geomspace(low, high, points - 1)
+    return np.unique(np.append(grid, today))
+
+
+def sweep_line(sweep: pd.DataFrame, fixed: str, value: float) -> pd.DataFrame:
+    """Rows of a sweep where ``fixed`` (vol_mult or corr_shock) is nearest ``value``, sorted by the other."""
+    nearest = sweep[fixed].iloc[(sweep[fixed] - value).abs().argmin()]
+    along = "corr_shock" if fixed == "vol_mult" else "vol_mult"
+    return sweep[np.isclose(sweep[fixed], nearest)].sort_values(along).reset_index(drop=True)
+
+
+def jumps_on_line(jumps: pd.DataFrame, fixed: str, value: float, limit: int = 4) -> pd.DataFrame:
+    """The jumps of ``detect_jumps`` on one line, the ``limit`` biggest slope changes first."""
+    if jumps.empty:
+        return jumps
+    nearest = jumps[fixed].iloc[(jumps[fixed] - value).abs().argmin()]
+    line = jumps[np.isclose(jumps[fixed], nearest)]
+    if abs(nearest - value) > 1e-9:
+        return line.iloc[0:0]
+    change = (line["slope_after"] - line["slope_before"]).abs()
+    return line.loc[change.sort_values(ascending=False).index[:limit]]
+
+
+def worst_cell(grid: pd.DataFrame) -> tuple[str, float, float]:
+    """(vol label, price move, P&L) of the grid's most negative cell (scenario grids hold P&L)."""
+    values = grid.to_numpy(dtype=float)
+    row, col = np.unravel_index(int(np.argmin(values)), values.shape)
+    return str(grid.index[row]), float(grid.columns[col]), float(values[row, col])
+
+
+def correlation_culprit(matrix: pd.DataFrame, assets: list[str] | None = None) -> tuple[str, str, float] | None:
+    """The pair that pulls the correlation matrix furthest from valid, or None when it is valid.
+
+    With v the eigenvector of the smallest eigenvalue, lambda_min = sum v_i^2 + 2 sum_{i<j} v_i v_j rho_ij;
+    the pair with the most negative v_i v_j rho_ij contributes most to the negative eigenvalue.
+    ``assets`` restricts the answer to pairs among those assets (the ones the user can edit).
+    """
+    values = matrix.to_numpy(dtype=float)
+    eigenvalues, eigenvectors = np.linalg.eigh((values + values.T) / 2.0)
+    if eigenvalues[0] >= -1e-9:
+        return None
+    v = eigenvectors[:, 0]
+    contribution = np.outer(v, v) * values
+    names = list(matrix.index)
+    allowed = set(assets) if assets else set(names)
+    best = None
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if names[i] in allowed and names[j] in allowed and (best is None or contribution[i, j] < best[0]):
+                best = (contribution[i, j], names[i], names[j], float(values[i, j]))
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def correlation_with_pairs(base: pd.DataFrame, pairs: Mapping[tuple[str, str], float]) -> pd.DataFrame:
+    """``base`` with some pairs replaced (both triangles), as a new DataFrame."""
+    frame = base.copy()
+    for (a, b), rho in pairs.items():
+        frame.loc[a, b] = frame.loc[b, a] = float(rho)
+    return frame

@@ -1,0 +1,86 @@
+"""The shared sidebar: sample picker, rule-set presets and a live summary of the book."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
+from ui import cached, state, text
+
+SAMPLE_KEY = "sidebar_sample"
+CROSS_KEY = "sidebar_cross_preset"
+PORTFOLIO_KEY = "sidebar_portfolio_preset"
+
+
+def _sample_label(name: str) -> str:
+    if name == state.EMPTY:
+        return "Empty book (10,000 USDC, no positions)"
+    if name == state.CUSTOM:
+        return "Your own book (uploaded or shared)"
+    titles = {s["name"]: s["title"] for s in cached.sample_stories()}
+    return f"{name[:2]} · {titles.get(name, name)}"
+
+
+def _on_sample() -> None:
+    choice = st.session_state[SAMPLE_KEY]
+    if choice == state.CUSTOM:
+        return
+    try:
+        portfolio, market = state.load_sample(choice)
+    except Exception as error:  # noqa: BLE001 - shown by the sidebar, never as a traceback
+        st.session_state["sample_error"] = f"Could not load {choice}: {error}"
+        return
+    st.session_state.pop("sample_error", None)
+    state.replace_book(portfolio, market, sample=choice)
+
+
+def _on_preset(key: str, field: str) -> None:
+    state.save(state.get().replace(**{field: st.session_state[key]}))
+
+
+def _sync(key: str, value: str) -> None:
+    """Show the workspace's value in a keyed widget (set before the widget is drawn)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+def draw() -> st.delta_generator.DeltaGenerator:
+    """Draw the pickers; return an empty container the caller fills with :func:`summary` afterwards."""
+    workspace = state.get()
+    with st.sidebar:
+        st.markdown("### Book")
+        options = [*state.sample_names(), state.EMPTY, state.CUSTOM]
+        _sync(SAMPLE_KEY, workspace.sample if workspace.sample in options else state.CUSTOM)
+        st.selectbox("Start from", options, key=SAMPLE_KEY, format_func=_sample_label, on_change=_on_sample,
+                     help="Loading a sample replaces the current book and resets the market to its defaults.")
+        if st.session_state.get("sample_error"):
+            st.error(st.session_state["sample_error"])
+        st.markdown("### Rule sets")
+        _sync(CROSS_KEY, workspace.cross_preset)
+        st.selectbox("Cross margin preset", list(CROSS_PRESETS), key=CROSS_KEY, on_change=_on_preset,
+                     args=(CROSS_KEY, "cross_preset"),
+                     help="Per-position rules in the style of a venue (tiers, leverage, haircuts).")
+        _sync(PORTFOLIO_KEY, workspace.portfolio_preset)
+        st.selectbox("Portfolio margin preset", list(PORTFOLIO_PRESETS), key=PORTFOLIO_KEY, on_change=_on_preset,
+                     args=(PORTFOLIO_KEY, "portfolio_preset"),
+                     help="Scenario grid in the style of a venue (price range, vol shocks, add-ons).")
+        return st.container()
+
+
+def summary(slot) -> None:
+    """A three-line summary of the current book, drawn into ``slot`` after the page has run."""
+    workspace = state.get()
+    with slot:
+        st.markdown("### Summary")
+        cross = cached.safe(cached.cross, workspace.portfolio, workspace.market, workspace.cross_preset)
+        portfolio = cached.safe(cached.portfolio, workspace.portfolio, workspace.market, workspace.portfolio_preset)
+        if cross is None or portfolio is None:
+            return
+        title = workspace.portfolio.title or "Untitled book"
+        st.caption(f"{title} · {len(workspace.portfolio.positions)} positions")
+        st.markdown(
+            f"Equity **{text.money(cross.equity)}**  \n"
+            f"Maintenance: cross **{text.money(cross.maintenance)}**, "
+            f"portfolio **{text.money(portfolio.maintenance)}**  \n"
+            f"Initial: cross **{text.money(cross.initial)}**, portfolio **{text.money(portfolio.initial)}**"
+        )

@@ -1,0 +1,142 @@
+"""The one session object of the dashboard: a frozen ``Workspace`` in st.session_state["workspace"].
+
+Pages read it with :func:`get` and write a new one with :func:`save` (which also keeps the share
+link ``?book=`` in sync). A book replaced from outside the editors (sample, upload, link, slider)
+goes through :func:`replace_book`, which bumps ``revision`` so the editors restart from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from margin import Market, Portfolio, PortfolioError, default_market
+from margin.io import apply_market_overrides, decode_share_token, encode_share_token, load_document, market_overrides
+from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
+
+KEY = "workspace"
+LINK_ERROR_KEY = "link_error"
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
+DEFAULT_SAMPLE = "03_btc_eth_pair.json"
+EMPTY = "empty"
+CUSTOM = "custom"
+EMPTY_COLLATERAL = {"USDC": 10_000.0}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Everything the pages share.
+
+    Attributes:
+        portfolio: the book being studied.
+        market: prices, vols, correlations (the default market with the user's changes).
+        cross_preset, portfolio_preset: names of the rule sets (keys of CROSS_PRESETS / PORTFOLIO_PRESETS).
+        sample: file name of the sample the book started from, "empty", or "custom" (upload, link).
+        revision: bumps when the book is replaced from outside the positions table; the table and
+            the sliders are keyed on it so they restart from ``editor_base``.
+        market_revision: the same for the market controls.
+        editor_base: the book as it was at the last revision: the table's starting data.
+    """
+
+    portfolio: Portfolio
+    market: Market
+    cross_preset: str = DEFAULT_CROSS
+    portfolio_preset: str = DEFAULT_PORTFOLIO
+    sample: str = DEFAULT_SAMPLE
+    revision: int = 0
+    market_revision: int = 0
+    editor_base: Portfolio | None = None
+
+    @property
+    def base(self) -> Portfolio:
+        return self.editor_base if self.editor_base is not None else self.portfolio
+
+    def replace(self, **changes) -> Workspace:
+        return dataclasses.replace(self, **changes)
+
+
+@lru_cache(maxsize=1)
+def base_market() -> Market:
+    """The default 15-coin market (immutable, so one copy serves every session)."""
+    return default_market()
+
+
+def sample_names() -> list[str]:
+    """File names of the sample portfolios, in order."""
+    return sorted(path.name for path in SAMPLES_DIR.glob("*.json"))
+
+
+def load_sample(name: str) -> tuple[Portfolio, Market]:
+    """The sample's book and market (the default market with the file's overrides)."""
+    if name == EMPTY:
+        return Portfolio((), EMPTY_COLLATERAL, "Empty book", "No positions yet: add rows to the table."), base_market()
+    document = load_document(SAMPLES_DIR / name)
+    return document.portfolio, apply_market_overrides(base_market(), document.market_overrides)
+
+
+def fresh(sample: str = DEFAULT_SAMPLE) -> Workspace:
+    portfolio, market = load_sample(sample)
+    return Workspace(portfolio, market, sample=sample, editor_base=portfolio)
+
+
+def share_token(workspace: Workspace) -> str:
+    """The ?book= token: the book plus the market's differences from the default market."""
+    return encode_share_token(workspace.portfolio, market_overrides(base_market(), workspace.market))
+
+
+def from_token(token: str) -> Workspace:
+    """A workspace from a share token; PortfolioError with a readable message if it is bad."""
+    document = decode_share_token(token)
+    market = apply_market_overrides(base_market(), document.market_overrides)
+    return Workspace(document.portfolio, market, sample=CUSTOM, editor_base=document.portfolio)
+
+
+def sync_link(workspace: Workspace) -> None:
+    """Keep st.query_params["book"] equal to the workspace's share token."""
+    token = share_token(workspace)
+    if st.query_params.get("book") != token:
+        st.query_params["book"] = token
+
+
+def get() -> Workspace:
+    """The session's workspace, created on first use: from ?book= when present, else the default sample."""
+    workspace = st.session_state.get(KEY)
+    if isinstance(workspace, Workspace):
+        return workspace
+    workspace = fresh()
+    token = st.query_params.get("book")
+    if token:
+        try:
+            workspace = from_token(token)
+        except PortfolioError as error:
+            st.session_state[LINK_ERROR_KEY] = str(error)
+        except Exception as error:  # noqa: BLE001 - a damaged link must never break the page
+            st.session_state[LINK_ERROR_KEY] = f"the link could not be read ({type(error).__name__})."
+    save(workspace)
+    return workspace
+
+
+def save(workspace: Workspace) -> Workspace:
+    st.session_state[KEY] = workspace
+    sync_link(workspace)
+    return workspace
+
+
+def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None) -> Workspace:
+    """Replace the book (and optionally the market) from outside the table; editors restart from it."""
+    current = get()
+    changes: dict = {"portfolio": portfolio, "editor_base": portfolio, "revision": current.revision + 1}
+    if market is not None:
+        changes.update(market=market, market_revision=current.market_revision + 1)
+    if sample is not None:
+        changes["sample"] = sample
+    st.session_state.pop(LINK_ERROR_KEY, None)
+    return save(current.replace(**changes))
+
+
+def link_error() -> str | None:
+    return st.session_state.get(LINK_ERROR_KEY)
