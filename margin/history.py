@@ -249,7 +249,8 @@ def parse_price_history(source: object) -> pd.DataFrame:
 
     Returns:
         DataFrame indexed by a sorted, unique ``DatetimeIndex`` named ``date``, one ``float64``
-        column of daily closes per asset (wide: in header order; long: sorted by asset name). No NaN, every price > 0.
+        column of daily closes per asset (wide: in header order; long: sorted by asset name).
+        No NaN, every price > 0.
 
     Raises:
         PortfolioError naming the line (1-based, as in the file) or column and the fix for: no date

@@ -462,6 +462,28 @@ def test_engine_matches_slow_reference_on_random_books(book, market, params):
     _assert_matches_reference(book, market, params)
 
 
+EDGE_BOOKS = {
+    "short straddle expiring in 12 hours": Portfolio([Option("BTC", "call", 88_000.0, 0.5, -3.0),
+                                                      Option("BTC", "put", 88_000.0, 0.5, -3.0)]),
+    "long 1-day ATM straddle (vol-down floor)": Portfolio([Option("ETH", "call", 2_920.0, 1.0, 50.0),
+                                                           Option("ETH", "put", 2_920.0, 1.0, 50.0)]),
+    "calendar spread across the 30-day boundary": Portfolio([Option("BTC", "call", 90_000.0, 29.0, -2.0),
+                                                             Option("BTC", "call", 90_000.0, 31.0, 2.0)]),
+    "deep OTM short puts (extremes bind)": Portfolio([Option("SOL", "put", 80.0, 60.0, -500.0),
+                                                      Perp("SOL", 10.0, 138.0)]),
+    "basis trade plus options on two units": Portfolio([Future("BTC", 1.0, 90_000.0, 90), Perp("BTC", -1.0, 88_000.0),
+                                                        Option("ETH", "put", 2_500.0, 14, -10.0),
+                                                        Spot("ETH", 4.0)], collateral={"USDT": 5_000.0}),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_BOOKS))
+@pytest.mark.parametrize("params", [DERIBIT_PM, SPAN_PM, OKX_PM.with_changes(vol_down_shift=0.5, extreme_fraction=0.9)],
+                         ids=["deribit", "span", "okx-modified"])
+def test_engine_matches_slow_reference_on_edge_books(name, params):
+    _assert_matches_reference(EDGE_BOOKS[name], default_market(), params)
+
+
 def test_engine_matches_slow_reference_on_the_design_book():
     """The book of DESIGN.md, on the default market, under every preset."""
     book = Portfolio([Perp("BTC", 1.0, 88_000.0, leverage=10), Perp("ETH", -30.0, 2_900.0),

@@ -6,6 +6,7 @@ a cache entry. Returned values are results and DataFrames, never Markets (a Mark
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import TypeVar
@@ -53,19 +54,25 @@ def safe(func: Callable[..., T], *args, **kwargs) -> T | None:
     return None
 
 
+def materialise(result: margin.MarginResult) -> margin.MarginResult:
+    """The same result with its lazy breakdown and grids built, so st.cache_data can pickle it."""
+    grids = {unit: result.scenario_grids[unit] for unit in result.scenario_grids}
+    return dataclasses.replace(result, breakdown_source=result.breakdown, scenario_grids=grids)
+
+
 @_cache
 def cross(book: Portfolio, market: Market, preset: str) -> margin.MarginResult:
-    return margin.cross_margin(book, market, preset)
+    return materialise(margin.cross_margin(book, market, preset))
 
 
 @_cache
 def portfolio(book: Portfolio, market: Market, preset: str) -> margin.MarginResult:
-    return margin.portfolio_margin(book, market, preset)
+    return materialise(margin.portfolio_margin(book, market, preset))
 
 
 @_cache
 def isolated(book: Portfolio, market: Market, asset: str, preset: str) -> margin.MarginResult:
-    return margin.isolated_margin(book, market, asset, preset)
+    return materialise(margin.isolated_margin(book, market, asset, preset))
 
 
 def _mode_params(cross_preset: str, portfolio_preset: str) -> dict[str, str]:

@@ -177,3 +177,26 @@ def frame_collateral(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
 def build_portfolio(base: Portfolio, positions: list, collateral: Mapping[str, float]) -> Portfolio:
     """A new Portfolio with ``base``'s title and story (PortfolioError names any bad field)."""
     return Portfolio(tuple(positions), dict(collateral), base.title, base.story)
+
+
+def adjust(position, field: str, value: float):
+    """A copy of ``position`` with one slider field changed (size keeps the side)."""
+    import dataclasses
+
+    if field == "size":
+        return dataclasses.replace(position, qty=math.copysign(float(value), position.qty or 1.0))
+    if field == "leverage":
+        return dataclasses.replace(position, leverage=float(value))
+    if field == "strike":
+        return dataclasses.replace(position, strike=float(value))
+    if field == "expiry":
+        return dataclasses.replace(position, expiry_days=float(value))
+    raise PortfolioError(f"{field}: not a slider field (size, leverage, strike, expiry).")
+
+
+def edited_market(base, prices: Mapping[str, float], vols: Mapping[str, float]):
+    """``base`` with the controls' prices (USD) and vols (fractions); PortfolioError names the asset."""
+    changed_prices = {a: p for a, p in prices.items() if base.prices.get(a) != p}
+    changed_vols = {a: v for a, v in vols.items() if base.vols.get(a) != v}
+    market = base.with_prices(changed_prices) if changed_prices else base
+    return market.with_vols(changed_vols) if changed_vols else market

@@ -129,3 +129,35 @@ def correlation_with_pairs(base: pd.DataFrame, pairs: Mapping[tuple[str, str], f
     for (a, b), rho in pairs.items():
         frame.loc[a, b] = frame.loc[b, a] = float(rho)
     return frame
+
+
+def nice_step(magnitude: float) -> float:
+    """A round step about 1/100 of ``magnitude``: 23.66 -> 0.1, 88,000 -> 100, 0.15 -> 0.001."""
+    if magnitude <= 0 or not math.isfinite(magnitude):
+        return 0.01
+    return float(10 ** (math.floor(math.log10(magnitude)) - 2))
+
+
+def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[str, float]]:
+    """Slider bounds for one position: field -> {min, max, step, value}.
+
+    size: 0 to 5x today's size; leverage (perps, futures): 1 to the rule set's maximum; strike
+    (options): 0.3x to 2x spot; expiry (options, futures): 0 to a year (or further if set so).
+    """
+    from margin import Future, Option, Perp
+
+    size = abs(position.qty)
+    ranges = {"size": {"min": 0.0, "max": max(5.0 * size, 1.0), "step": nice_step(max(size, 1e-6)),
+                       "value": size}}
+    if isinstance(position, (Perp, Future)):
+        value = position.leverage if position.leverage is not None else max_leverage
+        ranges["leverage"] = {"min": 1.0, "max": float(max(max_leverage, value)), "step": 1.0, "value": float(value)}
+    if isinstance(position, Option):
+        low, high = min(0.3 * spot, position.strike), max(2.0 * spot, position.strike)
+        step = nice_step(spot)
+        ranges["strike"] = {"min": math.floor(low / step) * step, "max": math.ceil(high / step) * step,
+                            "step": step, "value": position.strike}
+    if isinstance(position, (Option, Future)):
+        ranges["expiry"] = {"min": 0.0, "max": float(max(365.0, position.expiry_days)), "step": 1.0,
+                            "value": float(position.expiry_days)}
+    return ranges

@@ -140,3 +140,17 @@ def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str
 
 def link_error() -> str | None:
     return st.session_state.get(LINK_ERROR_KEY)
+
+
+def read_document(data: bytes | str) -> tuple[Portfolio, Market]:
+    """Book and market from an uploaded file, checked against the engine before anything is replaced.
+
+    Raises PortfolioError naming the field when the file is malformed or the book cannot be
+    evaluated (an asset without a price, an invalid market block).
+    """
+    from margin import cross_margin
+
+    document = load_document(data)
+    market = apply_market_overrides(base_market(), document.market_overrides)
+    cross_margin(document.portfolio, market)
+    return document.portfolio, market

@@ -1,0 +1,194 @@
+"""Build: the book (positions table, sliders, collateral), the market, save/load and the share link."""
+
+import streamlit as st
+
+from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
+from margin.instruments import describe
+from margin.io import market_overrides, save_portfolio
+from ui import editor, metrics, state
+
+UPLOAD_KEY = "build_upload"
+PICK_KEY = "build_pick"
+
+st.title("Build a book")
+ws = state.get()
+if ws.portfolio.title or ws.portfolio.story:
+    st.info(f"**{ws.portfolio.title}**  \n{ws.portfolio.story}")
+
+# -- positions ---------------------------------------------------------------------------------
+st.subheader("Positions")
+st.caption("One row per position. Size is in coins and always positive; the side says long or short. "
+           "Leave leverage blank for the rule set's maximum, isolated margin blank for entry notional / leverage.")
+asset_options = list(ws.market.assets)
+edited = st.data_editor(
+    editor.positions_frame(ws.base),
+    key=f"positions_{ws.revision}",
+    num_rows="dynamic",
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
+                                                 help="perp, dated future, call or put option, or a spot holding"),
+        "asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
+        "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
+        "size": st.column_config.NumberColumn("Size (coins)", min_value=0.0),
+        "entry": st.column_config.NumberColumn("Entry (USD)", min_value=0.0,
+                                               help="entry price; for options the premium paid, display only"),
+        "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
+        "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
+        "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
+        "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
+    },
+)
+positions, row_errors = editor.frame_positions(edited)
+for message in row_errors:
+    st.error(message)
+
+st.subheader("Collateral")
+edited_collateral = st.data_editor(
+    editor.collateral_frame(ws.base),
+    key=f"collateral_{ws.revision}",
+    num_rows="dynamic",
+    hide_index=True,
+    column_config={"asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
+                   "amount": st.column_config.NumberColumn("Amount (coins; USDC in dollars)")},
+)
+balances, collateral_errors = editor.frame_collateral(edited_collateral)
+for message in collateral_errors:
+    st.error(message)
+
+table_errors = row_errors + collateral_errors
+if table_errors:
+    st.warning("The book still uses your last valid table: fix the rows above and every change applies at once.")
+else:
+    try:
+        candidate = editor.build_portfolio(ws.portfolio, positions, balances)
+    except PortfolioError as error:
+        st.error(str(error))
+    else:
+        if candidate != ws.portfolio:
+            ws = state.save(ws.replace(portfolio=candidate))
+
+# -- sliders -----------------------------------------------------------------------------------
+st.subheader("Adjust one position")
+
+
+def _apply_slider(field: str, index: int, key: str) -> None:
+    current = state.get()
+    try:
+        position = editor.adjust(current.portfolio.positions[index], field, st.session_state[key])
+        state.replace_book(current.portfolio.replace_position(index, position))
+    except (PortfolioError, IndexError) as error:
+        st.session_state["build_slider_error"] = str(error)
+
+
+if table_errors:
+    st.info("Sliders pause while the table has errors, so they cannot overwrite what you typed.")
+elif not ws.portfolio.positions:
+    st.caption("Add a position to the table to adjust it here.")
+else:
+    labels = [f"Row {i + 1}: {describe(p)}" for i, p in enumerate(ws.portfolio.positions)]
+    index = st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__, key=PICK_KEY)
+    position = ws.portfolio.positions[index]
+    asset_max = CROSS_PRESETS[ws.cross_preset].asset_max_leverage(position.asset)
+    ranges = metrics.slider_ranges(position, ws.market.prices.get(position.asset, 1.0), asset_max)
+    names = {"size": f"Size ({position.asset})", "leverage": "Leverage (×)", "strike": "Strike (USD)",
+             "expiry": "Expiry (days)"}
+    columns = st.columns(len(ranges))
+    for column, (field, bounds) in zip(columns, ranges.items(), strict=True):
+        key = f"slider_{field}_{ws.revision}_{index}"
+        column.slider(names[field], min_value=bounds["min"], max_value=bounds["max"], value=bounds["value"],
+                      step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key))
+    if st.session_state.get("build_slider_error"):
+        st.error(st.session_state.pop("build_slider_error"))
+
+# -- market ------------------------------------------------------------------------------------
+st.subheader("Market")
+book_assets = [a for a in ws.portfolio.assets() if a in ws.market.prices]
+if not book_assets:
+    st.caption("The book holds no asset yet; prices and volatilities appear here for the assets you add.")
+prices, vols = {}, {}
+for asset in book_assets:
+    left, right = st.columns(2)
+    today = ws.market.prices[asset]
+    prices[asset] = left.number_input(f"{asset} price (USD)", min_value=1e-9, value=float(today),
+                                      step=metrics.nice_step(today), format="%.6g",
+                                      key=f"price_{ws.market_revision}_{asset}")
+    vols[asset] = right.number_input(f"{asset} volatility (% a year)", min_value=0.1, max_value=2000.0,
+                                     value=float(ws.market.vols[asset] * 100), step=5.0,
+                                     key=f"vol_{ws.market_revision}_{asset}") / 100.0
+pairs = {}
+correlation = ws.market.correlation
+if len(book_assets) > 1:
+    st.markdown("**Correlations** (−1 to 1) between the book's assets")
+    pair_list = [(a, b) for i, a in enumerate(book_assets) for b in book_assets[i + 1:]]
+    columns = st.columns(min(4, len(pair_list)))
+    for n, (a, b) in enumerate(pair_list):
+        pairs[(a, b)] = columns[n % len(columns)].number_input(
+            f"ρ {a}/{b}", min_value=-1.0, max_value=1.0, value=float(correlation.loc[a, b]), step=0.05,
+            format="%.2f", key=f"rho_{ws.market_revision}_{a}_{b}")
+
+
+def _repair(frame) -> None:
+    current = state.get()
+    try:
+        market = current.market.with_correlation(nearest_correlation(frame))
+    except PortfolioError as error:
+        st.session_state["build_repair_error"] = str(error)
+        return
+    state.save(current.replace(market=market, market_revision=current.market_revision + 1))
+
+
+try:
+    market = editor.edited_market(ws.market, prices, vols)
+except PortfolioError as error:
+    st.error(str(error))
+    market = ws.market
+wanted = metrics.correlation_with_pairs(market.correlation, pairs)
+if not wanted.equals(market.correlation):
+    try:
+        market = market.with_correlation(wanted)
+    except PortfolioError as error:
+        culprit = metrics.correlation_culprit(wanted, book_assets)
+        named = (f"The pair {culprit[0]}/{culprit[1]} (ρ = {culprit[2]:+.2f}) does not fit with the others. "
+                 if culprit else "")
+        st.error(f"{named}{error}")
+        st.button("Repair correlations", on_click=_repair, args=(wanted,), type="primary",
+                  help="Replace the correlations with the nearest valid matrix (Higham's method).")
+if st.session_state.get("build_repair_error"):
+    st.error(st.session_state.pop("build_repair_error"))
+if market != ws.market:
+    ws = state.save(ws.replace(market=market))
+
+# -- save, load, share -------------------------------------------------------------------------
+st.subheader("Save, load and share")
+overrides = market_overrides(state.base_market(), ws.market)
+left, right = st.columns(2)
+left.download_button("Download portfolio (JSON)", data=save_portfolio(ws.portfolio, None, overrides),
+                     file_name="margin-lab-portfolio.json", mime="application/json", on_click="ignore")
+left.caption("The file holds the positions, the collateral and your market changes.")
+uploaded = right.file_uploader("Load a portfolio (JSON)", type=["json"], key=UPLOAD_KEY)
+if uploaded is not None:
+    done = st.session_state.get("build_upload_done")
+    if done is None or done[0] != uploaded.file_id:
+        try:
+            book, book_market = state.read_document(uploaded.getvalue())
+        except PortfolioError as error:
+            st.session_state["build_upload_done"] = (uploaded.file_id, str(error))
+        except Exception as error:  # noqa: BLE001 - a bad file must never break the page
+            st.session_state["build_upload_done"] = (uploaded.file_id, f"{type(error).__name__}: {error}")
+        else:
+            st.session_state["build_upload_done"] = (uploaded.file_id, None)
+            state.replace_book(book, book_market, sample=state.CUSTOM)
+            st.rerun()
+    message = st.session_state["build_upload_done"][1]
+    if message:
+        right.error(f"Could not load {uploaded.name}: {message} Your current book is unchanged.")
+    else:
+        right.success(f"Loaded {uploaded.name}.")
+
+token = state.share_token(ws)
+base_url = (getattr(st.context, "url", None) or "").split("?")[0]
+st.markdown("**Share link** (the address bar holds it too): it restores this book and market.")
+st.code(f"{base_url}?book={token}", language=None, wrap_lines=True)
+st.caption("Open the Compare page to see what each margin mode asks for this book.")

@@ -1,0 +1,68 @@
+"""Liquidation: equity against each mode's maintenance as one asset's price moves."""
+
+import streamlit as st
+
+import charts
+from margin import Future, Perp
+from margin.market import is_stablecoin
+from ui import cached, metrics, state, text
+
+st.title("Where does the account get liquidated?")
+st.caption("Move one asset's price from 0.3× to 2× today's: the account is liquidated where equity meets "
+           "the maintenance requirement. Each mode re-evaluates its whole rule set at every price.")
+
+
+@st.fragment
+def liquidation_panel() -> None:
+    ws = state.get()
+    assets = [a for a in ws.portfolio.assets() if a in ws.market.prices and not is_stablecoin(a)]
+    if not assets:
+        st.info("The book has no position whose price can move. Add one on the Build page.")
+        return
+    left, middle, right = st.columns([1, 1, 2])
+    asset = left.selectbox("Asset", assets, key="liq_asset")
+    co_move = middle.checkbox("Other assets co-move", key="liq_co_move",
+                              help="Other assets follow by their correlation-implied beta instead of standing still.")
+    elasticity = right.slider("Spot-vol elasticity (vol rises as price falls)", 0.0, 3.0, 0.0, 0.25,
+                              key="liq_elasticity",
+                              help="vol' = vol × (P / today)^-k. 0 keeps vols fixed.")
+    today = ws.market.prices[asset]
+    modes = ("cross", "portfolio")
+    if any(isinstance(p, (Perp, Future)) and p.asset == asset for p in ws.portfolio.positions):
+        modes = (*modes, "isolated")
+    presets = {"cross": ws.cross_preset, "isolated": ws.cross_preset, "portfolio": ws.portfolio_preset}
+    prices = tuple(float(p) for p in metrics.price_grid(today))
+    curves = cached.safe(cached.curves, ws.portfolio, ws.market, asset, prices, modes, ws.cross_preset,
+                         ws.portfolio_preset, co_move, elasticity)
+    found = {}
+    for mode in modes:
+        result = cached.safe(cached.liquidation, ws.portfolio, ws.market, asset, mode, presets[mode], co_move,
+                             elasticity)
+        if result is not None:
+            found[mode] = result
+    if curves is None:
+        return
+    st.plotly_chart(charts.liquidation_chart(curves, asset, today, found), theme=None, key="liq_chart")
+    if elasticity > 0:
+        st.caption("With vol rising as the price falls, cross maintenance barely moves (a slow bleed: only option "
+                   "marks feel volatility), while portfolio maintenance climbs in steps as the scenario range "
+                   "widens with volatility.")
+    vol = ws.market.vols[asset]
+    sigma = metrics.daily_sigma(vol)
+    columns = st.columns(len(found))
+    for column, (mode, result) in zip(columns, found.items(), strict=True):
+        nearest = metrics.nearest_liquidation(result, today)
+        fraction, sigmas = metrics.distance(today, nearest, vol)
+        with column:
+            st.markdown(f"**{text.mode_name(mode).capitalize()}**")
+            st.metric(f"{charts.MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True)
+            st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already"))))
+            st.metric(f"{charts.MODE_LABELS[mode]} distance", text.percent(fraction, signed=True),
+                      delta=None if sigmas is None else f"{sigmas:.1f} daily σ", delta_color="off", border=True)
+            st.caption(text.read_distance(fraction, sigmas, sigma, metrics.days_between(sigmas)))
+    if "isolated" in found:
+        st.caption("Isolated: only the perps and futures on this asset, holding their isolated margin; "
+                   "the rest of the account cannot help them, and cannot be dragged down by them.")
+
+
+liquidation_panel()

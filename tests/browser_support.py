@@ -1,0 +1,86 @@
+"""Start the dashboard with `streamlit run` on a free local port and drive Debian's chromium.
+
+Shared by the browser tests and the app benchmark. Chromium comes from Debian's package
+(/usr/bin/chromium); we never download a browser. A missing browser is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("MARGIN_LAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PAGES = ("build", "compare", "liquidation", "shocks", "learn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(script: str | Path = "app.py", timeout: float = 90.0) -> Iterator[str]:
+    """Run ``streamlit run script`` headless on a free port; yield its base URL; stop it after."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
+               "false", "--server.fileWatcherType", "none"]
+    log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {process.returncode} before serving {script}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def require_chromium() -> str:
+    """The chromium path, or an AssertionError that says how to install it (never a skip)."""
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(
+            f"Chromium not found at {CHROMIUM}. Install Debian's package: apt-get install -y chromium "
+            "(scripts/test.sh does this). Browser tests fail rather than skip without it."
+        )
+    return CHROMIUM
+
+
+def wait_for_idle(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the Streamlit script run triggered by the last action has finished."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms,
+                           state="attached")
+    # The attribute can still read notRunning for a moment before a rerun starts: settle briefly.
+    page.wait_for_timeout(150)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms,
+                           state="attached")
