@@ -64,7 +64,8 @@ class RiskUnit:
 
     def pnl(self, moves: np.ndarray) -> np.ndarray:
         """P&L (USD) at relative price moves (shape (M,)) for vol up/flat/down: shape (M, 3)."""
-        moves = np.asarray(moves, dtype=float)
+        # A price cannot fall below zero: extreme moves past -100 % (multiple x range > 1) stop at 0.
+        moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
         linear = self.linear_delta * moves
         if self.opt_qty.size == 0:
             return np.repeat(linear[:, None], 3, axis=1)

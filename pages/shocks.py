@@ -30,7 +30,7 @@ def sweep_panel() -> None:
         marks = metrics.jumps_on_line(jumps, "corr_shock", fixed_corr) if jumps is not None else None
         st.plotly_chart(charts.sweep_lines(line, "vol_mult", marks, "Requirement vs volatility"), theme=None,
                         key="shock_vol_chart")
-        for jump in marks.itertuples() if marks is not None else ():
+        for jump in marks.sort_values("vol_mult").itertuples() if marks is not None else ():
             st.caption(text.read_jump("vol_mult", jump.vol_mult, jump.scenario_after, jump.reason))
     with right:
         fixed_vol = st.select_slider("Volatility multiplier held at", options=list(metrics.VOL_MULTS), value=1.0,
@@ -40,7 +40,7 @@ def sweep_panel() -> None:
         marks = metrics.jumps_on_line(jumps, "vol_mult", fixed_vol) if jumps is not None else None
         st.plotly_chart(charts.sweep_lines(line, "corr_shock", marks, "Requirement vs correlation shock"),
                         theme=None, key="shock_corr_chart")
-        for jump in marks.itertuples() if marks is not None else ():
+        for jump in marks.sort_values("corr_shock", ascending=False).itertuples() if marks is not None else ():
             st.caption(text.read_jump("corr_shock", jump.corr_shock, jump.scenario_after, jump.reason))
     st.plotly_chart(charts.sweep_heatmap(sweep, "portfolio_maintenance"), theme=None, key="shock_heatmap")
     st.caption(text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),

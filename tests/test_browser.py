@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import CHROMIUM_ARGS, PAGES, ROOT, require_chromium, streamlit_server, wait_for_idle
+from tests.browser_support import (
+    CHROMIUM_ARGS,
+    PAGES,
+    ROOT,
+    require_chromium,
+    streamlit_server,
+    wait_for_idle,
+)
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -46,8 +46,8 @@ from margin import (
     cross_margin,
     default_market,
     isolated_margin,
+    presets,
 )
-from margin import presets
 from margin.params import resolve_tiers
 
 FAST = settings(max_examples=40, deadline=None)

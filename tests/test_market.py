@@ -333,8 +333,7 @@ def _parse_seed_prices(path: Path) -> dict[str, float]:
 
 def test_default_market_has_the_seed_snapshot_prices():
     path = _seed_path()
-    if path is None:
-        pytest.skip(f"seed article {SEED_NAME} not found beside the repo")
+    assert path is not None, f"seed article {SEED_NAME} not found (it is committed under seeds/)"
     seed = _parse_seed_prices(path)
     assert len(seed) == 15, seed
     market = default_market()

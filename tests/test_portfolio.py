@@ -181,6 +181,24 @@ def test_short_option_minimum_nets_per_strike():
     assert rows.loc["short-option minimum", "maintenance"] == pytest.approx(0.01 * 88_000.0 * 10)
 
 
+def test_portfolio_equity_counts_holdings_pnl_and_option_marks():
+    """Same equity definition as cross (no haircuts in the PM presets): USDC + spot + uPnL + marks."""
+    book = Portfolio([Perp("BTC", 1.0, 90_000.0), Spot("ETH", 2.0), Option("BTC", "put", 80_000.0, 30, 1.0)],
+                     collateral={"USDC": 10_000.0})
+    mark = float(black76_price(88_000.0, 80_000.0, 0.55, 30 / 365, False))
+    expected = 10_000.0 + (88_000.0 - 90_000.0) + 2 * 2_900.0 + mark
+    assert portfolio_margin(book, BTC_ETH, "deribit").equity == pytest.approx(expected)
+
+
+def test_extreme_moves_cannot_push_prices_below_zero():
+    market = _market({"BTC": 100_000.0}, {"BTC": 0.5})
+    params = SPAN_PM.with_changes(extreme_multiple=3.0, extreme_fraction=1.0, default_price_range=0.5)
+    long_spot = portfolio_margin(Portfolio([Spot("BTC", 1.0)]), market, params)
+    assert long_spot.maintenance <= 100_000.0 + 1e-6  # a holding cannot lose more than its value
+    short_put = portfolio_margin(Portfolio([Option("BTC", "put", 100_000.0, 30, -1.0)]), market, params)
+    assert short_put.maintenance <= 100_000.0 + 1e-6  # the put pays at most its strike
+
+
 # ---------------------------------------------------------------------------------------------
 # Volatility: shocks and the responsive range
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from pathlib import Path
 import streamlit as st
 
 from margin import Market, Portfolio, PortfolioError, default_market
-from margin.io import apply_market_overrides, decode_share_token, encode_share_token, load_document, market_overrides
+from margin.io import (
+    apply_market_overrides,
+    decode_share_token,
+    encode_share_token,
+    load_document,
+    market_overrides,
+)
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
 
 KEY = "workspace"

@@ -120,7 +120,7 @@ def read_liquidation(mode: str, asset: str, liquidation: float | None, today: fl
 
 def _every(days: float) -> str:
     if not math.isfinite(days):
-        return "practically never under a normal model"
+        return "practically never"
     if days < 1.5:
         return "on most days"
     if days < 60:
@@ -129,7 +129,7 @@ def _every(days: float) -> str:
     if years < 1.5:
         return f"about once every {days / 30.4:,.0f} months"
     if years > 1000:
-        return "less than once in a thousand years under a normal model"
+        return "less than once in a thousand years"
     return f"about once every {years:,.0f} years"
 
 
@@ -159,10 +159,14 @@ def read_worst_cell(unit: str, move: float, vol_label: str, pnl: float) -> str:
 
 
 def read_jump(along: str, at: float, scenario_after: str, reason: str) -> str:
-    where = f"×{at:g} volatility" if along == "vol_mult" else f"correlation shock {at:+.1f}"
+    """One jump of ``detect_jumps``: vol lines are read upward, correlation lines from +1 toward −1."""
+    if along == "vol_mult":
+        where = f"Past ×{at:g} volatility"
+    else:
+        where = f"Below a correlation shock of {at:+.1f} (hedges weakening)".replace("-", "−")
     if reason == "binding scenario changes":
-        return f"Past {where} the binding scenario becomes: {scenario_after}."
-    return f"Past {where} the requirement starts rising faster ({scenario_after})."
+        return f"{where} the binding scenario becomes: {scenario_after}."
+    return f"{where} the requirement starts rising faster; binding: {scenario_after}."
 
 
 def read_sweep_extremes(column_label: str, low: float, high: float) -> str:
