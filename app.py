@@ -2,26 +2,20 @@
 
 import streamlit as st
 
-from ui import sidebar, state
+from ui.page import PAGE_CONFIG
 
-st.set_page_config(page_title="Margin Lab", page_icon="⚖️", layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 
 PAGES = [
-    st.Page("pages/build.py", title="Build", icon="🧱", default=True),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
-    st.Page("pages/liquidation.py", title="Liquidation", icon="📉"),
-    st.Page("pages/shocks.py", title="Shocks", icon="⚡"),
-    st.Page("pages/learn.py", title="Learn", icon="🎓"),
+    st.Page("pages/build.py", title="Build", icon=":material/construction:", default=True),
+    st.Page("pages/compare.py", title="Compare", icon=":material/balance:"),
+    st.Page("pages/liquidation.py", title="Liquidation", icon=":material/trending_down:"),
+    st.Page("pages/shocks.py", title="Shocks", icon=":material/bolt:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
-state.get()  # creates the workspace (from ?book= on a session's first run)
-summary_slot = sidebar.draw()
-if state.link_error():
-    st.error(f"The shared link could not be opened, so the default book is shown instead: {state.link_error()}")
 try:
-    page.run()
+    page.run()  # each page draws the shared sidebar itself (ui.page.begin / end)
 except Exception as error:  # noqa: BLE001 - last line of defence: a message, never a traceback
     st.error(f"Something went wrong: {type(error).__name__}: {error}")
-sidebar.summary(summary_slot)
-state.sync_link(state.get())

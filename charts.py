@@ -43,15 +43,26 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int =
 
 
 def short_label(label: str | None) -> str:
-    """A scenario label trimmed for a chart annotation."""
+    """A scenario label trimmed for a chart annotation: its driving move only ('ETH +27.7%')."""
     if not label:
         return ""
-    return label.replace(", others following by correlation", " (joint)").replace(
-        " with the others following by correlation", " (joint)")
+    return label.split(",")[0].split(" with the others")[0].strip()
+
+
+USD_FORMAT = "$,.0f"  # d3: "−$20,000", never "$−20,000"
+
+
+def _price_format(today: float) -> str:
+    if today >= 100:
+        return "$,.0f"
+    if today >= 1:
+        return "$,.2f"
+    return "$.3~g"
 
 
 def _money(value: float) -> str:
-    return f"−${abs(value):,.0f}" if value < 0 else f"${value:,.0f}"
+    rounded = round(value)
+    return f"−${abs(rounded):,.0f}" if rounded < 0 else f"${rounded:,.0f}"
 
 
 def _price(value: float) -> str:
@@ -81,11 +92,11 @@ def requirement_bars(cross, portfolio) -> go.Figure:
             hovertemplate="%{x}: %{y:$,.0f}<extra>" + name + "</extra>",
         ))
     fig.add_hline(y=cross.equity, line_color=EQUITY_COLOR, line_dash="dash", line_width=3,
-                  annotation_text=f"Equity {_money(cross.equity)}", annotation_position="top left",
+                  annotation_text=f"Equity {_money(cross.equity)}", annotation_position="top right",
                   annotation_font={"size": FONT_SIZE, "color": EQUITY_COLOR})
     fig.update_layout(barmode="group", bargap=0.3)
     top = max(cross.initial, cross.maintenance, portfolio.initial, portfolio.maintenance, cross.equity, 1.0)
-    fig.update_yaxes(range=[0, top * 1.18], tickprefix="$", tickformat=",.0f")
+    fig.update_yaxes(range=[0, top * 1.18], tickformat=USD_FORMAT)
     return _style(fig, "Requirement: cross vs portfolio", "", "Requirement (USD)")
 
 
@@ -135,9 +146,25 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
                                font={"size": FONT_SIZE, "color": MODE_COLORS[mode]},
                                bgcolor="rgba(255,255,255,0.8)")
             slot += 1
-    fig.update_xaxes(tickprefix="$", tickformat=",.4~g")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    fig.update_xaxes(tickformat=_price_format(today), range=[low, high])
+    fig.update_yaxes(tickformat=USD_FORMAT, range=list(focus_range(curves, today)))
     return _style(fig, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=540)
+
+
+def focus_range(curves: pd.DataFrame, today: float) -> tuple[float, float]:
+    """A y range (USD) that keeps today's equity and every maintenance curve readable.
+
+    Equity runs far off in both directions on a 0.3x-2x price axis; the crossing with
+    maintenance, the part that matters, happens near today's equity level. Zoom out by
+    double-clicking the chart.
+    """
+    price = curves["price"].to_numpy(dtype=float)
+    i = int(np.argmin(np.abs(price - today)))
+    equity_today = abs(float(curves["equity_cross"].iloc[i]))
+    maintenance = curves[[c for c in curves if c.startswith("maintenance_")]].to_numpy(dtype=float)
+    top = max(equity_today * 2.0, float(np.nanmax(maintenance)) * 1.1 if maintenance.size else 0.0, 1.0)
+    bottom = min(-0.4 * max(equity_today, 1.0), float(np.nanmin(maintenance)) if maintenance.size else 0.0)
+    return bottom, top
 
 
 # -- Shocks ---------------------------------------------------------------------------------
@@ -177,13 +204,16 @@ def sweep_lines(line: pd.DataFrame, along: str, jumps: pd.DataFrame | None = Non
             hovertemplate=f"{x_hover}: %{{y:$,.0f}}<br>then: %{{text}}<extra>jump</extra>",
         ))
         for i, (_, jump) in enumerate(jumps.iterrows()):
-            fig.add_annotation(x=jump[along], y=jump["value"], text="→ " + short_label(jump["scenario_after"]),
-                               showarrow=True, arrowhead=2, ax=-40, ay=-50 - 34 * (i % 3),
+            fig.add_annotation(x=jump[along], y=jump["value"], text=f"{i + 1}: → {short_label(jump['scenario_after'])}",
+                               showarrow=True, arrowhead=2, ax=0, ay=-45 - 32 * i,
                                font={"size": FONT_SIZE, "color": PORTFOLIO_COLOR},
-                               bgcolor="rgba(255,255,255,0.85)")
+                               bgcolor="rgba(255,255,255,0.85)", bordercolor=PORTFOLIO_COLOR)
+    pad = 0.04 * (x.max() - x.min()) if x.size > 1 else 0.5
     if along == "corr_shock":
-        fig.update_xaxes(range=[1.05, -1.05], dtick=0.2)  # hedges breaking (toward -1) to the right
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+        fig.update_xaxes(range=[x.max() + pad, x.min() - pad], dtick=0.2)  # hedges breaking to the right
+    else:
+        fig.update_xaxes(range=[x.min() - pad, x.max() + pad])
+    fig.update_yaxes(tickformat=USD_FORMAT, rangemode="tozero")
     return _style(fig, title or "Requirement under shocks", x_title, "Requirement (USD)")
 
 
@@ -193,7 +223,7 @@ def sweep_heatmap(sweep: pd.DataFrame, column: str = "portfolio_maintenance") ->
     table = table.sort_index().sort_index(axis=1)
     fig = go.Figure(go.Heatmap(
         z=table.to_numpy(dtype=float), x=[f"{c:+.1f}" for c in table.columns], y=[f"×{v:g}" for v in table.index],
-        colorscale="Blues", colorbar={"title": {"text": "USD"}, "tickprefix": "$", "tickformat": ",.0f"},
+        colorscale="Blues", colorbar={"title": {"text": "USD"}, "tickformat": USD_FORMAT},
         meta={"mode": "portfolio" if column.startswith("portfolio") else "cross"},
         hovertemplate="vol %{y}, correlation shock %{x}: %{z:$,.0f}<extra></extra>",
     ))
@@ -216,7 +246,7 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=values, x=x, y=y, colorscale="RdBu", zmid=0, zmin=-bound, zmax=bound,
         text=[[_money(v) for v in row] for row in values], texttemplate="%{text}", textfont={"size": FONT_SIZE},
-        colorbar={"title": {"text": "P&L (USD)"}, "tickprefix": "$", "tickformat": ",.0f"},
+        colorbar={"title": {"text": "P&L (USD)"}, "tickformat": USD_FORMAT},
         hovertemplate="price %{x}, %{y}: %{text}<extra></extra>", meta={"mode": "portfolio"},
     ))
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
@@ -249,5 +279,5 @@ def pnl_histogram(pnl: np.ndarray, var_delta_normal: float | None, var_monte_car
                       annotation_text=f"99 % VaR {label}: {_money(value)}", annotation_position=position,
                       annotation_font={"size": FONT_SIZE})
     fig.update_layout(showlegend=False, bargap=0)
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    fig.update_xaxes(tickformat=USD_FORMAT)
     return _style(fig, "Simulated one-day P&L (Monte Carlo)", "One-day P&L (USD)", "Number of paths", height=420)

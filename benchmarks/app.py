@@ -23,7 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import CHROMIUM_ARGS, PAGES, require_chromium, streamlit_server, wait_for_idle  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    CHROMIUM_ARGS,
+    PAGES,
+    SLIDER,
+    require_chromium,
+    streamlit_server,
+    wait_for_idle,
+)
 
 OBSERVER = """
 () => {
@@ -48,7 +55,7 @@ def load_time(page, url: str, wants_chart: bool) -> float:
 
 
 def slider_response(page) -> float | None:
-    sliders = page.locator('[data-testid="stSlider"] [role="slider"]')
+    sliders = page.locator(SLIDER)
     if sliders.count() == 0:
         return None
     page.evaluate(OBSERVER)

@@ -5,11 +5,12 @@ import streamlit as st
 from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import describe
 from margin.io import market_overrides, save_portfolio
-from ui import editor, metrics, state
+from ui import editor, metrics, page, state
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
 
+slot = page.begin()
 st.title("Build a book")
 ws = state.get()
 if ws.portfolio.title or ws.portfolio.story:
@@ -192,3 +193,4 @@ base_url = (getattr(st.context, "url", None) or "").split("?")[0]
 st.markdown("**Share link** (the address bar holds it too): it restores this book and market.")
 st.code(f"{base_url}?book={token}", language=None, wrap_lines=True)
 st.caption("Open the Compare page to see what each margin mode asks for this book.")
+page.end(slot)

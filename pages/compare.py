@@ -4,14 +4,15 @@ import streamlit as st
 
 import charts
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import cached, metrics, state, text
+from ui import cached, metrics, page, state, text
 
+slot = page.begin()
 st.title("Cross vs portfolio margin")
 ws = state.get()
 cross = cached.safe(cached.cross, ws.portfolio, ws.market, ws.cross_preset)
 portfolio = cached.safe(cached.portfolio, ws.portfolio, ws.market, ws.portfolio_preset)
 if cross is None or portfolio is None:
-    st.stop()
+    page.stop(slot)
 
 st.caption(f"Rule sets: cross = **{ws.cross_preset}**, portfolio = **{ws.portfolio_preset}** "
            "(change them in the sidebar).")
@@ -35,10 +36,10 @@ with left:
 with right:
     st.subheader(f"Portfolio margin · {ws.portfolio_preset}")
     card("Portfolio initial margin", text.money(portfolio.initial), text.read_initial("portfolio", portfolio.initial),
-         delta=f"{text.money(portfolio.initial - cross.initial)} vs cross")
+         delta=text.versus_cross(portfolio.initial, cross.initial))
     card("Portfolio maintenance margin", text.money(portfolio.maintenance),
          text.read_maintenance("portfolio", portfolio.maintenance),
-         delta=f"{text.money(portfolio.maintenance - cross.maintenance)} vs cross")
+         delta=text.versus_cross(portfolio.maintenance, cross.maintenance))
     card("Portfolio equity", text.money(portfolio.equity), text.read_equity(portfolio.equity, "portfolio"))
     card("Portfolio margin ratio", text.ratio(portfolio.margin_ratio),
          text.read_margin_ratio(portfolio.margin_ratio, "portfolio"))
@@ -85,3 +86,4 @@ st.dataframe(
 with st.expander("Where the rule sets come from"):
     st.markdown(f"**Cross · {ws.cross_preset}**: {CROSS_PRESETS[ws.cross_preset].source}")
     st.markdown(f"**Portfolio · {ws.portfolio_preset}**: {PORTFOLIO_PRESETS[ws.portfolio_preset].source}")
+page.end(slot)

@@ -5,8 +5,9 @@ import streamlit as st
 import charts
 from margin import Future, Perp
 from margin.market import is_stablecoin
-from ui import cached, metrics, state, text
+from ui import cached, metrics, page, state, text
 
+slot = page.begin()
 st.title("Where does the account get liquidated?")
 st.caption("Move one asset's price from 0.3× to 2× today's: the account is liquidated where equity meets "
            "the maintenance requirement. Each mode re-evaluates its whole rule set at every price.")
@@ -56,9 +57,11 @@ def liquidation_panel() -> None:
         with column:
             st.markdown(f"**{text.mode_name(mode).capitalize()}**")
             st.metric(f"{charts.MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True)
-            st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already"))))
+            st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already")),
+                                             metrics.other_crossing(result, nearest)))
             st.metric(f"{charts.MODE_LABELS[mode]} distance", text.percent(fraction, signed=True),
-                      delta=None if sigmas is None else f"{sigmas:.1f} daily σ", delta_color="off", border=True)
+                      delta=None if sigmas is None else f"{sigmas:.1f} daily σ", delta_color="off",
+                      delta_arrow="off", border=True)
             st.caption(text.read_distance(fraction, sigmas, sigma, metrics.days_between(sigmas)))
     if "isolated" in found:
         st.caption("Isolated: only the perps and futures on this asset, holding their isolated margin; "
@@ -66,3 +69,4 @@ def liquidation_panel() -> None:
 
 
 liquidation_panel()
+page.end(slot)

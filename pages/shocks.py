@@ -3,8 +3,9 @@
 import streamlit as st
 
 import charts
-from ui import cached, metrics, state, text
+from ui import cached, metrics, page, state, text
 
+slot = page.begin()
 st.title("Shocks: volatility and correlation")
 st.caption("One sweep over 10 volatility multipliers × 11 correlation shocks. Cross margin feels volatility only "
            "through option marks and ignores correlation; portfolio margin re-runs its scenarios.")
@@ -21,27 +22,21 @@ def sweep_panel() -> None:
     sweep = _sweep(ws)
     if sweep is None:
         return
-    left, right = st.columns(2)
-    with left:
-        fixed_corr = st.select_slider("Correlation shock held at", options=list(metrics.CORR_SHOCKS), value=0.0,
-                                      key="shock_fixed_corr")
-        line = metrics.sweep_line(sweep, "corr_shock", fixed_corr)
-        jumps = cached.safe(cached.jumps, sweep, "vol_mult")
-        marks = metrics.jumps_on_line(jumps, "corr_shock", fixed_corr) if jumps is not None else None
-        st.plotly_chart(charts.sweep_lines(line, "vol_mult", marks, "Requirement vs volatility"), theme=None,
-                        key="shock_vol_chart")
-        for jump in marks.sort_values("vol_mult").itertuples() if marks is not None else ():
-            st.caption(text.read_jump("vol_mult", jump.vol_mult, jump.scenario_after, jump.reason))
-    with right:
-        fixed_vol = st.select_slider("Volatility multiplier held at", options=list(metrics.VOL_MULTS), value=1.0,
-                                     format_func=lambda v: f"×{v:g}", key="shock_fixed_vol")
-        line = metrics.sweep_line(sweep, "vol_mult", fixed_vol)
-        jumps = cached.safe(cached.jumps, sweep, "corr_shock")
-        marks = metrics.jumps_on_line(jumps, "vol_mult", fixed_vol) if jumps is not None else None
-        st.plotly_chart(charts.sweep_lines(line, "corr_shock", marks, "Requirement vs correlation shock"),
-                        theme=None, key="shock_corr_chart")
-        for jump in marks.sort_values("corr_shock", ascending=False).itertuples() if marks is not None else ():
-            st.caption(text.read_jump("corr_shock", jump.corr_shock, jump.scenario_after, jump.reason))
+    for along, fixed, options, label, title in (
+        ("vol_mult", "corr_shock", metrics.CORR_SHOCKS, "Correlation shock held at", "Requirement vs volatility"),
+        ("corr_shock", "vol_mult", metrics.VOL_MULTS, "Volatility multiplier held at",
+         "Requirement vs correlation shock"),
+    ):
+        held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
+                                key=f"shock_fixed_{fixed}")
+        line = metrics.sweep_line(sweep, fixed, held)
+        jumps = cached.safe(cached.jumps, sweep, along)
+        marks = metrics.jumps_on_line(jumps, fixed, held) if jumps is not None else None
+        st.plotly_chart(charts.sweep_lines(line, along, marks, title), theme=None, key=f"shock_{along}_chart")
+        for number, jump in enumerate(marks.itertuples() if marks is not None else (), start=1):
+            st.caption(f"{number}. " + text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
+        if marks is not None and marks.empty:
+            st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
     st.plotly_chart(charts.sweep_heatmap(sweep, "portfolio_maintenance"), theme=None, key="shock_heatmap")
     st.caption(text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
                                         float(sweep["portfolio_maintenance"].max())))
@@ -89,3 +84,4 @@ def var_panel() -> None:
 sweep_panel()
 grid_panel()
 var_panel()
+page.end(slot)

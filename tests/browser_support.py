@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PAGES = ("build", "compare", "liquidation", "shocks", "learn")
+#: A slider's keyboard-focusable handle (Streamlit >= 1.5x renders a react-aria range input).
+SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from tests.browser_support import (
     CHROMIUM_ARGS,
     PAGES,
     ROOT,
+    SLIDER,
     require_chromium,
     streamlit_server,
     wait_for_idle,
@@ -26,7 +27,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -37,8 +38,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def tab(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     yield tab
     context.close()
@@ -50,55 +51,55 @@ def _no_exceptions(tab) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_page_renders_without_exception(server, page, name):
+def test_every_page_renders_without_exception(server, tab, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{server}/{name}", wait_until="domcontentloaded")
-    wait_for_idle(page)
-    page.wait_for_selector('[data-testid="stMain"]')
-    _no_exceptions(page)
+    tab.goto(f"{server}/{name}", wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    tab.wait_for_selector('[data-testid="stMain"]')
+    _no_exceptions(tab)
     if name in ("compare", "liquidation", "shocks"):
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-        assert page.locator(".js-plotly-plot").count() >= 1
-        assert page.locator("canvas.gl-canvas").count() == 0, "charts must be SVG, not WebGL"
+        tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        assert tab.locator(".js-plotly-plot").count() >= 1
+        assert tab.locator("canvas.gl-canvas").count() == 0, "charts must be SVG, not WebGL"
     if name == "compare":
-        assert page.locator('[data-testid="stMetric"]').count() >= 4
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        assert tab.locator('[data-testid="stMetric"]').count() >= 4
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_moving_a_slider_reruns_and_changes_the_numbers(server, page):
-    page.goto(f"{server}/liquidation", wait_until="domcontentloaded")
-    wait_for_idle(page)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-    metrics = page.locator('[data-testid="stMetricValue"]')
+def test_moving_a_slider_reruns_and_changes_the_numbers(server, tab):
+    tab.goto(f"{server}/liquidation", wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    metrics = tab.locator('[data-testid="stMetricValue"]')
     before = [metrics.nth(i).inner_text() for i in range(metrics.count())]
-    slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+    slider = tab.locator(SLIDER).first
     slider.focus()
     for _ in range(10):
         slider.press("ArrowRight")
-    wait_for_idle(page)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-    _no_exceptions(page)
+    wait_for_idle(tab)
+    tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    _no_exceptions(tab)
     after = [metrics.nth(i).inner_text() for i in range(metrics.count())]
-    page.screenshot(path=str(SHOTS / "liquidation-after-slider.png"), full_page=True)
+    tab.screenshot(path=str(SHOTS / "liquidation-after-slider.png"), full_page=True)
     assert before != after, "moving the first slider on the Liquidation page should change a number"
 
 
-def test_a_shared_link_restores_the_book_in_the_browser(server, page):
+def test_a_shared_link_restores_the_book_in_the_browser(server, tab):
     from margin import cross_margin, default_market, load_portfolio
     from margin.io import encode_share_token
 
     book = load_portfolio(ROOT / "sample_portfolios" / "05_short_strangle.json")
     expected = cross_margin(book, default_market())
-    page.goto(f"{server}/compare?book={encode_share_token(book)}", wait_until="domcontentloaded")
-    wait_for_idle(page)
-    page.wait_for_selector('[data-testid="stMetricValue"]')
-    _no_exceptions(page)
-    text = page.locator('[data-testid="stMain"]').inner_text()
+    tab.goto(f"{server}/compare?book={encode_share_token(book)}", wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    tab.wait_for_selector('[data-testid="stMetricValue"]')
+    _no_exceptions(tab)
+    text = tab.locator('[data-testid="stMain"]').inner_text()
     assert f"{expected.initial:,.0f}" in text
 
 
-def test_a_tampered_link_shows_an_error_not_a_traceback(server, page):
-    page.goto(f"{server}/compare?book=%%%not-a-book", wait_until="domcontentloaded")
-    wait_for_idle(page)
-    _no_exceptions(page)
-    assert page.locator('[data-testid="stAlertContentError"]').count() >= 1
+def test_a_tampered_link_shows_an_error_not_a_traceback(server, tab):
+    tab.goto(f"{server}/compare?book=%%%not-a-book", wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    _no_exceptions(tab)
+    assert tab.locator('[data-testid="stAlertContentError"]').count() >= 1

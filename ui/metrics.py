@@ -48,6 +48,14 @@ def nearest_liquidation(found: Mapping[str, object], today: float) -> float | No
     return float(min(candidates, key=lambda p: abs(math.log(p / today))))
 
 
+def other_crossing(found: Mapping[str, object], nearest: float | None) -> float | None:
+    """The liquidation price on the far side of today's (a strangle dies both ways), or None."""
+    if found.get("already") or nearest is None:
+        return None
+    others = [p for p in (found.get("below"), found.get("above")) if p is not None and p != nearest]
+    return float(others[0]) if others else None
+
+
 def distance(today: float, liquidation: float | None, vol: float) -> tuple[float | None, float | None]:
     """(signed fraction liq / today - 1, the same move in daily σ as a positive number).
 
@@ -90,7 +98,10 @@ def jumps_on_line(jumps: pd.DataFrame, fixed: str, value: float, limit: int = 4)
     if abs(nearest - value) > 1e-9:
         return line.iloc[0:0]
     change = (line["slope_after"] - line["slope_before"]).abs()
-    return line.loc[change.sort_values(ascending=False).index[:limit]]
+    biggest = line.loc[change.sort_values(ascending=False).index[:limit]]
+    along = "corr_shock" if fixed == "vol_mult" else "vol_mult"
+    # In walking order: volatility upward, correlation from +1 (hedges hold) toward -1 (they break).
+    return biggest.sort_values(along, ascending=(along == "vol_mult")).reset_index(drop=True)
 
 
 def worst_cell(grid: pd.DataFrame) -> tuple[str, float, float]:

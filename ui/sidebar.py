@@ -72,9 +72,11 @@ def summary(slot) -> None:
     workspace = state.get()
     with slot:
         st.markdown("### Summary")
-        cross = cached.safe(cached.cross, workspace.portfolio, workspace.market, workspace.cross_preset)
-        portfolio = cached.safe(cached.portfolio, workspace.portfolio, workspace.market, workspace.portfolio_preset)
-        if cross is None or portfolio is None:
+        try:
+            cross = cached.cross(workspace.portfolio, workspace.market, workspace.cross_preset)
+            portfolio = cached.portfolio(workspace.portfolio, workspace.market, workspace.portfolio_preset)
+        except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
+            st.caption("The book cannot be evaluated yet; the page says why.")
             return
         title = workspace.portfolio.title or "Untitled book"
         st.caption(f"{title} · {len(workspace.portfolio.positions)} positions")

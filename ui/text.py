@@ -24,6 +24,16 @@ def money(value: float | None, decimals: int = 0) -> str:
     return f"{sign}${abs(value):,.{decimals}f}"
 
 
+def signed_money(value: float) -> str:
+    """'+$5,187' / '-$5,736' with ASCII signs, as st.metric reads the sign of a delta from its text."""
+    return f"{'-' if round(value) < 0 else '+'}${abs(value):,.0f}"
+
+
+def versus_cross(portfolio_value: float, cross_value: float) -> str:
+    """The delta under a portfolio card: '-$5,736 vs cross' (negative: portfolio margin asks less)."""
+    return f"{signed_money(portfolio_value - cross_value)} vs cross"
+
+
 def price(value: float | None) -> str:
     """A USD price with sensible precision: '$87,960', '$138.09', '$0.1509'."""
     if value is None or not math.isfinite(value):
@@ -107,15 +117,21 @@ def read_binding(label: str | None) -> str:
     return f"The portfolio requirement is set by this scenario: {label}."
 
 
-def read_liquidation(mode: str, asset: str, liquidation: float | None, today: float, already: bool) -> str:
+def read_liquidation(mode: str, asset: str, liquidation: float | None, today: float, already: bool,
+                     other: float | None = None) -> str:
+    """The nearest liquidation price in words; ``other`` is the crossing on the far side, if any."""
     if already:
         return f"Under {mode_name(mode)} the account is already below maintenance: it would be liquidated now."
     if liquidation is None:
         return (f"Under {mode_name(mode)} no {asset} price between 0 and 100× today's liquidates the account "
                 "(others held as set).")
     direction = "falls" if liquidation < today else "rises"
-    return (f"Under {mode_name(mode)} the account is liquidated if {asset} {direction} to "
-            f"{price(liquidation)} ({percent(liquidation / today - 1, signed=True)} from {price(today)}).")
+    sentence = (f"Under {mode_name(mode)} the account is liquidated if {asset} {direction} to "
+                f"{price(liquidation)} ({percent(liquidation / today - 1, signed=True)} from {price(today)})")
+    if other is not None:
+        way = "down" if other < today else "up"
+        sentence += f"; on the way {way}, at {price(other)} ({percent(other / today - 1, signed=True)})"
+    return sentence + "."
 
 
 def _every(days: float) -> str:

@@ -1,0 +1,249 @@
+"""Every page through Streamlit's AppTest: it renders, shows the engine's numbers, and reacts as the
+engine says when a widget moves. Bad input (a table row, an upload) shows st.error and keeps the book."""
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from margin import (
+    Perp,
+    Portfolio,
+    cross_margin,
+    default_market,
+    liquidation_price,
+    load_portfolio,
+    portfolio_margin,
+    value_at_risk,
+)
+from ui import editor, metrics, text
+from ui.state import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+SAMPLES = ROOT / "sample_portfolios"
+TIMEOUT = 30
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def workspace(at: AppTest) -> Workspace:
+    return at.session_state["workspace"]
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_the_app_opens_on_the_hedged_btc_eth_pair():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception and not errors(at)
+    assert workspace(at).portfolio == load_portfolio(SAMPLES / "03_btc_eth_pair.json")
+    assert at.data_editor[0].value["type"].tolist() == ["perp", "perp"]
+
+
+@pytest.mark.parametrize("page", ["pages/build.py", "pages/compare.py", "pages/liquidation.py", "pages/shocks.py",
+                                  "pages/learn.py"])
+def test_every_page_renders_without_exception_or_error(app, page):
+    app.switch_page(page).run()
+    assert not app.exception
+    assert not errors(app)
+    assert app.title, f"{page} has no title"
+
+
+def test_compare_shows_the_engines_requirements_for_the_default_book(app):
+    app.switch_page("pages/compare.py").run()
+    ws = workspace(app)
+    cm, pm = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
+    shown = metric_values(app)
+    assert shown["Cross initial margin"] == text.money(cm.initial)
+    assert shown["Cross maintenance margin"] == text.money(cm.maintenance)
+    assert shown["Portfolio initial margin"] == text.money(pm.initial)
+    assert shown["Portfolio maintenance margin"] == text.money(pm.maintenance)
+    assert shown["Cross margin ratio"] == text.ratio(cm.margin_ratio)
+    assert shown["Portfolio free collateral"] == text.money(pm.free_collateral)
+    benefit, share = metrics.hedging_benefit(cm.initial, pm.initial)
+    assert shown["Hedging benefit (USD)"] == text.money(benefit)
+    assert shown["Hedging benefit (% of cross initial)"] == text.percent(share)
+    # a plain-language reading under every number
+    captions = [c.value for c in app.caption]
+    assert text.read_maintenance("cross", cm.maintenance) in captions
+    assert text.read_hedging_benefit(benefit, share) in captions
+    assert any("not a risk model" in i.value for i in app.info)
+
+
+def test_raising_the_size_slider_raises_cross_initial_exactly_as_the_engine_says(app):
+    size = next(s for s in app.slider if s.label.startswith("Size"))
+    assert size.value == pytest.approx(1.0)
+    size.set_value(2.0).run()
+    assert not app.exception and not errors(app)
+    ws = workspace(app)
+    assert ws.portfolio.positions[0].qty == pytest.approx(2.0)
+    app.switch_page("pages/compare.py").run()
+    expected = cross_margin(ws.portfolio, ws.market)
+    before = cross_margin(load_portfolio(SAMPLES / "03_btc_eth_pair.json"), default_market())
+    assert expected.initial > before.initial
+    assert metric_values(app)["Cross initial margin"] == text.money(expected.initial)
+
+
+def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
+    ws = workspace(app)
+    app.session_state[f"positions_{ws.revision}"] = {
+        "edited_rows": {"0": {"size": 3.0}, "1": {"strike": 1000.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception
+    assert any(message.startswith("Row 2, strike:") for message in errors(app))
+    assert workspace(app).portfolio == ws.portfolio  # the valid edit to row 1 waits too
+
+
+def test_valid_table_edits_all_apply_at_once(app):
+    ws = workspace(app)
+    app.session_state[f"positions_{ws.revision}"] = {
+        "edited_rows": {"1": {"size": 30.0}},
+        "added_rows": [{"type": "call", "asset": "BTC", "side": "short", "size": 1.0, "strike": 100000.0,
+                        "expiry": 30.0}],
+        "deleted_rows": []}
+    app.run()
+    assert not app.exception and not errors(app)
+    book = workspace(app).portfolio
+    assert [p.qty for p in book.positions] == [1.0, -30.0, -1.0]
+    assert book.positions[2].kind == "call" and book.positions[2].strike == 100000.0
+
+
+def test_a_bad_upload_shows_the_loader_message_and_keeps_the_book(app):
+    before = workspace(app).portfolio
+    bad = b'{"positions": [{"type": "perp", "asset": "BTC", "qty": 1}]}'
+    app.file_uploader[0].set_value(("broken.json", bad, "application/json")).run()
+    assert not app.exception
+    assert any("positions[0].entry_price" in message and "unchanged" in message for message in errors(app))
+    assert workspace(app).portfolio == before
+
+
+def test_an_upload_whose_asset_has_no_price_is_rejected_too(app):
+    before = workspace(app).portfolio
+    unpriced = b'{"positions": [{"type": "perp", "asset": "NOPE", "qty": 1, "entry_price": 5}]}'
+    app.file_uploader[0].set_value(("nope.json", unpriced, "application/json")).run()
+    assert any("NOPE" in message for message in errors(app))
+    assert workspace(app).portfolio == before
+
+
+def test_a_good_upload_replaces_the_book_and_the_table(app):
+    data = (SAMPLES / "05_short_strangle.json").read_bytes()
+    app.file_uploader[0].set_value(("strangle.json", data, "application/json")).run()
+    assert not app.exception and not errors(app)
+    assert workspace(app).portfolio == load_portfolio(data.decode())
+    assert app.data_editor[0].value["type"].tolist() == ["call", "put"]
+
+
+def test_inconsistent_correlations_name_the_pair_and_repair_fixes_them(app):
+    rho = next(n for n in app.number_input if n.label == "ρ BTC/ETH")
+    rho.set_value(-0.9).run()
+    assert not app.exception
+    (message,) = [m for m in errors(app) if "correlation" in m]
+    assert "BTC/ETH" in message
+    assert workspace(app).market.correlation.loc["BTC", "ETH"] == pytest.approx(0.85)  # last valid market kept
+    next(b for b in app.button if b.label == "Repair correlations").click().run()
+    assert not app.exception and not errors(app)
+    repaired = workspace(app).market.correlation.loc["BTC", "ETH"]
+    assert -0.9 < repaired < 0.85
+
+
+def test_a_price_change_flows_into_the_requirements(app):
+    price = next(n for n in app.number_input if n.label == "BTC price (USD)")
+    price.set_value(100_000.0).run()
+    ws = workspace(app)
+    assert ws.market.prices["BTC"] == 100_000.0
+    app.switch_page("pages/compare.py").run()
+    assert metric_values(app)["Cross maintenance margin"] == text.money(cross_margin(ws.portfolio, ws.market).maintenance)
+
+
+def test_presets_chosen_in_the_sidebar_drive_the_compare_page(app):
+    app.selectbox(key="sidebar_cross_preset").set_value("binance").run()
+    app.selectbox(key="sidebar_portfolio_preset").set_value("span").run()
+    ws = workspace(app)
+    assert (ws.cross_preset, ws.portfolio_preset) == ("binance", "span")
+    app.switch_page("pages/compare.py").run()
+    shown = metric_values(app)
+    assert shown["Cross initial margin"] == text.money(cross_margin(ws.portfolio, ws.market, "binance").initial)
+    assert shown["Portfolio initial margin"] == text.money(portfolio_margin(ws.portfolio, ws.market, "span").initial)
+
+
+def test_the_sample_picker_loads_a_sample_and_says_when_portfolio_margin_costs_more(app):
+    app.selectbox(key="sidebar_sample").set_value("01_naked_long_perp.json").run()
+    assert workspace(app).portfolio == load_portfolio(SAMPLES / "01_naked_long_perp.json")
+    app.switch_page("pages/compare.py").run()
+    assert any("costs MORE" in w.value for w in app.warning)
+    assert any("costs MORE" in c.value for c in app.caption)
+
+
+def test_liquidation_page_shows_the_engines_liquidation_prices_and_distances(app):
+    app.switch_page("pages/liquidation.py").run()
+    ws = workspace(app)
+    shown = metric_values(app)
+    today, vol = ws.market.prices["BTC"], ws.market.vols["BTC"]
+    for mode, label in (("cross", "Cross"), ("portfolio", "Portfolio"), ("isolated", "Isolated")):
+        expected = liquidation_price(ws.portfolio, ws.market, "BTC", mode)
+        assert shown[f"{label} liquidation price"] == text.price(expected)
+        fraction, sigmas = metrics.distance(today, expected, vol)
+        assert shown[f"{label} distance"] == text.percent(fraction, signed=True)
+        assert sigmas == pytest.approx(abs(expected / today - 1) / (vol / math.sqrt(365)))
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_spot_vol_elasticity_moves_the_portfolio_liquidation_price(app):
+    app.switch_page("pages/liquidation.py").run()
+    before = metric_values(app)["Portfolio liquidation price"]
+    app.slider(key="liq_elasticity").set_value(2.0).run()
+    assert not app.exception and not errors(app)
+    ws = workspace(app)
+    expected = liquidation_price(ws.portfolio, ws.market, "BTC", "portfolio", spot_vol_elasticity=2.0)
+    assert metric_values(app)["Portfolio liquidation price"] == text.price(expected) != before
+
+
+def test_shocks_page_shows_var_and_all_charts(app):
+    app.switch_page("pages/shocks.py").run()
+    ws = workspace(app)
+    shown = metric_values(app)
+    assert shown["VaR 99 % 1-day, delta-normal"] == text.money(value_at_risk(ws.portfolio, ws.market))
+    assert shown["VaR 99 % 1-day, Monte Carlo"] == text.money(
+        value_at_risk(ws.portfolio, ws.market, method="monte-carlo"))
+    assert len(app.get("plotly_chart")) == 5
+    assert any("binding scenario" in c.value for c in app.caption)
+
+
+def test_learn_lists_every_sample_story(app):
+    app.switch_page("pages/learn.py").run()
+    stories = {c.value for c in app.caption}
+    for path in sorted(SAMPLES.glob("*.json")):
+        assert load_portfolio(path).story in stories
+
+
+def test_an_engine_error_is_the_engines_message_not_a_traceback(app):
+    ws = workspace(app)
+    unpriced = Portfolio((Perp("NOPE", 1.0, 5.0),), {"USDC": 1000.0})
+    app.session_state["workspace"] = ws.replace(portfolio=unpriced, editor_base=unpriced, revision=ws.revision + 1)
+    for page in ("pages/compare.py", "pages/shocks.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        shown = errors(app)
+        assert shown and all("NOPE" in e and "Traceback" not in e for e in shown), (page, shown)
+    app.switch_page("pages/liquidation.py").run()
+    assert not app.exception
+
+
+def test_editor_rows_round_trip_every_sample():
+    for path in sorted(SAMPLES.glob("*.json")):
+        book = load_portfolio(path)
+        positions, problems = editor.frame_positions(editor.positions_frame(book))
+        assert not problems and tuple(positions) == book.positions, path.name

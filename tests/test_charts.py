@@ -1,0 +1,155 @@
+"""Chart builders: plain go.Figures, SVG traces, few points, one colour per margin mode everywhere."""
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import charts
+from margin import (
+    cross_margin,
+    default_market,
+    detect_jumps,
+    liquidation_prices,
+    load_portfolio,
+    margin_curves,
+    portfolio_margin,
+    shock_sweep,
+    simulate_pnl,
+    value_at_risk,
+)
+from ui import metrics
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
+
+
+@pytest.fixture(scope="module")
+def market():
+    return default_market()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return load_portfolio(SAMPLES / "03_btc_eth_pair.json")
+
+
+@pytest.fixture(scope="module")
+def sweep(pair, market):
+    return shock_sweep(pair, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS)
+
+
+def _figures(pair, market, sweep):
+    cm, pm = cross_margin(pair, market), portfolio_margin(pair, market)
+    today = market.prices["BTC"]
+    curves = margin_curves(pair, market, "BTC", metrics.price_grid(today), ("cross", "portfolio", "isolated"))
+    found = {mode: liquidation_prices(pair, market, "BTC", mode) for mode in ("cross", "portfolio", "isolated")}
+    jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult"), "corr_shock", 0.0)
+    pnl = simulate_pnl(pair, market)
+    return {
+        "bars": charts.requirement_bars(cm, pm),
+        "liquidation": charts.liquidation_chart(curves, "BTC", today, found),
+        "vol_lines": charts.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
+        "corr_lines": charts.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
+        "heatmap": charts.sweep_heatmap(sweep),
+        "grid": charts.scenario_grid_heatmap(pm.scenario_grids[pm.details["binding_unit"]], pm.details["binding_unit"]),
+        "var": charts.pnl_histogram(pnl, value_at_risk(pair, market), value_at_risk(pair, market, method="monte-carlo")),
+    }
+
+
+@pytest.fixture(scope="module")
+def figures(pair, market, sweep):
+    return _figures(pair, market, sweep)
+
+
+def _points(trace) -> int:
+    sizes = [np.size(getattr(trace, name)) for name in ("x", "y", "z") if getattr(trace, name, None) is not None]
+    return max(sizes) if sizes else 0
+
+
+def _colour(trace) -> str | None:
+    if trace.type == "bar":
+        return trace.marker.color
+    if trace.type == "scatter":
+        return trace.line.color if trace.mode and "lines" in trace.mode else trace.marker.color
+    return None
+
+
+def test_every_builder_returns_a_figure_of_svg_traces_with_few_points(figures):
+    for name, figure in figures.items():
+        assert isinstance(figure, go.Figure), name
+        assert figure.data, f"{name} has no trace"
+        for trace in figure.data:
+            assert trace.type != "scattergl", f"{name}: WebGL trace"
+            assert _points(trace) <= charts.MAX_POINTS, f"{name}: {trace.name} has {_points(trace)} points"
+
+
+def test_mode_colours_are_the_same_on_every_chart(figures):
+    seen = {}
+    for name, figure in figures.items():
+        for trace in figure.data:
+            mode = (trace.meta or {}).get("mode") if isinstance(trace.meta, dict) else None
+            colour = _colour(trace)
+            if mode is None or colour is None:
+                continue
+            assert colour == charts.MODE_COLORS[mode], f"{name}: {trace.name} is {colour}, {mode} is {charts.MODE_COLORS[mode]}"
+            seen.setdefault(mode, set()).add(name)
+    assert {"cross", "portfolio", "isolated", "equity"} <= set(seen)
+    assert len(seen["cross"]) >= 3 and len(seen["portfolio"]) >= 3
+    assert len({charts.CROSS_COLOR, charts.PORTFOLIO_COLOR, charts.ISOLATED_COLOR, charts.EQUITY_COLOR}) == 4
+
+
+def test_text_is_projector_sized_and_money_axes_say_usd(figures):
+    for name, figure in figures.items():
+        assert figure.layout.font.size >= 16, name
+        titles = f"{figure.layout.xaxis.title.text} {figure.layout.yaxis.title.text}"
+        if name in ("bars", "liquidation", "vol_lines", "corr_lines", "var"):
+            assert "USD" in titles, f"{name}: axis titles {titles!r} lack the unit"
+
+
+def test_requirement_bars_pair_cross_and_portfolio_initial_and_maintenance(figures, pair, market):
+    bars = figures["bars"]
+    cm, pm = cross_margin(pair, market), portfolio_margin(pair, market)
+    assert [t.type for t in bars.data] == ["bar", "bar"]
+    assert list(bars.data[0].y) == pytest.approx([cm.initial, cm.maintenance])
+    assert list(bars.data[1].y) == pytest.approx([pm.initial, pm.maintenance])
+
+
+def test_liquidation_chart_draws_equity_each_maintenance_and_labelled_liquidation_lines(figures, pair, market):
+    figure = figures["liquidation"]
+    names = [t.name for t in figure.data]
+    assert names[:4] == ["Equity", "Cross maintenance", "Portfolio maintenance", "Isolated maintenance"]
+    cross_liq = liquidation_prices(pair, market, "BTC", "cross")["below"]
+    vertical = [s.x0 for s in figure.layout.shapes if s.x0 == s.x1]
+    assert any(abs(x - cross_liq) < 1e-6 for x in vertical)
+    assert any("Cross liq." in (a.text or "") for a in figure.layout.annotations)
+    prices = figure.data[0].x
+    assert prices.min() == pytest.approx(0.3 * market.prices["BTC"]) and prices.max() == pytest.approx(2 * market.prices["BTC"])
+
+
+def test_sweep_lines_mark_jumps_with_the_scenario_that_became_binding(figures):
+    figure = figures["vol_lines"]
+    jump_traces = [t for t in figure.data if t.name.startswith("Jump")]
+    assert len(jump_traces) == 1 and len(jump_traces[0].x) >= 1
+    assert all("→" in a.text for a in figure.layout.annotations)
+    assert {"Cross initial", "Cross maintenance", "Portfolio initial", "Portfolio maintenance"} <= {
+        t.name for t in figure.data}
+
+
+def test_scenario_grid_outlines_the_worst_cell(figures, pair, market):
+    pm = portfolio_margin(pair, market)
+    grid = pm.scenario_grids[pm.details["binding_unit"]]
+    row, col = np.unravel_index(int(np.argmin(grid.to_numpy())), grid.shape)
+    (shape,) = figures["grid"].layout.shapes
+    assert (shape.x0 + shape.x1) / 2 == pytest.approx(col) and (shape.y0 + shape.y1) / 2 == pytest.approx(row)
+
+
+def test_var_histogram_is_pre_binned_and_marks_both_var_lines(figures):
+    figure = figures["var"]
+    assert figure.data[0].type == "bar" and len(figure.data[0].x) <= 100
+    assert len([s for s in figure.layout.shapes if s.x0 == s.x1]) == 2
+
+
+def test_heatmap_covers_the_whole_10_by_11_sweep(figures):
+    z = np.asarray(figures["heatmap"].data[0].z)
+    assert z.shape == (len(metrics.VOL_MULTS), len(metrics.CORR_SHOCKS))
