@@ -73,6 +73,19 @@ class MarginResult:
         """True when equity is below maintenance (or negative)."""
         return self.equity < self.maintenance or self.equity < 0
 
+    def materialise(self) -> MarginResult:
+        """Build the deferred breakdown and grids now; returns self (for caching or pickling)."""
+        _ = self.breakdown
+        object.__setattr__(self, "scenario_grids", {k: v for k, v in self.scenario_grids.items()})
+        return self
+
+    def __getstate__(self) -> dict:
+        self.materialise()
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     def summary(self) -> dict[str, float]:
         return {
             "initial": self.initial,

@@ -40,3 +40,16 @@ def test_hedged_samples_are_cheaper_under_portfolio_margin():
     for stem in ("02_basis_trade", "03_btc_eth_pair", "06_conversion"):
         book = load_portfolio(next(p for p in SAMPLES if p.stem == stem))
         assert portfolio_margin(book, market).initial < cross_margin(book, market).initial, stem
+
+
+def test_results_pickle_with_their_breakdowns():
+    """st.cache_data pickles what it stores: deferred breakdowns and grids must survive it."""
+    import pickle
+
+    book = load_portfolio(SAMPLES[0])
+    for result in (cross_margin(book, default_market()), portfolio_margin(book, default_market())):
+        again = pickle.loads(pickle.dumps(result))
+        assert again.maintenance == result.maintenance
+        assert again.breakdown.equals(result.breakdown)
+        assert {k: v.shape for k, v in again.scenario_grids.items()} == {
+            k: v.shape for k, v in result.scenario_grids.items()}
