@@ -42,6 +42,36 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int =
     return fig
 
 
+def scale_fonts(fig: go.Figure, scale: float) -> go.Figure:
+    """A copy of ``fig`` with every font size (titles, axes, ticks, legend, annotations, colour bars,
+    cell text) multiplied by ``scale``, margins and height grown to fit: the presenter view.
+
+    ``scale`` 1 returns ``fig`` itself, so the default drawing is unchanged.
+    """
+    if scale == 1:
+        return fig
+    spec = fig.to_plotly_json()
+    _scale_font_sizes(spec, scale, inside_font=False)
+    scaled = go.Figure(spec)
+    margin = scaled.layout.margin
+    scaled.update_layout(margin={side: round((getattr(margin, side) or 0) * scale) for side in ("l", "r", "t", "b")})
+    if scaled.layout.height:
+        scaled.update_layout(height=round(scaled.layout.height * (1 + (scale - 1) / 2)))
+    return scaled
+
+
+def _scale_font_sizes(node, scale: float, inside_font: bool) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if inside_font and key == "size" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                node[key] = value * scale
+            elif isinstance(value, (dict, list)):
+                _scale_font_sizes(value, scale, key.endswith("font"))
+    elif isinstance(node, list):
+        for item in node:
+            _scale_font_sizes(item, scale, inside_font)
+
+
 def short_label(label: str | None) -> str:
     """A scenario label trimmed for a chart annotation: its driving move only ('ETH +27.7%')."""
     if not label:

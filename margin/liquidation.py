@@ -26,14 +26,13 @@ from margin.cross import cross_arrays, isolated_arrays
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
 from margin.market import Market
-from margin.portfolio import evaluate
+from margin.portfolio import maintenance_at_states
 from margin.presets import cross_params, portfolio_params
 
 MODES = ("cross", "isolated", "portfolio")
 _UPPER_MULTIPLE = 100.0
 _LOWER_MULTIPLE = 1e-6
 _SCAN_POINTS = 240
-_PORTFOLIO_SCAN_POINTS = 72
 
 
 def _check(asset: object, mode: object, market: Market, elasticity: float) -> None:
@@ -93,10 +92,7 @@ class _Evaluator:
             return parts["equity"], parts["maintenance"]
         haircut = np.array([self.rules.haircut(self.arrays.assets[a]) for a in self.arrays.hold_asset])
         equity = equity_parts(self.arrays, spots, vols, self.basis, haircut)["equity"]
-        maintenance = np.array([
-            evaluate(self.arrays, spots[i], vols[i], self.basis, self.rules, [self.correlation])[0]["maintenance"]
-            for i in range(prices.size)
-        ])
+        maintenance = maintenance_at_states(self.arrays, spots, vols, self.basis, self.rules, self.correlation)
         return equity, maintenance
 
     def excess(self, prices: np.ndarray) -> np.ndarray:
@@ -136,10 +132,9 @@ def liquidation_prices(
     today = evaluator.today
     if float(evaluator.excess(np.array([today]))[0]) < 0:
         return {"below": today, "above": today, "already": True}
-    # Portfolio margin costs a full scenario grid per trial price: scan it more coarsely, in chunks
-    # that stop at the first crossing; Brent's method then finds the exact root inside the bracket.
-    points = _PORTFOLIO_SCAN_POINTS if mode == "portfolio" else _SCAN_POINTS
-    chunk = 12 if mode == "portfolio" else points
+    # Every mode prices the whole scan in one vectorised call; Brent's method then finds the exact
+    # root inside the first bracket.
+    points = chunk = _SCAN_POINTS
     result: dict[str, float | None] = {"below": None, "above": None, "already": False}
     for side, grid in zip(("below", "above"), _scan_grids(today, points), strict=True):
         crossing = _first_crossing(evaluator.excess, grid, chunk)

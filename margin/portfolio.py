@@ -380,3 +380,104 @@ def portfolio_margin(
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
                  "ranges": {u.asset: u.scan_range for u in outcome["units"]}},
     )
+
+
+def maintenance_at_states(
+    arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, params: PortfolioParams,
+    correlation: np.ndarray,
+) -> np.ndarray:
+    """Portfolio maintenance (USD) at S market states at once: spots and vols of shape (S, A).
+
+    The same model as :func:`evaluate` (one correlation matrix, no labels), with the state as a
+    leading array axis, so a liquidation curve or a root search prices every trial state in one
+    vectorised pass instead of one Python-level evaluation per price. ``evaluate`` stays the
+    reference; a test holds the two equal to 1e-9.
+    """
+    spots = np.atleast_2d(np.asarray(spots, dtype=float))
+    vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
+    n_states = spots.shape[0]
+    z = _grid_moves(params)
+    steps = z.size
+    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
+    states = _state_columns(params)
+    template = build_units(arrays, spots[0], vols[0], basis, params)
+    index = [arrays.assets.index(u.asset) for u in template]
+    n_units = len(template)
+    rho = correlation[np.ix_(index, index)] if params.offsets == "correlated" and n_units > 1 else np.eye(n_units)
+    joint = params.offsets == "correlated" and n_units > 1
+    residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
+    systematic = np.zeros((n_states, n_units, steps, 3))
+    extreme_pnl = np.zeros((n_states, n_units, 2))
+    residual = np.zeros((n_states, n_units, n_units, 3))
+    segregated = np.zeros(n_states)
+    addon_total = np.zeros(n_states)
+    for b, unit in enumerate(template):
+        a_index = index[b]
+        spot = spots[:, a_index]
+        iv = vols[:, a_index]
+        floor = params.range_floor(unit.asset)
+        responsive = params.range_vol_multiple * iv * np.sqrt(params.range_horizon_days / 365.0)
+        scan = np.minimum(np.maximum(floor, responsive), 0.95)
+        delta_per_spot = unit.linear_delta / unit.spot
+        if joint:
+            blocks = np.concatenate([rho[:, b, None] * z, residual_scale[:, b, None] * z, rho[:, b, None] * extreme],
+                                    axis=1)  # (U, 2 steps + 2), in units of range
+        else:
+            blocks = np.concatenate([z, extreme])[None, :]
+        moves = np.maximum(blocks[None, :, :] * scan[:, None, None], -1.0)  # (S, blocks, M)
+        pnl = np.repeat((delta_per_spot * spot)[:, None, None, None] * moves[..., None], 3, axis=3)
+        if unit.opt_qty.size:
+            dte = np.maximum(unit.opt_days, params.min_dte_days)
+            power = np.where(dte < params.vol_reference_days, params.vol_power_short, params.vol_power_long)
+            factor = (params.vol_reference_days / dte) ** power
+            shocked = np.stack([iv[:, None] * (1.0 + params.vol_up_shift * factor),
+                                np.broadcast_to(iv[:, None], (n_states, factor.size)),
+                                iv[:, None] * np.maximum(1.0 - params.vol_down_shift * factor, 0.05)], axis=1)
+            base = black76_price(spot[:, None], unit.opt_strike, iv[:, None], unit.opt_years, unit.opt_is_call)
+            prices = black76_price((spot[:, None, None] * (1.0 + moves))[..., None, None], unit.opt_strike,
+                                   shocked[:, None, None, :, :], unit.opt_years, unit.opt_is_call)
+            pnl = pnl + ((prices - base[:, None, None, None, :]) * unit.opt_qty).sum(axis=4)
+        own = pnl[:, b, :, :] if joint else pnl[:, 0, :, :]
+        grid = own[:, :steps, :][:, :, states]
+        own_extreme = own[:, -2:, 1]
+        loss_alone = np.maximum(np.maximum(-grid.min(axis=(1, 2)), 0.0),
+                                params.extreme_fraction * np.maximum(-own_extreme.min(axis=1), 0.0))
+        segregated += loss_alone
+        if joint:
+            systematic += pnl[:, :, :steps, :]
+            extreme_pnl += pnl[:, :, 2 * steps :, 1]
+            residual[:, :, b, :] = np.maximum(0.0, -pnl[:, :, steps : 2 * steps, :].min(axis=2))
+        addon_total += _addon_rates(unit, params) * spot
+    for j, a in enumerate(arrays.hold_asset):
+        if is_stablecoin(arrays.assets[a]) and arrays.hold_qty[j] > 0:
+            addon_total += params.depeg_addon_rate * arrays.hold_qty[j] * spots[:, a]
+    if joint:
+        for a in range(n_units):
+            residual[:, a, a, :] = 0.0
+        residual_sq = (residual**2).sum(axis=2)
+        loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[:, :, None, :])[..., states]
+        worst = np.maximum(loss.max(axis=(1, 2, 3)),
+                           params.extreme_fraction * np.maximum(-extreme_pnl, 0.0).max(axis=(1, 2)))
+        scenario = np.minimum(worst, segregated)
+    else:
+        scenario = segregated
+    return scenario + addon_total
+
+
+class _NoHoldings:
+    """Stands in for a BookArrays with no holdings when only unit add-ons are wanted."""
+
+    assets: tuple = ()
+    hold_asset = np.zeros(0, dtype=int)
+    hold_qty = np.zeros(0)
+
+
+_NO_HOLDINGS = _NoHoldings()
+
+
+def _addon_rates(unit: RiskUnit, params: PortfolioParams) -> float:
+    """Short-option minimum plus basis add-on of a unit per USD of its spot price (both scale with spot)."""
+    total = 0.0
+    for row in addons([unit], _NO_HOLDINGS, np.zeros(0), params):
+        total += row["maintenance"] / unit.spot
+    return total

@@ -5,7 +5,7 @@ import streamlit as st
 from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import describe
 from margin.io import market_overrides, save_portfolio
-from ui import editor, metrics, page, state
+from ui import editor, history_panel, metrics, page, state
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
@@ -193,4 +193,8 @@ base_url = (getattr(st.context, "url", None) or "").split("?")[0]
 st.markdown("**Share link** (the address bar holds it too): it restores this book and market.")
 st.code(f"{base_url}?book={token}", language=None, wrap_lines=True)
 st.caption("Open the Compare page to see what each margin mode asks for this book.")
+
+# -- market data: vols and correlations estimated from a price history (after the JSON uploader,
+# which stays the page's first file_uploader) -----------------------------------------------------
+history_panel.draw()
 page.end(slot)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import charts
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import cached, metrics, page, state, text
+from ui import cached, glossary, metrics, page, state, text
 
 slot = page.begin()
 st.title("Cross vs portfolio margin")
@@ -19,51 +19,60 @@ st.caption(f"Rule sets: cross = **{ws.cross_preset}**, portfolio = **{ws.portfol
 st.info(text.BINANCE_NOTE)
 
 
-def card(label: str, value: str, reading: str, delta: str | None = None) -> None:
-    st.metric(label, value, delta=delta, delta_color="inverse", border=True)
+def card(label: str, value: str, reading: str, delta: str | None = None, term: str | None = None) -> None:
+    st.metric(label, value, delta=delta, delta_color="inverse", border=True,
+              help=glossary.tooltip(term) if term else None)
     st.caption(reading)
 
 
 left, right = st.columns(2)
 with left:
     st.subheader(f"Cross margin · {ws.cross_preset}")
-    card("Cross initial margin", text.money(cross.initial), text.read_initial("cross", cross.initial))
-    card("Cross maintenance margin", text.money(cross.maintenance), text.read_maintenance("cross", cross.maintenance))
-    card("Cross equity", text.money(cross.equity), text.read_equity(cross.equity, "cross"))
-    card("Cross margin ratio", text.ratio(cross.margin_ratio), text.read_margin_ratio(cross.margin_ratio, "cross"))
+    card("Cross initial margin", text.money(cross.initial), text.read_initial("cross", cross.initial),
+         term="initial margin")
+    card("Cross maintenance margin", text.money(cross.maintenance), text.read_maintenance("cross", cross.maintenance),
+         term="maintenance margin")
+    card("Cross equity", text.money(cross.equity), text.read_equity(cross.equity, "cross"), term="equity")
+    card("Cross margin ratio", text.ratio(cross.margin_ratio), text.read_margin_ratio(cross.margin_ratio, "cross"),
+         term="margin ratio")
     card("Cross free collateral", text.money(cross.free_collateral),
-         text.read_free_collateral(cross.free_collateral, "cross"))
+         text.read_free_collateral(cross.free_collateral, "cross"), term="free collateral")
 with right:
     st.subheader(f"Portfolio margin · {ws.portfolio_preset}")
     card("Portfolio initial margin", text.money(portfolio.initial), text.read_initial("portfolio", portfolio.initial),
-         delta=text.versus_cross(portfolio.initial, cross.initial))
+         delta=text.versus_cross(portfolio.initial, cross.initial), term="initial margin")
     card("Portfolio maintenance margin", text.money(portfolio.maintenance),
          text.read_maintenance("portfolio", portfolio.maintenance),
-         delta=text.versus_cross(portfolio.maintenance, cross.maintenance))
-    card("Portfolio equity", text.money(portfolio.equity), text.read_equity(portfolio.equity, "portfolio"))
+         delta=text.versus_cross(portfolio.maintenance, cross.maintenance), term="maintenance margin")
+    card("Portfolio equity", text.money(portfolio.equity), text.read_equity(portfolio.equity, "portfolio"),
+         term="equity")
     card("Portfolio margin ratio", text.ratio(portfolio.margin_ratio),
-         text.read_margin_ratio(portfolio.margin_ratio, "portfolio"))
+         text.read_margin_ratio(portfolio.margin_ratio, "portfolio"), term="margin ratio")
     card("Portfolio free collateral", text.money(portfolio.free_collateral),
-         text.read_free_collateral(portfolio.free_collateral, "portfolio"))
+         text.read_free_collateral(portfolio.free_collateral, "portfolio"), term="free collateral")
 
 st.subheader("Hedging benefit")
 benefit, share = metrics.hedging_benefit(cross.initial, portfolio.initial)
 c1, c2 = st.columns(2)
 with c1:
-    card("Hedging benefit (USD)", text.money(benefit), text.read_hedging_benefit(benefit, share))
+    card("Hedging benefit (USD)", text.money(benefit), text.read_hedging_benefit(benefit, share),
+         term="hedging benefit")
 with c2:
     card("Hedging benefit (% of cross initial)", text.percent(share),
-         "Cross initial minus portfolio initial, over cross initial; negative means portfolio margin costs more.")
+         "Cross initial minus portfolio initial, over cross initial; negative means portfolio margin costs more.",
+         term="hedging benefit")
 if benefit < -0.5:
     st.warning(f"Portfolio margin costs MORE than cross margin for this book: {text.money(-benefit)} more initial "
                "margin. Risk-based margin charges the full stress loss of unhedged risk.")
 
-st.plotly_chart(charts.requirement_bars(cross, portfolio), theme=None, key="compare_bars")
-st.caption(text.read_binding(portfolio.binding_scenario))
+page.chart(charts.requirement_bars(cross, portfolio), key="compare_bars")
+st.caption(text.read_binding(portfolio.binding_scenario)
+           + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 
-st.subheader("Cross margin: a requirement per position")
-st.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
-st.dataframe(
+tables = page.details("Breakdown tables: per position (cross) and per component (portfolio)")
+tables.subheader("Cross margin: a requirement per position")
+tables.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
+tables.dataframe(
     cross.breakdown, hide_index=True, width="stretch",
     column_config={
         "qty": st.column_config.NumberColumn("Qty", format="%.6g"),
@@ -74,9 +83,11 @@ st.dataframe(
         "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
     },
 )
-st.subheader("Portfolio margin: a requirement per component")
-st.caption("Each risk unit's worst scenario loss, the offset the correlations allow, and the add-ons.")
-st.dataframe(
+tables.subheader("Portfolio margin: a requirement per component")
+tables.caption(f"Each {glossary.term_link('risk unit')}'s worst scenario loss, the "
+               f"{glossary.term_link('correlation offset', 'offset')} the correlations allow, and the "
+               f"{glossary.term_link('add-on', 'add-ons')}.")
+tables.dataframe(
     portfolio.breakdown, hide_index=True, width="stretch",
     column_config={
         "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),

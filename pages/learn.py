@@ -1,16 +1,282 @@
-"""Learn: placeholder until the guided lessons arrive; lists the sample stories."""
+"""Learn: guided lessons on the samples, the glossary and the methodology with the live formulas.
+
+A lesson opens from its URL, ``?lesson=<id>&step=<n>``: a teacher shares one link. Opening a lesson
+loads its sample book into the workspace, says so, and offers a way back to the previous book.
+Next/Back keep the URL in step. ``?term=<anchor>`` opens the glossary on that term.
+Answers are computed by the engine when the student checks them (ui.lessons), with the active
+rule sets from the sidebar.
+"""
 
 import streamlit as st
 
-from ui import cached, page
+from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
+from ui import cached, glossary, lessons, methodology, page, state
 
-slot = page.begin()
+LESSON_KEY = "learn_lesson"
+STEP_KEY = "learn_step"
+LOADED_KEY = "learn_loaded"
+PREVIOUS_KEY = "learn_previous"
+RESTORED_KEY = "learn_restored"
+PICK_KEY = "learn_pick"
+PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
+               "pages/shocks.py": "Shocks"}
+UNIT_INPUT = {"USD": (1.0, "%.0f"), "USD price": (0.01, "%.2f"), "%": (0.1, "%.1f"), "×": (0.01, "%.2f")}
+
+
+# -- cached engine work --------------------------------------------------------------------------
+@st.cache_data(max_entries=512, show_spinner=False)
+def solution(lesson_id: str, index: int, cross: str, portfolio: str) -> lessons.Solution:
+    return lessons.solve(lessons.BY_ID[lesson_id], index, cross, portfolio)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str) -> lessons.Readout:
+    return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, portfolio)
+
+
+# -- lesson state: URL and session ---------------------------------------------------------------
+def answer_key(lesson_id: str, index: int) -> str:
+    return f"learn_answer_{lesson_id}_{index}"
+
+
+def feedback_key(lesson_id: str, index: int) -> str:
+    return f"learn_feedback_{lesson_id}_{index}"
+
+
+def go(lesson_id: str | None, step: int = 1) -> None:
+    """Open ``lesson_id`` at ``step`` (1-based) and put both in the URL; None closes the lesson."""
+    if lesson_id is None:
+        st.session_state.pop(LESSON_KEY, None)
+        for name in ("lesson", "step"):
+            if name in st.query_params:
+                del st.query_params[name]
+        return
+    st.session_state[LESSON_KEY], st.session_state[STEP_KEY] = lesson_id, step
+    st.query_params["lesson"], st.query_params["step"] = lesson_id, str(step)
+
+
+def on_pick() -> None:
+    go(st.session_state.get(PICK_KEY))
+
+
+def current() -> tuple[lessons.Lesson | None, int]:
+    """The open lesson and step: the URL wins, else the session (the URL may be gone after navigation)."""
+    wanted = st.query_params.get("lesson")
+    if wanted:
+        lesson = lessons.get(wanted)
+        if lesson is None:
+            st.warning(f"There is no lesson called “{wanted}”; choose one below.")
+            go(None)
+        else:
+            st.session_state[LESSON_KEY] = lesson.id
+            st.session_state[STEP_KEY] = lessons.clamp_step(lesson, st.query_params.get("step", 1))
+    lesson = lessons.get(st.session_state.get(LESSON_KEY))
+    if lesson is None:
+        return None, 1
+    step = lessons.clamp_step(lesson, st.session_state.get(STEP_KEY, 1))
+    go(lesson.id, step)
+    return lesson, step
+
+
+def load_sample(lesson: lessons.Lesson) -> None:
+    """Put the lesson's sample in the workspace once per opening, keeping the previous book to go back to."""
+    if st.session_state.get(LOADED_KEY) == lesson.id:
+        return
+    st.session_state[LOADED_KEY] = lesson.id
+    st.session_state.pop(RESTORED_KEY, None)
+    book, market = state.load_sample(lesson.sample)
+    ws = state.get()
+    if ws.portfolio == book and ws.market == market:
+        st.session_state.pop(PREVIOUS_KEY, None)
+        return
+    st.session_state[PREVIOUS_KEY] = {"lesson": lesson.id, "workspace": ws}
+    state.replace_book(book, market, sample=lesson.sample)
+    st.rerun()  # redraw the sidebar with the lesson's book
+
+
+def restore_previous() -> None:
+    previous = st.session_state.pop(PREVIOUS_KEY, None)
+    if previous:
+        ws = previous["workspace"]
+        state.replace_book(ws.portfolio, ws.market, sample=ws.sample)
+        st.session_state[RESTORED_KEY] = previous["lesson"]
+
+
+def reload_sample() -> None:
+    st.session_state.pop(LOADED_KEY, None)
+    st.session_state.pop(RESTORED_KEY, None)
+
+
+def use_preset(kind: str, name: str) -> None:
+    field = "cross_preset" if kind == "cross" else "portfolio_preset"
+    state.save(state.get().replace(**{field: name}))
+
+
+def check(lesson_id: str, index: int) -> None:
+    """Answer-time check: the engine computes the expected answer with the active rule sets."""
+    ws = state.get()
+    lesson = lessons.BY_ID[lesson_id]
+    key = (ws.cross_preset, ws.portfolio_preset)
+    try:
+        expected = solution(lesson_id, index, *key)
+    except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
+        result = lessons.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}")
+    else:
+        result = lessons.check(lesson.questions[index], expected, st.session_state.get(answer_key(lesson_id, index)))
+    st.session_state[feedback_key(lesson_id, index)] = (key, result)
+
+
+# -- drawing -------------------------------------------------------------------------------------
+def lesson_banner(lesson: lessons.Lesson) -> None:
+    previous = st.session_state.get(PREVIOUS_KEY)
+    title = state.load_sample(lesson.sample)[0].title or lesson.sample
+    if previous and previous["lesson"] == lesson.id:
+        mine = previous["workspace"].portfolio.title or "your book"
+        st.info(f"This lesson loaded its sample book “{title}” (with the default market) into the workspace, in "
+                f"place of “{mine}”. Your previous book is kept: you can go back to it at any time.")
+        st.button("Back to my previous book", key="learn_restore", on_click=restore_previous)
+    elif st.session_state.get(RESTORED_KEY) == lesson.id:
+        st.info(f"You are back on your own book. The lesson's steps and answers refer to its sample “{title}”.")
+        st.button("Load the lesson's sample again", key="learn_reload", on_click=reload_sample)
+
+
+def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) -> None:
+    ws = state.get()
+    value = st.slider(control.label, min_value=control.minimum, max_value=control.maximum, value=control.value,
+                      step=control.step, help=control.help, key=f"learn_control_{lesson.id}_{index}")
+    result = cached.safe(readout, lesson.id, index, float(value), ws.cross_preset, ws.portfolio_preset)
+    if result is None:
+        return
+    for column, (label, shown) in zip(st.columns(len(result.metrics)), result.metrics, strict=True):
+        column.metric(label, shown, border=True)
+    if result.note:
+        st.caption(result.note)
+
+
+def step_panel(lesson: lessons.Lesson, number: int) -> None:
+    step = lesson.steps[number - 1]
+    st.markdown(f"#### {number}. {step.title}")
+    st.markdown(f"**Look at** · {step.look}")
+    if step.move:
+        st.markdown(f"**Move** · {step.move}")
+    if step.control is not None:
+        control_panel(lesson, number - 1, step.control)
+    st.markdown(f"**What happens and why** · {step.why}")
+    if step.preset is not None:
+        kind, name = step.preset
+        active = state.get().cross_preset if kind == "cross" else state.get().portfolio_preset
+        if active == name:
+            st.caption(f"The {kind} rule set is {name}.")
+        else:
+            st.button(f"Use the {name} {kind} rule set", key=f"learn_preset_{lesson.id}_{number}",
+                      on_click=use_preset, args=(kind, name))
+    if step.page is not None:
+        st.page_link(step.page, label=f"Open {PAGE_TITLES.get(step.page, step.page)}", icon=":material/open_in_new:")
+
+
+def question_panel(lesson: lessons.Lesson) -> None:
+    ws = state.get()
+    st.markdown("#### Check yourself")
+    st.caption(f"Answers are computed by the engine when you check them, on the lesson's sample book and the "
+               f"default market, with your active rule sets (cross: **{ws.cross_preset}**, portfolio: "
+               f"**{ws.portfolio_preset}**).")
+    for index, question in enumerate(lesson.questions):
+        st.markdown(f"**Question {index + 1}.** {question.prompt}")
+        key = answer_key(lesson.id, index)
+        if question.is_choice:
+            st.radio("Your answer", list(range(len(question.options))), format_func=question.options.__getitem__,
+                     index=None, key=key)
+        else:
+            step, fmt = UNIT_INPUT.get(question.unit, (0.01, "%.2f"))
+            st.number_input(f"Your answer ({question.unit})", value=None, step=step, format=fmt, key=key)
+        st.button("Check", key=f"learn_check_{lesson.id}_{index}", on_click=check, args=(lesson.id, index))
+        stored = st.session_state.get(feedback_key(lesson.id, index))
+        if stored and stored[0] == (ws.cross_preset, ws.portfolio_preset):
+            (st.success if stored[1].correct else st.warning)(stored[1].message)
+
+
+def lesson_panel(lesson: lessons.Lesson, number: int) -> None:
+    lesson_banner(lesson)
+    book_title = state.load_sample(lesson.sample)[0].title
+    st.subheader(lesson.title)
+    st.caption(f"Sample: {book_title} · {lesson.summary}")
+    st.progress(number / lesson.n_steps, text=f"Step {number} of {lesson.n_steps}")
+    if number <= len(lesson.steps):
+        step_panel(lesson, number)
+    else:
+        question_panel(lesson)
+    back, _, forward = st.columns([1, 3, 1])
+    back.button("← Back", key="learn_back", disabled=number <= 1, on_click=go, args=(lesson.id, number - 1),
+                width="stretch")
+    forward.button("Next →", key="learn_next", disabled=number >= lesson.n_steps, on_click=go,
+                   args=(lesson.id, number + 1), width="stretch", type="primary")
+    base = (getattr(st.context, "url", None) or "").split("?")[0]
+    st.caption("Share this step with a class (the link loads the lesson's sample book):")
+    st.code(f"{base}?lesson={lesson.id}&step={number}", language=None)
+
+
+def lesson_list() -> None:
+    st.markdown("Each lesson takes a sample book through a few steps: what to look at, one control to move, what "
+                "happens and why, then a question checked on the spot by the engine.")
+    for number, lesson in enumerate(lessons.LESSONS, start=1):
+        left, right = st.columns([5, 1])
+        left.markdown(f"**{number}. {lesson.title}**  \n{lesson.summary}")
+        right.button("Start", key=f"learn_start_{lesson.id}", on_click=go, args=(lesson.id, 1), width="stretch")
+
+
+def lessons_tab(lesson: lessons.Lesson | None, number: int) -> None:
+    ids = [None, *(item.id for item in lessons.LESSONS)]
+    titles = {item.id: f"{n}. {item.title}" for n, item in enumerate(lessons.LESSONS, start=1)}
+    wanted = lesson.id if lesson else None
+    if st.session_state.get(PICK_KEY) != wanted:
+        st.session_state[PICK_KEY] = wanted
+    st.selectbox("Lesson", ids, key=PICK_KEY, on_change=on_pick,
+                 format_func=lambda i: "Choose a lesson…" if i is None else titles[i])
+    if lesson is None:
+        lesson_list()
+    else:
+        lesson_panel(lesson, number)
+    with st.expander("The sample books and their stories"):
+        for sample in cached.safe(cached.sample_stories) or []:
+            st.markdown(f"**{sample['title']}**")
+            st.caption(sample["story"])
+        st.caption("Pick any of them in the sidebar under “Start from”.")
+
+
+def glossary_tab(highlight: glossary.Term | None) -> None:
+    st.caption("Every term the pages use, in plain language. Each entry has its own link: "
+               "…/learn?term=<name>, e.g. " + glossary.term_link("margin ratio", "margin ratio") + ".")
+    for group, terms in glossary.by_group().items():
+        st.subheader(group, anchor=glossary.slug(group))
+        for term in terms:
+            mark = "→ " if highlight is not None and term.name == highlight.name else ""
+            st.markdown(f'<span id="{term.anchor}"></span>{mark}**{term.name}**: {term.definition}',
+                        unsafe_allow_html=True)
+
+
+def methodology_tab() -> None:
+    ws = state.get()
+    st.caption(f"Active rule sets: cross = **{ws.cross_preset}**, portfolio = **{ws.portfolio_preset}** "
+               "(change them in the sidebar and the formulas follow).")
+    methodology.render(CROSS_PRESETS[ws.cross_preset], PORTFOLIO_PRESETS[ws.portfolio_preset], ws.portfolio, ws.market)
+
+
+slot = page.begin(lesson_page=True)
 st.title("Learn")
-st.info("Guided lessons are coming: a few steps on each sample book, with a question checked on the spot, "
-        "a glossary and the methodology with formulas. Meanwhile, here are the stories the samples tell.")
-stories = cached.safe(cached.sample_stories) or []
-for sample in stories:
-    st.markdown(f"**{sample['title']}**")
-    st.caption(sample["story"])
-st.caption("Pick any of them in the sidebar under “Start from”.")
+lesson, number = current()
+if lesson is not None:
+    load_sample(lesson)
+term = glossary.find(st.query_params.get("term"))
+if st.query_params.get("term") and term is None:
+    st.warning(f"“{st.query_params.get('term')}” is not in the glossary; the full list is below.")
+if term is not None:
+    st.info(f"**{term.name}**: {term.definition}")
+tab_names = ["Lessons", "Glossary", "Methodology"]
+lessons_area, glossary_area, methodology_area = st.tabs(tab_names, default="Glossary" if term else None)
+with lessons_area:
+    lessons_tab(lesson, number)
+with glossary_area:
+    glossary_tab(term)
+with methodology_area:
+    methodology_tab()
 page.end(slot)

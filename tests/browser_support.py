@@ -27,6 +27,20 @@ PAGES = ("build", "compare", "liquidation", "shocks", "learn")
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 
 
+class ServerURL(str):
+    """The server's base URL (a str), carrying the server process id for memory readings."""
+
+    pid: int
+
+
+def rss_megabytes(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,7 +48,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str | Path = "app.py", timeout: float = 90.0) -> Iterator[str]:
+def streamlit_server(script: str | Path = "app.py", timeout: float = 90.0) -> Iterator[ServerURL]:
     """Run ``streamlit run script`` headless on a free port; yield its base URL; stop it after."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
@@ -44,7 +58,8 @@ def streamlit_server(script: str | Path = "app.py", timeout: float = 90.0) -> It
     logs.mkdir(exist_ok=True)
     with open(logs / f"streamlit-{port}.log", "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.pid = process.pid
         try:
             _wait_until_healthy(process, url, script, timeout)
             yield url

@@ -10,9 +10,22 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+import charts
 from ui import sidebar, state
 
 PAGE_CONFIG = {"page_title": "Margin Lab", "page_icon": "⚖️", "layout": "wide"}
+
+#: Presenter mode: chart fonts × this, page text at this share of the browser's base size.
+PRESENTER_FONT_SCALE = 1.4
+PRESENTER_CSS = """
+<style>
+html { font-size: 125% !important; }
+[data-testid="stMetricValue"] { font-size: 2.8rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem !important; }
+</style>
+"""
+LESSON_PAGE = "pages/learn.py"
+_LINK_CHECKED_KEY = "lesson_link_checked"
 
 
 def _leave_folder_mode() -> None:
@@ -31,12 +44,44 @@ def _leave_folder_mode() -> None:
         st.rerun()
 
 
-def begin() -> DeltaGenerator:
-    """Set up the page; return the sidebar slot that :func:`end` fills with the summary."""
+def presenter_mode() -> bool:
+    """True when the sidebar's presenter toggle is on: larger text and charts, fewer controls."""
+    return bool(st.session_state.get(sidebar.PRESENTER_KEY, False))
+
+
+def chart(figure, key: str) -> None:
+    """st.plotly_chart with the app's settings; fonts scaled up in presenter mode."""
+    if presenter_mode():
+        figure = charts.scale_fonts(figure, PRESENTER_FONT_SCALE)
+    st.plotly_chart(figure, theme=None, key=key)
+
+
+def details(label: str) -> DeltaGenerator:
+    """Where secondary content goes: folded into an expander in presenter mode, inline otherwise."""
+    return st.expander(label) if presenter_mode() else st.container()
+
+
+def _follow_lesson_link(lesson_page: bool) -> None:
+    """A session opened on another page with ?lesson= goes to the Learn page (first run only)."""
+    if st.session_state.get(_LINK_CHECKED_KEY):
+        return
+    st.session_state[_LINK_CHECKED_KEY] = True
+    if not lesson_page and st.query_params.get("lesson"):
+        st.switch_page(LESSON_PAGE, query_params=st.query_params.to_dict())
+
+
+def begin(lesson_page: bool = False) -> DeltaGenerator:
+    """Set up the page; return the sidebar slot that :func:`end` fills with the summary.
+
+    ``lesson_page`` is True on the Learn page, which reads ?lesson= itself.
+    """
     _leave_folder_mode()
     st.set_page_config(**PAGE_CONFIG)
     state.get()  # creates the workspace (from ?book= on a session's first run)
+    _follow_lesson_link(lesson_page)
     slot = sidebar.draw()
+    if presenter_mode():
+        st.html(PRESENTER_CSS)
     if state.link_error():
         st.error(f"The shared link could not be opened, so the default book is shown instead: {state.link_error()}")
     return slot

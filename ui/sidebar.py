@@ -10,6 +10,8 @@ from ui import cached, state, text
 SAMPLE_KEY = "sidebar_sample"
 CROSS_KEY = "sidebar_cross_preset"
 PORTFOLIO_KEY = "sidebar_portfolio_preset"
+PRESENTER_KEY = "presenter"  # the setting itself, read by ui.page.presenter_mode()
+PRESENTER_WIDGET = "sidebar_presenter"
 
 
 def _sample_label(name: str) -> str:
@@ -38,7 +40,11 @@ def _on_preset(key: str, field: str) -> None:
     state.save(state.get().replace(**{field: st.session_state[key]}))
 
 
-def _sync(key: str, value: str) -> None:
+def _on_presenter() -> None:
+    st.session_state[PRESENTER_KEY] = bool(st.session_state[PRESENTER_WIDGET])
+
+
+def _sync(key: str, value: object) -> None:
     """Show the workspace's value in a keyed widget (set before the widget is drawn)."""
     if st.session_state.get(key) != value:
         st.session_state[key] = value
@@ -64,6 +70,11 @@ def draw() -> st.delta_generator.DeltaGenerator:
         st.selectbox("Portfolio margin preset", list(PORTFOLIO_PRESETS), key=PORTFOLIO_KEY, on_change=_on_preset,
                      args=(PORTFOLIO_KEY, "portfolio_preset"),
                      help="Scenario grid in the style of a venue (price range, vol shocks, add-ons).")
+        st.markdown("### Classroom")
+        _sync(PRESENTER_WIDGET, bool(st.session_state.get(PRESENTER_KEY, False)))
+        st.toggle("Presenter mode", key=PRESENTER_WIDGET, on_change=_on_presenter,
+                  help="For a projector: larger text and chart fonts; tables and secondary controls fold "
+                       "into expanders.")
         return st.container()
 
 

@@ -1,0 +1,959 @@
+"""Guided lessons: definitions and pure check functions. No streamlit.
+
+A lesson is a sample book, a few steps (what to look at, one control to move, what happens and
+why) and questions. Answers are never hard-coded: each question's ``solve`` calls the engine when
+the student answers, on the lesson's sample book and the default market, with the ACTIVE rule
+sets (``Context.cross`` / ``Context.portfolio``). Numeric answers count within a tolerance; in a
+multiple-choice question the correct option is picked by comparing engine numbers. A wrong answer
+gets the explanation with the engine's numbers.
+
+Money is USD; percentages the student types are in percent (85.1 means 85.1 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from margin import (
+    CROSS_PRESETS,
+    Market,
+    Option,
+    Portfolio,
+    Spot,
+    cross_margin,
+    default_market,
+    liquidation_price,
+    portfolio_margin,
+)
+from margin.io import apply_market_overrides, load_document
+from margin.market import is_stablecoin
+from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
+from ui import text
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
+
+#: Relative change below which two engine numbers count as "the same" in multiple-choice questions.
+SAME = 0.005
+
+
+# -- data ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Context:
+    """What an answer is computed on: the lesson's book and market, and the active rule sets."""
+
+    book: Portfolio
+    market: Market
+    cross: str = DEFAULT_CROSS
+    portfolio: str = DEFAULT_PORTFOLIO
+
+
+@dataclass(frozen=True)
+class Readout:
+    """Live engine numbers next to a lesson's control: (label, value) metrics and a sentence."""
+
+    metrics: tuple[tuple[str, str], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider the student moves inside the lesson; ``read`` computes the numbers it shows."""
+
+    label: str
+    minimum: float
+    maximum: float
+    value: float
+    step: float
+    read: Callable[[Context, float], Readout]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to look at, one control to move, what happens and why.
+
+    ``page`` is the app page that shows it in full; ``preset`` = ("cross" | "portfolio", name)
+    offers a button that switches the sidebar's rule set.
+    """
+
+    title: str
+    look: str
+    why: str
+    move: str = ""
+    page: str | None = None
+    control: Control | None = None
+    preset: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The engine's answer: ``value`` (numeric) or ``accepted`` option indices, and why."""
+
+    why: str
+    value: float | None = None
+    accepted: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question checked on the spot. ``options`` empty means a numeric answer in ``unit``."""
+
+    prompt: str
+    solve: Callable[[Context], Solution]
+    options: tuple[str, ...] = ()
+    unit: str = ""
+    abs_tol: float = 0.0
+    rel_tol: float = 0.0
+
+    @property
+    def is_choice(self) -> bool:
+        return bool(self.options)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    correct: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    sample: str
+    summary: str
+    steps: tuple[Step, ...]
+    questions: tuple[Question, ...]
+
+    @property
+    def n_steps(self) -> int:
+        """Content steps plus the final "check yourself" step."""
+        return len(self.steps) + 1
+
+
+# -- samples and context -------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _base_market() -> Market:
+    return default_market()
+
+
+@lru_cache(maxsize=32)
+def sample(name: str) -> tuple[Portfolio, Market]:
+    """A sample's book and market (the default market with the file's overrides)."""
+    document = load_document(SAMPLES_DIR / name)
+    return document.portfolio, apply_market_overrides(_base_market(), document.market_overrides)
+
+
+def context(lesson: Lesson, cross: str = DEFAULT_CROSS, portfolio: str = DEFAULT_PORTFOLIO) -> Context:
+    book, market = sample(lesson.sample)
+    return Context(book, market, cross, portfolio)
+
+
+# -- checking ------------------------------------------------------------------------------------
+def tolerance(question: Question, expected: float) -> float:
+    return max(question.abs_tol, question.rel_tol * abs(expected))
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A number in the question's unit: '$1,234', '$121.12' (prices), '85.1 %', '2.36×'."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if unit == "USD":
+        return text.money(value)
+    if unit == "USD price":
+        return text.price(value)
+    if unit == "%":
+        return f"{value:.1f} %".replace("-", "−")
+    if unit == "×":
+        return f"{value:.2f}×"
+    return f"{value:g}"
+
+
+def check(question: Question, solution: Solution, answer: float | int | None) -> Feedback:
+    """Compare the student's answer with the engine's; the message always carries the engine's numbers."""
+    if question.is_choice:
+        if answer is None:
+            return Feedback(False, "Choose one of the options first.")
+        right = " / ".join(f"“{question.options[i]}”" for i in sorted(solution.accepted))
+        if int(answer) in solution.accepted:
+            return Feedback(True, f"Right: {right}. {solution.why}")
+        return Feedback(False, f"Not quite: you chose “{question.options[int(answer)]}”, the engine says {right}. "
+                               f"{solution.why}")
+    if answer is None or not math.isfinite(float(answer)):
+        return Feedback(False, "Enter a number first.")
+    if solution.value is None:
+        return Feedback(False, f"The engine finds no such number with these rule sets. {solution.why}")
+    answer, expected = float(answer), float(solution.value)
+    tol = tolerance(question, expected)
+    shown = f"the engine says {fmt(expected, question.unit)} (answers within ±{fmt(tol, question.unit)} count)"
+    if abs(answer - expected) <= tol:
+        return Feedback(True, f"Right: {shown}; you answered {fmt(answer, question.unit)}. {solution.why}")
+    return Feedback(False, f"Not quite: you answered {fmt(answer, question.unit)}; {shown}. {solution.why}")
+
+
+def _same(a: float | None, b: float | None, scale: float) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= SAME * max(abs(scale), 1e-12)
+
+
+def _moved(before: float | None, after: float | None, scale: float) -> bool:
+    return not _same(before, after, scale)
+
+
+def _rise(before: float, after: float) -> float:
+    """Relative change in %, 0 when ``before`` is 0."""
+    return (after / before - 1.0) * 100.0 if before else 0.0
+
+
+def _liq(ctx: Context, asset: str, mode: str, market: Market | None = None, book: Portfolio | None = None,
+         elasticity: float = 0.0) -> float | None:
+    params = ctx.portfolio if mode == "portfolio" else ctx.cross
+    return liquidation_price(book or ctx.book, market or ctx.market, asset, mode, params,
+                             spot_vol_elasticity=elasticity)
+
+
+def _where(value: float | None, today: float) -> str:
+    if value is None:
+        return "nowhere between 0 and 100× today's price"
+    return f"{text.price(value)} ({text.percent(value / today - 1, signed=True)} from {text.price(today)})"
+
+
+# -- 1. contagion --------------------------------------------------------------------------------
+RALLY = 0.30
+
+
+def _rallied(ctx: Context, fraction: float) -> Market:
+    return ctx.market.with_prices({"HYPE": ctx.market.prices["HYPE"] * (1.0 + fraction)})
+
+
+def _isolated_margin(ctx: Context, asset: str) -> float:
+    total = 0.0
+    for p in ctx.book.positions:
+        if p.asset == asset and hasattr(p, "isolated_margin"):
+            lev = p.leverage or CROSS_PRESETS[ctx.cross].asset_max_leverage(asset)
+            total += p.isolated_margin if p.isolated_margin is not None else abs(p.qty) * p.entry_price / lev
+    return total
+
+
+def _contagion_read(ctx: Context, rally_pct: float) -> Readout:
+    market = _rallied(ctx, rally_pct / 100.0)
+    cm = cross_margin(ctx.book, market, ctx.cross)
+    cross, isolated = _liq(ctx, "SOL", "cross", market), _liq(ctx, "SOL", "isolated", market)
+    note = f"HYPE at {text.price(market.prices['HYPE'])}; cross maintenance {text.money(cm.maintenance)}."
+    if cm.is_liquidatable:
+        note += " The cross account is already below maintenance: both positions would be liquidated now."
+    return Readout((("Cross account equity", text.money(cm.equity)),
+                    ("SOL liquidation, cross", text.price(cross)),
+                    ("SOL liquidation, isolated", text.price(isolated))), note)
+
+
+def _solve_first_liquidated(ctx: Context) -> Solution:
+    today = ctx.market.prices["SOL"]
+    cross, isolated = _liq(ctx, "SOL", "cross"), _liq(ctx, "SOL", "isolated")
+    equity = cross_margin(ctx.book, ctx.market, ctx.cross).equity
+    c, i = cross or 0.0, isolated or 0.0
+    accepted = {2} if _same(c, i, today) else ({0} if c > i else {1})
+    why = (f"The engine liquidates the SOL perp at {_where(cross, today)} in the cross account and at "
+           f"{_where(isolated, today)} in isolated mode; falling from today's price, the higher one comes first. "
+           f"In cross, the whole pool of {text.money(equity)} (USDC plus the HYPE position's P&L) stands behind "
+           f"SOL; isolated, it has only its own {text.money(_isolated_margin(ctx, 'SOL'))}.")
+    return Solution(why, accepted=frozenset(accepted))
+
+
+def _solve_cross_after_rally(ctx: Context) -> Solution:
+    today = ctx.market.prices["SOL"]
+    market = _rallied(ctx, RALLY)
+    before, after = _liq(ctx, "SOL", "cross"), _liq(ctx, "SOL", "cross", market)
+    isolated = _liq(ctx, "SOL", "isolated", market)
+    e0 = cross_margin(ctx.book, ctx.market, ctx.cross).equity
+    e1 = cross_margin(ctx.book, market, ctx.cross).equity
+    why = (f"HYPE up {RALLY * 100:.0f} % costs the short HYPE perp {text.money(e0 - e1)}, so the shared equity "
+           f"falls from {text.money(e0)} to {text.money(e1)} and SOL's cross liquidation price moves from "
+           f"{text.price(before)} to {_where(after, today)}. The isolated SOL perp stays at {text.price(isolated)}: "
+           "its margin is walled off from HYPE. That is contagion.")
+    return Solution(why, value=after)
+
+
+CONTAGION = Lesson(
+    id="contagion",
+    title="Shared collateral and contagion in cross margin",
+    sample="09_cross_contagion.json",
+    summary="A winner and a loser share one pool: cross margin helps the winner survive deeper falls, "
+            "until the loser's losses drain the pool and drag it down.",
+    steps=(
+        Step("One pool, two positions",
+             look="The book: a long SOL perp (300 SOL at 10×) and a short HYPE perp (900 HYPE at 5×) in one "
+                  "cross account with 15,000 USDC. Each perp also has an isolated margin set (6,000 and "
+                  "9,000 USD), used when the position is isolated.",
+             why="Under cross margin both positions draw on the same collateral; under isolated margin each "
+                 "lives on its own margin and nothing else.",
+             page="pages/compare.py"),
+        Step("Where does SOL liquidate?",
+             look="On the Liquidation page, pick SOL: equity and each mode's maintenance as SOL's price moves, "
+                  "with each mode's liquidation price dashed.",
+             move="Compare the cross and the isolated liquidation price of SOL.",
+             why="The cross SOL position is backed by the whole pool, so it survives a deeper fall than the "
+                 "isolated SOL perp, which has only its own 6,000 USD. Shared collateral is a cushion.",
+             page="pages/liquidation.py"),
+        Step("HYPE rallies",
+             look="The short HYPE position loses money as HYPE rises; SOL has not moved.",
+             move="Move the HYPE rally slider.",
+             why="Every dollar the HYPE short loses leaves the shared pool, so SOL's cross liquidation price "
+                 "climbs toward today's price: a loss on one asset can liquidate a position on another "
+                 "(contagion). The isolated SOL perp does not move: its margin is walled off.",
+             control=Control("HYPE rally (%)", 0.0, 60.0, 0.0, 5.0, _contagion_read,
+                             "HYPE's price up by this much, everything else held.")),
+    ),
+    questions=(
+        Question("Today (HYPE unchanged), SOL starts to fall. Which SOL position is liquidated first?",
+                 _solve_first_liquidated,
+                 options=("The SOL perp in the cross account", "The isolated SOL perp",
+                          "Both at the same SOL price")),
+        Question(f"HYPE rallies {RALLY * 100:.0f} % (SOL unchanged). At what SOL price is the cross account now "
+                 "liquidated? (USD)", _solve_cross_after_rally, unit="USD price", rel_tol=0.01),
+    ),
+)
+
+
+# -- 2. a cheap hedge ----------------------------------------------------------------------------
+def _with_qty(book: Portfolio, index: int, qty: float) -> Portfolio:
+    """``book`` with position ``index`` resized (dropped at 0)."""
+    positions = list(book.positions)
+    if qty <= 0:
+        positions.pop(index)
+    else:
+        positions[index] = dataclasses.replace(positions[index], qty=math.copysign(qty, positions[index].qty))
+    return book.with_positions(positions)
+
+
+def _index(book: Portfolio, test: Callable[[object], bool]) -> int:
+    return next(i for i, p in enumerate(book.positions) if test(p))
+
+
+def _hedge_read(ctx: Context, put_size: float) -> Readout:
+    book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Option) and p.kind == "put"), put_size)
+    cm, pm = cross_margin(book, ctx.market, ctx.cross), portfolio_margin(book, ctx.market, ctx.portfolio)
+    return Readout((("Cross initial", text.money(cm.initial)), ("Portfolio initial", text.money(pm.initial))),
+                   text.read_binding(pm.binding_scenario))
+
+
+def _solve_hedge_benefit(ctx: Context) -> Solution:
+    cm, pm = cross_margin(ctx.book, ctx.market, ctx.cross), portfolio_margin(ctx.book, ctx.market, ctx.portfolio)
+    share = (cm.initial - pm.initial) / cm.initial * 100.0 if cm.initial else 0.0
+    why = (f"Cross initial {text.money(cm.initial)} minus portfolio initial {text.money(pm.initial)} is "
+           f"{text.money(cm.initial - pm.initial)}, {share:.1f} % of the cross figure. Cross margin charges the "
+           "short call on its own; portfolio margin revalues the coin, the put and the call together and finds "
+           "they cancel.")
+    return Solution(why, value=share)
+
+
+COMPONENTS = ("Scenario loss of the BTC unit", "Short-option minimum", "Depeg add-on on the USDC", "Basis add-on")
+_COMPONENT_KEYS = ("scenario loss", "short-option minimum", "depeg add-on", "basis add-on")
+
+
+def _solve_largest_component(ctx: Context) -> Solution:
+    breakdown = portfolio_margin(ctx.book, ctx.market, ctx.portfolio).breakdown
+    amounts = [float(breakdown.loc[breakdown["component"] == key, "maintenance"].clip(lower=0).sum())
+               for key in _COMPONENT_KEYS]
+    top = max(amounts)
+    accepted = {i for i, a in enumerate(amounts) if _same(a, top, top) and a > 0} or {0}
+    listed = "; ".join(f"{name} {text.money(a)}" for name, a in zip(COMPONENTS, amounts, strict=True))
+    why = (f"Portfolio maintenance components: {listed}. The three legs cancel in every scenario, so the "
+           "scenario loss is about zero; the short-option minimum counts NET short contracts per strike and "
+           "expiry, and the call is hedged by the put at the same strike. What is left is the charge on the "
+           "stablecoin collateral.")
+    return Solution(why, accepted=frozenset(accepted))
+
+
+HEDGE = Lesson(
+    id="hedge",
+    title="Why a hedge is cheap under portfolio margin",
+    sample="06_conversion.json",
+    summary="A conversion (long coin, long put, short call) cannot lose: portfolio margin sees that, "
+            "cross margin charges the short call as if it were naked.",
+    steps=(
+        Step("A book that cannot lose",
+             look="Own 1 BTC, long the 88,000 put, short the 88,000 call, both expiring in 30 days. At expiry "
+                  "the book is worth 88,000 USD whatever BTC does.",
+             why="The put floors the coin's value and the call caps it: the three legs cancel.",
+             page="pages/build.py"),
+        Step("What cross margin charges",
+             look="On Compare, the cross breakdown charges the short call as if it were naked (up to 15 % of the "
+                  "underlying plus its mark) and gives the coin and the put no credit.",
+             why="Cross margin adds up per-position rules: it cannot see that the put and the coin cover the call.",
+             page="pages/compare.py"),
+        Step("What portfolio margin charges",
+             look="The portfolio breakdown revalues the whole BTC unit in every scenario of the grid.",
+             move="Shrink the long put with the slider.",
+             why="With the put, every scenario loses about nothing. Without it the book is a covered call: its "
+                 "downside is back and portfolio margin charges it at once, while cross margin does not change "
+                 "(a long option needs no margin).",
+             control=Control("Long put (contracts)", 0.0, 1.0, 1.0, 0.25, _hedge_read,
+                             "Size of the long 88,000 put; 0 removes it.")),
+    ),
+    questions=(
+        Question("What is the hedging benefit, as a % of the cross initial margin?", _solve_hedge_benefit,
+                 unit="%", abs_tol=1.0, rel_tol=0.01),
+        Question("Which component makes up most of the portfolio maintenance margin?", _solve_largest_component,
+                 options=COMPONENTS),
+    ),
+)
+
+
+# -- 3. the volatility jump ----------------------------------------------------------------------
+def _vol_read(ctx: Context, mult: float) -> Readout:
+    market = ctx.market.shocked(vol_mult=mult)
+    cm, pm = cross_margin(ctx.book, market, ctx.cross), portfolio_margin(ctx.book, market, ctx.portfolio)
+    ranges = pm.details.get("ranges", {})
+    scan = f" BTC scan range ±{text.percent(ranges['BTC'])}." if "BTC" in ranges else ""
+    return Readout((("Cross maintenance", text.money(cm.maintenance)),
+                    ("Portfolio maintenance", text.money(pm.maintenance))),
+                   text.read_binding(pm.binding_scenario) + scan)
+
+
+def _vol_numbers(ctx: Context):
+    doubled = ctx.market.shocked(vol_mult=2.0)
+    return (cross_margin(ctx.book, ctx.market, ctx.cross), cross_margin(ctx.book, doubled, ctx.cross),
+            portfolio_margin(ctx.book, ctx.market, ctx.portfolio), portfolio_margin(ctx.book, doubled, ctx.portfolio))
+
+
+def _vol_why(c1, c2, p1, p2) -> str:
+    r1, r2 = p1.details.get("ranges", {}), p2.details.get("ranges", {})
+    ranges = (f" The BTC scan range widens from ±{text.percent(r1['BTC'])} to ±{text.percent(r2['BTC'])}."
+              if "BTC" in r1 and "BTC" in r2 else "")
+    return (f"Portfolio maintenance goes from {text.money(p1.maintenance)} to {text.money(p2.maintenance)} "
+            f"({_rise(p1.maintenance, p2.maintenance):+.1f} %); cross maintenance from {text.money(c1.maintenance)} "
+            f"to {text.money(c2.maintenance)} ({_rise(c1.maintenance, c2.maintenance):+.1f} %), through the "
+            f"option marks only.{ranges} Binding scenario at ×2: {p2.binding_scenario}.")
+
+
+def _solve_vol_rise(ctx: Context) -> Solution:
+    c1, c2, p1, p2 = _vol_numbers(ctx)
+    return Solution(_vol_why(c1, c2, p1, p2), value=_rise(p1.maintenance, p2.maintenance))
+
+
+def _solve_vol_which(ctx: Context) -> Solution:
+    c1, c2, p1, p2 = _vol_numbers(ctx)
+    cross, portfolio = _rise(c1.maintenance, c2.maintenance), _rise(p1.maintenance, p2.maintenance)
+    if abs(cross - portfolio) <= 100 * SAME * max(abs(cross), abs(portfolio), 1.0):
+        accepted = {2}
+    else:
+        accepted = {1} if portfolio > cross else {0}
+    return Solution(_vol_why(c1, c2, p1, p2), accepted=frozenset(accepted))
+
+
+VOL_JUMP = Lesson(
+    id="vol-jump",
+    title="The volatility jump",
+    sample="05_short_strangle.json",
+    summary="A short strangle looks calm until volatility doubles: portfolio margin re-runs its scenarios "
+            "over a wider range, cross margin only re-marks the options.",
+    steps=(
+        Step("A short-volatility book",
+             look="Two short BTC options, a 100,000 call and a 76,000 put, two weeks to expiry, backed by "
+                  "40,000 USDC.",
+             why="A short strangle earns the premium when BTC stays between the strikes and loses when BTC moves "
+                 "far, or when volatility rises and the options get dearer.",
+             page="pages/compare.py"),
+        Step("Double the volatility",
+             look="Cross and portfolio maintenance, and the scenario that sets the portfolio requirement.",
+             move="Move the volatility multiplier to ×2.",
+             why="Portfolio margin reacts twice: the options are revalued at the higher volatility, and the scan "
+                 "range widens (range = max(floor, k·σ·√h)), so a bigger move is tested. Cross margin reacts only "
+                 "through the option marks.",
+             control=Control("Volatility multiplier (×)", 1.0, 3.0, 1.0, 0.25, _vol_read,
+                             "Every volatility times this factor (Market.shocked(vol_mult=...)).")),
+        Step("Where it jumps",
+             look="On the Shocks page, the requirement-vs-volatility chart: diamonds mark where the binding "
+                  "scenario changes or the slope steepens.",
+             why="While k·σ·√h is below the floor, extra volatility only re-prices the options; once it passes "
+                 "the floor, every extra point of volatility also widens the range, and the requirement climbs "
+                 "faster.",
+             page="pages/shocks.py"),
+    ),
+    questions=(
+        Question("By how much, in %, does the portfolio maintenance margin rise when volatility doubles?",
+                 _solve_vol_rise, unit="%", abs_tol=2.0, rel_tol=0.02),
+        Question("Which requirement rises more, in %, when volatility doubles?", _solve_vol_which,
+                 options=("Cross maintenance", "Portfolio maintenance", "They rise by the same %")),
+    ),
+)
+
+
+# -- 4. correlation breakdown --------------------------------------------------------------------
+def _corr_read(ctx: Context, shock: float) -> Readout:
+    market = ctx.market.shocked(corr_shock=shock)
+    cm, pm = cross_margin(ctx.book, market, ctx.cross), portfolio_margin(ctx.book, market, ctx.portfolio)
+    assets = [a for a in ctx.book.assets() if not is_stablecoin(a)]
+    rho = ""
+    if len(assets) >= 2:
+        rho = f"ρ {assets[0]}/{assets[1]} = {market.correlation.loc[assets[0], assets[1]]:.2f}. "
+    return Readout((("Cross maintenance", text.money(cm.maintenance)),
+                    ("Portfolio maintenance", text.money(pm.maintenance))),
+                   rho + text.read_binding(pm.binding_scenario))
+
+
+def _corr_numbers(ctx: Context, shock: float):
+    shocked = ctx.market.shocked(corr_shock=shock)
+    return (cross_margin(ctx.book, ctx.market, ctx.cross).maintenance,
+            cross_margin(ctx.book, shocked, ctx.cross).maintenance,
+            portfolio_margin(ctx.book, ctx.market, ctx.portfolio).maintenance,
+            portfolio_margin(ctx.book, shocked, ctx.portfolio).maintenance)
+
+
+def _corr_why(c0, c1, p0, p1, shock: float) -> str:
+    label = f"{shock:+.0f}".replace("-", "−")
+    return (f"At a correlation shock of {label} portfolio maintenance is {text.money(p1)} against "
+            f"{text.money(p0)} today ({p1 / p0 if p0 else math.inf:.2f}×); cross maintenance is {text.money(c1)} "
+            f"against {text.money(c0)}: cross margin never looks at correlations.")
+
+
+BREAKDOWN_OPTIONS = ("Both rise", "Portfolio rises; cross does not move", "Cross rises; portfolio does not move",
+                     "Neither rises")
+
+
+def _solve_breakdown_which(ctx: Context) -> Solution:
+    c0, c1, p0, p1 = _corr_numbers(ctx, -1.0)
+    cross_up, pm_up = c1 > c0 * (1 + SAME), p1 > p0 * (1 + SAME)
+    index = {(True, True): 0, (False, True): 1, (True, False): 2, (False, False): 3}[(cross_up, pm_up)]
+    return Solution(_corr_why(c0, c1, p0, p1, -1.0), accepted=frozenset({index}))
+
+
+def _solve_breakdown_ratio(ctx: Context) -> Solution:
+    c0, c1, p0, p1 = _corr_numbers(ctx, -1.0)
+    return Solution(_corr_why(c0, c1, p0, p1, -1.0) + " The hedge's credit was a bet that BTC and ETH keep "
+                    "moving together.", value=p1 / p0 if p0 else None)
+
+
+CORRELATION = Lesson(
+    id="correlation",
+    title="Correlation breakdown",
+    sample="03_btc_eth_pair.json",
+    summary="A BTC/ETH pair is cheap under portfolio margin because the legs move together; when "
+            "correlations break down, the credit disappears.",
+    steps=(
+        Step("A hedged pair",
+             look="Long 1 BTC perp against a short ETH perp of matched volatility; BTC and ETH are 85 % "
+                  "correlated. On Compare, the portfolio breakdown shows a negative 'correlation offset' row.",
+             why="When BTC falls ETH usually falls too, so the short ETH gains much of what the long BTC loses. "
+                 "Portfolio margin credits that; cross margin charges both legs in full.",
+             page="pages/compare.py"),
+        Step("Break the correlation",
+             look="Cross and portfolio maintenance, and the BTC/ETH correlation.",
+             move="Move the correlation shock toward −1 (every correlation toward 0).",
+             why="At −1 the two coins are treated as unrelated: the hedge stops counting and portfolio margin "
+                 "charges both legs as independent risks. Cross margin does not move: it never looked at "
+                 "correlation.",
+             control=Control("Correlation shock", -1.0, 1.0, 0.0, 0.1, _corr_read,
+                             "−1: correlations to 0 (hedges break); +1: correlations to 1 (everything moves "
+                             "together).")),
+        Step("Read it on the Shocks page",
+             look="Requirement vs correlation shock: the x axis runs from +1 (hedges hold) to −1 (hedges break).",
+             why="Correlations tend to break in a crisis, exactly when the hedge matters: a hedge's margin credit "
+                 "is only as good as the correlation behind it.",
+             page="pages/shocks.py"),
+    ),
+    questions=(
+        Question("As the correlation shock goes from 0 to −1, what happens to the two maintenance requirements?",
+                 _solve_breakdown_which, options=BREAKDOWN_OPTIONS),
+        Question("How many times larger is the portfolio maintenance at a correlation shock of −1 than at 0? (×)",
+                 _solve_breakdown_ratio, unit="×", abs_tol=0.02, rel_tol=0.03),
+    ),
+)
+
+
+# -- 5. slow bleed vs step function --------------------------------------------------------------
+ELASTICITY = 2.0
+
+
+def _bleed_read(ctx: Context, k: float) -> Readout:
+    today, vol = ctx.market.prices["ETH"], ctx.market.vols["ETH"]
+    cross, pm = _liq(ctx, "ETH", "cross", elasticity=k), _liq(ctx, "ETH", "portfolio", elasticity=k)
+    note = ""
+    if pm is not None:
+        there = vol * (pm / today) ** (-k)
+        note = (f"At the portfolio liquidation price ETH volatility is {text.percent(there, 0)} "
+                f"(today {text.percent(vol, 0)}).")
+    return Readout((("ETH liquidation, cross", text.price(cross)), ("ETH liquidation, portfolio", text.price(pm))),
+                   note)
+
+
+BLEED_OPTIONS = ("Cross only", "Portfolio only", "Both", "Neither")
+
+
+def _bleed_numbers(ctx: Context):
+    return (_liq(ctx, "ETH", "cross"), _liq(ctx, "ETH", "cross", elasticity=ELASTICITY),
+            _liq(ctx, "ETH", "portfolio"), _liq(ctx, "ETH", "portfolio", elasticity=ELASTICITY))
+
+
+def _bleed_why(ctx: Context, c0, c1, p0, p1) -> str:
+    today = ctx.market.prices["ETH"]
+    return (f"Cross liquidation: {text.price(c0)} at elasticity 0, {text.price(c1)} at {ELASTICITY:g}. Portfolio "
+            f"liquidation: {text.price(p0)} at 0, {_where(p1, today)} at {ELASTICITY:g}. Cross maintenance is a "
+            "fixed share of notional, blind to volatility: equity just bleeds down to it. Portfolio maintenance "
+            "is the loss over a scan range that widens with volatility, so as the price falls and volatility "
+            "rises the requirement climbs to meet equity much earlier.")
+
+
+def _solve_bleed_which(ctx: Context) -> Solution:
+    today = ctx.market.prices["ETH"]
+    c0, c1, p0, p1 = _bleed_numbers(ctx)
+    moved = (_moved(c0, c1, today), _moved(p0, p1, today))
+    index = {(True, False): 0, (False, True): 1, (True, True): 2, (False, False): 3}[moved]
+    return Solution(_bleed_why(ctx, c0, c1, p0, p1), accepted=frozenset({index}))
+
+
+def _solve_bleed_price(ctx: Context) -> Solution:
+    c0, c1, p0, p1 = _bleed_numbers(ctx)
+    return Solution(_bleed_why(ctx, c0, c1, p0, p1), value=p1)
+
+
+SLOW_BLEED = Lesson(
+    id="slow-bleed",
+    title="Liquidation: slow bleed or step function",
+    sample="08_stablecoin_depeg.json",
+    summary="When volatility rises as the price falls, cross margin liquidates late and smoothly; portfolio "
+            "margin's requirement climbs with volatility and liquidates much earlier.",
+    steps=(
+        Step("A plain long",
+             look="A long 20 ETH perp at 5× backed by 50,000 USDT. As ETH falls, equity falls by 20 USD for each "
+                  "USD of ETH.",
+             why="Cross maintenance is a small fixed share of the notional, so cross liquidation comes only when "
+                 "equity has bled almost to zero.",
+             page="pages/liquidation.py"),
+        Step("Volatility rises as the price falls",
+             look="The ETH liquidation price under each mode.",
+             move="Raise the spot-vol elasticity (vol' = vol × (P / today)^−k).",
+             why="Cross margin ignores volatility, so its liquidation price does not move: a slow bleed. Portfolio "
+                 "margin's scan range widens with volatility, so on the way down its requirement steps up to meet "
+                 "equity: liquidation comes much earlier.",
+             control=Control("Spot-vol elasticity k", 0.0, 3.0, 0.0, 0.25, _bleed_read,
+                             "0 keeps volatility fixed; 2 lifts it by about 100 % after a 30 % fall.")),
+        Step("See the two curves",
+             look="On the Liquidation page, choose ETH and set the spot-vol slider to 2: the portfolio maintenance "
+                  "curve turns up as the price falls while the cross curve drifts down with the notional.",
+             why="A rule based on notional bleeds; a rule based on risk steps up when risk does.",
+             page="pages/liquidation.py"),
+    ),
+    questions=(
+        Question(f"Raise the spot-vol elasticity from 0 to {ELASTICITY:g}. Which ETH liquidation price moves?",
+                 _solve_bleed_which, options=BLEED_OPTIONS),
+        Question(f"With elasticity {ELASTICITY:g}, at what ETH price does portfolio margin liquidate the account? "
+                 "(USD)", _solve_bleed_price, unit="USD price", rel_tol=0.02),
+    ),
+)
+
+
+# -- 6. haircuts and depeg -----------------------------------------------------------------------
+BINANCE = CROSS_PRESETS["binance"]
+COLLATERALS = ("USDT", "BTC", "SOL", "DOGE")
+COLLATERAL_VALUE = 50_000.0
+
+
+def _depeg_read(ctx: Context, usdt: float) -> Readout:
+    market = ctx.market.with_prices({"USDT": usdt})
+    cm, pm = cross_margin(ctx.book, market, ctx.cross), portfolio_margin(ctx.book, market, ctx.portfolio)
+    rows = pm.breakdown
+    addon = float(rows.loc[rows["component"] == "depeg add-on", "maintenance"].sum())
+    return Readout((("Cross equity", text.money(cm.equity)), ("Cross margin ratio", text.ratio(cm.margin_ratio)),
+                    ("Portfolio depeg add-on", text.money(addon))),
+                   "A depeg takes equity away dollar for dollar; only portfolio margin charged for it in advance.")
+
+
+def _solve_depeg_addon(ctx: Context) -> Solution:
+    pm = portfolio_margin(ctx.book, ctx.market, ctx.portfolio)
+    rows = pm.breakdown[pm.breakdown["component"] == "depeg add-on"]
+    addon = float(rows["maintenance"].sum())
+    explained = "; ".join(str(e) for e in rows.get("explanation", []))
+    why = (f"The depeg add-on row of the portfolio breakdown: {text.money(addon)} ({explained}). Cross margin counts "
+           f"the USDT at face value and charges nothing for a depeg; cross maintenance is "
+           f"{text.money(cross_margin(ctx.book, ctx.market, ctx.cross).maintenance)}, all of it for the ETH perp.")
+    return Solution(why, value=addon)
+
+
+def _collateral_equity(ctx: Context, asset: str) -> float:
+    book = ctx.book.with_collateral({asset: COLLATERAL_VALUE / ctx.market.prices[asset]})
+    return cross_margin(book, ctx.market, "binance").equity - cross_margin(ctx.book.with_collateral({}),
+                                                                            ctx.market, "binance").equity
+
+
+def _solve_least_collateral(ctx: Context) -> Solution:
+    counted = [_collateral_equity(ctx, a) for a in COLLATERALS]
+    low = min(counted)
+    if max(counted) - low < 0.5:
+        accepted = {len(COLLATERALS)}
+    else:
+        accepted = {i for i, c in enumerate(counted) if abs(c - low) < 0.5}
+    listed = ", ".join(f"{a} {text.money(c)}" for a, c in zip(COLLATERALS, counted, strict=True))
+    why = (f"Under the binance preset, {text.money(COLLATERAL_VALUE)} of each counts in equity as: {listed}. "
+           "The haircut depends only on which coin it is (the preset's table), not on how it moves with your "
+           "positions.")
+    return Solution(why, accepted=frozenset(accepted))
+
+
+def _haircut_list() -> str:
+    parts = [f"{a} at {(1 - h) * 100:.0f} %" for a, h in BINANCE.haircuts.items()]
+    return ", ".join(parts) + f", other coins at {(1 - BINANCE.default_haircut) * 100:.0f} %"
+
+
+HAIRCUTS = Lesson(
+    id="haircuts-depeg",
+    title="Collateral haircuts and a stablecoin depeg",
+    sample="08_stablecoin_depeg.json",
+    summary="Collateral is not cash: coins count after a haircut, and even a stablecoin can lose its peg.",
+    steps=(
+        Step("Stablecoin collateral",
+             look="A long ETH perp backed by 50,000 USDT. On Compare, cross equity counts the USDT at face value.",
+             why="Stablecoins carry no haircut: the rule set assumes 1 USDT = 1 USD.",
+             page="pages/compare.py"),
+        Step("The depeg add-on",
+             look="The portfolio breakdown on Compare has a 'depeg add-on' row on the USDT.",
+             move="Lower the USDT price.",
+             why="A depeg shrinks equity dollar for dollar, exactly when the collateral is needed. Portfolio margin "
+                 "charges a share of stablecoin holdings in advance; cross margin charges nothing until it happens.",
+             control=Control("USDT price (USD)", 0.80, 1.00, 1.00, 0.01, _depeg_read,
+                             "USDT's market price; 1.00 is the peg.")),
+        Step("Haircuts on coins",
+             look=f"Switch the cross rule set to binance. It counts collateral coins after a haircut: "
+                  f"{_haircut_list()} (an assumption in the spirit of Binance's collateral ratios).",
+             why="A haircut is the cross model's defence against collateral that can fall. It is a flat cut per "
+                 "coin, charged whatever the coin does to your positions.",
+             page="pages/compare.py", preset=("cross", "binance")),
+    ),
+    questions=(
+        Question("With your portfolio rule set, what does the depeg add-on charge on the USDT? (USD)",
+                 _solve_depeg_addon, unit="USD", abs_tol=1.0, rel_tol=0.01),
+        Question(f"Under the binance preset, which collateral worth {text.money(COLLATERAL_VALUE)} counts for the "
+                 "LEAST equity?", _solve_least_collateral, options=(*COLLATERALS, "They all count the same")),
+    ),
+)
+
+
+# -- 7. Binance's "portfolio margin" -------------------------------------------------------------
+def _without_haircuts() -> object:
+    return BINANCE.with_changes(haircuts={}, default_haircut=0.0)
+
+
+def _binance_read(ctx: Context, held: float) -> Readout:
+    book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Spot)), held)
+    cm, pm = cross_margin(book, ctx.market, "binance"), portfolio_margin(book, ctx.market, ctx.portfolio)
+    return Readout((("Binance initial (cross + haircuts)", text.money(cm.initial)),
+                    (f"Portfolio initial ({ctx.portfolio})", text.money(pm.initial)),
+                    ("Binance equity", text.money(cm.equity))), text.read_binding(pm.binding_scenario))
+
+
+def _solve_haircut_cost(ctx: Context) -> Solution:
+    full = cross_margin(ctx.book, ctx.market, _without_haircuts()).equity
+    cut = cross_margin(ctx.book, ctx.market, "binance").equity
+    held = sum(p.qty for p in ctx.book.positions if isinstance(p, Spot) and p.asset == "BTC")
+    why = (f"Without haircuts the account's equity is {text.money(full)}; with Binance's "
+           f"{text.percent(BINANCE.haircut('BTC'), 0)} haircut on the {held:g} BTC held it is {text.money(cut)}: "
+           f"{text.money(full - cut)} less. The haircut is all Binance's model knows about the coins' risk.")
+    return Solution(why, value=full - cut)
+
+
+HEDGE_OPTIONS = ("Binance's “portfolio margin” (cross with haircuts)", "Risk-based portfolio margin", "Both",
+                 "Neither")
+
+
+def _solve_binance_which(ctx: Context) -> Solution:
+    unhedged = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Spot)), 0.0)
+    b0, b1 = cross_margin(ctx.book, ctx.market, "binance").initial, cross_margin(unhedged, ctx.market, "binance").initial
+    p0 = portfolio_margin(ctx.book, ctx.market, ctx.portfolio).initial
+    p1 = portfolio_margin(unhedged, ctx.market, ctx.portfolio).initial
+    moved = (_moved(b0, b1, max(b0, b1)), _moved(p0, p1, max(p0, p1)))
+    index = {(True, False): 0, (False, True): 1, (True, True): 2, (False, False): 3}[moved]
+    why = (f"Binance initial margin: {text.money(b0)} with the coins, {text.money(b1)} without. Portfolio initial "
+           f"margin ({ctx.portfolio}): {text.money(p0)} with the coins, {text.money(p1)} without. Binance never "
+           "counted the coins as a hedge, only as collateral: unified cross margin with haircuts, not a risk model.")
+    return Solution(why, accepted=frozenset({index}))
+
+
+BINANCE_PM = Lesson(
+    id="binance",
+    title="Binance's “portfolio margin” is cross margin with haircuts",
+    sample="02_basis_trade.json",
+    summary="A basis trade is nearly riskless; a risk model sees it, a unified cross account with haircuts "
+            "does not.",
+    steps=(
+        Step("A basis trade",
+             look="Hold 2 BTC and short 2 BTC perps at 5×, to earn funding. The book barely moves with BTC.",
+             why="The coins and the short perp cancel; what is left is the basis (perp vs spot) and funding.",
+             page="pages/build.py"),
+        Step("Binance's rules",
+             look="Switch the cross rule set to binance and open Compare: the perp is charged at notional / "
+                  "leverage as if alone, and the 2 BTC count at 95 % of their value.",
+             why="Binance's “portfolio margin” is unified cross margin with collateral haircuts: one pool, the "
+                 "same per-position rules, no scenarios. It never asks how the coins and the perp move together.",
+             page="pages/compare.py", preset=("cross", "binance")),
+        Step("Take the hedge away",
+             look="Binance's requirement against the risk-based portfolio requirement.",
+             move="Shrink the BTC held with the slider.",
+             why="Binance's requirement does not change, because the coins were never counted as a hedge; the "
+                 "risk-based requirement jumps from a basis add-on to the full stress loss of a naked short perp.",
+             control=Control("BTC held (coins)", 0.0, 2.0, 2.0, 0.25, _binance_read,
+                             "The spot leg of the basis trade; 0 leaves a naked short perp.")),
+    ),
+    questions=(
+        Question("Under the binance preset, how much equity does the haircut on the BTC held remove? (USD)",
+                 _solve_haircut_cost, unit="USD", abs_tol=1.0, rel_tol=0.01),
+        Question("Remove the 2 BTC held (the hedge). Whose initial margin changes?", _solve_binance_which,
+                 options=HEDGE_OPTIONS),
+    ),
+)
+
+
+# -- 8. diversification in a crash ---------------------------------------------------------------
+def _solve_crash_rise(ctx: Context) -> Solution:
+    c0, c1, p0, p1 = _corr_numbers(ctx, 1.0)
+    return Solution(_corr_why(c0, c1, p0, p1, 1.0) + " In a crash alts fall together: the diversification "
+                    "credit is taken back.", value=_rise(p0, p1))
+
+
+CREDIT_OPTIONS = ("Yes: its requirement moves with correlation", "No: its requirement does not move with correlation")
+
+
+def _solve_cross_credit(ctx: Context) -> Solution:
+    low = cross_margin(ctx.book, ctx.market.shocked(corr_shock=-1.0), ctx.cross).maintenance
+    high = cross_margin(ctx.book, ctx.market.shocked(corr_shock=1.0), ctx.cross).maintenance
+    index = 1 if _same(low, high, max(low, high)) else 0
+    why = (f"Cross maintenance is {text.money(low)} at a correlation shock of −1 and {text.money(high)} at +1: "
+           "it adds each perp's own requirement, so diversification earns nothing and a crash costs nothing more.")
+    return Solution(why, accepted=frozenset({index}))
+
+
+DIVERSIFICATION = Lesson(
+    id="diversification",
+    title="Diversification disappears in a crash",
+    sample="07_diversified_alts.json",
+    summary="Five alts look diversified; portfolio margin gives credit for it at today's correlations and "
+            "takes it back when correlations jump toward 1.",
+    steps=(
+        Step("Five alts",
+             look="Long perps on SOL, XRP, DOGE, ADA and LINK, about 20,000 USD each, 30,000 USDC of collateral.",
+             why="Diversified on paper, but alts are 60-75 % correlated in the default market: they mostly move "
+                 "together.",
+             page="pages/compare.py"),
+        Step("Crash correlations",
+             look="Cross and portfolio maintenance.",
+             move="Move the correlation shock toward +1.",
+             why="In a crash everything falls together: correlations jump toward 1 and the diversification credit "
+                 "disappears. Cross margin gave none to begin with, so it does not move.",
+             control=Control("Correlation shock", 0.0, 1.0, 0.0, 0.1, _corr_read,
+                             "+1: every correlation 1, the five alts move as one.")),
+        Step("Both shocks at once",
+             look="On the Shocks page, the heatmap of portfolio maintenance over volatility × correlation.",
+             why="The worst corner, high volatility with correlations near 1, is what a crash looks like.",
+             page="pages/shocks.py"),
+    ),
+    questions=(
+        Question("By how much, in %, does the portfolio maintenance rise when the correlation shock goes from 0 to "
+                 "+1?", _solve_crash_rise, unit="%", abs_tol=1.0, rel_tol=0.02),
+        Question("Does cross margin give this book any credit for diversification?", _solve_cross_credit,
+                 options=CREDIT_OPTIONS),
+    ),
+)
+
+
+# -- 9. when portfolio margin costs more ---------------------------------------------------------
+def _covered_read(ctx: Context, calls: float) -> Readout:
+    book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Option)), calls)
+    cm, pm = cross_margin(book, ctx.market, ctx.cross), portfolio_margin(book, ctx.market, ctx.portfolio)
+    return Readout((("Cross initial", text.money(cm.initial)), ("Portfolio initial", text.money(pm.initial))),
+                   text.read_binding(pm.binding_scenario))
+
+
+COSTLIER_OPTIONS = ("Cross margin", "Portfolio margin", "About the same")
+
+
+def _covered_numbers(ctx: Context):
+    cm, pm = cross_margin(ctx.book, ctx.market, ctx.cross), portfolio_margin(ctx.book, ctx.market, ctx.portfolio)
+    why = (f"Cross initial {text.money(cm.initial)} (the short calls alone; the coins are only collateral), "
+           f"portfolio initial {text.money(pm.initial)} (the ETH unit's worst scenario: "
+           f"{pm.binding_scenario}). A hedge saves margin only when it removes risk the cross rules were charging; "
+           "here portfolio margin charges the coins' own downside, which cross margin ignores.")
+    return cm.initial, pm.initial, why
+
+
+def _solve_costlier(ctx: Context) -> Solution:
+    cross, portfolio, why = _covered_numbers(ctx)
+    index = 2 if _same(cross, portfolio, max(cross, portfolio)) else (1 if portfolio > cross else 0)
+    return Solution(why, accepted=frozenset({index}))
+
+
+def _solve_costlier_by(ctx: Context) -> Solution:
+    cross, portfolio, why = _covered_numbers(ctx)
+    return Solution(why, value=abs(portfolio - cross))
+
+
+COSTS_MORE = Lesson(
+    id="costs-more",
+    title="When portfolio margin costs more",
+    sample="04_covered_call.json",
+    summary="A covered call: cross margin charges the calls and ignores the coins; portfolio margin nets them "
+            "and charges the coins' downside.",
+    steps=(
+        Step("A covered call",
+             look="Hold 10 ETH and sell 10 one-month calls 15 % above the market.",
+             why="If ETH rallies, the coins pay for the calls: the calls' risk is covered. If ETH falls, the "
+                 "coins lose and the premium only cushions it.",
+             page="pages/build.py"),
+        Step("Who charges what",
+             look="On Compare, cross margin charges the short calls as if naked and counts the coins as collateral; "
+                  "portfolio margin nets calls and coins in one ETH unit.",
+             why="Portfolio margin charges what the whole unit can lose, and a long coin position can lose a lot "
+                 "on the way down.",
+             page="pages/compare.py"),
+        Step("Remove the calls",
+             look="Cross and portfolio initial margin.",
+             move="Shrink the number of calls sold.",
+             why="With no calls the book is just coins: cross margin asks nothing (coins are collateral, not "
+                 "positions), while portfolio margin charges their stress loss in full.",
+             control=Control("Calls sold (contracts)", 0.0, 10.0, 10.0, 1.0, _covered_read,
+                             "The short 3,400 calls; 0 leaves 10 ETH held.")),
+    ),
+    questions=(
+        Question("Which mode asks more initial margin for the covered call?", _solve_costlier,
+                 options=COSTLIER_OPTIONS),
+        Question("How much more initial margin does the dearer mode ask? (USD)", _solve_costlier_by, unit="USD",
+                 abs_tol=1.0, rel_tol=0.01),
+    ),
+)
+
+
+LESSONS: tuple[Lesson, ...] = (CONTAGION, HEDGE, VOL_JUMP, CORRELATION, SLOW_BLEED, HAIRCUTS, BINANCE_PM,
+                               DIVERSIFICATION, COSTS_MORE)
+BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
+
+
+def get(lesson_id: str | None) -> Lesson | None:
+    return BY_ID.get(lesson_id) if lesson_id else None
+
+
+def clamp_step(lesson: Lesson, step: object) -> int:
+    """A 1-based step number from a URL value, clamped to the lesson (1 when unreadable)."""
+    try:
+        number = int(str(step))
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), lesson.n_steps)
+
+
+def solve(lesson: Lesson, index: int, cross: str = DEFAULT_CROSS, portfolio: str = DEFAULT_PORTFOLIO) -> Solution:
+    """The engine's answer to question ``index`` of ``lesson`` with the given rule sets."""
+    return lesson.questions[index].solve(context(lesson, cross, portfolio))
+
+
+def read(lesson: Lesson, step: int, value: float, cross: str = DEFAULT_CROSS,
+         portfolio: str = DEFAULT_PORTFOLIO) -> Readout:
+    """The live numbers of the control of ``step`` (0-based content step) at ``value``."""
+    control = lesson.steps[step].control
+    if control is None:
+        raise ValueError(f"step {step + 1} of {lesson.id} has no control")
+    return control.read(context(lesson, cross, portfolio), value)
