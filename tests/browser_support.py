@@ -97,11 +97,20 @@ def require_chromium() -> str:
     return CHROMIUM
 
 
+_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+}"""
+
+
 def wait_for_idle(page, timeout_ms: float = 60_000) -> None:
-    """Wait until the Streamlit script run triggered by the last action has finished."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms,
-                           state="attached")
-    # The attribute can still read notRunning for a moment before a rerun starts: settle briefly.
-    page.wait_for_timeout(150)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms,
-                           state="attached")
+    """Wait until the script run triggered by the last action has finished and its elements are drawn.
+
+    "notRunning" alone is not enough: a run that ends in st.rerun() reads notRunning for a moment,
+    and elements still loading show as skeletons. Require both, twice, 400 ms apart.
+    """
+    for _ in range(2):
+        page.wait_for_function(_IDLE, timeout=timeout_ms)
+        page.wait_for_timeout(400)
+    page.wait_for_function(_IDLE, timeout=timeout_ms)
