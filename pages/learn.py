@@ -16,7 +16,6 @@ LESSON_KEY = "learn_lesson"
 STEP_KEY = "learn_step"
 LOADED_KEY = "learn_loaded"
 PREVIOUS_KEY = "learn_previous"
-RESTORED_KEY = "learn_restored"
 PICK_KEY = "learn_pick"
 PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
                "pages/shocks.py": "Shocks"}
@@ -83,7 +82,6 @@ def load_sample(lesson: lessons.Lesson) -> None:
     if st.session_state.get(LOADED_KEY) == lesson.id:
         return
     st.session_state[LOADED_KEY] = lesson.id
-    st.session_state.pop(RESTORED_KEY, None)
     book, market = state.load_sample(lesson.sample)
     ws = state.get()
     if ws.portfolio == book and ws.market == market:
@@ -99,12 +97,10 @@ def restore_previous() -> None:
     if previous:
         ws = previous["workspace"]
         state.replace_book(ws.portfolio, ws.market, sample=ws.sample)
-        st.session_state[RESTORED_KEY] = previous["lesson"]
 
 
 def reload_sample() -> None:
-    st.session_state.pop(LOADED_KEY, None)
-    st.session_state.pop(RESTORED_KEY, None)
+    st.session_state.pop(LOADED_KEY, None)  # the next run loads the sample again, keeping this book to go back to
 
 
 def use_preset(kind: str, name: str) -> None:
@@ -128,16 +124,20 @@ def check(lesson_id: str, index: int) -> None:
 
 # -- drawing -------------------------------------------------------------------------------------
 def lesson_banner(lesson: lessons.Lesson) -> None:
+    """Say what the lesson did to the workspace, and offer the way back (or forward again)."""
     previous = st.session_state.get(PREVIOUS_KEY)
-    title = state.load_sample(lesson.sample)[0].title or lesson.sample
-    if previous and previous["lesson"] == lesson.id:
+    book = state.load_sample(lesson.sample)[0]
+    title = book.title or lesson.sample
+    ws = state.get()
+    if ws.portfolio != book:
+        mine = ws.portfolio.title or "your own book"
+        st.info(f"The workspace holds “{mine}”. The lesson's steps and answers refer to its sample “{title}”.")
+        st.button("Load the lesson's sample", key="learn_reload", on_click=reload_sample)
+    elif previous and previous["lesson"] == lesson.id:
         mine = previous["workspace"].portfolio.title or "your book"
         st.info(f"This lesson loaded its sample book “{title}” (with the default market) into the workspace, in "
                 f"place of “{mine}”. Your previous book is kept: you can go back to it at any time.")
         st.button("Back to my previous book", key="learn_restore", on_click=restore_previous)
-    elif st.session_state.get(RESTORED_KEY) == lesson.id:
-        st.info(f"You are back on your own book. The lesson's steps and answers refer to its sample “{title}”.")
-        st.button("Load the lesson's sample again", key="learn_reload", on_click=reload_sample)
 
 
 def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) -> None:
@@ -188,7 +188,8 @@ def question_panel(lesson: lessons.Lesson) -> None:
                      index=None, key=key)
         else:
             step, fmt = UNIT_INPUT.get(question.unit, (0.01, "%.2f"))
-            st.number_input(f"Your answer ({question.unit})", value=None, step=step, format=fmt, key=key)
+            unit = "USD" if question.unit == "USD price" else question.unit
+            st.number_input(f"Your answer ({unit})", value=None, step=step, format=fmt, key=key)
         st.button("Check", key=f"learn_check_{lesson.id}_{index}", on_click=check, args=(lesson.id, index))
         stored = st.session_state.get(feedback_key(lesson.id, index))
         if stored and stored[0] == (ws.cross_preset, ws.portfolio_preset):

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import charts
-from ui import cached, metrics, page, state, text
+from ui import cached, glossary, metrics, page, state, text
 
 slot = page.begin()
 st.title("Shocks: volatility and correlation")
@@ -71,10 +71,10 @@ def var_panel() -> None:
         return
     left, right = st.columns(2)
     with left:
-        st.metric("VaR 99 % 1-day, delta-normal", text.money(delta_normal), border=True)
+        st.metric("VaR 99 % 1-day, delta-normal", text.money(delta_normal), border=True, help=glossary.tooltip("VaR"))
         st.caption(text.read_var("delta-normal", delta_normal))
     with right:
-        st.metric("VaR 99 % 1-day, Monte Carlo", text.money(monte_carlo), border=True)
+        st.metric("VaR 99 % 1-day, Monte Carlo", text.money(monte_carlo), border=True, help=glossary.tooltip("VaR"))
         st.caption(text.read_var("monte-carlo", monte_carlo))
     page.chart(charts.pnl_histogram(pnl, delta_normal, monte_carlo), key="shock_var")
     st.caption("Delta-normal uses today's sensitivities only; Monte Carlo reprices every position on 20,000 "

@@ -285,9 +285,11 @@ def test_a_lesson_says_it_replaced_the_book_and_offers_the_previous_one_back():
     assert (at.query_params["lesson"], at.query_params["step"]) == ("vol-jump", "1")
     at.button(key="learn_restore").click().run()
     assert at.session_state["workspace"].portfolio == edited
-    assert any("back on your own book" in i.value for i in at.info)
+    assert any("lesson's steps and answers refer to its sample" in i.value for i in at.info)
     at.button(key="learn_reload").click().run()
     assert at.session_state["workspace"].portfolio == load_portfolio(SAMPLES / "05_short_strangle.json")
+    at.button(key="learn_restore").click().run()  # and back again: the edited book is never lost
+    assert at.session_state["workspace"].portfolio == edited
 
 
 def test_the_lesson_picker_lists_every_lesson_and_the_preset_button_switches_the_rule_set():
@@ -338,6 +340,12 @@ def test_compare_metrics_carry_glossary_tooltips_and_links():
     assert glossary.url("margin ratio") in helps["Portfolio margin ratio"]
     assert glossary.url("initial margin") in helps["Cross initial margin"]
     assert any(glossary.url("binding scenario") in c.value for c in at.caption)
+    at.switch_page("pages/liquidation.py").run()
+    helps = {m.label: m.help for m in at.metric}
+    assert glossary.url("liquidation price") in helps["Cross liquidation price"]
+    assert glossary.url("daily standard deviation") in helps["Portfolio distance"]
+    at.switch_page("pages/shocks.py").run()
+    assert glossary.url("VaR") in {m.label: m.help for m in at.metric}["VaR 99 % 1-day, Monte Carlo"]
 
 
 # -- methodology ----------------------------------------------------------------------------------
@@ -420,8 +428,10 @@ def test_presenter_mode_enlarges_fonts_and_folds_the_tables():
     assert not at.exception and not errors(at)
     assert at.session_state["presenter"] is True
     assert plotly_spec(at)["layout"]["font"]["size"] == pytest.approx(charts.FONT_SIZE * 1.4)
+    at.run()  # AppTest shows a sidebar widget's previous-page value for one run after a page switch
     at.toggle(key="sidebar_presenter").set_value(False).run()
     assert at.session_state["presenter"] is False
+    assert plotly_spec(at)["layout"]["font"]["size"] == charts.FONT_SIZE
 
 
 def test_scale_fonts_scales_every_font_and_nothing_else():

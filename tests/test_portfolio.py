@@ -377,6 +377,7 @@ class _Unit:
         self.short_linear = -sum(e for e in exposures if e < 0)
 
     def pnl(self, move, state):
+        move = max(move, -1.0)  # a price stops at zero: moves past -100 % count as -100 %
         total = self.delta * move
         for qty, strike, years, _, is_call, vols, base in self.options:
             total += qty * (_price(self.spot * (1 + move), strike, vols[state], years, is_call) - base)

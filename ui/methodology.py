@@ -69,8 +69,18 @@ def _text(label: str) -> str:
     return "\\text{" + label.replace("_", "\\_") + "}"
 
 
-def _join(parts: Iterable[str]) -> str:
-    return ",\\quad ".join(parts)
+def _join(parts: Iterable[str], per_line: int = 4) -> str:
+    """Terms separated by commas, ``per_line`` to a line (a long preset table wraps instead of overflowing)."""
+    parts = list(parts)
+    lines = [",\\quad ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line)]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    return "\\begin{gathered}" + ",\\\\ ".join(lines) + "\\end{gathered}"
+
+
+def _lines(*rows: str) -> str:
+    """Several formulas stacked and centred."""
+    return "\\begin{gathered}" + " \\\\ ".join(rows) + "\\end{gathered}"
 
 
 # -- cross ---------------------------------------------------------------------------------------
@@ -99,9 +109,9 @@ def cross_formulas(params: CrossParams) -> list[Formula]:
         Formula("Maximum leverage of this rule set", _join(leverages)),
         Formula(
             "Perps and futures: maintenance margin (tiers)",
-            "\\mathrm{MM} = |q|\\,F \\cdot r_n - d_n,\\qquad d_n = d_{n-1} + N_n\\,(r_n - r_{n-1}),"
-            f"\\qquad r = \\frac{{1}}{{2\\,\\ell_{{\\max}}}} = \\frac{{1}}{{2 \\times {num(params.default_max_leverage)}}}"
-            f" = {pct(untiered_rate)}\\ \\text{{without tiers}}",
+            _lines("\\mathrm{MM} = |q|\\,F \\cdot r_n - d_n,\\qquad d_n = d_{n-1} + N_n\\,(r_n - r_{n-1})",
+                   f"r = \\frac{{1}}{{2\\,\\ell_{{\\max}}}} = \\frac{{1}}{{2 \\times {num(params.default_max_leverage)}}}"
+                   f" = {pct(untiered_rate)}\\ \\text{{without tiers}}"),
             "Tier n applies from notional N_n; the deduction d_n keeps maintenance continuous. Tiers in the "
             "table below.",
         ),
@@ -167,18 +177,19 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
         Formula("Range floors of this rule set", _join(floors)),
         Formula(
             "Price moves of the grid",
-            f"m_i = R_a\\left(\\frac{{2i}}{{N-1}} - 1\\right),\\quad i = 0,\\dots,N-1,\\qquad N = {params.price_steps}"
-            f",\\qquad v \\in \\{{{states}\\}}",
+            _lines("m_i = R_a\\left(\\frac{2i}{N-1} - 1\\right),\\quad i = 0,\\dots,N-1",
+                   f"N = {params.price_steps},\\qquad v \\in \\{{{states}\\}}"),
             f"{params.price_steps} evenly spaced price points from −R_a to +R_a, each under the volatility "
             f"scenarios {', '.join(params.vol_states)}.",
         ),
         Formula(
             "Volatility scenarios (options)",
-            f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + {up}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad "
-            f"\\sigma^{{\\downarrow}} = \\sigma\\max\\!\\left(1 - {down}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}},\\ 0.05\\right),"
-            f"\\quad p = \\begin{{cases}} {num(params.vol_power_short)} & D < {ref} \\\\ "
-            f"{num(params.vol_power_long)} & D \\ge {ref} \\end{{cases}},\\quad D = \\max(\\text{{DTE}},\\ "
-            f"{num(params.min_dte_days)})",
+            _lines(f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + {up}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad "
+                   f"\\sigma^{{\\downarrow}} = \\sigma\\max\\!\\left(1 - {down}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}},"
+                   "\\ 0.05\\right)",
+                   f"p = \\begin{{cases}} {num(params.vol_power_short)} & D < {ref} \\\\ "
+                   f"{num(params.vol_power_long)} & D \\ge {ref} \\end{{cases}},\\qquad D = \\max(\\text{{DTE}},\\ "
+                   f"{num(params.min_dte_days)})"),
             "DTE: days to expiry. Short-dated options get bigger volatility shifts.",
         ),
         Formula(
@@ -253,8 +264,8 @@ def render(cross: CrossParams, portfolio: PortfolioParams, book: Portfolio | Non
 
     st.markdown("Every number below is read from the engine's active rule sets (chosen in the sidebar), "
                 "so the formulas always match the requirements on the other pages.")
-    left, right = st.columns(2)
-    with left:
+    cross_area, portfolio_area = st.container(), st.container()
+    with cross_area:
         st.subheader(f"Cross margin · {cross.name}", anchor="cross-formulas")
         _formulas(cross_formulas(cross))
         st.markdown("**Maintenance tiers**")
@@ -264,7 +275,8 @@ def render(cross: CrossParams, portfolio: PortfolioParams, book: Portfolio | Non
                                     "maintenance rate (%)": st.column_config.NumberColumn(format="%.4g"),
                                     "max leverage (×)": st.column_config.NumberColumn(format="%.4g")})
         st.markdown(f"**Source** · {cross.source or 'custom rule set'}")
-    with right:
+    with portfolio_area:
+        st.divider()
         st.subheader(f"Portfolio margin · {portfolio.name}", anchor="portfolio-formulas")
         _formulas(portfolio_formulas(portfolio))
         if book is not None and market is not None:
