@@ -205,7 +205,11 @@ def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlatio
         resid = residual_scale[:, :, b, None] * z
         ext = rho[:, :, b, None] * extreme
         moves = np.concatenate([follow, resid, ext], axis=2) * unit.scan_range
-        pnl = unit.pnl(moves.reshape(-1)).reshape(n_corr, n_units, 2 * steps + 2, 3)
+        # Many scenarios ask for the same move (z = 0 for every driver; rho(1 + s) z repeats across
+        # correlation shocks): revalue each distinct move once. Rounding to 1e-13 makes equal
+        # moves bitwise equal; it moves a price by less than 1e-13 of itself.
+        distinct, where = np.unique(np.round(moves.reshape(-1), 13), return_inverse=True)
+        pnl = unit.pnl(distinct)[where.reshape(-1)].reshape(n_corr, n_units, 2 * steps + 2, 3)
         own = np.concatenate([pnl[0, b, :steps, :], pnl[0, b, 2 * steps :, :]])
         alone.append(_standalone_from(unit, own, params))
         systematic += pnl[:, :, :steps, :]

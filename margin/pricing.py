@@ -31,10 +31,12 @@ def _d1_d2(forward, strike, vol, years):
     )
     total_vol = vol * np.sqrt(np.maximum(years, 0.0))
     live = total_vol > _TINY
+    log_moneyness = np.log(np.maximum(forward, _TINY) / strike)
+    if live.all():
+        d1 = log_moneyness / total_vol + 0.5 * total_vol
+        return forward, strike, total_vol, live, d1, d1 - total_vol
     safe_total = np.where(live, total_vol, 1.0)
-    with np.errstate(divide="ignore"):
-        log_moneyness = np.log(np.maximum(forward, _TINY) / strike)
-    d1 = np.where(live, (log_moneyness + 0.5 * safe_total**2) / safe_total, 0.0)
+    d1 = np.where(live, log_moneyness / safe_total + 0.5 * safe_total, 0.0)
     d2 = d1 - np.where(live, total_vol, 0.0)
     return forward, strike, total_vol, live, d1, d2
 
@@ -49,18 +51,18 @@ def black76_price(forward, strike, vol, years, is_call, rate: float = 0.0):
         years: time to expiry in years (expiry_days / 365).
         is_call: True for calls, False for puts.
         rate: continuously compounded annual rate used for discounting (default 0).
+
+    Calls and puts share one formula, w [F N(w d1) - K N(w d2)] with w = +1 or -1, so each
+    price costs two normal CDFs.
     """
     forward, strike, total_vol, live, d1, d2 = _d1_d2(forward, strike, vol, years)
-    call_flag = np.asarray(is_call, dtype=bool)
-    discount = np.exp(-rate * np.maximum(np.asarray(years, dtype=float), 0.0))
-    call_live = forward * ndtr(d1) - strike * ndtr(d2)
-    put_live = strike * ndtr(-d2) - forward * ndtr(-d1)
-    call_dead = np.maximum(forward - strike, 0.0)
-    put_dead = np.maximum(strike - forward, 0.0)
-    call = np.where(live, call_live, call_dead)
-    put = np.where(live, put_live, put_dead)
+    sign = np.where(np.asarray(is_call, dtype=bool), 1.0, -1.0)
+    price = sign * (forward * ndtr(sign * d1) - strike * ndtr(sign * d2))
+    if not live.all():
+        price = np.where(live, price, np.maximum(sign * (forward - strike), 0.0))
+    discount = np.exp(-rate * np.maximum(np.asarray(years, dtype=float), 0.0)) if rate else 1.0
     # Round-off can make a deep out-of-the-money live price -1e-12: prices are never negative.
-    return discount * np.maximum(np.where(call_flag, call, put), 0.0)
+    return discount * np.maximum(price, 0.0)
 
 
 def black76_delta(forward, strike, vol, years, is_call, rate: float = 0.0):
