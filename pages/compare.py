@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-import charts
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from ui import cached, glossary, metrics, page, state, text
 
@@ -65,7 +64,7 @@ if benefit < -0.5:
     st.warning(f"Portfolio margin costs MORE than cross margin for this book: {text.money(-benefit)} more initial "
                "margin. Risk-based margin charges the full stress loss of unhedged risk.")
 
-page.chart(charts.requirement_bars(cross, portfolio), key="compare_bars")
+page.chart(cached.figure("requirement_bars", cross, portfolio), key="compare_bars")
 st.caption(text.read_binding(portfolio.binding_scenario)
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 

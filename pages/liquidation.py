@@ -43,7 +43,7 @@ def liquidation_panel() -> None:
             found[mode] = result
     if curves is None:
         return
-    page.chart(charts.liquidation_chart(curves, asset, today, found), key="liq_chart")
+    page.chart(cached.figure("liquidation_chart", curves, asset, today, found), key="liq_chart")
     if elasticity > 0:
         st.caption("With vol rising as the price falls, cross maintenance barely moves (a slow bleed: only option "
                    "marks feel volatility), while portfolio maintenance climbs in steps as the scenario range "
