@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tests.browser_support import (  # noqa: E402
     CHROMIUM_ARGS,
     PAGES,
+    page_url,
     require_chromium,
     streamlit_server,
     wait_for_idle,
@@ -33,15 +34,26 @@ from tests.browser_support import (  # noqa: E402
 
 OBSERVER = """
 () => {
-  window.__runs = [];
-  const app = document.querySelector('[data-testid="stApp"]');
-  new MutationObserver(() => window.__runs.push([performance.now(), app.getAttribute('data-test-script-state')]))
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  // A fast run can flip the script state to running and back inside one React render, so the
+  // state attribute alone may never change. Record every DOM mutation instead: the run is over
+  // when the script is idle and the page has been quiet for a while; it ended at the last mutation.
+  window.__mutations = [];
+  new MutationObserver(() => window.__mutations.push(performance.now()))
+    .observe(document.body, {attributes: true, childList: true, characterData: true, subtree: true});
 }
 """
-RUN_FINISHED = """
-() => window.__runs.some(r => r[1] === 'running') && window.__runs[window.__runs.length - 1][1] === 'notRunning'
+SETTLED = """
+(args) => {
+  const [clickedAt, quietMs] = args;
+  const after = window.__mutations.filter(t => t > clickedAt);
+  const app = document.querySelector('[data-testid="stApp"]');
+  return after.length > 0 && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+    && performance.now() - after[after.length - 1] > quietMs;
+}
 """
+#: Quiet time that marks the end of a run's drawing (ms); far above a Plotly redraw's frame gaps.
+QUIET_MS = 600
 
 
 IDLE_NOW = """() => {
@@ -65,38 +77,63 @@ def load_time(page, url: str, wants_chart: bool) -> float:
 
 
 def slider_response(page, attempt: int = 0) -> float | None:
-    """Seconds from a click on the page's first slider track to the end of the run it triggers.
+    """Seconds from a click on the page's first visible slider track to the last DOM change of the
+    run it triggers (the page has then been quiet for QUIET_MS and the script is idle).
 
-    A click at a new spot of the track always changes the value (a key press at the end of the
-    range would not), so every measurement has a run to time.
+    The click lands on the far half of the track from the thumb, so the value always changes (a
+    key press at the end of the range would not) and every measurement has a run to time. Pages without a slider fall back to
+    the sidebar's portfolio-preset select box, the control that reruns everything they show.
     """
-    tracks = page.locator('[data-testid="stSlider"] [role="group"]')
-    if tracks.count() == 0:
-        return None
-    track = tracks.first
-    track.scroll_into_view_if_needed()
-    box = track.bounding_box()
-    if box is None:
-        return None
+    tracks = page.locator('[data-testid="stMain"] [data-testid="stSlider"] [role="group"]')
+    visible = [tracks.nth(i) for i in range(tracks.count()) if tracks.nth(i).is_visible()]
     page.evaluate(OBSERVER)
-    x = box["x"] + box["width"] * (0.35 if attempt % 2 == 0 else 0.65)
     start = page.evaluate("performance.now()")
-    page.mouse.click(x, box["y"] + box["height"] / 2)
+    if visible:
+        track = visible[0]
+        track.evaluate("element => element.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(100)
+        box = track.bounding_box()
+        knob = track.locator('input[type="range"]')
+        low, high, now = (float(knob.get_attribute(name)) for name in ("min", "max", "value"))
+        # Click the far half of the track from the thumb, so the value surely changes.
+        target = 0.8 if (now - low) / ((high - low) or 1.0) < 0.5 else 0.2
+        start = page.evaluate("performance.now()")
+        page.mouse.click(box["x"] + box["width"] * target, box["y"] + box["height"] / 2)
+    else:
+        start = _choose_other_preset(page, attempt)
+        if start is None:
+            return None
     try:
-        page.wait_for_function(RUN_FINISHED, timeout=30_000, polling=20)
+        page.wait_for_function(SETTLED, arg=[start, QUIET_MS], timeout=30_000, polling=50)
     except Exception:  # noqa: BLE001 - report the page as unmeasured rather than abort the benchmark
-        print(f"  no rerun observed after the slider click on {page.url.split('?')[0]}", file=sys.stderr)
+        print(f"  no rerun observed after the control change on {page.url.split('?')[0]}", file=sys.stderr)
         return None
-    end = page.evaluate("window.__runs[window.__runs.length - 1][0]")
+    end = page.evaluate("(t) => Math.max(...window.__mutations.filter(m => m > t))", start)
     return (end - start) / 1000.0
 
 
-def measure(browser, base: str, path: str, tries: int, wants_chart: bool) -> tuple[float, float | None]:
+def _choose_other_preset(page, attempt: int) -> float | None:
+    """Open the sidebar's portfolio-preset select box and pick another preset; return the
+    performance.now() of the pick, or None when the page has no such box."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Portfolio margin")
+    if box.count() == 0:
+        return None
+    box.first.click()
+    options = page.locator('[role="option"]')
+    options.first.wait_for(timeout=5_000)
+    # Preset order is deribit, okx, span; the current one is deribit (the default).
+    option = options.nth(1 + attempt % 2)
+    start = page.evaluate("performance.now()")
+    option.click()
+    return start
+
+
+def measure(browser, url: str, tries: int, wants_chart: bool) -> tuple[float, float | None]:
     loads, responses = [], []
     for _ in range(tries):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
-        loads.append(load_time(page, f"{base}/{path}", wants_chart))
+        loads.append(load_time(page, url, wants_chart))
         response = slider_response(page, len(loads))
         if response is not None:
             responses.append(response)
@@ -112,10 +149,10 @@ def main(tries: int) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         with streamlit_server(ROOT / "benchmarks" / "minimal_app.py") as base:
-            floor_load, floor_response = measure(browser, base, "", tries, True)
+            floor_load, floor_response = measure(browser, f"{base}/", tries, True)
         with streamlit_server(ROOT / "app.py") as base:
-            measure(browser, base, "compare", 1, True)  # warm the caches and imports once
-            results = {name: measure(browser, base, name, tries, name in ("compare", "liquidation", "shocks"))
+            measure(browser, page_url(base, "compare"), 1, True)  # warm the caches and imports once
+            results = {name: measure(browser, page_url(base, name), tries, name in ("compare", "liquidation", "shocks"))
                        for name in PAGES}
         browser.close()
     print(f"{'page':>12} | {'load s':>7} | {'slider s':>8} | {'x floor':>7}")

@@ -23,6 +23,14 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PAGES = ("build", "compare", "liquidation", "shocks", "learn")
+
+
+def page_url(base: str, name: str) -> str:
+    """A page's URL. Build is the default page and lives at "/": to Streamlit "/build" is an unknown
+    path, answered with a "Page not found" dialog over the main page."""
+    return f"{base}/" if name == "build" else f"{base}/{name}"
+
+
 #: A slider's keyboard-focusable handle (Streamlit >= 1.5x renders a react-aria range input).
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 

@@ -10,6 +10,7 @@ from tests.browser_support import (
     PAGES,
     ROOT,
     SLIDER,
+    page_url,
     require_chromium,
     streamlit_server,
     wait_for_idle,
@@ -53,10 +54,11 @@ def _no_exceptions(tab) -> None:
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_renders_without_exception(server, tab, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.goto(f"{server}/{name}", wait_until="domcontentloaded")
+    tab.goto(page_url(server, name), wait_until="domcontentloaded")
     wait_for_idle(tab)
     tab.wait_for_selector('[data-testid="stMain"]')
     _no_exceptions(tab)
+    assert tab.locator('[data-testid="stDialog"]').count() == 0, "a dialog covers the page"
     if name in ("compare", "liquidation", "shocks"):
         tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert tab.locator(".js-plotly-plot").count() >= 1

@@ -7,6 +7,7 @@ alone, so a page is complete even when Streamlit runs its file without app.py (s
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -49,11 +50,23 @@ def presenter_mode() -> bool:
     return bool(st.session_state.get(sidebar.PRESENTER_KEY, False))
 
 
-def chart(figure, key: str) -> None:
-    """st.plotly_chart with the app's settings; fonts scaled up in presenter mode."""
+def chart(spec: dict, key: str) -> None:
+    """Draw a figure given as ``fig.to_dict()`` (see ``ui.cached.figure``); fonts scaled up in presenter mode."""
     if presenter_mode():
-        figure = charts.scale_fonts(figure, PRESENTER_FONT_SCALE)
-    st.plotly_chart(figure, theme=None, key=key)
+        spec = charts.scale_spec(spec, PRESENTER_FONT_SCALE)
+    st.plotly_chart(_trusted_figure(spec), theme=None, key=key)
+
+
+def _trusted_figure(spec: dict) -> go.Figure:
+    """A Figure around a spec that plotly already validated when the chart was built.
+
+    st.plotly_chart validates a dict again property by property (~15 ms a chart); a Figure it only
+    serialises. ``_validate`` is plotly's own switch for this; without it, validate as usual.
+    """
+    try:
+        return go.Figure(spec, _validate=False)
+    except TypeError:  # pragma: no cover - a plotly without the switch
+        return go.Figure(spec)
 
 
 def details(label: str) -> DeltaGenerator:
