@@ -25,36 +25,15 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import (  # noqa: E402
     CHROMIUM_ARGS,
+    OBSERVER,
     PAGES,
+    QUIET_MS,
+    SETTLED,
     page_url,
     require_chromium,
     streamlit_server,
     wait_for_idle,
 )
-
-OBSERVER = """
-() => {
-  // A fast run can flip the script state to running and back inside one React render, so the
-  // state attribute alone may never change. Record every DOM mutation instead: the run is over
-  // when the script is idle and the page has been quiet for a while; it ended at the last mutation.
-  window.__mutations = [];
-  new MutationObserver(() => window.__mutations.push(performance.now()))
-    .observe(document.body, {attributes: true, childList: true, characterData: true, subtree: true});
-}
-"""
-SETTLED = """
-(args) => {
-  const [clickedAt, quietMs] = args;
-  const after = window.__mutations.filter(t => t > clickedAt);
-  const app = document.querySelector('[data-testid="stApp"]');
-  return after.length > 0 && app.getAttribute('data-test-script-state') === 'notRunning'
-    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
-    && performance.now() - after[after.length - 1] > quietMs;
-}
-"""
-#: Quiet time that marks the end of a run's drawing (ms); far above a Plotly redraw's frame gaps.
-QUIET_MS = 600
-
 
 IDLE_NOW = """() => {
   const app = document.querySelector('[data-testid="stApp"]');

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from margin.errors import PortfolioError
 from margin.instruments import MAX_POSITIONS, Future, Option, Perp, Portfolio, Spot
 from margin.market import Market
@@ -291,14 +293,15 @@ def market_overrides(base: Market, market: Market) -> dict:
     prices = {a: p for a, p in market.prices.items() if base.prices.get(a) != p}
     vols = {a: v for a, v in market.vols.items() if base.vols.get(a) != v}
     basis = {a: b for a, b in market.basis.items() if base.basis.get(a, 0.0) != b}
-    base_corr, corr = base.correlation, market.correlation
-    pairs = {}
-    assets = list(corr.index)
-    for i, a in enumerate(assets):
-        for b in assets[i + 1 :]:
-            old = base_corr.loc[a, b] if a in base_corr.index and b in base_corr.index else 0.0
-            if corr.loc[a, b] != old:
-                pairs[(a, b)] = float(corr.loc[a, b])
+    assets = list(market.correlation.index)
+    known = [a for a in assets if a in base.correlation.index]
+    old = np.eye(len(assets))  # assets the base market lacks are uncorrelated there
+    where = [assets.index(a) for a in known]
+    old[np.ix_(where, where)] = base.correlation_array(known)
+    new = market.correlation_array(assets)
+    upper_i, upper_j = np.triu_indices(len(assets), k=1)
+    changed = new[upper_i, upper_j] != old[upper_i, upper_j]
+    pairs = {(assets[i], assets[j]): float(new[i, j]) for i, j in zip(upper_i[changed], upper_j[changed], strict=True)}
     for name, value in (("prices", prices), ("vols", vols), ("basis", basis), ("correlation", pairs)):
         if value:
             out[name] = value

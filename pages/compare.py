@@ -64,7 +64,7 @@ if benefit < -0.5:
     st.warning(f"Portfolio margin costs MORE than cross margin for this book: {text.money(-benefit)} more initial "
                "margin. Risk-based margin charges the full stress loss of unhedged risk.")
 
-page.chart(cached.figure("requirement_bars", cross, portfolio), key="compare_bars")
+page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset), key="compare_bars")
 st.caption(text.read_binding(portfolio.binding_scenario)
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 

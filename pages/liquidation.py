@@ -32,8 +32,7 @@ def liquidation_panel() -> None:
     if any(isinstance(p, (Perp, Future)) and p.asset == asset for p in ws.portfolio.positions):
         modes = (*modes, "isolated")
     presets = {"cross": ws.cross_preset, "isolated": ws.cross_preset, "portfolio": ws.portfolio_preset}
-    prices = tuple(float(p) for p in metrics.price_grid(today))
-    curves = cached.safe(cached.curves, ws.portfolio, ws.market, asset, prices, modes, ws.cross_preset,
+    figure = cached.safe(cached.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
                          ws.portfolio_preset, co_move, elasticity)
     found = {}
     for mode in modes:
@@ -41,9 +40,9 @@ def liquidation_panel() -> None:
                              elasticity)
         if result is not None:
             found[mode] = result
-    if curves is None:
+    if figure is None:
         return
-    page.chart(cached.figure("liquidation_chart", curves, asset, today, found), key="liq_chart")
+    page.chart(figure, key="liq_chart")
     if elasticity > 0:
         st.caption("With vol rising as the price falls, cross maintenance barely moves (a slow bleed: only option "
                    "marks feel volatility), while portfolio maintenance climbs in steps as the scenario range "

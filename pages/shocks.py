@@ -28,15 +28,18 @@ def sweep_panel() -> None:
     ):
         held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
                                 key=f"shock_fixed_{fixed}")
-        line = metrics.sweep_line(sweep, fixed, held)
-        jumps = cached.safe(cached.jumps, sweep, along)
-        marks = metrics.jumps_on_line(jumps, fixed, held) if jumps is not None else None
-        page.chart(cached.figure("sweep_lines", line, along, marks, title), key=f"shock_{along}_chart")
-        for number, jump in enumerate(marks.itertuples() if marks is not None else (), start=1):
+        view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
+                           along, held, title)
+        if view is None:
+            return
+        figure, marks = view
+        page.chart(figure, key=f"shock_{along}_chart")
+        for number, jump in enumerate(marks.itertuples(), start=1):
             st.caption(f"{number}. " + text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
-        if marks is not None and marks.empty:
+        if marks.empty:
             st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
-    page.chart(cached.figure("sweep_heatmap", sweep, "portfolio_maintenance"), key="shock_heatmap")
+    page.chart(cached.sweep_heatmap_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset),
+               key="shock_heatmap")
     st.caption(text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
                                         float(sweep["portfolio_maintenance"].max())))
 
@@ -53,7 +56,7 @@ def grid_panel() -> None:
         st.info("No risk unit in this book moves with prices, so there is no scenario grid to show.")
         return
     grid = pm.scenario_grids[unit]
-    page.chart(cached.figure("scenario_grid_heatmap", grid, unit), key="shock_grid")
+    page.chart(cached.scenario_grid_figure(ws.portfolio, ws.market, ws.portfolio_preset, unit), key="shock_grid")
     vol_label, move, pnl = metrics.worst_cell(grid)
     st.caption(text.read_worst_cell(unit, move, vol_label, pnl))
     st.caption(text.read_binding(pm.binding_scenario))
@@ -75,7 +78,7 @@ def var_panel() -> None:
     with right:
         st.metric("VaR 99 % 1-day, Monte Carlo", text.money(monte_carlo), border=True, help=glossary.tooltip("VaR"))
         st.caption(text.read_var("monte-carlo", monte_carlo))
-    page.chart(cached.figure("pnl_histogram", pnl, delta_normal, monte_carlo), key="shock_var")
+    page.chart(cached.var_figure(ws.portfolio, ws.market), key="shock_var")
     st.caption("Delta-normal uses today's sensitivities only; Monte Carlo reprices every position on 20,000 "
                "simulated days, so option convexity shows up in its tail.")
 

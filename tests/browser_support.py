@@ -25,6 +25,30 @@ CHROMIUM_ARGS = [
 PAGES = ("build", "compare", "liquidation", "shocks", "learn")
 
 
+OBSERVER = """
+() => {
+  // A fast run can flip the script state to running and back inside one React render, so the
+  // state attribute alone may never change. Record every DOM mutation instead: the run is over
+  // when the script is idle and the page has been quiet for a while; it ended at the last mutation.
+  window.__mutations = [];
+  new MutationObserver(() => window.__mutations.push(performance.now()))
+    .observe(document.body, {attributes: true, childList: true, characterData: true, subtree: true});
+}
+"""
+SETTLED = """
+(args) => {
+  const [clickedAt, quietMs] = args;
+  const after = window.__mutations.filter(t => t > clickedAt);
+  const app = document.querySelector('[data-testid="stApp"]');
+  return after.length > 0 && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+    && performance.now() - after[after.length - 1] > quietMs;
+}
+"""
+#: Quiet time that marks the end of a run's drawing (ms); far above a Plotly redraw's frame gaps.
+QUIET_MS = 600
+
+
 def page_url(base: str, name: str) -> str:
     """A page's URL. Build is the default page and lives at "/": to Streamlit "/build" is an unknown
     path, answered with a "Page not found" dialog over the main page."""

@@ -6,7 +6,7 @@ import json
 import zlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from margin import Option, Perp, Portfolio, PortfolioError, Spot, load_portfolio
@@ -38,6 +38,23 @@ def test_share_token_restores_book_and_market():
     document = decode_share_token(token)
     assert document.portfolio == BOOK
     assert apply_market_overrides(base, document.market_overrides) == market
+
+
+@settings(max_examples=60, deadline=None)
+@given(shock=st.floats(-1.0, 1.0), pair_rho=st.floats(-0.05, 0.05))
+def test_market_overrides_hold_exactly_the_changed_pairs_and_round_trip(shock, pair_rho):
+    base = default_market()
+    rho = base.shocked(corr_shock=shock).correlation
+    rho.loc["USDC", "USDT"] = rho.loc["USDT", "USDC"] = pair_rho  # one pair more
+    try:
+        market = base.with_correlation(rho)
+    except PortfolioError:
+        reject()  # that pair made the matrix invalid; the engine refuses it (tested elsewhere)
+    overrides = market_overrides(base, market)
+    before, after = base.correlation, market.correlation
+    changed = {(a, b) for i, a in enumerate(after.index) for b in after.index[i + 1:] if after.loc[a, b] != before.loc[a, b]}
+    assert set(overrides.get("correlation", {})) == changed
+    assert apply_market_overrides(base, overrides) == market
 
 
 @pytest.mark.parametrize(("document", "field"), [

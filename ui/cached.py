@@ -6,8 +6,12 @@ a cache entry. Returned values are results and DataFrames, never Markets (a Mark
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,15 +23,47 @@ import charts
 import margin
 from margin import Market, Portfolio, PortfolioError
 from margin.io import portfolio_to_dict
+from ui import metrics
 
 T = TypeVar("T")
 MAX_ENTRIES = 64
 
 
+def by_identity(func: Callable[..., T], maxsize: int = 256) -> Callable[..., T]:
+    """Memoise ``func`` on the identity of its arguments (immutable Portfolios and Markets).
+
+    A session keeps the same Portfolio and Market objects across reruns, so their canonical keys
+    and share token are computed once per book rather than on every call of every rerun (they
+    cost milliseconds each: JSON of the book, the correlation matrix). The arguments are held in
+    the memo, so an id is never reused while its entry lives; entries beyond ``maxsize`` go
+    oldest first.
+    """
+    memo: OrderedDict[tuple[int, ...], tuple[tuple, T]] = OrderedDict()
+    lock = threading.Lock()
+
+    def wrapper(*args):
+        ids = tuple(id(a) for a in args)
+        with lock:
+            hit = memo.get(ids)
+            if hit is not None and all(a is b for a, b in zip(hit[0], args, strict=True)):
+                memo.move_to_end(ids)
+                return hit[1]
+        value = func(*args)
+        with lock:
+            memo[ids] = (args, value)
+            while len(memo) > maxsize:
+                memo.popitem(last=False)
+        return value
+
+    return functools.update_wrapper(wrapper, func)
+
+
+@by_identity
 def portfolio_key(portfolio: Portfolio) -> str:
     return json.dumps(portfolio_to_dict(portfolio), sort_keys=True)
 
 
+@by_identity
 def market_key(market: Market) -> str:
     frame = market.correlation
     return json.dumps({"prices": dict(market.prices), "vols": dict(market.vols), "basis": dict(market.basis),
@@ -53,17 +89,6 @@ def safe(func: Callable[..., T], *args, **kwargs) -> T | None:
     except Exception as error:  # noqa: BLE001 - the page must show a message, not a traceback
         st.error(f"Something went wrong: {type(error).__name__}: {error}")
     return None
-
-
-@st.cache_data(max_entries=MAX_ENTRIES, hash_funcs=HASH_FUNCS, show_spinner=False)
-def figure(builder: str, *args) -> dict:
-    """``charts.<builder>(*args)`` as a validated plain dict, cached.
-
-    A dict because the cache hands back a fresh unpickled copy on every hit: a go.Figure would be
-    re-validated property by property (~16 ms a figure), a dict unpickles in ~0.1 ms.
-    ``ui.page.chart`` draws it without validating it a second time.
-    """
-    return getattr(charts, builder)(*args).to_dict()
 
 
 def materialise(result: margin.MarginResult) -> margin.MarginResult:
@@ -92,10 +117,12 @@ def _mode_params(cross_preset: str, portfolio_preset: str) -> dict[str, str]:
 
 
 @_cache
-def curves(book: Portfolio, market: Market, asset: str, prices: tuple[float, ...], modes: tuple[str, ...],
-           cross_preset: str, portfolio_preset: str, co_move: bool, elasticity: float) -> pd.DataFrame:
-    return margin.margin_curves(book, market, asset, np.asarray(prices), modes,
-                                _mode_params(cross_preset, portfolio_preset), co_move, elasticity)
+def curves(book: Portfolio, market: Market, asset: str, modes: tuple[str, ...], cross_preset: str,
+           portfolio_preset: str, co_move: bool, elasticity: float) -> pd.DataFrame:
+    """Equity and maintenance on :func:`ui.metrics.price_grid` around today's price of ``asset``."""
+    prices = metrics.price_grid(market.prices[asset])
+    return margin.margin_curves(book, market, asset, prices, modes, _mode_params(cross_preset, portfolio_preset),
+                                co_move, elasticity)
 
 
 @_cache
@@ -108,11 +135,6 @@ def liquidation(book: Portfolio, market: Market, asset: str, mode: str, preset: 
 def sweep(book: Portfolio, market: Market, vol_mults: tuple[float, ...], corr_shocks: tuple[float, ...],
           cross_preset: str, portfolio_preset: str) -> pd.DataFrame:
     return margin.shock_sweep(book, market, list(vol_mults), list(corr_shocks), cross_preset, portfolio_preset)
-
-
-@_cache
-def jumps(sweep_frame: pd.DataFrame, along: str) -> pd.DataFrame:
-    return margin.detect_jumps(sweep_frame, along=along)
 
 
 @_cache
@@ -135,3 +157,58 @@ def sample_stories() -> list[dict[str, str]]:
         book = margin.load_portfolio(SAMPLES_DIR / name)
         out.append({"name": name, "title": book.title or name, "story": book.story})
     return out
+
+
+# -- figures ---------------------------------------------------------------------------------
+# Cached as plain dicts: the cache hands back a fresh unpickled copy on every hit, and a go.Figure
+# would be re-validated property by property (~16 ms a figure) where a dict unpickles in ~0.1 ms;
+# ``ui.page.chart`` draws it without validating it again. Each is keyed by the page's inputs (book,
+# market, presets, control values), never by the DataFrames it is drawn from: hashing those cost
+# more than the whole rest of a cached rerun.
+def _spec(figure) -> dict:
+    return figure.to_dict()
+
+
+@_cache
+def liquidation_figure(book: Portfolio, market: Market, asset: str, modes: tuple[str, ...], cross_preset: str,
+                       portfolio_preset: str, co_move: bool, elasticity: float) -> dict:
+    """The Liquidation page's chart; modes whose search failed are left out of its markers."""
+    found = {}
+    for mode in modes:
+        with contextlib.suppress(PortfolioError):
+            found[mode] = liquidation(book, market, asset, mode, _mode_params(cross_preset, portfolio_preset)[mode],
+                                      co_move, elasticity)
+    lines = curves(book, market, asset, modes, cross_preset, portfolio_preset, co_move, elasticity)
+    return _spec(charts.liquidation_chart(lines, asset, market.prices[asset], found))
+
+
+@_cache
+def requirement_figure(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict:
+    return _spec(charts.requirement_bars(cross(book, market, cross_preset), portfolio(book, market, portfolio_preset)))
+
+
+@_cache
+def sweep_line_view(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str, along: str,
+                    held: float, title: str) -> tuple[dict, pd.DataFrame]:
+    """(chart, jumps on the line) for one line of the Shocks sweep, the other shock held at ``held``."""
+    table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
+    fixed = "corr_shock" if along == "vol_mult" else "vol_mult"
+    marks = metrics.jumps_on_line(margin.detect_jumps(table, along=along), fixed, held)
+    return _spec(charts.sweep_lines(metrics.sweep_line(table, fixed, held), along, marks, title)), marks
+
+
+@_cache
+def sweep_heatmap_figure(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict:
+    table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
+    return _spec(charts.sweep_heatmap(table, "portfolio_maintenance"))
+
+
+@_cache
+def scenario_grid_figure(book: Portfolio, market: Market, preset: str, unit: str) -> dict:
+    return _spec(charts.scenario_grid_heatmap(portfolio(book, market, preset).scenario_grids[unit], unit))
+
+
+@_cache
+def var_figure(book: Portfolio, market: Market) -> dict:
+    return _spec(charts.pnl_histogram(pnl(book, market), var(book, market, "delta-normal"),
+                                      var(book, market, "monte-carlo")))

@@ -23,6 +23,7 @@ from margin.io import (
     market_overrides,
 )
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
+from ui import cached
 
 KEY = "workspace"
 LINK_ERROR_KEY = "link_error"
@@ -91,7 +92,12 @@ def fresh(sample: str = DEFAULT_SAMPLE) -> Workspace:
 
 def share_token(workspace: Workspace) -> str:
     """The ?book= token: the book plus the market's differences from the default market."""
-    return encode_share_token(workspace.portfolio, market_overrides(base_market(), workspace.market))
+    return _share_token(workspace.portfolio, workspace.market)
+
+
+@cached.by_identity
+def _share_token(portfolio: Portfolio, market: Market) -> str:
+    return encode_share_token(portfolio, market_overrides(base_market(), market))
 
 
 def from_token(token: str) -> Workspace:
