@@ -30,9 +30,16 @@ OBSERVER = """
   // A fast run can flip the script state to running and back inside one React render, so the
   // state attribute alone may never change. Record every DOM mutation instead: the run is over
   // when the script is idle and the page has been quiet for a while; it ended at the last mutation.
+  // The data editor refreshes the screen-reader table inside its canvas ~300 ms after drawing
+  // (nothing the viewer sees); it would otherwise count as the end of every Build page run.
   window.__mutations = [];
-  new MutationObserver(() => window.__mutations.push(performance.now()))
-    .observe(document.body, {attributes: true, childList: true, characterData: true, subtree: true});
+  const inGrid = node => {
+    const element = node.nodeType === 1 ? node : node.parentElement;
+    return element && element.closest('[data-testid="data-grid-canvas"]') !== null;
+  };
+  new MutationObserver(records => {
+    if (records.some(r => !inGrid(r.target))) window.__mutations.push(performance.now());
+  }).observe(document.body, {attributes: true, childList: true, characterData: true, subtree: true});
 }
 """
 SETTLED = """
