@@ -51,7 +51,8 @@ def presenter_mode() -> bool:
 
 
 def chart(spec: dict, key: str) -> None:
-    """Draw a figure given as ``fig.to_dict()`` (see ``ui.cached.figure``); fonts scaled up in presenter mode."""
+    """Draw a figure given as ``fig.to_dict()`` (the ``ui.cached.*_figure`` functions); fonts scaled up in
+    presenter mode."""
     if presenter_mode():
         spec = charts.scale_spec(spec, PRESENTER_FONT_SCALE)
     st.plotly_chart(_trusted_figure(spec), theme=None, key=key)
