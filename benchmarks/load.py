@@ -97,6 +97,25 @@ def next_value(move: int) -> float:
     return cycle[move % len(cycle)]
 
 
+async def keep_moving(move_once, seconds: float, think: float) -> tuple[list[float], int]:
+    """Call ``move_once(move)`` for ``seconds`` (at most MAX_MOVES times), ``think`` seconds apart.
+
+    Returns the response times and the number of moves that failed (a timeout or an exception on
+    the page); a failed move is counted and the loop goes on.
+    """
+    responses, errors = [], 0
+    deadline = time.monotonic() + seconds
+    for move in range(MAX_MOVES):
+        if time.monotonic() >= deadline:
+            break
+        try:
+            responses.append(await asyncio.wait_for(move_once(move), RUN_TIMEOUT + 5))
+        except Exception:  # noqa: BLE001 - counted, and the class goes on
+            errors += 1
+        await asyncio.sleep(think)
+    return responses, errors
+
+
 # -- websocket clients -------------------------------------------------------------------------
 class ProtocolSession:
     """One user as Streamlit's browser client would be: a websocket and the same protobuf messages."""
@@ -171,16 +190,12 @@ async def websocket_session(base: str, book: tuple[str, str, float], seconds: fl
                 raise RuntimeError(f"no {SLIDER_KEY} slider on the {PAGE} page")
             arrived = True
             await ready.wait()
-            deadline = time.monotonic() + seconds
-            for move in range(MAX_MOVES):
-                if time.monotonic() >= deadline:
-                    break
+
+            async def move_once(move: int) -> float:
                 session.set_slider(next_value(move))
-                try:
-                    responses.append(await session.run(fragment=True))
-                except TimeoutError:
-                    errors += 1
-                await asyncio.sleep(think)
+                return await session.run(fragment=True)
+
+            responses, errors = await keep_moving(move_once, seconds, think)
             await session.run()  # a full run: the sidebar summary names the session's book
             others = {other for other, _, _ in books() if other != title}
             own_book = (any(title in text for text in session.texts)
@@ -209,22 +224,19 @@ async def browser_session(browser, base: str, book: tuple[str, str, float], seco
         await slider.wait_for(timeout=120_000)
         arrived = True
         await ready.wait()
-        deadline = time.monotonic() + seconds
-        for move in range(MAX_MOVES):
-            if time.monotonic() >= deadline:
-                break
+
+        async def move_once(move: int) -> float:
             await page.evaluate(OBSERVER)
             await slider.focus()
             start = await page.evaluate("performance.now()")
             await slider.press("ArrowRight" if move % 24 < 12 else "ArrowLeft")
-            try:
-                await page.wait_for_function(SETTLED, arg=[start, QUIET_MS], timeout=RUN_TIMEOUT * 1000, polling=50)
-                end = await page.evaluate("(t) => Math.max(...window.__mutations.filter(m => m > t))", start)
-                responses.append((end - start) / 1000.0)
-            except Exception:  # noqa: BLE001 - a timeout is counted as an error, the loop goes on
-                errors += 1
-            errors += await page.locator('[data-testid="stException"]').count()
-            await asyncio.sleep(think)
+            await page.wait_for_function(SETTLED, arg=[start, QUIET_MS], timeout=RUN_TIMEOUT * 1000, polling=50)
+            end = await page.evaluate("(t) => Math.max(...window.__mutations.filter(m => m > t))", start)
+            if await page.locator('[data-testid="stException"]').count():
+                raise RuntimeError("an exception is shown on the page")
+            return (end - start) / 1000.0
+
+        responses, errors = await keep_moving(move_once, seconds, think)
         own_book = title.split(":")[0] in await page.locator('[data-testid="stSidebar"]').inner_text()
     except Exception as error:  # noqa: BLE001 - report, don't abort the other sessions
         print(f"session on '{title}' failed: {type(error).__name__}: {error}", file=sys.stderr)
