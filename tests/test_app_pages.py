@@ -247,3 +247,11 @@ def test_editor_rows_round_trip_every_sample():
         book = load_portfolio(path)
         positions, problems = editor.frame_positions(editor.positions_frame(book))
         assert not problems and tuple(positions) == book.positions, path.name
+
+
+def test_sidebar_summary_reads_its_numbers_in_words(app):
+    ws = app.session_state["workspace"]
+    cross, portfolio = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
+    expected = text.read_summary(cross.equity, cross.maintenance, portfolio.maintenance)
+    assert expected in [c.value for c in app.sidebar.caption]
+    assert text.money(cross.equity - cross.maintenance) in expected

@@ -97,3 +97,4 @@ def summary(slot) -> None:
             f"portfolio **{text.money(portfolio.maintenance)}**  \n"
             f"Initial: cross **{text.money(cross.initial)}**, portfolio **{text.money(portfolio.initial)}**"
         )
+        st.caption(text.read_summary(cross.equity, cross.maintenance, portfolio.maintenance))

@@ -75,6 +75,18 @@ def read_maintenance(mode: str, value: float) -> str:
             "or the positions are closed.")
 
 
+def read_summary(equity: float, cross_maintenance: float, portfolio_maintenance: float) -> str:
+    """The sidebar summary in one sentence: how far the account is above each mode's maintenance."""
+    if equity <= 0:
+        return "The account is worth nothing: both modes would close the positions now."
+    cushions = [(mode, equity - value) for mode, value in (("cross", cross_maintenance),
+                                                          ("portfolio", portfolio_maintenance))]
+    parts = [f"{money(cushion)} above {mode_name(mode)} maintenance" if cushion >= 0
+             else f"{money(-cushion)} short of {mode_name(mode)} maintenance (liquidated)"
+             for mode, cushion in cushions]
+    return f"The account is {parts[0]} and {parts[1]}; initial margin is what opening the book needs."
+
+
 def read_equity(value: float, mode: str | None = None) -> str:
     where = f" (with {mode_name(mode)} haircuts)" if mode else ""
     if value <= 0:
