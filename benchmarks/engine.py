@@ -37,9 +37,9 @@ from margin import (  # noqa: E402
     value_at_risk,
 )
 from margin.book import book_arrays, market_vectors  # noqa: E402
-from margin.portfolio import build_units  # noqa: E402
 from margin.presets import DERIBIT_PM  # noqa: E402
 from margin.pricing import black76_price  # noqa: E402
+from margin.units import unit_set  # noqa: E402
 
 ASSET_SETS = {3: ["BTC", "ETH", "SOL"],
               10: ["BTC", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "LINK", "BCH", "HYPE"]}
@@ -92,30 +92,28 @@ def paired_medians(funcs, repeat: int, min_seconds: float = 0.4) -> list[float]:
 
 
 def floor_revaluation(book: Portfolio, market, params=DERIBIT_PM):
-    """The same revaluations portfolio_margin performs, as bare NumPy: one call per unit.
+    """The revaluations portfolio_margin performs, as one bare NumPy expression.
 
-    Builds every move the engine needs (own grid, extremes, for each driver unit: followers'
-    moves and residual moves and extremes) and prices every option at each, for 3 vol states.
-    Positions are pre-extracted, so only arithmetic is timed.
+    Every option is priced at every move its unit needs (a lone unit: its grid and two extremes;
+    otherwise, for each driver unit, followers' moves, residual moves and extremes: U x (2 steps + 2)),
+    for 3 vol states, in a single Black-76 call; linear exposures are multiplied by the same moves.
+    No repeated move is skipped (the engine prices each distinct move once) and nothing is labelled,
+    so this is what the arithmetic costs with no bookkeeping at all. Positions are pre-extracted.
     """
     arrays = book_arrays(book, market)
     spots, vols, basis = market_vectors(arrays, market)
-    units = build_units(arrays, spots, vols, basis, params)
-    n_units = len(units)
-    z = np.linspace(-1, 1, params.price_steps)
-    # one block per driver unit (followers' moves, residual moves, extremes); a lone unit needs its grid only
-    moves_per_unit = n_units * (2 * z.size + 2) if n_units > 1 else z.size + 2
+    units = unit_set(arrays, spots, vols, basis, params)
+    n_units, steps = len(units), params.price_steps
+    moves_per_unit = n_units * (2 * steps + 2) if n_units > 1 else steps + 2
+    moves = np.linspace(-0.5, 0.5, moves_per_unit)
+    option_spot = units.spot[units.opt_unit][:, None, None]
+    strike, years = units.opt_strike[:, None, None], units.opt_years[:, None, None]
+    is_call, option_vols = units.opt_is_call[:, None, None], units.opt_vols[:, None, :]
+    base, qty = units.opt_base[:, None, None], units.opt_qty[:, None, None]
 
     def run():
-        total = 0.0
-        for unit in units:
-            moves = np.linspace(-0.5, 0.5, moves_per_unit)
-            if unit.opt_qty.size:
-                prices = black76_price((unit.spot * (1 + moves))[:, None, None], unit.opt_strike,
-                                       unit.opt_vols[None, :, :], unit.opt_years, unit.opt_is_call)
-                total += float(((prices - unit.opt_base) * unit.opt_qty).sum())
-            total += float(unit.linear_delta * moves.sum())
-        return total
+        prices = black76_price(option_spot * (1.0 + moves[None, :, None]), strike, option_vols, years, is_call)
+        return float(((prices - base) * qty).sum()) + float((units.linear_delta[:, None] * moves).sum())
 
     return run
 

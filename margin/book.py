@@ -13,10 +13,25 @@ import numpy as np
 
 from margin.errors import PortfolioError
 from margin.instruments import Future, Option, Perp, Portfolio, describe
-from margin.market import Market
+from margin.market import Market, is_stablecoin
 from margin.pricing import black76_price
 
 DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class UnitLayout:
+    """The risk units of a book (see :mod:`margin.units`): an asset is a unit when the book holds a
+    derivative on it or a non-stablecoin holding of it. ``held`` is the net holding per asset
+    (stablecoins zeroed: their risk is the depeg add-on); options are listed in ``opt_order``,
+    grouped by unit, with their asset and unit index."""
+
+    assets: tuple[str, ...]
+    is_unit: np.ndarray
+    held: np.ndarray
+    opt_order: np.ndarray
+    opt_asset: np.ndarray
+    opt_unit: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,27 @@ class BookArrays:
     @property
     def n_assets(self) -> int:
         return len(self.assets)
+
+    @cached_property
+    def unit_layout(self) -> UnitLayout:
+        """Which assets are portfolio-margin risk units, and the options sorted by unit (cached:
+        it depends on the book only, not on prices)."""
+        n_assets = len(self.assets)
+        stable = np.array([is_stablecoin(a) for a in self.assets], dtype=bool)
+        held = np.bincount(self.hold_asset, self.hold_qty, minlength=n_assets)
+        held[stable] = 0.0
+        is_unit = ((np.bincount(self.lin_asset, minlength=n_assets) > 0)
+                   | (np.bincount(self.opt_asset, minlength=n_assets) > 0) | (held != 0))
+        order = np.argsort(self.opt_asset, kind="stable")
+        layout = UnitLayout(
+            assets=tuple(a for a, keep in zip(self.assets, is_unit, strict=True) if keep), is_unit=is_unit,
+            held=held, opt_order=order, opt_asset=self.opt_asset[order],
+            opt_unit=(np.cumsum(is_unit) - 1)[self.opt_asset[order]],
+        )
+        for value in vars(layout).values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)  # cached with the book: never modified in place
+        return layout
 
     @cached_property
     def labels(self) -> tuple[str, ...]:

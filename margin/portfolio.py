@@ -26,7 +26,7 @@ the segregated sum (an offset can only lower the requirement). Maintenance = los
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -38,94 +38,28 @@ from margin.params import PortfolioParams
 from margin.presets import portfolio_params
 from margin.pricing import black76_price
 from margin.results import MarginResult
+from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, unit_set
+
+__all__ = ["portfolio_margin", "evaluate", "maintenance_at_states", "scan_range", "shocked_vols", "RiskUnit"]
 
 VOL_LABELS = {"up": "vol up", "flat": "vol flat", "down": "vol down"}
 _ALL_STATES = ("up", "flat", "down")
 
 
-@dataclass(frozen=True)
-class RiskUnit:
-    """One underlying and everything on it, ready to revalue. Money in USD, vols annualised."""
-
-    asset: str
-    spot: float
-    vol: float
-    scan_range: float
-    linear_delta: float
-    long_linear: float
-    short_linear: float
-    opt_qty: np.ndarray
-    opt_strike: np.ndarray
-    opt_years: np.ndarray
-    opt_days: np.ndarray
-    opt_is_call: np.ndarray
-    opt_vols: np.ndarray  # (3, n_options): up, flat, down
-    opt_base: np.ndarray  # (n_options,) current mark per contract
-
-    def pnl(self, moves: np.ndarray) -> np.ndarray:
-        """P&L (USD) at relative price moves (shape (M,)) for vol up/flat/down: shape (M, 3)."""
-        # A price cannot fall below zero: extreme moves past -100 % (multiple x range > 1) stop at 0.
-        moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
-        linear = self.linear_delta * moves
-        if self.opt_qty.size == 0:
-            return np.repeat(linear[:, None], 3, axis=1)
-        prices = black76_price(
-            (self.spot * (1.0 + moves))[:, None, None], self.opt_strike, self.opt_vols[None, :, :],
-            self.opt_years, self.opt_is_call,
-        )
-        options = ((prices - self.opt_base) * self.opt_qty).sum(axis=2)
-        return linear[:, None] + options
-
-
-def scan_range(params: PortfolioParams, asset: str, vol: float) -> float:
-    """max(floor, k x vol x sqrt(horizon / 365)), as a fraction of spot, capped at 95 %."""
-    responsive = params.range_vol_multiple * vol * np.sqrt(params.range_horizon_days / 365.0)
-    return float(min(max(params.range_floor(asset), responsive), 0.95))
-
-
-def shocked_vols(params: PortfolioParams, iv: float, days: np.ndarray) -> np.ndarray:
-    """(3, n) vols up / flat / down for options with ``days`` to expiry (DESIGN.md's (30/DTE)^p rule)."""
-    dte = np.maximum(np.asarray(days, dtype=float), params.min_dte_days)
-    power = np.where(dte < params.vol_reference_days, params.vol_power_short, params.vol_power_long)
-    factor = (params.vol_reference_days / dte) ** power
-    up = iv * (1.0 + params.vol_up_shift * factor)
-    down = iv * np.maximum(1.0 - params.vol_down_shift * factor, 0.05)
-    return np.vstack([up, np.full_like(up, iv), down])
-
-
-def build_units(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-                params: PortfolioParams) -> list[RiskUnit]:
-    """Risk units of the book at spot prices ``spots`` (A,) and vols ``vols`` (A,).
-
-    Stablecoin holdings are not units (their risk is the depeg add-on); derivatives on any asset are.
-    """
-    units = []
-    factor = np.exp(basis[arrays.lin_asset] * arrays.lin_years)
-    bases = black76_price(spots[arrays.opt_asset], arrays.opt_strike, vols[arrays.opt_asset], arrays.opt_years,
-                          arrays.opt_is_call)
-    for a, asset in enumerate(arrays.assets):
-        lin = arrays.lin_asset == a
-        opt = arrays.opt_asset == a
-        hold = arrays.hold_asset == a
-        if not (lin.any() or opt.any() or (hold.any() and not is_stablecoin(asset))):
-            continue
-        spot = float(spots[a])
-        held = 0.0 if is_stablecoin(asset) else float(arrays.hold_qty[hold].sum())
-        exposures = np.concatenate([arrays.lin_qty[lin] * factor[lin] * spot, [held * spot]])
-        iv = float(vols[a])
-        units.append(RiskUnit(
-            asset=asset, spot=spot, vol=iv, scan_range=scan_range(params, asset, iv),
-            linear_delta=float(exposures.sum()), long_linear=float(exposures[exposures > 0].sum()),
-            short_linear=float(-exposures[exposures < 0].sum()),
-            opt_qty=arrays.opt_qty[opt], opt_strike=arrays.opt_strike[opt], opt_years=arrays.opt_years[opt],
-            opt_days=arrays.opt_days[opt], opt_is_call=arrays.opt_is_call[opt],
-            opt_vols=shocked_vols(params, iv, arrays.opt_days[opt]), opt_base=np.atleast_1d(bases[opt]),
-        ))
-    return units
-
-
 def _grid_moves(params: PortfolioParams) -> np.ndarray:
-    return np.linspace(-1.0, 1.0, params.price_steps)
+    """The price grid in units of the scan range: -1 .. +1 in ``price_steps`` even steps."""
+    return _even_steps(params.price_steps)
+
+
+@lru_cache(maxsize=32)
+def _even_steps(steps: int) -> np.ndarray:
+    grid = np.linspace(-1.0, 1.0, steps)
+    grid.setflags(write=False)
+    return grid
+
+
+def _extreme_moves(params: PortfolioParams) -> np.ndarray:
+    return np.array([-1.0, 1.0]) * params.extreme_multiple
 
 
 def _state_columns(params: PortfolioParams) -> list[int]:
@@ -142,125 +76,122 @@ def _key(asset: str, z: float, state: str, extreme: bool = False) -> str:
     return f"{asset} {kind} {z:+.3f} x range, vol {state}"
 
 
-def grid_frame(unit: RiskUnit, grid: np.ndarray, params: PortfolioParams) -> pd.DataFrame:
+def grid_frame(range_fraction: float, grid: np.ndarray, params: PortfolioParams) -> pd.DataFrame:
     """A unit's scenario P&L (USD) as a DataFrame: rows vol scenarios, columns price moves (fractions)."""
     z = _grid_moves(params)
     frame = pd.DataFrame(
-        grid.T, index=[VOL_LABELS[s] for s in params.vol_states], columns=np.round(z * unit.scan_range, 6)
+        grid.T, index=[VOL_LABELS[s] for s in params.vol_states], columns=np.round(z * range_fraction, 6)
     )
     frame.index.name, frame.columns.name = "volatility", "price move"
     return frame
 
 
-def _standalone_from(unit: RiskUnit, own_pnl: np.ndarray, params: PortfolioParams) -> dict:
-    """Worst loss of one unit alone from its P&L at [grid moves..., -extreme, +extreme] x 3 vols."""
-    z = _grid_moves(params)
-    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
-    grid = own_pnl[: z.size][:, _state_columns(params)]
-    extreme_pnl = own_pnl[z.size : z.size + 2, 1]
-    grid_loss = max(0.0, -float(grid.min()))
-    extreme_loss = params.extreme_fraction * max(0.0, -float(extreme_pnl.min()))
-    if extreme_loss > grid_loss:
+def _alone_losses(own: np.ndarray, params: PortfolioParams) -> np.ndarray:
+    """Worst loss (USD) of each unit alone, from ``own`` (U, steps + 2, 3): its P&L at the grid
+    moves then -extreme, +extreme, for vol up / flat / down. Extremes count vol flat only."""
+    steps = params.price_steps
+    grid = own[:, :steps][:, :, _state_columns(params)]
+    grid_loss = np.maximum(-grid.min(axis=(1, 2)), 0.0)
+    extreme_loss = params.extreme_fraction * np.maximum(-own[:, steps:, 1].min(axis=1), 0.0)
+    return np.maximum(grid_loss, extreme_loss)
+
+
+def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: PortfolioParams) -> tuple[str, str]:
+    """(readable label, identity key) of the scenario that binds unit ``u`` alone."""
+    z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
+    asset, scan = units.assets[u], float(units.scan_range[u])
+    grid = own_u[:steps][:, _state_columns(params)]
+    extreme_pnl = own_u[steps:, 1]
+    if params.extreme_fraction * max(0.0, -float(extreme_pnl.min())) > max(0.0, -float(grid.min())):
         e = int(np.argmin(extreme_pnl))
-        label = (f"{unit.asset} extreme move {_fmt_move(extreme[e] * unit.scan_range)}, vol flat, "
+        label = (f"{asset} extreme move {_fmt_move(extreme[e] * scan)}, vol flat, "
                  f"counted at {params.extreme_fraction * 100:.0f} %")
-        key = _key(unit.asset, extreme[e], "flat", extreme=True)
-    else:
-        i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
-        label = f"{unit.asset} {_fmt_move(z[i] * unit.scan_range)}, {VOL_LABELS[params.vol_states[v]]}"
-        key = _key(unit.asset, z[i], params.vol_states[v])
-    return {"loss": max(grid_loss, extreme_loss), "label": label, "key": key, "grid_values": grid,
-            "extreme_pnl": extreme_pnl}
+        return label, _key(asset, extreme[e], "flat", extreme=True)
+    i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
+    label = f"{asset} {_fmt_move(z[i] * scan)}, {VOL_LABELS[params.vol_states[v]]}"
+    return label, _key(asset, z[i], params.vol_states[v])
 
 
-def standalone(unit: RiskUnit, params: PortfolioParams) -> dict:
-    """Worst loss of one unit alone: its grid, its extremes, the binding cell (USD)."""
-    z = _grid_moves(params)
-    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
-    return _standalone_from(unit, unit.pnl(np.concatenate([z, extreme]) * unit.scan_range), params)
+def _own_moves(units: UnitSet, params: PortfolioParams) -> np.ndarray:
+    """Each unit's own scenario moves (U, steps + 2): the grid, then -extreme, +extreme."""
+    return np.concatenate([_grid_moves(params), _extreme_moves(params)])[None, :] * units.scan_range[:, None]
 
 
-def correlated_losses(units: list[RiskUnit], params: PortfolioParams, correlations: list[np.ndarray]
-                      ) -> tuple[list[dict], list[dict]]:
-    """Worst signed joint-scenario loss for each correlation matrix in ``correlations`` (USD).
+def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams) -> tuple[list[dict], np.ndarray]:
+    """Worst signed joint-scenario loss (USD) for each correlation matrix ``rho[k]`` (K, U, U).
 
     Every unit is revalued once for all matrices together: the moves each matrix needs are
-    stacked into one array, so a correlation sweep costs one revaluation per unit. The unit's
-    own grid is the block where it drives itself (rho = 1), so the standalone losses come from
-    the same pass. Returns (one dict per matrix, one standalone dict per unit).
+    stacked, unit by unit, into one array and priced in one pass. A unit's own grid is the block
+    where it drives itself (rho = 1), so the standalone P&L comes from the same pass. Returns
+    (one dict per matrix, each unit's own P&L (U, steps + 2, 3)).
     """
-    n_units, n_corr = len(units), len(correlations)
-    z = _grid_moves(params)
-    steps = z.size
-    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
-    rho = np.stack(correlations)  # (K, U, U): rho[k, a, b]
-    residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
+    n_corr, n_units = rho.shape[0], rho.shape[1]
+    z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
     states = _state_columns(params)
-    systematic = np.zeros((n_corr, n_units, steps, 3))
-    extreme_pnl = np.zeros((n_corr, n_units, 2))
-    residual = np.zeros((n_corr, n_units, n_units, 3))
-    alone: list[dict] = []
-    for b, unit in enumerate(units):
-        follow = rho[:, :, b, None] * z  # (K, U, steps) in units of range
-        resid = residual_scale[:, :, b, None] * z
-        ext = rho[:, :, b, None] * extreme
-        moves = np.concatenate([follow, resid, ext], axis=2) * unit.scan_range
-        # Many scenarios ask for the same move (z = 0 for every driver; rho(1 + s) z repeats across
-        # correlation shocks): revalue each distinct move once. Rounding to 1e-13 makes equal
-        # moves bitwise equal; it moves a price by less than 1e-13 of itself.
-        distinct, where = np.unique(np.round(moves.reshape(-1), 13), return_inverse=True)
-        pnl = unit.pnl(distinct)[where.reshape(-1)].reshape(n_corr, n_units, 2 * steps + 2, 3)
-        own = np.concatenate([pnl[0, b, :steps, :], pnl[0, b, 2 * steps :, :]])
-        alone.append(_standalone_from(unit, own, params))
-        systematic += pnl[:, :, :steps, :]
-        extreme_pnl += pnl[:, :, 2 * steps :, 1]
-        residual[:, :, b, :] = np.maximum(0.0, -pnl[:, :, steps : 2 * steps, :].min(axis=2))
-    for a in range(n_units):
-        residual[:, a, a, :] = 0.0
-    residual_sq = (residual**2).sum(axis=2)  # (K, U, 3)
+    residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
+    # blocks[k, a, b]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
+    blocks = np.concatenate([rho[..., None] * z, residual_scale[..., None] * z, rho[..., None] * extreme], axis=3)
+    moves = np.moveaxis(blocks, 2, 0) * units.scan_range[:, None, None, None]  # (b, k, a, move)
+    pnl = units.revalue(moves.reshape(n_units, -1)).reshape(n_units, n_corr, n_units, 2 * steps + 2, 3)
+    diag = np.arange(n_units)
+    own = np.concatenate([pnl[diag, 0, diag, :steps], pnl[diag, 0, diag, 2 * steps :]], axis=1)
+    systematic = pnl[:, :, :, :steps, :].sum(axis=0)  # (k, a, move, vol)
+    extreme_pnl = pnl[:, :, :, 2 * steps :, 1].sum(axis=0)  # (k, a, 2)
+    residual = np.maximum(0.0, -pnl[:, :, :, steps : 2 * steps, :].min(axis=3))  # (b, k, a, vol)
+    residual[diag, :, diag, :] = 0.0  # the driver has no residual of its own
+    residual_sq = (residual**2).sum(axis=0)  # (k, a, vol)
     loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[:, :, None, :])[..., states]
     extreme_loss = params.extreme_fraction * np.maximum(-extreme_pnl, 0.0)
-    results = []
-    for k in range(n_corr):
-        flat = int(np.argmax(loss[k]))
-        a, i, v = np.unravel_index(flat, loss[k].shape)
-        grid_worst = float(loss[k].reshape(-1)[flat])
-        ea, ei = np.unravel_index(int(np.argmax(extreme_loss[k])), extreme_loss[k].shape)
-        extreme_worst = float(extreme_loss[k, ea, ei])
-        if extreme_worst > grid_worst:
-            driver, move = units[ea], extreme[ei] * units[ea].scan_range
-            label = (f"{driver.asset} extreme move {_fmt_move(move)} with the others following by "
-                     f"correlation, vol flat, counted at {params.extreme_fraction * 100:.0f} %")
-            results.append({"loss": extreme_worst, "label": label, "driver": driver.asset,
-                            "key": "joint " + _key(driver.asset, extreme[ei], "flat", extreme=True)})
-        else:
-            driver, move = units[a], z[i] * units[a].scan_range
-            label = (f"{driver.asset} {_fmt_move(move)}, {VOL_LABELS[params.vol_states[v]]}, "
-                     f"others following by correlation")
-            results.append({"loss": grid_worst, "label": label, "driver": driver.asset,
-                            "key": "joint " + _key(driver.asset, z[i], params.vol_states[v])})
-    return results, alone
+    return [_joint_outcome(units, loss[k], extreme_loss[k], params) for k in range(n_corr)], own
 
 
-def addons(units: list[RiskUnit], arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> list[dict]:
+def _joint_outcome(units: UnitSet, loss: np.ndarray, extreme_loss: np.ndarray, params: PortfolioParams) -> dict:
+    """The binding joint scenario of one correlation matrix: loss (U, steps, states), extremes (U, 2)."""
+    flat = int(np.argmax(loss))
+    a, i, v = np.unravel_index(flat, loss.shape)
+    grid_worst = float(loss.reshape(-1)[flat])
+    ea, ei = np.unravel_index(int(np.argmax(extreme_loss)), extreme_loss.shape)
+    extreme_worst = float(extreme_loss[ea, ei])
+    if extreme_worst > grid_worst:
+        driver, move = units.assets[ea], _extreme_moves(params)[ei]
+        label = (f"{driver} extreme move {_fmt_move(move * units.scan_range[ea])} with the others following by "
+                 f"correlation, vol flat, counted at {params.extreme_fraction * 100:.0f} %")
+        return {"loss": extreme_worst, "label": label, "driver": driver,
+                "key": "joint " + _key(driver, move, "flat", extreme=True)}
+    driver, move = units.assets[a], _grid_moves(params)[i]
+    label = (f"{driver} {_fmt_move(move * units.scan_range[a])}, {VOL_LABELS[params.vol_states[v]]}, "
+             f"others following by correlation")
+    return {"loss": grid_worst, "label": label, "driver": driver,
+            "key": "joint " + _key(driver, move, params.vol_states[v])}
+
+
+def _net_short_contracts(units: UnitSet) -> np.ndarray:
+    """Net short option contracts per unit (U,), netting long against short at the same strike and expiry."""
+    net: dict[tuple[int, float, float], float] = {}
+    contracts = zip(units.opt_unit.tolist(), units.opt_strike.tolist(), units.opt_days.tolist(), strict=True)
+    for key, qty in zip(contracts, units.opt_qty.tolist(), strict=True):
+        net[key] = net.get(key, 0.0) + qty
+    short = np.zeros(len(units))
+    for (u, _, _), qty in net.items():
+        short[u] += max(-qty, 0.0)
+    return short
+
+
+def addons(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> list[dict]:
     """Add-on rows: short-option minimum and basis per unit, stablecoin depeg per holding (USD)."""
     rows = []
-    for unit in units:
-        if unit.opt_qty.size:
-            net: dict[tuple[float, float], float] = {}
-            for strike, days, qty in zip(unit.opt_strike, unit.opt_days, unit.opt_qty, strict=True):
-                net[(strike, days)] = net.get((strike, days), 0.0) + qty
-            short_contracts = float(sum(max(-q, 0.0) for q in net.values()))
-            if short_contracts > 0:
-                rows.append({"component": "short-option minimum", "unit": unit.asset,
-                             "maintenance": params.short_option_min_rate * unit.spot * short_contracts,
-                             "explanation": f"{params.short_option_min_rate * 100:g} % of the underlying per "
-                                            f"net short contract per strike ({short_contracts:g} contracts)"})
-        hedged = min(unit.long_linear, unit.short_linear)
-        if hedged > 0:
-            rows.append({"component": "basis add-on", "unit": unit.asset,
-                         "maintenance": params.basis_addon_rate * hedged,
-                         "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged:,.0f} USD of "
+    short = _net_short_contracts(units)
+    hedged = np.minimum(units.long_linear, units.short_linear)
+    for u, asset in enumerate(units.assets):
+        if short[u] > 0:
+            rows.append({"component": "short-option minimum", "unit": asset,
+                         "maintenance": params.short_option_min_rate * float(units.spot[u]) * float(short[u]),
+                         "explanation": f"{params.short_option_min_rate * 100:g} % of the underlying per "
+                                        f"net short contract per strike ({short[u]:g} contracts)"})
+        if hedged[u] > 0:
+            rows.append({"component": "basis add-on", "unit": asset,
+                         "maintenance": params.basis_addon_rate * float(hedged[u]),
+                         "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged[u]:,.0f} USD of "
                                         "offsetting linear positions: perp, future and spot prices can drift apart"})
     for j, a in enumerate(arrays.hold_asset):
         asset, qty = arrays.assets[a], arrays.hold_qty[j]
@@ -278,46 +209,56 @@ def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     """Portfolio-margin numbers for one market state and several correlation matrices (K of them).
 
     ``correlations[k]`` is the correlation of the book's assets (A x A, order of ``arrays.assets``).
-    Returns one dict per matrix with maintenance, initial, losses, add-ons, binding label, grids.
+    Returns one dict per matrix with maintenance, initial, losses, add-ons, binding label, and the
+    units with their own P&L for grids and breakdowns.
     """
-    units = build_units(arrays, spots, vols, basis, params)
-    if params.offsets == "correlated" and len(units) > 1:
-        index = [arrays.assets.index(u.asset) for u in units]
-        joint, alone = correlated_losses(units, params, [c[np.ix_(index, index)] for c in correlations])
+    units = unit_set(arrays, spots, vols, basis, params)
+    n_units = len(units)
+    if params.offsets == "correlated" and n_units > 1:
+        index = [arrays.assets.index(a) for a in units.assets]
+        rho = np.stack([np.asarray(c, dtype=float)[np.ix_(index, index)] for c in correlations])
+        joint, own = joint_losses(units, rho, params)
     else:
-        joint, alone = [None] * len(correlations), [standalone(unit, params) for unit in units]
-    segregated = float(sum(s["loss"] for s in alone))
+        joint, own = [None] * len(correlations), units.revalue(_own_moves(units, params))
+    alone = _alone_losses(own, params)
+    segregated = float(alone.sum())
     extra = addons(units, arrays, spots, params)
     addon_total = float(sum(row["maintenance"] for row in extra))
-    worst_alone = max(range(len(units)), key=lambda u: alone[u]["loss"]) if units else None
+    shared = {"segregated": segregated, "addons": extra, "addon_total": addon_total, "unit_set": units,
+              "own_pnl": own, "alone_loss": alone}
+    fallback = _segregated_outcome(units, own, alone, params) if any(
+        o is None or o["loss"] >= segregated for o in joint) else None
     results = []
     for outcome in joint:
         if outcome is None or outcome["loss"] >= segregated:
-            loss = segregated
-            if worst_alone is None:
-                label, driver, key = "no risk units (nothing moves with prices)", None, "none"
-            elif len(units) == 1 or params.offsets == "segregated":
-                label, driver = alone[worst_alone]["label"], units[worst_alone].asset
-                key = "alone " + alone[worst_alone]["key"]
-            else:
-                label = f"each unit at its own worst case (no offset counts); largest: {alone[worst_alone]['label']}"
-                driver, key = units[worst_alone].asset, "sum of units"
-        else:
-            loss, label, driver, key = outcome["loss"], outcome["label"], outcome["driver"], outcome["key"]
-        maintenance = loss + addon_total
-        results.append({"loss": loss, "segregated": segregated, "addons": extra, "addon_total": addon_total,
-                        "maintenance": maintenance, "initial": maintenance * params.im_multiplier,
-                        "binding": label, "binding_key": key, "binding_unit": driver, "units": units, "alone": alone})
+            outcome = dict(fallback, loss=segregated)
+        maintenance = outcome["loss"] + addon_total
+        results.append({"loss": outcome["loss"], "maintenance": maintenance,
+                        "initial": maintenance * params.im_multiplier, "binding": outcome["label"],
+                        "binding_key": outcome["key"], "binding_unit": outcome["driver"], **shared})
     return results
 
 
+def _segregated_outcome(units: UnitSet, own: np.ndarray, alone: np.ndarray, params: PortfolioParams) -> dict:
+    """The binding scenario when no offset counts: every unit at its own worst case."""
+    if len(units) == 0:
+        return {"label": "no risk units (nothing moves with prices)", "driver": None, "key": "none"}
+    worst = int(np.argmax(alone))
+    label, key = _alone_scenario(units, worst, own[worst], params)
+    if len(units) == 1 or params.offsets == "segregated":
+        return {"label": label, "driver": units.assets[worst], "key": "alone " + key}
+    return {"label": f"each unit at its own worst case (no offset counts); largest: {label}",
+            "driver": units.assets[worst], "key": "sum of units"}
+
+
 def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
-    rows = [{"component": "scenario loss", "unit": unit.asset, "maintenance": alone["loss"],
-             "explanation": f"worst loss of the {unit.asset} unit alone: {alone['label']} "
-                            f"(range ±{unit.scan_range * 100:.1f} %)"}
-            for unit, alone in zip(outcome["units"], outcome["alone"], strict=True)]
+    units, own = outcome["unit_set"], outcome["own_pnl"]
+    rows = [{"component": "scenario loss", "unit": asset, "maintenance": float(outcome["alone_loss"][u]),
+             "explanation": f"worst loss of the {asset} unit alone: {_alone_scenario(units, u, own[u], params)[0]} "
+                            f"(range ±{units.scan_range[u] * 100:.1f} %)"}
+            for u, asset in enumerate(units.assets)]
     offset = outcome["loss"] - outcome["segregated"]
-    if len(outcome["units"]) > 1 and params.offsets == "correlated":
+    if len(units) > 1 and params.offsets == "correlated":
         rows.append({"component": "correlation offset", "unit": "all", "maintenance": offset,
                      "explanation": "units that move together and hedge each other lose less jointly "
                                     "than the sum of their worst cases"})
@@ -330,22 +271,23 @@ def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
 class LazyGrids(Mapping):
     """risk unit -> scenario P&L DataFrame, built on first access (most callers never look)."""
 
-    def __init__(self, units: list[RiskUnit], alone: list[dict], params: PortfolioParams) -> None:
-        self._sources = {u.asset: (u, a["grid_values"]) for u, a in zip(units, alone, strict=True)}
-        self._params = params
+    def __init__(self, units: UnitSet, own: np.ndarray, params: PortfolioParams) -> None:
+        self._where = {asset: u for u, asset in enumerate(units.assets)}
+        self._units, self._own, self._params = units, own, params
         self._built: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, asset: str) -> pd.DataFrame:
         if asset not in self._built:
-            unit, values = self._sources[asset]
-            self._built[asset] = grid_frame(unit, values, self._params)
+            u = self._where[asset]
+            grid = self._own[u, : self._params.price_steps][:, _state_columns(self._params)]
+            self._built[asset] = grid_frame(float(self._units.scan_range[u]), grid, self._params)
         return self._built[asset]
 
     def __iter__(self):
-        return iter(self._sources)
+        return iter(self._where)
 
     def __len__(self) -> int:
-        return len(self._sources)
+        return len(self._where)
 
 
 def portfolio_margin(
@@ -379,10 +321,10 @@ def portfolio_margin(
         breakdown_source=lambda: _breakdown(outcome, rules),
         binding_scenario=outcome["binding"],
         params_name=rules.name,
-        scenario_grids=LazyGrids(outcome["units"], outcome["alone"], rules),
+        scenario_grids=LazyGrids(outcome["unit_set"], outcome["own_pnl"], rules),
         details={"binding_unit": outcome["binding_unit"], "binding_key": outcome["binding_key"], "segregated_loss": outcome["segregated"],
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
-                 "ranges": {u.asset: u.scan_range for u in outcome["units"]}},
+                 "ranges": dict(zip(outcome["unit_set"].assets, outcome["unit_set"].scan_range.tolist(), strict=True))},
     )
 
 
@@ -404,9 +346,10 @@ def maintenance_at_states(
     steps = z.size
     extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
     states = _state_columns(params)
-    template = build_units(arrays, spots[0], vols[0], basis, params)
-    index = [arrays.assets.index(u.asset) for u in template]
+    template = unit_set(arrays, spots[0], vols[0], basis, params)
+    index = [arrays.assets.index(asset) for asset in template.assets]
     n_units = len(template)
+    addon_rates = _addon_rates(template, params)
     rho = correlation[np.ix_(index, index)] if params.offsets == "correlated" and n_units > 1 else np.eye(n_units)
     joint = params.offsets == "correlated" and n_units > 1
     residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
@@ -415,7 +358,8 @@ def maintenance_at_states(
     residual = np.zeros((n_states, n_units, n_units, 3))
     segregated = np.zeros(n_states)
     addon_total = np.zeros(n_states)
-    for b, unit in enumerate(template):
+    for b in range(n_units):
+        unit = template.unit(b)
         a_index = index[b]
         spot = spots[:, a_index]
         iv = vols[:, a_index]
@@ -451,7 +395,7 @@ def maintenance_at_states(
             systematic += pnl[:, :, :steps, :]
             extreme_pnl += pnl[:, :, 2 * steps :, 1]
             residual[:, :, b, :] = np.maximum(0.0, -pnl[:, :, steps : 2 * steps, :].min(axis=2))
-        addon_total += _addon_rates(unit, params) * spot
+        addon_total += addon_rates[b] * spot
     for j, a in enumerate(arrays.hold_asset):
         if is_stablecoin(arrays.assets[a]) and arrays.hold_qty[j] > 0:
             addon_total += params.depeg_addon_rate * arrays.hold_qty[j] * spots[:, a]
@@ -468,20 +412,8 @@ def maintenance_at_states(
     return scenario + addon_total
 
 
-class _NoHoldings:
-    """Stands in for a BookArrays with no holdings when only unit add-ons are wanted."""
-
-    assets: tuple = ()
-    hold_asset = np.zeros(0, dtype=int)
-    hold_qty = np.zeros(0)
-
-
-_NO_HOLDINGS = _NoHoldings()
-
-
-def _addon_rates(unit: RiskUnit, params: PortfolioParams) -> float:
-    """Short-option minimum plus basis add-on of a unit per USD of its spot price (both scale with spot)."""
-    total = 0.0
-    for row in addons([unit], _NO_HOLDINGS, np.zeros(0), params):
-        total += row["maintenance"] / unit.spot
-    return total
+def _addon_rates(units: UnitSet, params: PortfolioParams) -> np.ndarray:
+    """Short-option minimum plus basis add-on of each unit per USD of its spot price (both scale
+    with spot), shape (U,): the same add-ons as :func:`addons`."""
+    hedged = np.maximum(np.minimum(units.long_linear, units.short_linear), 0.0)
+    return params.short_option_min_rate * _net_short_contracts(units) + params.basis_addon_rate * hedged / units.spot

@@ -23,12 +23,9 @@ _TINY = 1e-12
 
 
 def _d1_d2(forward, strike, vol, years):
-    forward, strike, vol, years = np.broadcast_arrays(
-        np.asarray(forward, dtype=float),
-        np.asarray(strike, dtype=float),
-        np.asarray(vol, dtype=float),
-        np.asarray(years, dtype=float),
-    )
+    # No np.broadcast_arrays: the arithmetic broadcasts by itself, and the revaluation grids pass
+    # (options, moves, 1) forwards against (options, 1, 3) vols, where materialising costs more than it saves.
+    forward, strike, vol, years = (np.asarray(x, dtype=float) for x in (forward, strike, vol, years))
     total_vol = vol * np.sqrt(np.maximum(years, 0.0))
     live = total_vol > _TINY
     log_moneyness = np.log(np.maximum(forward, _TINY) / strike)
@@ -88,15 +85,15 @@ def black76_vega(forward, strike, vol, years, rate: float = 0.0):
     forward, strike, total_vol, live, d1, _ = _d1_d2(forward, strike, vol, years)
     discount = np.exp(-rate * np.maximum(np.asarray(years, dtype=float), 0.0))
     density = np.exp(-0.5 * d1**2) / np.sqrt(2 * np.pi)
-    root_t = np.sqrt(np.maximum(np.broadcast_to(np.asarray(years, dtype=float), forward.shape), 0.0))
+    root_t = np.sqrt(np.maximum(np.asarray(years, dtype=float), 0.0))
     return np.where(live, discount * forward * density * root_t, 0.0)
 
 
 def black76_theta(forward, strike, vol, years, is_call, rate: float = 0.0):
     """dPrice/dt per year of calendar time passing (negative for long options), USD."""
     forward, strike, total_vol, live, d1, d2 = _d1_d2(forward, strike, vol, years)
-    years_arr = np.broadcast_to(np.asarray(years, dtype=float), forward.shape)
-    vol_arr = np.broadcast_to(np.asarray(vol, dtype=float), forward.shape)
+    years_arr = np.asarray(years, dtype=float)
+    vol_arr = np.asarray(vol, dtype=float)
     discount = np.exp(-rate * np.maximum(years_arr, 0.0))
     density = np.exp(-0.5 * d1**2) / np.sqrt(2 * np.pi)
     root_t = np.sqrt(np.where(live, years_arr, 1.0))

@@ -1,0 +1,86 @@
+"""Risk units revalued in one vectorised pass equal a loop over units, moves, vols and options."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import margin.units as units_module
+from margin import Future, Market, Option, Perp, Portfolio, Spot
+from margin.book import book_arrays, market_vectors
+from margin.presets import DERIBIT_PM
+from margin.pricing import black76_price
+from margin.units import unit_set
+
+MARKET = Market({"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "USDT": 1.0},
+                {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "USDT": 0.01},
+                {("BTC", "ETH"): 0.85, ("BTC", "SOL"): 0.7, ("ETH", "SOL"): 0.6}, {"BTC": 0.05})
+
+positions = st.lists(st.one_of(
+    st.builds(Perp, st.sampled_from(["BTC", "ETH", "SOL"]), st.floats(-20, 20), st.floats(50, 1e5)),
+    st.builds(Future, st.just("BTC"), st.floats(-3, 3), st.floats(5e4, 1e5), st.floats(0, 200)),
+    st.builds(Option, st.sampled_from(["BTC", "ETH", "SOL"]), st.sampled_from(["call", "put"]),
+              st.sampled_from([100.0, 2_500.0, 80_000.0, 95_000.0, 140.0]), st.floats(0, 90), st.floats(-5, 5)),
+    st.builds(Spot, st.sampled_from(["BTC", "SOL", "USDT"]), st.floats(-10, 1e4)),
+), min_size=1, max_size=8)
+
+
+def _looped_pnl(book, units, moves):
+    """P&L of unit u at moves[u, i], vol state v, summed position by position (USD)."""
+    states = {"up": 0, "flat": 1, "down": 2}
+    out = np.zeros(moves.shape + (3,))
+    for u, asset in enumerate(units.assets):
+        spot, iv = MARKET.prices[asset], MARKET.vols[asset]
+        options = [p for p in book.positions if isinstance(p, Option) and p.asset == asset]
+        vols = units_module.shocked_vols(DERIBIT_PM, iv, np.array([p.expiry_days for p in options], dtype=float))
+        for i, move in enumerate(moves[u]):
+            move = max(move, -1.0)
+            for v in states.values():
+                total = units.linear_delta[u] * move
+                for j, p in enumerate(options):
+                    years = p.expiry_days / 365.0
+                    now = black76_price(spot * (1 + move), p.strike, vols[v, j], years, p.is_call)
+                    base = black76_price(spot, p.strike, iv, years, p.is_call)
+                    total += p.qty * (float(now) - float(base))
+                out[u, i, v] = total
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(book_positions=positions, seed=st.integers(0, 2**16), dedup=st.booleans(), block=st.sampled_from([1, 3, 16_384]))
+def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block, monkeypatch_module):
+    book = Portfolio(book_positions, {"USDT": 5_000.0})
+    arrays = book_arrays(book, MARKET)
+    spots, vols, basis = market_vectors(arrays, MARKET)
+    units = unit_set(arrays, spots, vols, basis, DERIBIT_PM)
+    if len(units) == 0:
+        return
+    rng = np.random.default_rng(seed)
+    # Repeated values (as joint scenarios have) and moves past -100 % (extremes of wide ranges).
+    moves = rng.choice([-1.6, -0.5, -0.16, 0.0, 0.0, 0.08, 0.16, 0.5, 1.2], size=(len(units), 12))
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
+    monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
+    vectorised = units.revalue(moves)
+    expected = _looped_pnl(book, units, moves)
+    scale = 1e-9 * max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(vectorised, expected, rtol=1e-9, atol=scale)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_units_are_the_underlyings_with_derivatives_or_non_stable_holdings():
+    book = Portfolio((Perp("ETH", 1.0, 2_900.0), Spot("SOL", 3.0), Option("BTC", "call", 95_000.0, 30.0, -1.0)),
+                     {"USDT": 1_000.0})
+    units = unit_set(*_at_market(book), DERIBIT_PM)
+    assert units.assets == ("ETH", "SOL", "BTC")  # USDT collateral is a depeg add-on, not a unit
+    assert units.linear_delta.tolist() == pytest.approx([2_900.0, 3 * 138.0, 0.0])
+    assert units.opt_unit.tolist() == [2]
+
+
+def _at_market(book):
+    arrays = book_arrays(book, MARKET)
+    return (arrays, *market_vectors(arrays, MARKET))
