@@ -205,21 +205,28 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
     shapes = [_vline(today, NEUTRAL_COLOR, 2)]
     annotations = [_line_label(today, f"today {_price(today)}", NEUTRAL_COLOR, "bottom right")]
     low, high = float(price.min()), float(price.max())
+    bottom, top = focus_range(curves, today)
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": []}
     for mode, found in (liquidations or {}).items():
         for side in ("below", "above"):
             value = found.get(side)
             if value is None or not low <= value <= high or (found.get("already") and side == "above"):
                 continue
             shapes.append(_vline(value, MODE_COLORS[mode], 3, "dash"))
-            annotations.append({"x": value, "y": 1.0 - 0.08 * (len(shapes) - 2), "xref": "x", "yref": "paper",
-                                "showarrow": False, "xanchor": "left", "yanchor": "top",
-                                "text": f"{MODE_LABELS[mode]} liq. {_price(value)}",
-                                "font": {"size": FONT_SIZE, "color": MODE_COLORS[mode]},
-                                "bgcolor": "rgba(255,255,255,0.8)"})
+            labels["x"].append(value)
+            labels["y"].append(top - (0.05 + 0.08 * (len(shapes) - 2)) * (top - bottom))
+            labels["text"].append(f" {MODE_LABELS[mode]} liq. {_price(value)}")
+            labels["color"].append(MODE_COLORS[mode])
+    if labels["x"]:
+        # Text on a trace, not layout annotations: a browser lays out each annotation's box on
+        # every redraw (~4 ms apiece), and this chart redraws at every slider move.
+        traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
+                       "textposition": "middle right", "textfont": {"size": FONT_SIZE, "color": labels["color"]},
+                       "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
     return _figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=540,
                    shapes=shapes, annotations=annotations,
                    xaxis={"tickformat": _price_format(today), "range": [low, high]},
-                   yaxis={"tickformat": USD_FORMAT, "range": list(focus_range(curves, today))})
+                   yaxis={"tickformat": USD_FORMAT, "range": [bottom, top]})
 
 
 def focus_range(curves: pd.DataFrame, today: float) -> tuple[float, float]:
@@ -268,29 +275,28 @@ def sweep_lines(line: pd.DataFrame, along: str, jumps: pd.DataFrame | None = Non
                    "mode": "lines", "meta": {"mode": "equity"},
                    "line": {"color": EQUITY_COLOR, "dash": "dash", "width": 3},
                    "hovertemplate": f"{x_hover}: %{{y:$,.0f}}<extra>Equity</extra>"})
-    annotations = []
     if jumps is not None and not jumps.empty:
-        labels = [short_label(s) for s in jumps["scenario_after"]]
+        scenarios = [f"→ {short_label(s)}" for s in jumps["scenario_after"]]
+        # Each marker carries its number (text on the trace), matching the numbered list the page
+        # prints under the chart; the scenario shows on hover. Arrowed, boxed annotations cost a
+        # browser ~15 ms each on every redraw and pile up where jumps are close together.
         traces.append({
             "type": "scatter", "x": jumps[along].to_numpy(dtype=float), "y": jumps["value"].to_numpy(dtype=float),
-            "name": "Jump: binding scenario changes", "mode": "markers", "meta": {"mode": "portfolio"},
+            "name": "Jump (numbered as in the list below)", "mode": "markers+text", "meta": {"mode": "portfolio"},
             "marker": {"color": PORTFOLIO_COLOR, "size": 16, "symbol": "diamond",
                        "line": {"color": "black", "width": 2}},
-            "text": labels, "hovertemplate": f"{x_hover}: %{{y:$,.0f}}<br>then: %{{text}}<extra>jump</extra>",
+            "text": [str(i + 1) for i in range(len(scenarios))], "customdata": scenarios,
+            # Below the marker: the initial-margin line runs just above the maintenance line.
+            "textposition": "bottom center", "textfont": {"size": FONT_SIZE + 2, "color": "black"},
+            "hovertemplate": f"jump %{{text}} at {x_hover}: %{{y:$,.0f}}<br>%{{customdata}}<extra></extra>",
         })
-        annotations = [
-            {"x": float(at), "y": float(value), "text": f"{i + 1}: → {label}", "showarrow": True, "arrowhead": 2,
-             "ax": 0, "ay": -45 - 32 * i, "font": {"size": FONT_SIZE, "color": PORTFOLIO_COLOR},
-             "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": PORTFOLIO_COLOR}
-            for i, (at, value, label) in enumerate(zip(jumps[along], jumps["value"], labels, strict=True))
-        ]
     pad = 0.04 * (x.max() - x.min()) if x.size > 1 else 0.5
     if along == "corr_shock":
         xaxis = {"range": [x.max() + pad, x.min() - pad], "dtick": 0.2}  # hedges breaking to the right
     else:
         xaxis = {"range": [x.min() - pad, x.max() + pad]}
     return _figure(traces, title or "Requirement under shocks", x_title, "Requirement (USD)",
-                   annotations=annotations, xaxis=xaxis, yaxis={"tickformat": USD_FORMAT, "rangemode": "tozero"})
+                   xaxis=xaxis, yaxis={"tickformat": USD_FORMAT, "rangemode": "tozero"})
 
 
 def sweep_heatmap(sweep: pd.DataFrame, column: str = "portfolio_maintenance") -> go.Figure:

@@ -48,7 +48,7 @@ for message in row_errors:
 st.subheader("Collateral")
 edited_collateral = st.data_editor(
     editor.collateral_frame(ws.base),
-    key=f"collateral_{ws.revision}",
+    key=f"collateral_{ws.outside_revision}",
     num_rows="dynamic",
     hide_index=True,
     column_config={"asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
@@ -68,7 +68,7 @@ else:
         st.error(str(error))
     else:
         if candidate != ws.portfolio:
-            ws = state.save(ws.replace(portfolio=candidate))
+            ws = state.save(ws.anchored(candidate))
 
 # -- sliders -----------------------------------------------------------------------------------
 st.subheader("Adjust one position")
@@ -78,7 +78,7 @@ def _apply_slider(field: str, index: int, key: str) -> None:
     current = state.get()
     try:
         position = editor.adjust(current.portfolio.positions[index], field, st.session_state[key])
-        state.replace_book(current.portfolio.replace_position(index, position))
+        state.replace_book(current.portfolio.replace_position(index, position), from_slider=True)
     except (PortfolioError, IndexError) as error:
         st.session_state["build_slider_error"] = str(error)
 
@@ -92,12 +92,15 @@ else:
     index = st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__, key=PICK_KEY)
     position = ws.portfolio.positions[index]
     asset_max = CROSS_PRESETS[ws.cross_preset].asset_max_leverage(position.asset)
-    ranges = metrics.slider_ranges(position, ws.market.prices.get(position.asset, 1.0), asset_max)
+    ranges = metrics.anchored_slider_ranges(position, metrics.same_position(ws.anchor, index, position),
+                                            ws.market.prices.get(position.asset, 1.0), asset_max)
     names = {"size": f"Size ({position.asset})", "leverage": "Leverage (×)", "strike": "Strike (USD)",
              "expiry": "Expiry (days)"}
     columns = st.columns(len(ranges))
     for column, (field, bounds) in zip(columns, ranges.items(), strict=True):
-        key = f"slider_{field}_{ws.revision}_{index}"
+        # Keyed on the anchor: the slider keeps its identity (and the browser its widget) while
+        # dragged, and restarts from a value set elsewhere (the table, a sample).
+        key = f"slider_{field}_{ws.slider_revision}_{index}"
         column.slider(names[field], min_value=bounds["min"], max_value=bounds["max"], value=bounds["value"],
                       step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key))
     if st.session_state.get("build_slider_error"):

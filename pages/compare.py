@@ -93,7 +93,8 @@ tables.dataframe(
         "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
     },
 )
-with st.expander("Where the rule sets come from"):
-    st.markdown(f"**Cross · {ws.cross_preset}**: {CROSS_PRESETS[ws.cross_preset].source}")
-    st.markdown(f"**Portfolio · {ws.portfolio_preset}**: {PORTFOLIO_PRESETS[ws.portfolio_preset].source}")
+sources = st.expander("Where the rule sets come from", key="compare_sources", on_change="rerun")
+if sources.open:  # drawn only when asked for: fewer elements for the browser to redraw per change
+    sources.markdown(f"**Cross · {ws.cross_preset}**: {CROSS_PRESETS[ws.cross_preset].source}")
+    sources.markdown(f"**Portfolio · {ws.portfolio_preset}**: {PORTFOLIO_PRESETS[ws.portfolio_preset].source}")
 page.end(slot)

@@ -17,6 +17,9 @@ STEP_KEY = "learn_step"
 LOADED_KEY = "learn_loaded"
 PREVIOUS_KEY = "learn_previous"
 PICK_KEY = "learn_pick"
+TAB_KEY = "learn_tab"
+TERM_SHOWN_KEY = "learn_term_shown"
+TAB_NAMES = ["Lessons", "Glossary", "Methodology"]
 PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
                "pages/shocks.py": "Shocks"}
 UNIT_INPUT = {"USD": (1.0, "%.0f"), "USD price": (0.01, "%.2f"), "%": (0.1, "%.1f"), "×": (0.01, "%.2f")}
@@ -237,11 +240,13 @@ def lessons_tab(lesson: lessons.Lesson | None, number: int) -> None:
         lesson_list()
     else:
         lesson_panel(lesson, number)
-    with st.expander("The sample books and their stories"):
-        for sample in cached.safe(cached.sample_stories) or []:
-            st.markdown(f"**{sample['title']}**")
-            st.caption(sample["story"])
-        st.caption("Pick any of them in the sidebar under “Start from”.")
+    stories = st.expander("The sample books and their stories", key="learn_stories", on_change="rerun")
+    if stories.open:
+        with stories:
+            for sample in cached.safe(cached.sample_stories) or []:
+                st.markdown(f"**{sample['title']}**")
+                st.caption(sample["story"])
+            st.caption("Pick any of them in the sidebar under “Start from”.")
 
 
 def glossary_tab(highlight: glossary.Term | None) -> None:
@@ -272,12 +277,19 @@ if st.query_params.get("term") and term is None:
     st.warning(f"“{st.query_params.get('term')}” is not in the glossary; the full list is below.")
 if term is not None:
     st.info(f"**{term.name}**: {term.definition}")
-tab_names = ["Lessons", "Glossary", "Methodology"]
-lessons_area, glossary_area, methodology_area = st.tabs(tab_names, default="Glossary" if term else None)
-with lessons_area:
-    lessons_tab(lesson, number)
-with glossary_area:
-    glossary_tab(term)
-with methodology_area:
-    methodology_tab()
+# Only the open tab is drawn (on_change="rerun"): the glossary and the methodology are ~130
+# elements a browser would otherwise rebuild on every change of the book or the rule sets.
+if term is not None and st.session_state.get(TERM_SHOWN_KEY) != term.name:
+    st.session_state[TERM_SHOWN_KEY] = term.name  # open the glossary once per linked term
+    st.session_state[TAB_KEY] = "Glossary"
+lessons_area, glossary_area, methodology_area = st.tabs(TAB_NAMES, key=TAB_KEY, on_change="rerun")
+if lessons_area.open:
+    with lessons_area:
+        lessons_tab(lesson, number)
+if glossary_area.open:
+    with glossary_area:
+        glossary_tab(term)
+if methodology_area.open:
+    with methodology_area:
+        methodology_tab()
 page.end(slot)

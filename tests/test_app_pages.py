@@ -17,6 +17,7 @@ from margin import (
     portfolio_margin,
     value_at_risk,
 )
+from margin.presets import PORTFOLIO_PRESETS
 from ui import editor, metrics, text
 from ui.state import Workspace
 
@@ -95,6 +96,27 @@ def test_raising_the_size_slider_raises_cross_initial_exactly_as_the_engine_says
     before = cross_margin(load_portfolio(SAMPLES / "03_btc_eth_pair.json"), default_market())
     assert expected.initial > before.initial
     assert metric_values(app)["Cross initial margin"] == text.money(expected.initial)
+
+
+def test_a_slider_move_keeps_the_sliders_range_and_the_collateral_table_and_the_table_follows(app):
+    size = next(s for s in app.slider if s.label.startswith("Size"))
+    before_max, before_key = size.max, size.key
+    ws = workspace(app)
+    size.set_value(3.0).run()
+    assert not app.exception and not errors(app)
+    size = next(s for s in app.slider if s.label.startswith("Size"))
+    # Same widget (not rebuilt by the browser), same range: the thumb stays under the hand.
+    assert (size.key, size.max, size.value) == (before_key, before_max, pytest.approx(3.0))
+    after = workspace(app)
+    # The collateral table is keyed on outside_revision: unchanged, so not rebuilt either.
+    assert after.outside_revision == ws.outside_revision and after.revision == ws.revision + 1
+    assert after.editor_base.positions[0].qty == pytest.approx(3.0)  # the positions table restarts from it
+    # A size typed in the table moves the slider there.
+    app.session_state[f"positions_{after.revision}"] = {
+        "edited_rows": {"0": {"size": 2.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert workspace(app).portfolio.positions[0].qty == pytest.approx(2.0)
+    assert next(s for s in app.slider if s.label.startswith("Size")).value == pytest.approx(2.0)
 
 
 def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
@@ -224,6 +246,8 @@ def test_shocks_page_shows_var_and_all_charts(app):
 
 def test_learn_lists_every_sample_story(app):
     app.switch_page("pages/learn.py").run()
+    app.session_state["learn_stories"] = True  # the expander draws its stories once opened
+    app.run()
     stories = {c.value for c in app.caption}
     for path in sorted(SAMPLES.glob("*.json")):
         assert load_portfolio(path).story in stories
@@ -255,3 +279,13 @@ def test_sidebar_summary_reads_its_numbers_in_words(app):
     expected = text.read_summary(cross.equity, cross.maintenance, portfolio.maintenance)
     assert expected in [c.value for c in app.sidebar.caption]
     assert text.money(cross.equity - cross.maintenance) in expected
+
+
+def test_compare_names_the_rule_sets_sources_once_asked(app):
+    app.switch_page("pages/compare.py").run()
+    ws = workspace(app)
+    source = PORTFOLIO_PRESETS[ws.portfolio_preset].source
+    assert not any(source in m.value for m in app.markdown)  # folded: not even sent to the browser
+    app.session_state["compare_sources"] = True
+    app.run()
+    assert any(source in m.value for m in app.markdown)

@@ -122,7 +122,8 @@ def test_liquidation_chart_draws_equity_each_maintenance_and_labelled_liquidatio
     cross_liq = liquidation_prices(pair, market, "BTC", "cross")["below"]
     vertical = [s.x0 for s in figure.layout.shapes if s.x0 == s.x1]
     assert any(abs(x - cross_liq) < 1e-6 for x in vertical)
-    assert any("Cross liq." in (a.text or "") for a in figure.layout.annotations)
+    labels = next(t for t in figure.data if t.name == "liquidation prices")
+    assert any("Cross liq." in text for text in labels.text)
     prices = figure.data[0].x
     assert prices.min() == pytest.approx(0.3 * market.prices["BTC"]) and prices.max() == pytest.approx(2 * market.prices["BTC"])
 
@@ -131,7 +132,9 @@ def test_sweep_lines_mark_jumps_with_the_scenario_that_became_binding(figures):
     figure = figures["vol_lines"]
     jump_traces = [t for t in figure.data if t.name.startswith("Jump")]
     assert len(jump_traces) == 1 and len(jump_traces[0].x) >= 1
-    assert all("→" in a.text for a in figure.layout.annotations)
+    jumps = jump_traces[0]
+    assert "text" in jumps.mode and list(jumps.text) == [str(i + 1) for i in range(len(jumps.x))]
+    assert all(scenario.startswith("→ ") for scenario in jumps.customdata)
     assert {"Cross initial", "Cross maintenance", "Portfolio initial", "Portfolio maintenance"} <= {
         t.name for t in figure.data}
 

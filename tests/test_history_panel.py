@@ -36,7 +36,9 @@ def app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
-    return at
+    assert not any(b.key == panel.EXAMPLE_KEY for b in at.button)  # closed, the panel draws nothing
+    at.session_state[panel.OPEN_KEY] = True  # what opening the expander does
+    return at.run()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

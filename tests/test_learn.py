@@ -310,6 +310,9 @@ def test_the_lesson_picker_lists_every_lesson_and_the_preset_button_switches_the
 def test_the_glossary_defines_every_term_the_pages_use():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/learn.py").run()
+    assert not any("margin ratio" in m.value for m in at.markdown)  # only the open tab is drawn
+    at.session_state["learn_tab"] = "Glossary"  # what clicking the tab does
+    at.run()
     shown = "\n".join(m.value for m in at.markdown)
     anchors = [t.anchor for t in glossary.TERMS]
     assert len(anchors) == len(set(anchors))
@@ -352,6 +355,9 @@ def test_compare_metrics_carry_glossary_tooltips_and_links():
 def test_the_formulas_shown_use_the_active_presets():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/learn.py").run()
+    assert not latex_text(at)  # only the open tab is drawn
+    at.session_state["learn_tab"] = "Methodology"
+    at.run()
     shown = latex_text(at)
     assert r"f_{\text{BTC}} = 16\,\%" in shown and "N = 9" in shown and r"1.3 \times" in shown
     at.selectbox(key="sidebar_portfolio_preset").set_value("okx").run()

@@ -46,6 +46,7 @@ WINDOW_KEY = "history_window"
 IGNORE_KEY = "history_ignore_unknown"
 REPAIR_KEY = "history_repair"
 APPLY_KEY = "history_apply"
+OPEN_KEY = "history_open"
 SOURCE_KEY = "history_source"  # {"kind": "upload" | "example", "name": str, "data": bytes, "id": str}
 SEEN_KEY = "history_seen_upload"  # file_id of the last upload taken in
 MESSAGE_KEY = "history_message"  # ("success" | "error", text), shown once after "Apply"
@@ -412,7 +413,13 @@ def draw() -> None:
     """The "Market data" expander of the Build page. Never lets a traceback reach the page."""
     message = st.session_state.pop(MESSAGE_KEY, None)
     st.subheader("Market data")
-    with st.expander(EXPANDER_LABEL, expanded=SOURCE_KEY in st.session_state or message is not None):
+    if SOURCE_KEY in st.session_state or message is not None:
+        st.session_state[OPEN_KEY] = True
+    # Drawn only while open (on_change="rerun"): closed, it costs the page one element, not a dozen.
+    panel = st.expander(EXPANDER_LABEL, key=OPEN_KEY, on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         shown = False
         try:
             shown = _body(message)

@@ -172,3 +172,24 @@ def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[
         ranges["expiry"] = {"min": 0.0, "max": float(max(365.0, position.expiry_days)), "step": 1.0,
                             "value": float(position.expiry_days)}
     return ranges
+
+
+def same_position(book, index: int, position):
+    """``book``'s position at ``index`` when it is the same kind of position on the same asset as
+    ``position`` (so its slider ranges still apply), else ``position`` itself."""
+    if 0 <= index < len(book.positions):
+        candidate = book.positions[index]
+        if type(candidate) is type(position) and candidate.asset == position.asset:
+            return candidate
+    return position
+
+
+def anchored_slider_ranges(position, anchor, spot: float, max_leverage: float) -> dict[str, dict[str, float]]:
+    """Slider bounds from ``anchor`` (the position before the user started dragging), widened to
+    hold ``position``'s current values, which they show. See :func:`slider_ranges`."""
+    anchored = slider_ranges(anchor, spot, max_leverage)
+    current = slider_ranges(position, spot, max_leverage)
+    for field, bounds in anchored.items():
+        value = current[field]["value"]
+        bounds.update(value=value, min=min(bounds["min"], value), max=max(bounds["max"], value))
+    return anchored

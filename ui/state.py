@@ -43,10 +43,17 @@ class Workspace:
         market: prices, vols, correlations (the default market with the user's changes).
         cross_preset, portfolio_preset: names of the rule sets (keys of CROSS_PRESETS / PORTFOLIO_PRESETS).
         sample: file name of the sample the book started from, "empty", or "custom" (upload, link).
-        revision: bumps when the book is replaced from outside the positions table; the table and
-            the sliders are keyed on it so they restart from ``editor_base``.
+        revision: bumps when the book is replaced from outside the positions table (a slider too);
+            the table is keyed on it so it restarts from ``editor_base``.
+        outside_revision: bumps when the book is replaced from outside the Build page's controls
+            (sample, upload, link, lesson); the collateral table is keyed on it, so a slider move
+            does not rebuild it (a browser redraws a rebuilt widget from scratch).
         market_revision: the same for the market controls.
         editor_base: the book as it was at the last revision: the table's starting data.
+        slider_anchor: the book as last set by anything but a slider; slider ranges come from it,
+            so a range does not rescale under the user's hand while they drag.
+        slider_revision: bumps with every new anchor; the sliders are keyed on it, so they restart
+            from a value set elsewhere but keep their identity while dragged.
     """
 
     portfolio: Portfolio
@@ -55,15 +62,26 @@ class Workspace:
     portfolio_preset: str = DEFAULT_PORTFOLIO
     sample: str = DEFAULT_SAMPLE
     revision: int = 0
+    outside_revision: int = 0
     market_revision: int = 0
     editor_base: Portfolio | None = None
+    slider_anchor: Portfolio | None = None
+    slider_revision: int = 0
 
     @property
     def base(self) -> Portfolio:
         return self.editor_base if self.editor_base is not None else self.portfolio
 
+    @property
+    def anchor(self) -> Portfolio:
+        return self.slider_anchor if self.slider_anchor is not None else self.portfolio
+
     def replace(self, **changes) -> Workspace:
         return dataclasses.replace(self, **changes)
+
+    def anchored(self, portfolio: Portfolio) -> Workspace:
+        """This workspace with ``portfolio`` set by something other than a slider."""
+        return self.replace(portfolio=portfolio, slider_anchor=portfolio, slider_revision=self.slider_revision + 1)
 
 
 @lru_cache(maxsize=1)
@@ -138,9 +156,18 @@ def save(workspace: Workspace) -> Workspace:
     return workspace
 
 
-def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None) -> Workspace:
-    """Replace the book (and optionally the market) from outside the table; editors restart from it."""
+def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None,
+                 from_slider: bool = False) -> Workspace:
+    """Replace the book (and optionally the market) from outside the table; editors restart from it.
+
+    ``from_slider``: the change came from a Build-page slider, which only moves one position: the
+    positions table restarts, the collateral table, the sliders and their ranges stay as they are.
+    """
     current = get()
+    if not from_slider:
+        current = current.anchored(portfolio).replace(outside_revision=current.outside_revision + 1)
+    elif current.slider_anchor is None:
+        current = current.replace(slider_anchor=current.portfolio)
     changes: dict = {"portfolio": portfolio, "editor_base": portfolio, "revision": current.revision + 1}
     if market is not None:
         changes.update(market=market, market_revision=current.market_revision + 1)
