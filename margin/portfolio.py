@@ -38,9 +38,9 @@ from margin.params import PortfolioParams
 from margin.presets import portfolio_params
 from margin.pricing import black76_price
 from margin.results import MarginResult
-from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, unit_set
+from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, stack, unit_set
 
-__all__ = ["portfolio_margin", "evaluate", "maintenance_at_states", "scan_range", "shocked_vols", "RiskUnit"]
+__all__ = ["portfolio_margin", "evaluate", "evaluate_vol_states", "maintenance_at_states", "scan_range", "shocked_vols", "RiskUnit"]
 
 VOL_LABELS = {"up": "vol up", "flat": "vol flat", "down": "vol down"}
 _ALL_STATES = ("up", "flat", "down")
@@ -117,13 +117,16 @@ def _own_moves(units: UnitSet, params: PortfolioParams) -> np.ndarray:
     return np.concatenate([_grid_moves(params), _extreme_moves(params)])[None, :] * units.scan_range[:, None]
 
 
-def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams) -> tuple[list[dict], np.ndarray]:
-    """Worst signed joint-scenario loss (USD) for each correlation matrix ``rho[k]`` (K, U, U).
+def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_states: int = 1
+                 ) -> tuple[list[list[dict]], np.ndarray]:
+    """Worst signed joint-scenario loss (USD) for each market state and correlation matrix.
 
-    Every unit is revalued once for all matrices together: the moves each matrix needs are
-    stacked, unit by unit, into one array and priced in one pass. A unit's own grid is the block
-    where it drives itself (rho = 1), so the standalone P&L comes from the same pass. Returns
-    (one dict per matrix, each unit's own P&L (U, steps + 2, 3)).
+    ``units`` holds ``n_states`` copies of a book's U units, state after state (see
+    :func:`margin.units.stack`: the same positions at other volatilities); ``rho`` (K, U, U) the
+    correlation matrices. Every unit of every state is revalued once for all matrices together:
+    the moves each matrix needs are stacked into one array and priced in one pass. A unit's own
+    grid is the block where it drives itself (rho = 1), so the standalone P&L comes from the same
+    pass. Returns (per state, one dict per matrix; each unit's own P&L (states, U, steps + 2, 3)).
     """
     n_corr, n_units = rho.shape[0], rho.shape[1]
     z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
@@ -131,21 +134,26 @@ def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams) -> tu
     residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
     # blocks[k, a, b]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
     blocks = np.concatenate([rho[..., None] * z, residual_scale[..., None] * z, rho[..., None] * extreme], axis=3)
-    moves = np.moveaxis(blocks, 2, 0) * units.scan_range[:, None, None, None]  # (b, k, a, move)
-    pnl = units.revalue(moves.reshape(n_units, -1)).reshape(n_units, n_corr, n_units, 2 * steps + 2, 3)
+    scan = units.scan_range.reshape(n_states, n_units)
+    moves = np.moveaxis(blocks, 2, 0)[None] * scan[:, :, None, None, None]  # (state, b, k, a, move)
+    pnl = units.revalue(moves.reshape(n_states * n_units, -1)).reshape(
+        n_states, n_units, n_corr, n_units, 2 * steps + 2, 3)
     diag = np.arange(n_units)
-    own = np.concatenate([pnl[diag, 0, diag, :steps], pnl[diag, 0, diag, 2 * steps :]], axis=1)
-    systematic = pnl[:, :, :, :steps, :].sum(axis=0)  # (k, a, move, vol)
-    extreme_pnl = pnl[:, :, :, 2 * steps :, 1].sum(axis=0)  # (k, a, 2)
-    residual = np.maximum(0.0, -pnl[:, :, :, steps : 2 * steps, :].min(axis=3))  # (b, k, a, vol)
-    residual[diag, :, diag, :] = 0.0  # the driver has no residual of its own
-    residual_sq = (residual**2).sum(axis=0)  # (k, a, vol)
-    loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[:, :, None, :])[..., states]
+    own = np.concatenate([pnl[:, diag, 0, diag, :steps], pnl[:, diag, 0, diag, 2 * steps :]], axis=2)
+    systematic = pnl[..., :steps, :].sum(axis=1)  # (state, k, a, move, vol)
+    extreme_pnl = pnl[..., 2 * steps :, 1].sum(axis=1)  # (state, k, a, 2)
+    residual = np.maximum(0.0, -pnl[..., steps : 2 * steps, :].min(axis=4))  # (state, b, k, a, vol)
+    residual[:, diag, :, diag, :] = 0.0  # the driver has no residual of its own
+    residual_sq = (residual**2).sum(axis=1)  # (state, k, a, vol)
+    loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[..., None, :])[..., states]
     extreme_loss = params.extreme_fraction * np.maximum(-extreme_pnl, 0.0)
-    return [_joint_outcome(units, loss[k], extreme_loss[k], params) for k in range(n_corr)], own
+    assets = units.assets[:n_units]
+    return [[_joint_outcome(assets, scan[m], loss[m, k], extreme_loss[m, k], params) for k in range(n_corr)]
+            for m in range(n_states)], own
 
 
-def _joint_outcome(units: UnitSet, loss: np.ndarray, extreme_loss: np.ndarray, params: PortfolioParams) -> dict:
+def _joint_outcome(assets: tuple[str, ...], scan: np.ndarray, loss: np.ndarray, extreme_loss: np.ndarray,
+                   params: PortfolioParams) -> dict:
     """The binding joint scenario of one correlation matrix: loss (U, steps, states), extremes (U, 2)."""
     flat = int(np.argmax(loss))
     a, i, v = np.unravel_index(flat, loss.shape)
@@ -153,13 +161,13 @@ def _joint_outcome(units: UnitSet, loss: np.ndarray, extreme_loss: np.ndarray, p
     ea, ei = np.unravel_index(int(np.argmax(extreme_loss)), extreme_loss.shape)
     extreme_worst = float(extreme_loss[ea, ei])
     if extreme_worst > grid_worst:
-        driver, move = units.assets[ea], _extreme_moves(params)[ei]
-        label = (f"{driver} extreme move {_fmt_move(move * units.scan_range[ea])} with the others following by "
+        driver, move = assets[ea], _extreme_moves(params)[ei]
+        label = (f"{driver} extreme move {_fmt_move(move * scan[ea])} with the others following by "
                  f"correlation, vol flat, counted at {params.extreme_fraction * 100:.0f} %")
         return {"loss": extreme_worst, "label": label, "driver": driver,
                 "key": "joint " + _key(driver, move, "flat", extreme=True)}
-    driver, move = units.assets[a], _grid_moves(params)[i]
-    label = (f"{driver} {_fmt_move(move * units.scan_range[a])}, {VOL_LABELS[params.vol_states[v]]}, "
+    driver, move = assets[a], _grid_moves(params)[i]
+    label = (f"{driver} {_fmt_move(move * scan[a])}, {VOL_LABELS[params.vol_states[v]]}, "
              f"others following by correlation")
     return {"loss": grid_worst, "label": label, "driver": driver,
             "key": "joint " + _key(driver, move, params.vol_states[v])}
@@ -212,18 +220,34 @@ def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     Returns one dict per matrix with maintenance, initial, losses, add-ons, binding label, and the
     units with their own P&L for grids and breakdowns.
     """
-    units = unit_set(arrays, spots, vols, basis, params)
-    n_units = len(units)
+    return evaluate_vol_states(arrays, spots, np.asarray(vols, dtype=float)[None, :], basis, params, correlations)[0]
+
+
+def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.ndarray, basis: np.ndarray,
+                        params: PortfolioParams, correlations: list[np.ndarray]) -> list[list[dict]]:
+    """:func:`evaluate` at several volatility states at once: ``vol_states`` (M, A) annualised vols,
+    prices fixed. Returns, per state, one dict per correlation matrix. A shock sweep prices every
+    (volatility, correlation) pair of a book in one pass this way."""
+    per_state = [unit_set(arrays, spots, vols, basis, params) for vols in vol_states]
+    n_states, n_units, n_corr = len(per_state), len(per_state[0]), len(correlations)
+    units = stack(per_state)
     if params.offsets == "correlated" and n_units > 1:
-        index = [arrays.assets.index(a) for a in units.assets]
+        index = [arrays.assets.index(a) for a in per_state[0].assets]
         rho = np.stack([np.asarray(c, dtype=float)[np.ix_(index, index)] for c in correlations])
-        joint, own = joint_losses(units, rho, params)
+        joint, own = joint_losses(units, rho, params, n_states)
     else:
-        joint, own = [None] * len(correlations), units.revalue(_own_moves(units, params))
+        joint = [[None] * n_corr for _ in range(n_states)]
+        own = units.revalue(_own_moves(units, params)).reshape(n_states, n_units, params.price_steps + 2, 3)
+    extra = addons(per_state[0], arrays, spots, params)  # add-ons depend on prices, not on volatility
+    addon_total = float(sum(row["maintenance"] for row in extra))
+    return [_outcomes(per_state[m], own[m], joint[m], extra, addon_total, params) for m in range(n_states)]
+
+
+def _outcomes(units: UnitSet, own: np.ndarray, joint: list, extra: list[dict], addon_total: float,
+              params: PortfolioParams) -> list[dict]:
+    """One state's result dicts (one per correlation matrix) from its joint outcomes and own P&L."""
     alone = _alone_losses(own, params)
     segregated = float(alone.sum())
-    extra = addons(units, arrays, spots, params)
-    addon_total = float(sum(row["maintenance"] for row in extra))
     shared = {"segregated": segregated, "addons": extra, "addon_total": addon_total, "unit_set": units,
               "own_pnl": own, "alone_loss": alone}
     fallback = _segregated_outcome(units, own, alone, params) if any(

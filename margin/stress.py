@@ -2,8 +2,8 @@
 
 A sweep reuses what a shock does not change: cross margin depends on volatility only through
 option marks, so it is computed once per vol multiplier, not per correlation shock; portfolio
-margin revalues each risk unit once per vol multiplier for all correlation shocks together
-(:func:`margin.portfolio.evaluate` stacks the moves every correlation matrix needs).
+margin revalues every risk unit at every vol multiplier and correlation shock in one pass
+(:func:`margin.portfolio.evaluate_vol_states` stacks the moves every state and matrix needs).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from margin.cross import cross_arrays
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
 from margin.market import Market, shock_correlation
-from margin.portfolio import evaluate
+from margin.portfolio import evaluate_vol_states
 
 SWEEP_COLUMNS = ["vol_mult", "corr_shock", "equity", "cross_initial", "cross_maintenance",
                  "portfolio_initial", "portfolio_maintenance", "binding_scenario", "portfolio_equity", "binding_key"]
@@ -71,11 +71,11 @@ def shock_sweep(
     correlations = [shock_correlation(base_corr, s).to_numpy() for s in shocks]
     pm_haircut = np.array([pm_rules.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
     rows = []
-    for mult in mults:
+    by_mult = evaluate_vol_states(arrays, spots, np.outer(mults, vols), basis, pm_rules, correlations)
+    for mult, outcomes in zip(mults, by_mult, strict=True):
         shocked_vols = vols * mult
         cross = cross_arrays(arrays, cross_rules, spots[None, :], shocked_vols, basis)
         pm_equity = float(equity_parts(arrays, spots[None, :], shocked_vols, basis, pm_haircut)["equity"][0])
-        outcomes = evaluate(arrays, spots, shocked_vols, basis, pm_rules, correlations)
         for shock, outcome in zip(shocks, outcomes, strict=True):
             rows.append({
                 "vol_mult": mult, "corr_shock": shock, "equity": float(cross["equity"][0]),

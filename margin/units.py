@@ -9,7 +9,7 @@ call for every option of the book at every distinct move of its own unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
@@ -22,6 +22,7 @@ from margin.pricing import black76_price
 _MOVE_DECIMALS = 13
 #: Below this many option prices per revaluation, finding the distinct moves costs more than it saves.
 _DEDUP_MIN_PRICES = 4096
+_DEDUP_MIN_OPTIONS_PER_UNIT = 2
 #: Option prices per pricing block: about 16 arrays of this many floats fit in a 2 MB cache.
 _PRICES_PER_BLOCK = 16_384
 
@@ -119,31 +120,42 @@ class UnitSet:
         a unit's own block across correlation shocks).
         """
         moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
-        linear = (self.linear_delta[:, None] * moves)[..., None]
+        pnl = np.repeat((self.linear_delta[:, None] * moves)[..., None], 3, axis=2)
         if self.opt_qty.size == 0:
-            return np.repeat(linear, 3, axis=2)
-        if self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES:
-            distinct, slot = _distinct_per_row(np.round(moves, _MOVE_DECIMALS))
+            return pnl
+        units, option_row = self._option_rows
+        unit_moves = moves[units]  # only units that hold options need pricing
+        # Finding a row's distinct moves costs about what pricing one option at all of them does.
+        if self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size and \
+                self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES:
+            distinct, slot = _distinct_per_row(np.round(unit_moves, _MOVE_DECIMALS))
         else:
-            distinct, slot = moves, None
-        value = self._option_pnl_per_contract_row(distinct)  # (n, D, 3)
-        option_pnl = np.zeros((len(self.assets),) + value.shape[1:])
-        starts = self.option_starts[:-1]
-        has_options = self.option_starts[1:] > starts
-        option_pnl[has_options] = np.add.reduceat(value, starts[has_options], axis=0)
-        if slot is None:
-            return linear + option_pnl
-        return linear + np.take_along_axis(option_pnl, slot[..., None], axis=1)
+            distinct, slot = unit_moves, None
+        value = self._option_pnl_per_contract(distinct, option_row)  # (n, D, 3)
+        row_pnl = np.add.reduceat(value, self.option_starts[units], axis=0)  # (R, D, 3)
+        if slot is not None:
+            width = row_pnl.shape[1]
+            row_pnl = row_pnl.reshape(-1, 3)[slot + width * np.arange(units.size)[:, None]]  # (R, N, 3)
+        pnl[units] += row_pnl
+        return pnl
 
-    def _option_pnl_per_contract_row(self, unit_moves: np.ndarray) -> np.ndarray:
-        """P&L (USD) of each option position at every move of its unit, (n, D, 3), priced in blocks
-        of options small enough to stay in the CPU cache (one huge array is memory-bound)."""
-        n_options, width = self.opt_qty.size, unit_moves.shape[1]
+    @cached_property
+    def _option_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the units that hold options, each option's row among those units)."""
+        units = np.flatnonzero(self.option_starts[1:] > self.option_starts[:-1])
+        return units, np.searchsorted(units, self.opt_unit)
+
+    def _option_pnl_per_contract(self, row_moves: np.ndarray, option_row: np.ndarray) -> np.ndarray:
+        """P&L (USD) of each option position at every move of its row of ``row_moves``, (n, D, 3),
+        priced in blocks of options small enough to stay in the CPU cache (one huge array is
+        memory-bound)."""
+        n_options, width = self.opt_qty.size, row_moves.shape[1]
         value = np.empty((n_options, width, 3))
         block = max(1, _PRICES_PER_BLOCK // (3 * width))
         for lo in range(0, n_options, block):
             part = slice(lo, lo + block)
-            forward = (self.spot[self.opt_unit[part]][:, None] * (1.0 + unit_moves[self.opt_unit[part]]))[..., None]
+            unit_spot = self.spot[self.opt_unit[part]][:, None]
+            forward = (unit_spot * (1.0 + row_moves[option_row[part]]))[..., None]
             prices = black76_price(forward, self.opt_strike[part, None, None], self.opt_vols[part, None, :],
                                    self.opt_years[part, None, None], self.opt_is_call[part, None, None])
             value[part] = (prices - self.opt_base[part, None, None]) * self.opt_qty[part, None, None]
@@ -194,3 +206,17 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
         opt_days=opt_days, opt_is_call=opt_is_call, opt_vols=shocked_vols(params, opt_iv, opt_days).T,
         opt_base=np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call)),
     )
+
+
+def stack(sets: list[UnitSet]) -> UnitSet:
+    """Unit sets of one book at several market states as one set of states x U units, state after
+    state, so that every state is revalued in the same pass (options stay grouped by unit)."""
+    if len(sets) == 1:
+        return sets[0]
+    n_units = len(sets[0])
+    columns: dict = {"assets": sets[0].assets * len(sets),
+                     "opt_unit": np.concatenate([s.opt_unit + m * n_units for m, s in enumerate(sets)])}
+    for field in fields(UnitSet):
+        if field.name not in columns:
+            columns[field.name] = np.concatenate([getattr(s, field.name) for s in sets])
+    return UnitSet(**columns)

@@ -59,6 +59,7 @@ def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block
     # Repeated values (as joint scenarios have) and moves past -100 % (extremes of wide ranges).
     moves = rng.choice([-1.6, -0.5, -0.16, 0.0, 0.0, 0.08, 0.16, 0.5, 1.2], size=(len(units), 12))
     monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_UNIT", 0)
     monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
     vectorised = units.revalue(moves)
     expected = _looped_pnl(book, units, moves)
