@@ -9,7 +9,7 @@ one-slider, one-chart app measured in the same run.
 Targets (issue "Speed"): every page within 1.5x the minimal app's slider response; page load
 under 2 s on a 2-core machine.
 
-Run: python benchmarks/app.py [--tries N]
+Run: python benchmarks/app.py [--tries N] [--pages build compare ...]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def measure(browser, url: str, tries: int, wants_chart: bool) -> tuple[float, fl
     return statistics.median(loads), (statistics.median(responses) if responses else None)
 
 
-def main(tries: int) -> None:
+def main(tries: int, pages: tuple[str, ...] = PAGES) -> None:
     from playwright.sync_api import sync_playwright
 
     executable = require_chromium()
@@ -132,7 +132,7 @@ def main(tries: int) -> None:
         with streamlit_server(ROOT / "app.py") as base:
             measure(browser, page_url(base, "compare"), 1, True)  # warm the caches and imports once
             results = {name: measure(browser, page_url(base, name), tries, name in ("compare", "liquidation", "shocks"))
-                       for name in PAGES}
+                       for name in pages}
         browser.close()
     print(f"{'page':>12} | {'load s':>7} | {'slider s':>8} | {'x floor':>7}")
     print(f"{'minimal app':>12} | {floor_load:7.2f} | {floor_response:8.3f} | {1.0:7.2f}")
@@ -149,4 +149,6 @@ def main(tries: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=5)
-    main(parser.parse_args().tries)
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), help="pages to time (default: all)")
+    arguments = parser.parse_args()
+    main(arguments.tries, tuple(arguments.pages))

@@ -5,6 +5,8 @@ import streamlit as st
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from ui import cached, glossary, metrics, page, state, text
 
+TABLES_KEY = "compare_tables"
+
 slot = page.begin()
 st.title("Cross vs portfolio margin")
 ws = state.get()
@@ -68,31 +70,40 @@ page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, w
 st.caption(text.read_binding(portfolio.binding_scenario)
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 
-tables = page.details("Breakdown tables: per position (cross) and per component (portfolio)")
-tables.subheader("Cross margin: a requirement per position")
-tables.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
-tables.dataframe(
-    cross.breakdown, hide_index=True, width="stretch",
-    column_config={
-        "qty": st.column_config.NumberColumn("Qty", format="%.6g"),
-        "notional": st.column_config.NumberColumn("Notional (USD)", format="dollar"),
-        "mark": st.column_config.NumberColumn("Mark (USD)", format="%.6g"),
-        "equity": st.column_config.NumberColumn("Equity part (USD)", format="dollar"),
-        "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
-        "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
-    },
-)
-tables.subheader("Portfolio margin: a requirement per component")
-tables.caption(f"Each {glossary.term_link('risk unit')}'s worst scenario loss, the "
+
+def breakdown_tables(cross, portfolio) -> None:
+    st.subheader("Cross margin: a requirement per position")
+    st.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
+    st.dataframe(
+        cross.breakdown, hide_index=True, width="stretch",
+        column_config={
+            "qty": st.column_config.NumberColumn("Qty", format="%.6g"),
+            "notional": st.column_config.NumberColumn("Notional (USD)", format="dollar"),
+            "mark": st.column_config.NumberColumn("Mark (USD)", format="%.6g"),
+            "equity": st.column_config.NumberColumn("Equity part (USD)", format="dollar"),
+            "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
+            "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
+        },
+    )
+    st.subheader("Portfolio margin: a requirement per component")
+    st.caption(f"Each {glossary.term_link('risk unit')}'s worst scenario loss, the "
                f"{glossary.term_link('correlation offset', 'offset')} the correlations allow, and the "
                f"{glossary.term_link('add-on', 'add-ons')}.")
-tables.dataframe(
-    portfolio.breakdown, hide_index=True, width="stretch",
-    column_config={
-        "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
-        "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
-    },
-)
+    st.dataframe(
+        portfolio.breakdown, hide_index=True, width="stretch",
+        column_config={
+            "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
+            "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
+        },
+    )
+
+
+# Folded and drawn only when opened: two data grids are the costliest thing a browser redraws here.
+tables = st.expander("Breakdown tables: per position (cross) and per component (portfolio)", key=TABLES_KEY,
+                     on_change="rerun")
+if tables.open:
+    with tables:
+        breakdown_tables(cross, portfolio)
 sources = st.expander("Where the rule sets come from", key="compare_sources", on_change="rerun")
 if sources.open:  # drawn only when asked for: fewer elements for the browser to redraw per change
     sources.markdown(f"**Cross · {ws.cross_preset}**: {CROSS_PRESETS[ws.cross_preset].source}")

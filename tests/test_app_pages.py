@@ -289,3 +289,14 @@ def test_compare_names_the_rule_sets_sources_once_asked(app):
     app.session_state["compare_sources"] = True
     app.run()
     assert any(source in m.value for m in app.markdown)
+
+
+def test_compare_breakdown_tables_are_folded_and_drawn_once_opened(app):
+    app.switch_page("pages/compare.py").run()
+    assert any("Breakdown tables" in e.label for e in app.expander) and not app.dataframe
+    app.session_state["compare_tables"] = True
+    app.run()
+    ws = workspace(app)
+    cross_table, portfolio_table = (d.value for d in app.dataframe)
+    assert cross_table["maintenance"].sum() == pytest.approx(cross_margin(ws.portfolio, ws.market).maintenance)
+    assert portfolio_table["maintenance"].sum() == pytest.approx(portfolio_margin(ws.portfolio, ws.market).maintenance)

@@ -70,11 +70,6 @@ def _trusted_figure(spec: dict) -> go.Figure:
         return go.Figure(spec)
 
 
-def details(label: str) -> DeltaGenerator:
-    """Where secondary content goes: folded into an expander in presenter mode, inline otherwise."""
-    return st.expander(label) if presenter_mode() else st.container()
-
-
 def _follow_lesson_link(lesson_page: bool) -> None:
     """A session opened on another page with ?lesson= goes to the Learn page (first run only)."""
     if st.session_state.get(_LINK_CHECKED_KEY):

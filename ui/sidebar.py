@@ -73,8 +73,7 @@ def draw() -> st.delta_generator.DeltaGenerator:
         st.markdown("### Classroom")
         _sync(PRESENTER_WIDGET, bool(st.session_state.get(PRESENTER_KEY, False)))
         st.toggle("Presenter mode", key=PRESENTER_WIDGET, on_change=_on_presenter,
-                  help="For a projector: larger text and chart fonts; tables and secondary controls fold "
-                       "into expanders.")
+                  help="For a projector: larger text and chart fonts.")
         return st.container()
 
 
