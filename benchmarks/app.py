@@ -1,9 +1,11 @@
 """Time every page of the dashboard in headless chromium against a minimal Streamlit app.
 
 Starts `streamlit run app.py` and `streamlit run benchmarks/minimal_app.py` on free local ports and,
-in Debian's chromium, measures for each page: the load time (navigation to the end of the first
-script run, charts drawn) and the slider response (key press on the page's first slider to the end
-of the script run it triggers), median of several tries, next to the same figures for the minimal
+in Debian's chromium, measures for each page: the cold load time (a fresh browser profile
+navigating to the page, until the first script run is over and its charts drawn), the switch time
+(a click on the page's link in the sidebar with the app already open on another page, until the
+page's last DOM change) and the slider response (a click on the page's first slider to the last DOM
+change of the run it triggers), median of several tries, next to the same figures for the minimal
 one-slider, one-chart app measured in the same run.
 
 Targets (issue "Speed"): every page within 1.5x the minimal app's slider response; page load
@@ -35,6 +37,7 @@ from tests.browser_support import (  # noqa: E402
     wait_for_idle,
 )
 
+TITLES = {"build": "Build", "compare": "Compare", "liquidation": "Liquidation", "shocks": "Shocks", "learn": "Learn"}
 IDLE_NOW = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -107,8 +110,26 @@ def _choose_other_preset(page, attempt: int) -> float | None:
     return start
 
 
-def measure(browser, url: str, tries: int, wants_chart: bool) -> tuple[float, float | None]:
-    loads, responses = [], []
+def switch_time(page, title: str, wants_chart: bool) -> float | None:
+    """Seconds from a click on the page's link in the sidebar navigation (the app already open on
+    another page, its scripts and styles loaded) to the last DOM change of the page's first run."""
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    if link.count() == 0:
+        return None
+    page.evaluate(OBSERVER)
+    start = page.evaluate("performance.now()")
+    link.first.click()
+    page.wait_for_function(SETTLED, arg=[start, QUIET_MS], timeout=60_000, polling=50)
+    if wants_chart:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    end = page.evaluate("(t) => Math.max(...window.__mutations.filter(m => m > t))", start)
+    return (end - start) / 1000.0
+
+
+def measure(browser, url: str, tries: int, wants_chart: bool, title: str | None = None, other_url: str | None = None
+            ) -> tuple[float, float | None, float | None]:
+    """Median (cold load, slider response, in-app switch from ``other_url``) over ``tries``."""
+    loads, responses, switches = [], [], []
     for _ in range(tries):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
@@ -116,8 +137,14 @@ def measure(browser, url: str, tries: int, wants_chart: bool) -> tuple[float, fl
         response = slider_response(page, len(loads))
         if response is not None:
             responses.append(response)
+        if title and other_url:
+            load_time(page, other_url, False)
+            switched = switch_time(page, title, wants_chart)
+            if switched is not None:
+                switches.append(switched)
         context.close()
-    return statistics.median(loads), (statistics.median(responses) if responses else None)
+    return (statistics.median(loads), statistics.median(responses) if responses else None,
+            statistics.median(switches) if switches else None)
 
 
 def main(tries: int, pages: tuple[str, ...] = PAGES) -> None:
@@ -128,22 +155,28 @@ def main(tries: int, pages: tuple[str, ...] = PAGES) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         with streamlit_server(ROOT / "benchmarks" / "minimal_app.py") as base:
-            floor_load, floor_response = measure(browser, f"{base}/", tries, True)
+            floor_load, floor_response, _ = measure(browser, f"{base}/", tries, True)
         with streamlit_server(ROOT / "app.py") as base:
             measure(browser, page_url(base, "compare"), 1, True)  # warm the caches and imports once
-            results = {name: measure(browser, page_url(base, name), tries, name in ("compare", "liquidation", "shocks"))
-                       for name in pages}
+            results = {}
+            for name in pages:
+                # The in-app switch starts from Learn (from Build for Learn itself).
+                other = page_url(base, "build" if name == "learn" else "learn")
+                results[name] = measure(browser, page_url(base, name), tries, name in ("compare", "liquidation", "shocks"),
+                                        TITLES[name], other)
         browser.close()
-    print(f"{'page':>12} | {'load s':>7} | {'slider s':>8} | {'x floor':>7}")
-    print(f"{'minimal app':>12} | {floor_load:7.2f} | {floor_response:8.3f} | {1.0:7.2f}")
-    for name, (load, response) in results.items():
+    print(f"{'page':>12} | {'load s':>7} | {'switch s':>8} | {'slider s':>8} | {'x floor':>7}")
+    print(f"{'minimal app':>12} | {floor_load:7.2f} | {'':>8} | {floor_response:8.3f} | {1.0:7.2f}")
+    for name, (load, response, switched) in results.items():
         ratio = f"{response / floor_response:7.2f}" if response else "    n/a"
         shown = f"{response:8.3f}" if response else "     n/a"
-        print(f"{name:>12} | {load:7.2f} | {shown} | {ratio}")
-    worst_load = max(load for load, _ in results.values())
-    ratios = [r / floor_response for _, r in results.values() if r]
-    print(f"worst page load {worst_load:.2f} s (target < 2 s); worst slider ratio "
-          f"{max(ratios) if ratios else float('nan'):.2f}x the minimal app (target <= 1.5x)")
+        switch_shown = f"{switched:8.2f}" if switched else "     n/a"
+        print(f"{name:>12} | {load:7.2f} | {switch_shown} | {shown} | {ratio}")
+    worst_load = max(load for load, _, _ in results.values())
+    worst_switch = max((s for _, _, s in results.values() if s), default=float("nan"))
+    ratios = [r / floor_response for _, r, _ in results.values() if r]
+    print(f"worst cold page load {worst_load:.2f} s, worst switch between pages {worst_switch:.2f} s (target < 2 s); "
+          f"worst slider ratio {max(ratios) if ratios else float('nan'):.2f}x the minimal app (target <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -133,13 +133,15 @@ def main(quick: bool = False) -> None:
                                             floor_revaluation(book, market)], repeat)
             t_var = median_time(lambda b=book: value_at_risk(b, market), repeat)
             t_mc = median_time(lambda b=book: value_at_risk(b, market, method="monte-carlo"), max(3, repeat // 3))
-            t_sweep = median_time(lambda b=book: shock_sweep(b, market, VOL_MULTS, CORR_SHOCKS), max(3, repeat // 5))
             shocked = [market.shocked(v, c) for v in VOL_MULTS for c in CORR_SHOCKS]
-            start = time.perf_counter()
-            for m in shocked:
-                cross_margin(book, m)
-                portfolio_margin(book, m)
-            t_calls = time.perf_counter() - start
+
+            def separate_calls(b=book, markets=shocked):
+                for m in markets:
+                    cross_margin(b, m)
+                    portfolio_margin(b, m)
+
+            t_sweep, t_calls = paired_medians([lambda b=book: shock_sweep(b, market, VOL_MULTS, CORR_SHOCKS),
+                                               separate_calls], 3, min_seconds=0.0)
             rows.append((n_assets, n, t_pm / t_floor, t_sweep / t_calls, t_pm))
             print(f"{n:>4} pos {n_assets:>2} ast | {t_cross * 1e3:9.2f} | {t_pm * 1e3:8.2f} | {t_floor * 1e3:8.2f} | "
                   f"{t_pm / t_floor:8.2f} | {t_var * 1e3:9.2f} | {t_mc * 1e3:9.1f} | {t_sweep * 1e3:8.1f} | "
