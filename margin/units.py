@@ -20,7 +20,8 @@ from margin.pricing import black76_price
 
 #: Moves equal to 13 decimals are revalued once (a relative move of 1e-13 changes no price visibly).
 _MOVE_DECIMALS = 13
-#: Below this many option prices per revaluation, finding the distinct moves costs more than it saves.
+#: Distinct moves are looked up only from this many option prices per revaluation and this many
+#: options per unit holding options; below either, finding them costs more than it saves.
 _DEDUP_MIN_PRICES = 4096
 _DEDUP_MIN_OPTIONS_PER_UNIT = 2
 #: Option prices per pricing block: about 16 arrays of this many floats fit in a 2 MB cache.
@@ -115,9 +116,9 @@ class UnitSet:
         """P&L (USD) of every unit at its own relative price moves.
 
         ``moves`` has shape (U, N): row u holds the moves of unit u. Returns (U, N, 3) for vol
-        up / flat / down. A price stops at zero: moves below -100 % count as -100 %. Each distinct
-        move of a unit is priced once (joint scenarios repeat many moves: z = 0 for every driver,
-        a unit's own block across correlation shocks).
+        up / flat / down. A price stops at zero: moves below -100 % count as -100 %. Where a unit
+        holds several options, each of its distinct moves is priced once (joint scenarios repeat
+        many moves: z = 0 for every driver, a unit's own block across correlation shocks).
         """
         moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
         pnl = np.repeat((self.linear_delta[:, None] * moves)[..., None], 3, axis=2)
@@ -126,8 +127,9 @@ class UnitSet:
         units, option_row = self._option_rows
         unit_moves = moves[units]  # only units that hold options need pricing
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
-        if self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size and \
-                self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES:
+        worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size
+                    and self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES)
+        if worth_it:
             distinct, slot = _distinct_per_row(np.round(unit_moves, _MOVE_DECIMALS))
         else:
             distinct, slot = unit_moves, None
