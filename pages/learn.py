@@ -19,6 +19,7 @@ PREVIOUS_KEY = "learn_previous"
 PICK_KEY = "learn_pick"
 TAB_KEY = "learn_tab"
 TERM_SHOWN_KEY = "learn_term_shown"
+STEP_SHOWN_KEY = "learn_step_shown"
 TAB_NAMES = ["Lessons", "Glossary", "Methodology"]
 PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
                "pages/shocks.py": "Shocks"}
@@ -279,8 +280,14 @@ if term is not None:
     st.info(f"**{term.name}**: {term.definition}")
 # Only the open tab is drawn (on_change="rerun"): the glossary and the methodology are ~130
 # elements a browser would otherwise rebuild on every change of the book or the rule sets.
+# A lesson step that is new (a link, next/back) opens the Lessons tab, a linked term the Glossary,
+# each once: afterwards the tab stays where the user puts it.
+shown_step = (lesson.id, number) if lesson is not None else None
+if shown_step is not None and st.session_state.get(STEP_SHOWN_KEY) != shown_step:
+    st.session_state[STEP_SHOWN_KEY] = shown_step
+    st.session_state[TAB_KEY] = "Lessons"
 if term is not None and st.session_state.get(TERM_SHOWN_KEY) != term.name:
-    st.session_state[TERM_SHOWN_KEY] = term.name  # open the glossary once per linked term
+    st.session_state[TERM_SHOWN_KEY] = term.name
     st.session_state[TAB_KEY] = "Glossary"
 lessons_area, glossary_area, methodology_area = st.tabs(TAB_NAMES, key=TAB_KEY, on_change="rerun")
 if lessons_area.open:

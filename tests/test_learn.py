@@ -253,6 +253,23 @@ def test_a_lesson_link_on_another_page_opens_the_learn_page():
     assert at.query_params["step"] == "2"
 
 
+def test_a_lesson_link_opens_the_lessons_tab_even_after_the_glossary_was_open():
+    lesson = lessons.BY_ID["correlation"]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/learn.py").run()
+    at.session_state["learn_tab"] = "Glossary"
+    at.run()
+    assert not any(f"#### 2. {lesson.steps[1].title}" == m.value for m in at.markdown)
+    at.query_params["lesson"] = "correlation"
+    at.query_params["step"] = "2"
+    at.run()
+    assert not at.exception
+    assert f"#### 2. {lesson.steps[1].title}" in [m.value for m in at.markdown]
+    at.session_state["learn_tab"] = "Glossary"  # looking something up mid-lesson stays put
+    at.run()
+    assert not any(f"#### 2. {lesson.steps[1].title}" == m.value for m in at.markdown)
+
+
 @pytest.mark.parametrize(("lesson_id", "step", "shown"), [("binance", "99", "4"), ("binance", "x", "1"),
                                                           ("binance", "0", "1")])
 def test_a_step_out_of_range_is_clamped(lesson_id, step, shown):
