@@ -6,23 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import margin.units as units_module
-from margin import Future, Market, Option, Perp, Portfolio, Spot
+from margin import Option, Perp, Portfolio, Spot
 from margin.book import book_arrays, market_vectors
 from margin.presets import DERIBIT_PM
 from margin.pricing import black76_price
 from margin.units import unit_set
+from tests.books import MARKET
+from tests.books import positions as book_positions
 
-MARKET = Market({"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "USDT": 1.0},
-                {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "USDT": 0.01},
-                {("BTC", "ETH"): 0.85, ("BTC", "SOL"): 0.7, ("ETH", "SOL"): 0.6}, {"BTC": 0.05})
-
-positions = st.lists(st.one_of(
-    st.builds(Perp, st.sampled_from(["BTC", "ETH", "SOL"]), st.floats(-20, 20), st.floats(50, 1e5)),
-    st.builds(Future, st.just("BTC"), st.floats(-3, 3), st.floats(5e4, 1e5), st.floats(0, 200)),
-    st.builds(Option, st.sampled_from(["BTC", "ETH", "SOL"]), st.sampled_from(["call", "put"]),
-              st.sampled_from([100.0, 2_500.0, 80_000.0, 95_000.0, 140.0]), st.floats(0, 90), st.floats(-5, 5)),
-    st.builds(Spot, st.sampled_from(["BTC", "SOL", "USDT"]), st.floats(-10, 1e4)),
-), min_size=1, max_size=8)
+positions = book_positions(8)
 
 
 def _looped_pnl(book, units, moves):
