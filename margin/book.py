@@ -100,11 +100,13 @@ def book_arrays(book: Portfolio, market: Market) -> BookArrays:
         raise PortfolioError(f"book: expected a Portfolio, got {type(book).__name__}.")
     if not isinstance(market, Market):
         raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
-    for index, position in enumerate(book.positions):
-        market.require(position.asset, f"positions[{index}].asset")
-    for asset in book.collateral:
-        market.require(asset, f"collateral['{asset}']")
-    return _layout(book)
+    arrays = _layout(book)
+    if not market.prices.keys() >= set(arrays.assets):  # name the first culprit only when there is one
+        for index, position in enumerate(book.positions):
+            market.require(position.asset, f"positions[{index}].asset")
+        for asset in book.collateral:
+            market.require(asset, f"collateral['{asset}']")
+    return arrays
 
 
 @lru_cache(maxsize=128)
@@ -145,10 +147,7 @@ def _layout(book: Portfolio) -> BookArrays:
 
 def market_vectors(arrays: BookArrays, market: Market) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(spot prices, annualised vols, annualised basis) aligned with ``arrays.assets``."""
-    prices = np.array([market.prices[a] for a in arrays.assets], dtype=float)
-    vols = np.array([market.vols[a] for a in arrays.assets], dtype=float)
-    basis = np.array([market.basis.get(a, 0.0) for a in arrays.assets], dtype=float)
-    return prices, vols, basis
+    return market.vectors(arrays.assets)[:3]
 
 
 def linear_marks(arrays: BookArrays, spots: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -177,14 +176,29 @@ def equity_parts(
     """
     spots = np.atleast_2d(np.asarray(spots, dtype=float))
     vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
-    lin_mark = linear_marks(arrays, spots, basis)
-    lin_upnl = arrays.lin_qty * (lin_mark - arrays.lin_entry)
+    lin_mark, lin_upnl, hold_price, hold_value = _linear_and_holdings(arrays, spots, basis, haircuts)
     opt_mark = option_marks(arrays, spots, vols[:, arrays.opt_asset])
     opt_value = arrays.opt_qty * opt_mark
-    hold_price = spots[:, arrays.hold_asset]
+    equity = lin_upnl.sum(axis=-1) + opt_value.sum(axis=-1) + hold_value.sum(axis=-1)
+    return {"lin_mark": lin_mark, "lin_upnl": lin_upnl, "opt_mark": opt_mark, "opt_value": opt_value,
+            "hold_price": hold_price, "hold_value": hold_value, "equity": equity}
+
+
+def book_equity(arrays: BookArrays, spots: np.ndarray, basis: np.ndarray, haircuts: np.ndarray,
+                option_value: float) -> float:
+    """Equity (USD) at one market state, spots (A,), when the options' value (sum of quantity x
+    mark, USD) is already known: :func:`equity_parts` without pricing the options again."""
+    _, lin_upnl, _, hold_value = _linear_and_holdings(arrays, spots, basis, haircuts)
+    return float(lin_upnl.sum() + option_value + hold_value.sum())
+
+
+def _linear_and_holdings(arrays: BookArrays, spots: np.ndarray, basis: np.ndarray, haircuts: np.ndarray):
+    """(linear marks, their unrealised P&L, holding prices, holding values after haircut) at
+    ``spots`` (..., A), USD. A negative holding (a borrow) counts in full."""
+    lin_mark = linear_marks(arrays, spots, basis)
+    lin_upnl = arrays.lin_qty * (lin_mark - arrays.lin_entry)
+    hold_price = spots[..., arrays.hold_asset]
     hold_value = np.where(
         arrays.hold_qty > 0, arrays.hold_qty * hold_price * (1.0 - haircuts), arrays.hold_qty * hold_price
     )
-    equity = lin_upnl.sum(axis=1) + opt_value.sum(axis=1) + hold_value.sum(axis=1)
-    return {"lin_mark": lin_mark, "lin_upnl": lin_upnl, "opt_mark": opt_mark, "opt_value": opt_value,
-            "hold_price": hold_price, "hold_value": hold_value, "equity": equity}
+    return lin_mark, lin_upnl, hold_price, hold_value

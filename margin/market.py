@@ -133,7 +133,7 @@ class Market:
         0.85
     """
 
-    __slots__ = ("_prices", "_vols", "_correlation", "_basis", "_corr_values", "_position")
+    __slots__ = ("_prices", "_vols", "_correlation", "_basis", "_corr_values", "_position", "_by_assets")
 
     def __init__(
         self,
@@ -194,6 +194,7 @@ class Market:
         self._corr_values.setflags(write=False)
         self._position = {asset: i for i, asset in enumerate(clean_prices)}
         self._basis = MappingProxyType(clean_basis)
+        self._by_assets: dict[tuple[str, ...], tuple] = {}  # vectors per asset list (the market is immutable)
 
     # -- read-only views -------------------------------------------------------------------
     @property
@@ -224,6 +225,21 @@ class Market:
         """The correlation sub-matrix for ``assets``, in that order, as a NumPy array."""
         index = [self._position[a] for a in assets]
         return self._corr_values[np.ix_(index, index)].copy()
+
+    def vectors(self, assets: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(spot prices USD, annualised vols, annualised basis, correlation matrix) of ``assets``, in
+        that order, as read-only arrays, computed once per asset list (every model asks for them)."""
+        found = self._by_assets.get(assets)
+        if found is None:
+            index = [self._position[a] for a in assets]
+            found = (np.array([self._prices[a] for a in assets], dtype=float),
+                     np.array([self._vols[a] for a in assets], dtype=float),
+                     np.array([self._basis.get(a, 0.0) for a in assets], dtype=float),
+                     self._corr_values[np.ix_(index, index)])
+            for array in found:
+                array.setflags(write=False)
+            self._by_assets[assets] = found
+        return found
 
     def require(self, asset: str, field: str) -> None:
         """Raise a PortfolioError if ``asset`` has no price in this market."""

@@ -26,19 +26,19 @@ the segregated sum (an offset can only lower the requirement). Maintenance = los
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
 
-from margin.book import BookArrays, book_arrays, equity_parts, market_vectors
+from margin.book import BookArrays, book_arrays, book_equity, market_vectors
 from margin.instruments import Portfolio
 from margin.market import Market, is_stablecoin
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
 from margin.pricing import black76_price
 from margin.results import MarginResult
-from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, stack, unit_set
+from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, stack, unit_plan, unit_set
 
 __all__ = ["portfolio_margin", "evaluate", "evaluate_vol_states", "maintenance_at_states", "scan_range", "shocked_vols", "RiskUnit"]
 
@@ -173,22 +173,10 @@ def _joint_outcome(assets: tuple[str, ...], scan: np.ndarray, loss: np.ndarray, 
             "key": "joint " + _key(driver, move, params.vol_states[v])}
 
 
-def _net_short_contracts(units: UnitSet) -> np.ndarray:
-    """Net short option contracts per unit (U,), netting long against short at the same strike and expiry."""
-    net: dict[tuple[int, float, float], float] = {}
-    contracts = zip(units.opt_unit.tolist(), units.opt_strike.tolist(), units.opt_days.tolist(), strict=True)
-    for key, qty in zip(contracts, units.opt_qty.tolist(), strict=True):
-        net[key] = net.get(key, 0.0) + qty
-    short = np.zeros(len(units))
-    for (u, _, _), qty in net.items():
-        short[u] += max(-qty, 0.0)
-    return short
-
-
 def addons(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> list[dict]:
     """Add-on rows: short-option minimum and basis per unit, stablecoin depeg per holding (USD)."""
     rows = []
-    short = _net_short_contracts(units)
+    short = units.net_short
     hedged = np.minimum(units.long_linear, units.short_linear)
     for u, asset in enumerate(units.assets):
         if short[u] > 0:
@@ -238,17 +226,29 @@ def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.nd
     else:
         joint = [[None] * n_corr for _ in range(n_states)]
         own = units.revalue(_own_moves(units, params)).reshape(n_states, n_units, params.price_steps + 2, 3)
-    extra = addons(per_state[0], arrays, spots, params)  # add-ons depend on prices, not on volatility
-    addon_total = float(sum(row["maintenance"] for row in extra))
-    return [_outcomes(per_state[m], own[m], joint[m], extra, addon_total, params) for m in range(n_states)]
+    # Add-ons depend on prices, not on volatility: one total for every state; the rows that explain
+    # it are written only if a breakdown is asked for.
+    addon_total = _addon_total(per_state[0], arrays, spots, params)
+    addon_rows = partial(addons, per_state[0], arrays, spots, params)
+    return [_outcomes(per_state[m], own[m], joint[m], addon_rows, addon_total, params) for m in range(n_states)]
 
 
-def _outcomes(units: UnitSet, own: np.ndarray, joint: list, extra: list[dict], addon_total: float,
+def _addon_total(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> float:
+    """The sum of :func:`addons` (USD) without writing its rows."""
+    hedged = np.minimum(units.long_linear, units.short_linear)
+    per_unit = params.short_option_min_rate * units.spot * units.net_short + params.basis_addon_rate * hedged
+    depeg = unit_plan(arrays, params).stable_holding & (arrays.hold_qty > 0)
+    held_value = arrays.hold_qty[depeg] * spots[arrays.hold_asset[depeg]]
+    return float(per_unit.sum() + params.depeg_addon_rate * held_value.sum())
+
+
+def _outcomes(units: UnitSet, own: np.ndarray, joint: list, addon_rows, addon_total: float,
               params: PortfolioParams) -> list[dict]:
-    """One state's result dicts (one per correlation matrix) from its joint outcomes and own P&L."""
+    """One state's result dicts (one per correlation matrix) from its joint outcomes and own P&L;
+    ``addon_rows()`` returns the add-on rows of the breakdown."""
     alone = _alone_losses(own, params)
     segregated = float(alone.sum())
-    shared = {"segregated": segregated, "addons": extra, "addon_total": addon_total, "unit_set": units,
+    shared = {"segregated": segregated, "addon_rows": addon_rows, "addon_total": addon_total, "unit_set": units,
               "own_pnl": own, "alone_loss": alone}
     fallback = _segregated_outcome(units, own, alone, params) if any(
         o is None or o["loss"] >= segregated for o in joint) else None
@@ -286,7 +286,7 @@ def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
         rows.append({"component": "correlation offset", "unit": "all", "maintenance": offset,
                      "explanation": "units that move together and hedge each other lose less jointly "
                                     "than the sum of their worst cases"})
-    rows.extend(outcome["addons"])
+    rows.extend(outcome["addon_rows"]())
     frame = pd.DataFrame(rows, columns=["component", "unit", "maintenance", "explanation"])
     frame.insert(3, "initial", frame["maintenance"] * params.im_multiplier)
     return frame
@@ -334,9 +334,9 @@ def portfolio_margin(
     rules = portfolio_params(params)
     arrays = book_arrays(book, market)
     spots, vols, basis = market_vectors(arrays, market)
-    outcome = evaluate(arrays, spots, vols, basis, rules, [market.correlation_array(list(arrays.assets))])[0]
-    haircut = np.array([rules.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
-    equity = float(equity_parts(arrays, spots[None, :], vols, basis, haircut)["equity"][0])
+    outcome = evaluate(arrays, spots, vols, basis, rules, [market.vectors(arrays.assets)[3]])[0]
+    units = outcome["unit_set"]  # its option marks are the book's, in unit order
+    equity = book_equity(arrays, spots, basis, unit_plan(arrays, rules).haircuts, float(units.opt_qty @ units.opt_base))
     return MarginResult(
         mode="portfolio",
         initial=float(outcome["initial"]),
@@ -440,4 +440,4 @@ def _addon_rates(units: UnitSet, params: PortfolioParams) -> np.ndarray:
     """Short-option minimum plus basis add-on of each unit per USD of its spot price (both scale
     with spot), shape (U,): the same add-ons as :func:`addons`."""
     hedged = np.maximum(np.minimum(units.long_linear, units.short_linear), 0.0)
-    return params.short_option_min_rate * _net_short_contracts(units) + params.basis_addon_rate * hedged / units.spot
+    return params.short_option_min_rate * units.net_short + params.basis_addon_rate * hedged / units.spot

@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from margin.book import BookArrays
+from margin.market import is_stablecoin
 from margin.params import PortfolioParams
 from margin.pricing import black76_price
 
@@ -142,6 +143,12 @@ class UnitSet:
         return pnl
 
     @cached_property
+    def net_short(self) -> np.ndarray:
+        """Net short option contracts per unit (U,), long netted against short at the same strike
+        and expiry."""
+        return _net_short_contracts(self.opt_unit, self.opt_strike, self.opt_days, self.opt_qty, len(self))
+
+    @cached_property
     def _option_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(the units that hold options, each option's row among those units)."""
         units = np.flatnonzero(self.option_starts[1:] > self.option_starts[:-1])
@@ -183,11 +190,80 @@ def _distinct_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, slot
 
 
+@dataclass(frozen=True)
+class UnitPlan:
+    """What a book's risk units keep from one pricing to the next under one rule set: everything
+    that depends on the positions and the rules but not on prices or volatilities. Options are in
+    unit order (``UnitLayout.opt_order``).
+
+    floors (U,): scan-range floors (fraction of spot). vol_multipliers (n, 3): each option's
+    implied vol is multiplied by these for vol up / flat / down (DESIGN.md's (30/DTE)^p rule).
+    option_starts (U + 1,), option_units, option_row: see :class:`UnitSet`. net_short (U,): net
+    short option contracts per unit, long netted against short at the same strike and expiry.
+    haircuts, stable_holding: per holding (``BookArrays.hold_asset``), the haircut (fraction) and
+    whether it is a stablecoin (depeg add-on).
+    """
+
+    floors: np.ndarray
+    vol_multipliers: np.ndarray
+    option_starts: np.ndarray
+    option_units: np.ndarray
+    option_row: np.ndarray
+    net_short: np.ndarray
+    haircuts: np.ndarray
+    stable_holding: np.ndarray
+
+
+def _net_short_contracts(unit: np.ndarray, strike: np.ndarray, days: np.ndarray, qty: np.ndarray,
+                         n_units: int) -> np.ndarray:
+    """Net short option contracts per unit (n_units,), netting long against short at the same
+    strike and expiry (a bought and a sold identical option cancel: nothing is short)."""
+    net: dict[tuple[int, float, float], float] = {}
+    for key, amount in zip(zip(unit.tolist(), strike.tolist(), days.tolist(), strict=True), qty.tolist(), strict=True):
+        net[key] = net.get(key, 0.0) + amount
+    short = np.zeros(n_units)
+    for (u, _, _), amount in net.items():
+        short[u] += max(-amount, 0.0)
+    return short
+
+
+def unit_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
+    """The :class:`UnitPlan` of a book under ``params``, built once and kept with the book's arrays
+    (the app and a sweep price the same book under the same rules many times)."""
+    plans = arrays.__dict__.setdefault("_unit_plans", {})  # BookArrays is frozen; this is a cache
+    plan = plans.get(id(params))
+    if plan is None or plan[0] is not params:
+        plan = (params, _build_plan(arrays, params))  # the params are held so that their id stays theirs
+        plans[id(params)] = plan
+    return plan[1]
+
+
+def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
+    layout = arrays.unit_layout
+    order, n_units = layout.opt_order, len(layout.assets)
+    days = arrays.opt_days[order]
+    ones = np.ones(days.size)
+    multipliers = shocked_vols(params, ones, days).T.copy()
+    option_starts = np.searchsorted(layout.opt_unit, np.arange(n_units + 1))
+    option_units = np.flatnonzero(option_starts[1:] > option_starts[:-1])
+    net_short = _net_short_contracts(layout.opt_unit, arrays.opt_strike[order], days, arrays.opt_qty[order], n_units)
+    plan = UnitPlan(
+        floors=np.array([params.range_floor(a) for a in layout.assets], dtype=float),
+        vol_multipliers=multipliers, option_starts=option_starts, option_units=option_units,
+        option_row=np.searchsorted(option_units, layout.opt_unit), net_short=net_short,
+        haircuts=np.array([params.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float),
+        stable_holding=np.array([is_stablecoin(arrays.assets[a]) for a in arrays.hold_asset], dtype=bool),
+    )
+    for value in vars(plan).values():
+        value.setflags(write=False)  # shared by every pricing of the book: never modified in place
+    return plan
+
+
 def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
              params: PortfolioParams) -> UnitSet:
     """The risk units of a book at spot prices ``spots`` (A,) and vols ``vols`` (A,), in asset order
     (which assets are units: :attr:`margin.book.BookArrays.unit_layout`)."""
-    layout = arrays.unit_layout
+    layout, plan = arrays.unit_layout, unit_plan(arrays, params)
     n_assets = len(arrays.assets)
     exposure = arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years) * spots[arrays.lin_asset]
     held_value = layout.held * spots
@@ -196,18 +272,21 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     delta = np.bincount(arrays.lin_asset, exposure, n_assets) + held_value
     is_unit, order, opt_asset = layout.is_unit, layout.opt_order, layout.opt_asset
     unit_vols = vols[is_unit]
-    floors = np.array([params.range_floor(a) for a in layout.assets], dtype=float)
     responsive = params.range_vol_multiple * unit_vols * np.sqrt(params.range_horizon_days / 365.0)
     opt_iv, opt_strike = vols[opt_asset], arrays.opt_strike[order]
-    opt_years, opt_days, opt_is_call = arrays.opt_years[order], arrays.opt_days[order], arrays.opt_is_call[order]
-    return UnitSet(
+    opt_years, opt_is_call = arrays.opt_years[order], arrays.opt_is_call[order]
+    units = UnitSet(
         assets=layout.assets, spot=spots[is_unit], vol=unit_vols,
-        scan_range=np.minimum(np.maximum(floors, responsive), 0.95),
+        scan_range=np.minimum(np.maximum(plan.floors, responsive), 0.95),
         linear_delta=delta[is_unit], long_linear=long_linear[is_unit], short_linear=short_linear[is_unit],
         opt_unit=layout.opt_unit, opt_qty=arrays.opt_qty[order], opt_strike=opt_strike, opt_years=opt_years,
-        opt_days=opt_days, opt_is_call=opt_is_call, opt_vols=shocked_vols(params, opt_iv, opt_days).T,
+        opt_days=arrays.opt_days[order], opt_is_call=opt_is_call, opt_vols=opt_iv[:, None] * plan.vol_multipliers,
         opt_base=np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call)),
     )
+    # The option grouping depends on the book only: hand the plan's copy to the cached properties.
+    units.__dict__.update(option_starts=plan.option_starts, _option_rows=(plan.option_units, plan.option_row),
+                          net_short=plan.net_short)
+    return units
 
 
 def stack(sets: list[UnitSet]) -> UnitSet:
