@@ -100,7 +100,9 @@ def book_arrays(book: Portfolio, market: Market) -> BookArrays:
         raise PortfolioError(f"book: expected a Portfolio, got {type(book).__name__}.")
     if not isinstance(market, Market):
         raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
-    arrays = _layout(book)
+    arrays = book.derived.get("arrays")
+    if arrays is None:  # _layout's own cache serves equal books built anew (hashing a book costs more)
+        arrays = book.derived["arrays"] = _layout(book)
     if not market.prices.keys() >= set(arrays.assets):  # name the first culprit only when there is one
         for index, position in enumerate(book.positions):
             market.require(position.asset, f"positions[{index}].asset")

@@ -308,6 +308,17 @@ class Portfolio:
         _set(self, "positions", positions)
         _set(self, "collateral", FrozenMap(clean))
 
+    @property
+    def derived(self) -> dict:
+        """A cache for what the engine derives from this book alone (its array layout): the book is
+        immutable, so it stays valid. Neither compared, nor hashed, nor pickled."""
+        return self.__dict__.setdefault("_derived", {})
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_derived", None)
+        return state
+
     def holdings(self) -> dict[str, float]:
         """asset -> net spot amount: collateral plus Spot positions (coins)."""
         totals: dict[str, float] = dict(self.collateral)

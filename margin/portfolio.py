@@ -62,8 +62,27 @@ def _extreme_moves(params: PortfolioParams) -> np.ndarray:
     return np.array([-1.0, 1.0]) * params.extreme_multiple
 
 
-def _state_columns(params: PortfolioParams) -> list[int]:
+def _state_columns(params: PortfolioParams) -> list[int] | slice:
+    """The vol-state columns (of up, flat, down) the rule set scans; all three as a slice, which
+    indexes without a copy."""
+    if tuple(params.vol_states) == _ALL_STATES:
+        return slice(None)
     return [_ALL_STATES.index(s) for s in params.vol_states]
+
+
+@lru_cache(maxsize=32)
+def _joint_template(steps: int, extreme_multiple: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A follower's moves when another unit drives, in units of its own range, before scaling by
+    correlation: (grid, grid again for the residual, the two extremes), which of those columns are
+    the residual block, and the columns of a unit's own scenarios (grid and extremes)."""
+    grid = _even_steps(steps)
+    template = np.concatenate([grid, grid, np.array([-1.0, 1.0]) * extreme_multiple])
+    residual = np.zeros(template.size, dtype=bool)
+    residual[steps : 2 * steps] = True
+    own_columns = np.r_[0:steps, 2 * steps : 2 * steps + 2]
+    for array in (template, residual, own_columns):
+        array.setflags(write=False)
+    return template, residual, own_columns
 
 
 def _fmt_move(move: float) -> str:
@@ -129,17 +148,18 @@ def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_sta
     pass. Returns (per state, one dict per matrix; each unit's own P&L (states, U, steps + 2, 3)).
     """
     n_corr, n_units = rho.shape[0], rho.shape[1]
-    z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
+    steps = params.price_steps
     states = _state_columns(params)
-    residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
-    # blocks[k, a, b]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
-    blocks = np.concatenate([rho[..., None] * z, residual_scale[..., None] * z, rho[..., None] * extreme], axis=3)
+    template, residual_columns, own_columns = _joint_template(steps, params.extreme_multiple)
+    # scale[b, k, a, move]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
+    rho_b = np.moveaxis(rho, 2, 0)
+    scale = np.where(residual_columns, np.sqrt(np.clip(1.0 - rho_b**2, 0.0, 1.0))[..., None], rho_b[..., None])
     scan = units.scan_range.reshape(n_states, n_units)
-    moves = np.moveaxis(blocks, 2, 0)[None] * scan[:, :, None, None, None]  # (state, b, k, a, move)
+    moves = (scale * template)[None] * scan[:, :, None, None, None]  # (state, b, k, a, move)
     pnl = units.revalue(moves.reshape(n_states * n_units, -1)).reshape(
         n_states, n_units, n_corr, n_units, 2 * steps + 2, 3)
     diag = np.arange(n_units)
-    own = np.concatenate([pnl[:, diag, 0, diag, :steps], pnl[:, diag, 0, diag, 2 * steps :]], axis=2)
+    own = pnl[:, diag, 0, diag][:, :, own_columns]
     systematic = pnl[..., :steps, :].sum(axis=1)  # (state, k, a, move, vol)
     extreme_pnl = pnl[..., 2 * steps :, 1].sum(axis=1)  # (state, k, a, 2)
     residual = np.maximum(0.0, -pnl[..., steps : 2 * steps, :].min(axis=4))  # (state, b, k, a, vol)
@@ -155,10 +175,10 @@ def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_sta
 def _joint_outcome(assets: tuple[str, ...], scan: np.ndarray, loss: np.ndarray, extreme_loss: np.ndarray,
                    params: PortfolioParams) -> dict:
     """The binding joint scenario of one correlation matrix: loss (U, steps, states), extremes (U, 2)."""
-    flat = int(np.argmax(loss))
+    flat = int(loss.argmax())
     a, i, v = np.unravel_index(flat, loss.shape)
-    grid_worst = float(loss.reshape(-1)[flat])
-    ea, ei = np.unravel_index(int(np.argmax(extreme_loss)), extreme_loss.shape)
+    grid_worst = float(loss.flat[flat])
+    ea, ei = divmod(int(extreme_loss.argmax()), 2)
     extreme_worst = float(extreme_loss[ea, ei])
     if extreme_worst > grid_worst:
         driver, move = assets[ea], _extreme_moves(params)[ei]
@@ -220,8 +240,11 @@ def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.nd
     n_states, n_units, n_corr = len(per_state), len(per_state[0]), len(correlations)
     units = stack(per_state)
     if params.offsets == "correlated" and n_units > 1:
-        index = [arrays.assets.index(a) for a in per_state[0].assets]
-        rho = np.stack([np.asarray(c, dtype=float)[np.ix_(index, index)] for c in correlations])
+        index = arrays.unit_layout.is_unit  # the units, in asset order
+        if index.all():  # the usual case: every asset of the book is a unit; no sub-matrix to take
+            rho = np.stack([np.asarray(c, dtype=float) for c in correlations])
+        else:
+            rho = np.stack([np.asarray(c, dtype=float)[np.ix_(index, index)] for c in correlations])
         joint, own = joint_losses(units, rho, params, n_states)
     else:
         joint = [[None] * n_corr for _ in range(n_states)]
