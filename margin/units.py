@@ -135,7 +135,10 @@ class UnitSet:
         else:
             distinct, slot = unit_moves, None
         value = self._option_pnl_per_contract(distinct, option_row)  # (n, D, 3)
-        row_pnl = np.add.reduceat(value, self.option_starts[units], axis=0)  # (R, D, 3)
+        if value.shape[0] == units.size:  # one option per unit: nothing to add up (reduceat would copy slowly)
+            row_pnl = value
+        else:
+            row_pnl = np.add.reduceat(value, self.option_starts[units], axis=0)  # (R, D, 3)
         if slot is not None:
             width = row_pnl.shape[1]
             row_pnl = row_pnl.reshape(-1, 3)[slot + width * np.arange(units.size)[:, None]]  # (R, N, 3)
@@ -167,7 +170,8 @@ class UnitSet:
             forward = (unit_spot * (1.0 + row_moves[option_row[part]]))[..., None]
             prices = black76_price(forward, self.opt_strike[part, None, None], self.opt_vols[part, None, :],
                                    self.opt_years[part, None, None], self.opt_is_call[part, None, None])
-            value[part] = (prices - self.opt_base[part, None, None]) * self.opt_qty[part, None, None]
+            np.subtract(prices, self.opt_base[part, None, None], out=prices)
+            np.multiply(prices, self.opt_qty[part, None, None], out=value[part])
         return value
 
 
