@@ -31,7 +31,7 @@ from functools import lru_cache, partial
 import numpy as np
 import pandas as pd
 
-from margin.book import BookArrays, book_arrays, book_equity, market_vectors
+from margin.book import BookArrays, book_arrays, book_equity
 from margin.instruments import Portfolio
 from margin.market import Market, is_stablecoin
 from margin.params import PortfolioParams
@@ -356,8 +356,8 @@ def portfolio_margin(
     """
     rules = portfolio_params(params)
     arrays = book_arrays(book, market)
-    spots, vols, basis = market_vectors(arrays, market)
-    outcome = evaluate(arrays, spots, vols, basis, rules, [market.vectors(arrays.assets)[3]])[0]
+    spots, vols, basis, correlation = market.vectors(arrays.assets)
+    outcome = evaluate(arrays, spots, vols, basis, rules, [correlation])[0]
     units = outcome["unit_set"]  # its option marks are the book's, in unit order
     equity = book_equity(arrays, spots, basis, unit_plan(arrays, rules).haircuts, float(units.opt_qty @ units.opt_base))
     return MarginResult(

@@ -77,3 +77,55 @@ def test_units_are_the_underlyings_with_derivatives_or_non_stable_holdings():
 def _at_market(book):
     arrays = book_arrays(book, MARKET)
     return (arrays, *market_vectors(arrays, MARKET))
+
+
+# -- what is kept from one pricing to the next --------------------------------------------------------
+
+RULE_SETS = ("deribit", "okx", "span")
+
+
+@settings(max_examples=30, deadline=None)
+@given(book_positions=positions, collateral=st.floats(-1_000.0, 50_000.0))
+def test_kept_plans_price_like_a_book_seen_for_the_first_time(book_positions, collateral):
+    """A book priced under several rule sets in turn (the plan is kept per rule set) gives what a
+    never-seen copy of it gives under each, margin, add-ons and equity included."""
+    from margin import portfolio_margin
+    from margin import book as book_module
+    from margin.book import equity_parts
+    from margin.presets import portfolio_params
+
+    book = Portfolio(book_positions, {"USDT": collateral})
+    seen = {name: portfolio_margin(book, MARKET, name) for name in RULE_SETS + RULE_SETS}
+    for name in RULE_SETS:
+        book_module._layout.cache_clear()
+        fresh = portfolio_margin(Portfolio(book_positions, {"USDT": collateral}), MARKET, name)
+        assert seen[name].maintenance == pytest.approx(fresh.maintenance, rel=1e-12, abs=1e-9)
+        assert seen[name].details["addon_total"] == pytest.approx(fresh.details["addon_total"], rel=1e-12, abs=1e-9)
+        rows = fresh.breakdown[fresh.breakdown["component"].str.endswith("add-on")
+                               | (fresh.breakdown["component"] == "short-option minimum")]
+        assert fresh.details["addon_total"] == pytest.approx(rows["maintenance"].sum(), rel=1e-12, abs=1e-9)
+        rules = portfolio_params(name)
+        arrays = book_arrays(book, MARKET)
+        haircut = np.array([rules.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
+        spots, vols, basis = market_vectors(arrays, MARKET)
+        repriced = float(equity_parts(arrays, spots[None, :], vols, basis, haircut)["equity"][0])
+        assert fresh.equity == pytest.approx(repriced, rel=1e-12, abs=1e-6)
+
+
+def test_a_book_pickles_without_what_the_engine_derived_from_it():
+    import pickle
+
+    book = Portfolio((Perp("ETH", 1.0, 2_900.0),), {"USDT": 1_000.0})
+    book_arrays(book, MARKET)
+    assert "_derived" in vars(book)
+    copy = pickle.loads(pickle.dumps(book))
+    assert copy == book and hash(copy) == hash(book) and "_derived" not in vars(copy)
+
+
+def test_market_vectors_are_read_only_and_in_the_order_asked():
+    prices, vols, basis, correlation = MARKET.vectors(("SOL", "BTC"))
+    assert prices.tolist() == [138.0, 88_000.0] and vols.tolist() == [0.85, 0.55] and basis.tolist() == [0.0, 0.05]
+    assert correlation.tolist() == [[1.0, 0.7], [0.7, 1.0]]
+    for array in (prices, vols, basis, correlation):
+        with pytest.raises(ValueError):
+            array[0] = 0.0  # shared by every caller: nobody may change it in place
