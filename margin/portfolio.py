@@ -155,8 +155,8 @@ def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_sta
     rho_b = np.moveaxis(rho, 2, 0)
     scale = np.where(residual_columns, np.sqrt(np.clip(1.0 - rho_b**2, 0.0, 1.0))[..., None], rho_b[..., None])
     scan = units.scan_range.reshape(n_states, n_units)
-    moves = (scale * template)[None] * scan[:, :, None, None, None]  # (state, b, k, a, move)
-    pnl = units.revalue(moves.reshape(n_states * n_units, -1)).reshape(
+    # Unit b of every state moves by (scale * template)[b] times that state's range of b.
+    pnl = units.revalue_scaled((scale * template).reshape(n_units, -1), units.scan_range).reshape(
         n_states, n_units, n_corr, n_units, 2 * steps + 2, 3)
     diag = np.arange(n_units)
     own = pnl[:, diag, 0, diag][:, :, own_columns]

@@ -122,23 +122,44 @@ class UnitSet:
         many moves: z = 0 for every driver, a unit's own block across correlation shocks).
         """
         moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
+        return self._revalue(moves, lambda rows: _distinct_per_row(np.round(moves[rows], _MOVE_DECIMALS)))
+
+    def revalue_scaled(self, unit_moves: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+        """:meth:`revalue` at moves[r] = unit_moves[r % P] x ranges[r]: ``unit_moves`` (P, N) holds
+        moves in units of a range, ``ranges`` (U,) each row's range (fraction of spot).
+
+        A stacked set (:func:`stack`) repeats the same P units state after state, each state with
+        its own ranges; a row's distinct moves are then those of its pattern, so they are found
+        once per pattern rather than once per state.
+        """
+        unit_moves, ranges = np.asarray(unit_moves, dtype=float), np.asarray(ranges, dtype=float)
+        pattern_of = np.arange(len(self)) % unit_moves.shape[0]
+        moves = np.maximum(unit_moves[pattern_of] * ranges[:, None], -1.0)
+
+        def distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            patterns = pattern_of[rows]
+            needed = np.unique(patterns)
+            values, slot = _distinct_per_row(np.round(unit_moves[needed], _MOVE_DECIMALS))
+            where = np.searchsorted(needed, patterns)
+            return np.maximum(values[where] * ranges[rows, None], -1.0), slot[where]
+
+        return self._revalue(moves, distinct)
+
+    def _revalue(self, moves: np.ndarray, distinct_moves) -> np.ndarray:
+        """:meth:`revalue` of moves already floored at -100 %; ``distinct_moves(rows)`` returns the
+        distinct moves of those rows and where each move went (see :func:`_distinct_per_row`)."""
         pnl = np.repeat((self.linear_delta[:, None] * moves)[..., None], 3, axis=2)
         if self.opt_qty.size == 0:
             return pnl
         units, option_row = self._option_rows
-        unit_moves = moves[units]  # only units that hold options need pricing
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
         worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size
                     and self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES)
         if worth_it:
-            distinct, slot = _distinct_per_row(np.round(unit_moves, _MOVE_DECIMALS))
+            distinct, slot = distinct_moves(units)
         else:
-            distinct, slot = unit_moves, None
-        value = self._option_pnl_per_contract(distinct, option_row)  # (n, D, 3)
-        if value.shape[0] == units.size:  # one option per unit: nothing to add up (reduceat would copy slowly)
-            row_pnl = value
-        else:
-            row_pnl = np.add.reduceat(value, self.option_starts[units], axis=0)  # (R, D, 3)
+            distinct, slot = moves[units], None  # only units that hold options need pricing
+        row_pnl = self._option_pnl_per_row(distinct, option_row, units.size)  # (R, D, 3)
         if slot is not None:
             width = row_pnl.shape[1]
             row_pnl = row_pnl.reshape(-1, 3)[slot + width * np.arange(units.size)[:, None]]  # (R, N, 3)
@@ -157,22 +178,32 @@ class UnitSet:
         units = np.flatnonzero(self.option_starts[1:] > self.option_starts[:-1])
         return units, np.searchsorted(units, self.opt_unit)
 
-    def _option_pnl_per_contract(self, row_moves: np.ndarray, option_row: np.ndarray) -> np.ndarray:
-        """P&L (USD) of each option position at every move of its row of ``row_moves``, (n, D, 3),
-        priced in blocks of options small enough to stay in the CPU cache (one huge array is
-        memory-bound)."""
+    def _option_pnl_per_row(self, row_moves: np.ndarray, option_row: np.ndarray, n_rows: int) -> np.ndarray:
+        """P&L (USD) of the options of each row at every move of that row of ``row_moves``, (R, D, 3).
+
+        Options are priced in blocks small enough to stay in the CPU cache (one huge array is
+        memory-bound), and each block is added into its rows at once, so the option-by-option
+        P&L is never written out in full.
+        """
         n_options, width = self.opt_qty.size, row_moves.shape[1]
-        value = np.empty((n_options, width, 3))
+        total = np.zeros((n_rows, width, 3))
         block = max(1, _PRICES_PER_BLOCK // (3 * width))
         for lo in range(0, n_options, block):
             part = slice(lo, lo + block)
-            unit_spot = self.spot[self.opt_unit[part]][:, None]
-            forward = (unit_spot * (1.0 + row_moves[option_row[part]]))[..., None]
-            prices = black76_price(forward, self.opt_strike[part, None, None], self.opt_vols[part, None, :],
-                                   self.opt_years[part, None, None], self.opt_is_call[part, None, None])
-            np.subtract(prices, self.opt_base[part, None, None], out=prices)
-            np.multiply(prices, self.opt_qty[part, None, None], out=value[part])
-        return value
+            rows = option_row[part]
+            forward = (self.spot[self.opt_unit[part]][:, None] * (1.0 + row_moves[rows]))[..., None]
+            value = black76_price(forward, self.opt_strike[part, None, None], self.opt_vols[part, None, :],
+                                  self.opt_years[part, None, None], self.opt_is_call[part, None, None])
+            np.subtract(value, self.opt_base[part, None, None], out=value)
+            np.multiply(value, self.opt_qty[part, None, None], out=value)
+            # Options are sorted by row and every row holds one: a block's rows are a contiguous run.
+            first, last = int(rows[0]), int(rows[-1])
+            if last - first + 1 == rows.size:  # one option per row
+                total[first : last + 1] += value
+            else:
+                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+                total[first : last + 1] += np.add.reduceat(value, starts, axis=0)
+        return total
 
 
 def _distinct_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -59,6 +59,31 @@ def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block
     np.testing.assert_allclose(vectorised, expected, rtol=1e-9, atol=scale)
 
 
+@settings(max_examples=30, deadline=None)
+@given(book_positions=positions, seed=st.integers(0, 2**16), dedup=st.booleans(), block=st.sampled_from([1, 3, 16_384]))
+def test_scaled_revaluation_of_stacked_states_equals_revaluing_every_move(book_positions, seed, dedup, block,
+                                                                          monkeypatch_module):
+    """revalue_scaled (distinct moves found once per unit for all states) equals revalue at the
+    moves it stands for, on a set stacked from two volatility states."""
+    book = Portfolio(book_positions, {"USDT": 5_000.0})
+    arrays = book_arrays(book, MARKET)
+    spots, vols, basis = market_vectors(arrays, MARKET)
+    states = [unit_set(arrays, spots, vols * mult, basis, DERIBIT_PM) for mult in (1.0, 2.5)]
+    stacked = units_module.stack(states)
+    if len(states[0]) == 0:
+        return
+    rng = np.random.default_rng(seed)
+    pattern = rng.choice([-6.0, -1.0, -0.5, 0.0, 0.0, 0.25, 1.0, 3.0], size=(len(states[0]), 10))
+    ranges = rng.choice([0.08, 0.16, 0.3], size=len(stacked))
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_UNIT", 0)
+    monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
+    moves = np.tile(pattern, (2, 1)) * ranges[:, None]
+    expected = stacked.revalue(moves)
+    scale = 1e-9 * max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(stacked.revalue_scaled(pattern, ranges), expected, rtol=1e-9, atol=scale)
+
+
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
