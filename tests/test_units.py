@@ -1,14 +1,17 @@
 """Risk units revalued in one vectorised pass equal a loop over units, moves, vols and options."""
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import margin.units as units_module
-from margin import Option, Perp, Portfolio, Spot
-from margin.book import book_arrays, market_vectors
-from margin.presets import DERIBIT_PM
+from margin import Option, Perp, Portfolio, Spot, portfolio_margin
+from margin import book as book_module
+from margin.book import book_arrays, equity_parts, market_vectors
+from margin.presets import DERIBIT_PM, portfolio_params
 from margin.pricing import black76_price
 from margin.units import unit_set
 from tests.books import MARKET
@@ -114,11 +117,6 @@ RULE_SETS = ("deribit", "okx", "span")
 def test_kept_plans_price_like_a_book_seen_for_the_first_time(book_positions, collateral):
     """A book priced under several rule sets in turn (the plan is kept per rule set) gives what a
     never-seen copy of it gives under each, margin, add-ons and equity included."""
-    from margin import portfolio_margin
-    from margin import book as book_module
-    from margin.book import equity_parts
-    from margin.presets import portfolio_params
-
     book = Portfolio(book_positions, {"USDT": collateral})
     seen = {name: portfolio_margin(book, MARKET, name) for name in RULE_SETS + RULE_SETS}
     for name in RULE_SETS:
@@ -138,8 +136,6 @@ def test_kept_plans_price_like_a_book_seen_for_the_first_time(book_positions, co
 
 
 def test_a_book_pickles_without_what_the_engine_derived_from_it():
-    import pickle
-
     book = Portfolio((Perp("ETH", 1.0, 2_900.0),), {"USDT": 1_000.0})
     book_arrays(book, MARKET)
     assert "_derived" in vars(book)
