@@ -15,29 +15,32 @@ def _sweep(ws):
                        ws.cross_preset, ws.portfolio_preset)
 
 
+LINES = (
+    ("vol_mult", "corr_shock", metrics.CORR_SHOCKS, "Correlation shock held at", "Requirement vs volatility"),
+    ("corr_shock", "vol_mult", metrics.VOL_MULTS, "Volatility multiplier held at", "Requirement vs correlation shock"),
+)
+
+
 @st.fragment
-def sweep_panel() -> None:
+def line_panel(along: str, fixed: str, options: list, label: str, title: str) -> None:
+    """One line of the sweep with the slider that picks it: moving the slider redraws this chart only."""
     ws = state.get()
-    sweep = _sweep(ws)
-    if sweep is None:
+    held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
+                            key=f"shock_fixed_{fixed}")
+    view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
+                       along, held, title)
+    if view is None:
         return
-    for along, fixed, options, label, title in (
-        ("vol_mult", "corr_shock", metrics.CORR_SHOCKS, "Correlation shock held at", "Requirement vs volatility"),
-        ("corr_shock", "vol_mult", metrics.VOL_MULTS, "Volatility multiplier held at",
-         "Requirement vs correlation shock"),
-    ):
-        held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
-                                key=f"shock_fixed_{fixed}")
-        view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
-                           along, held, title)
-        if view is None:
-            return
-        figure, marks = view
-        page.chart(figure, key=f"shock_{along}_chart")
-        for number, jump in enumerate(marks.itertuples(), start=1):
-            st.caption(f"{number}. " + text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
-        if marks.empty:
-            st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
+    figure, marks = view
+    page.chart(figure, key=f"shock_{along}_chart")
+    for number, jump in enumerate(marks.itertuples(), start=1):
+        st.caption(f"{number}. " + text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
+    if marks.empty:
+        st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
+
+
+def heatmap_panel(sweep) -> None:
+    ws = state.get()
     page.chart(cached.sweep_heatmap_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset),
                key="shock_heatmap")
     st.caption(text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
@@ -83,7 +86,11 @@ def var_panel() -> None:
                "simulated days, so option convexity shows up in its tail.")
 
 
-sweep_panel()
+whole_sweep = _sweep(state.get())  # on error its message shows once, and no panel of it is drawn
+if whole_sweep is not None:
+    for line in LINES:
+        line_panel(*line)
+    heatmap_panel(whole_sweep)
 grid_panel()
 var_panel()
 page.end(slot)
