@@ -152,7 +152,7 @@ def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_sta
     states = _state_columns(params)
     template, residual_columns, own_columns = _joint_template(steps, params.extreme_multiple)
     # scale[b, k, a, move]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
-    rho_b = np.moveaxis(rho, 2, 0)
+    rho_b = rho.transpose(2, 0, 1)
     scale = np.where(residual_columns, np.sqrt(np.clip(1.0 - rho_b**2, 0.0, 1.0))[..., None], rho_b[..., None])
     scan = units.scan_range.reshape(n_states, n_units)
     # Unit b of every state moves by (scale * template)[b] times that state's range of b.
@@ -240,11 +240,10 @@ def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.nd
     n_states, n_units, n_corr = len(per_state), len(per_state[0]), len(correlations)
     units = stack(per_state)
     if params.offsets == "correlated" and n_units > 1:
+        rho = np.asarray(correlations, dtype=float)  # (K, A, A)
         index = arrays.unit_layout.is_unit  # the units, in asset order
-        if index.all():  # the usual case: every asset of the book is a unit; no sub-matrix to take
-            rho = np.stack([np.asarray(c, dtype=float) for c in correlations])
-        else:
-            rho = np.stack([np.asarray(c, dtype=float)[np.ix_(index, index)] for c in correlations])
+        if not index.all():  # a stablecoin holding is no unit: keep the units' rows and columns
+            rho = rho[:, index][:, :, index]
         joint, own = joint_losses(units, rho, params, n_states)
     else:
         joint = [[None] * n_corr for _ in range(n_states)]

@@ -201,7 +201,7 @@ class UnitSet:
             if last - first + 1 == rows.size:  # one option per row
                 total[first : last + 1] += value
             else:
-                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+                starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
                 total[first : last + 1] += np.add.reduceat(value, starts, axis=0)
         return total
 
