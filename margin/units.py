@@ -148,9 +148,9 @@ class UnitSet:
     def _revalue(self, moves: np.ndarray, distinct_moves) -> np.ndarray:
         """:meth:`revalue` of moves already floored at -100 %; ``distinct_moves(rows)`` returns the
         distinct moves of those rows and where each move went (see :func:`_distinct_per_row`)."""
-        pnl = np.repeat((self.linear_delta[:, None] * moves)[..., None], 3, axis=2)
+        linear = self.linear_delta[:, None] * moves  # (U, N), the same in every vol state
         if self.opt_qty.size == 0:
-            return pnl
+            return np.repeat(linear[..., None], 3, axis=2)
         units, option_row = self._option_rows
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
         worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size
@@ -160,9 +160,13 @@ class UnitSet:
         else:
             distinct, slot = moves[units], None  # only units that hold options need pricing
         row_pnl = self._option_pnl_per_row(distinct, option_row, units.size)  # (R, D, 3)
-        if slot is not None:
+        if slot is not None:  # np.take: several times faster than the same fancy index
             width = row_pnl.shape[1]
-            row_pnl = row_pnl.reshape(-1, 3)[slot + width * np.arange(units.size)[:, None]]  # (R, N, 3)
+            row_pnl = np.take(row_pnl.reshape(-1, 3), slot + width * np.arange(units.size)[:, None], axis=0)
+        if units.size == len(self):  # every unit holds options: add the linear part in place
+            row_pnl += linear[..., None]
+            return row_pnl
+        pnl = np.repeat(linear[..., None], 3, axis=2)
         pnl[units] += row_pnl
         return pnl
 
