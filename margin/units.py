@@ -200,7 +200,7 @@ class UnitSet:
                                   self.opt_years[part, None, None], self.opt_is_call[part, None, None])
             np.subtract(value, self.opt_base[part, None, None], out=value)
             np.multiply(value, self.opt_qty[part, None, None], out=value)
-            # Options are sorted by row and every row holds one: a block's rows are a contiguous run.
+            # Options are sorted by row and every row holds at least one: a block's rows are a contiguous run.
             first, last = int(rows[0]), int(rows[-1])
             if last - first + 1 == rows.size:  # one option per row
                 total[first : last + 1] += value
@@ -270,11 +270,10 @@ def unit_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
     """The :class:`UnitPlan` of a book under ``params``, built once and kept with the book's arrays
     (the app and a sweep price the same book under the same rules many times)."""
     plans = arrays.__dict__.setdefault("_unit_plans", {})  # BookArrays is frozen; this is a cache
-    plan = plans.get(id(params))
-    if plan is None or plan[0] is not params:
-        plan = (params, _build_plan(arrays, params))  # the params are held so that their id stays theirs
-        plans[id(params)] = plan
-    return plan[1]
+    plan = plans.get(params)  # by value: equal rule sets share a plan, and copies do not pile up
+    if plan is None:
+        plan = plans[params] = _build_plan(arrays, params)
+    return plan
 
 
 def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
