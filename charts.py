@@ -68,8 +68,8 @@ def _figure(traces: list[dict], title: str, x_title: str, y_title: str, height: 
 
 #: Room (px) for the y tick labels and title, a colour bar, the title, and the x axis with no legend.
 _LEFT, _RIGHT, _COLOR_BAR, _TOP, _BOTTOM = 110, 45, 160, 70, 90
-#: Legend rows are sized for a plot this wide (px): a projector's main column beside the sidebar.
-_LEGEND_WIDTH = 800
+#: Legend rows are sized for a plot this wide (px): the main column of a 1280-1400 px screen beside the sidebar.
+_LEGEND_WIDTH = 700
 
 
 def _margins(traces: list[dict], show_legend: bool) -> dict:
