@@ -357,8 +357,7 @@ def portfolio_margin(
     arrays = book_arrays(book, market)
     spots, vols, basis, correlation = market.vectors(arrays.assets)
     outcome = evaluate(arrays, spots, vols, basis, rules, [correlation])[0]
-    units = outcome["unit_set"]  # its option marks are the book's, in unit order
-    equity = book_equity(arrays, spots, basis, unit_plan(arrays, rules).haircuts, float(units.opt_qty @ units.opt_base))
+    equity = outcome_equity(outcome, arrays, spots, basis, rules)
     return MarginResult(
         mode="portfolio",
         initial=float(outcome["initial"]),
@@ -372,6 +371,14 @@ def portfolio_margin(
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
                  "ranges": dict(zip(outcome["unit_set"].assets, outcome["unit_set"].scan_range.tolist(), strict=True))},
     )
+
+
+def outcome_equity(outcome: dict, arrays: BookArrays, spots: np.ndarray, basis: np.ndarray,
+                   params: PortfolioParams) -> float:
+    """Equity (USD) under ``params``' haircuts in the market state of an :func:`evaluate` outcome,
+    from the option marks its unit set already holds rather than pricing the options again."""
+    units = outcome["unit_set"]
+    return book_equity(arrays, spots, basis, unit_plan(arrays, params).haircuts, float(units.opt_qty @ units.opt_base))
 
 
 def maintenance_at_states(

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from margin import presets
-from margin.book import book_arrays, equity_parts, market_vectors
+from margin.book import book_arrays, market_vectors
 from margin.cross import cross_arrays
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
 from margin.market import Market, shock_correlation
-from margin.portfolio import evaluate_vol_states
+from margin.portfolio import evaluate_vol_states, outcome_equity
 
 SWEEP_COLUMNS = ["vol_mult", "corr_shock", "equity", "cross_initial", "cross_maintenance",
                  "portfolio_initial", "portfolio_maintenance", "binding_scenario", "portfolio_equity", "binding_key"]
@@ -69,13 +69,12 @@ def shock_sweep(
     spots, vols, basis = market_vectors(arrays, market)
     base_corr = market.correlation.loc[list(arrays.assets), list(arrays.assets)]
     correlations = [shock_correlation(base_corr, s).to_numpy() for s in shocks]
-    pm_haircut = np.array([pm_rules.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
     rows = []
     by_mult = evaluate_vol_states(arrays, spots, np.outer(mults, vols), basis, pm_rules, correlations)
     for mult, outcomes in zip(mults, by_mult, strict=True):
         shocked_vols = vols * mult
         cross = cross_arrays(arrays, cross_rules, spots[None, :], shocked_vols, basis)
-        pm_equity = float(equity_parts(arrays, spots[None, :], shocked_vols, basis, pm_haircut)["equity"][0])
+        pm_equity = outcome_equity(outcomes[0], arrays, spots, basis, pm_rules)  # marks at this vol multiplier
         for shock, outcome in zip(shocks, outcomes, strict=True):
             rows.append({
                 "vol_mult": mult, "corr_shock": shock, "equity": float(cross["equity"][0]),

@@ -30,6 +30,7 @@ def test_sweep_rows_equal_separate_calls_on_shocked_markets():
         assert row.equity == pytest.approx(cm.equity, rel=1e-12)
         assert row.portfolio_maintenance == pytest.approx(pm.maintenance, rel=1e-9)
         assert row.portfolio_initial == pytest.approx(pm.initial, rel=1e-9)
+        assert row.portfolio_equity == pytest.approx(pm.equity, rel=1e-12)
         assert row.binding_scenario == pm.binding_scenario
 
 
