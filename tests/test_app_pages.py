@@ -276,9 +276,16 @@ def test_editor_rows_round_trip_every_sample():
 def test_sidebar_summary_reads_its_numbers_in_words(app):
     ws = app.session_state["workspace"]
     cross, portfolio = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
-    expected = text.read_summary(cross.equity, cross.maintenance, portfolio.maintenance)
+    expected = text.read_summary(cross.equity, portfolio.equity, cross.maintenance, portfolio.maintenance)
     assert expected in [c.value for c in app.sidebar.caption]
     assert text.money(cross.equity - cross.maintenance) in expected
+    assert text.money(portfolio.equity - portfolio.maintenance) in expected
+
+
+def test_summary_measures_each_cushion_against_its_own_equity():
+    reading = text.read_summary(10_000.0, 8_000.0, 2_000.0, 3_000.0)
+    assert text.money(8_000.0) in reading and text.money(5_000.0) in reading
+    assert "short of" in text.read_summary(10_000.0, 2_000.0, 2_000.0, 3_000.0)
 
 
 def test_compare_names_the_rule_sets_sources_once_asked(app):

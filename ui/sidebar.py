@@ -90,10 +90,12 @@ def summary(slot) -> None:
             return
         title = workspace.portfolio.title or "Untitled book"
         st.caption(f"{title} · {len(workspace.portfolio.positions)} positions")
+        equity = (f"Equity **{text.money(cross.equity)}**" if abs(cross.equity - portfolio.equity) < 0.5 else
+                  f"Equity: cross **{text.money(cross.equity)}**, portfolio **{text.money(portfolio.equity)}**")
         st.markdown(
-            f"Equity **{text.money(cross.equity)}**  \n"
+            f"{equity}  \n"
             f"Maintenance: cross **{text.money(cross.maintenance)}**, "
             f"portfolio **{text.money(portfolio.maintenance)}**  \n"
             f"Initial: cross **{text.money(cross.initial)}**, portfolio **{text.money(portfolio.initial)}**"
         )
-        st.caption(text.read_summary(cross.equity, cross.maintenance, portfolio.maintenance))
+        st.caption(text.read_summary(cross.equity, portfolio.equity, cross.maintenance, portfolio.maintenance))

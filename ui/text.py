@@ -75,12 +75,13 @@ def read_maintenance(mode: str, value: float) -> str:
             "or the positions are closed.")
 
 
-def read_summary(equity: float, cross_maintenance: float, portfolio_maintenance: float) -> str:
-    """The sidebar summary in one sentence: how far the account is above each mode's maintenance."""
-    if equity <= 0:
+def read_summary(cross_equity: float, portfolio_equity: float, cross_maintenance: float,
+                 portfolio_maintenance: float) -> str:
+    """The sidebar summary in one sentence: how far the account is above each mode's maintenance,
+    each against its own equity (the modes' haircuts can differ)."""
+    if cross_equity <= 0 and portfolio_equity <= 0:
         return "The account is worth nothing: both modes would close the positions now."
-    cushions = [(mode, equity - value) for mode, value in (("cross", cross_maintenance),
-                                                          ("portfolio", portfolio_maintenance))]
+    cushions = [("cross", cross_equity - cross_maintenance), ("portfolio", portfolio_equity - portfolio_maintenance)]
     parts = [f"{money(cushion)} above {mode_name(mode)} maintenance" if cushion >= 0
              else f"{money(-cushion)} short of {mode_name(mode)} maintenance (liquidated)"
              for mode, cushion in cushions]
