@@ -15,22 +15,10 @@ import plotly
 import plotly.io as pio
 import pytest
 
-import charts
-from margin import (
-    cross_margin,
-    default_market,
-    detect_jumps,
-    liquidation_prices,
-    load_portfolio,
-    margin_curves,
-    portfolio_margin,
-    shock_sweep,
-    simulate_pnl,
-    value_at_risk,
-)
+from margin import default_market, load_portfolio
 from margin.market import is_stablecoin
 from tests.browser_support import CHROMIUM_ARGS, require_chromium
-from ui import metrics
+from tests.figures import chart_figures
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
@@ -40,24 +28,8 @@ WIDTH = 1000
 
 def _sample_figures(path: Path, market) -> dict:
     book = load_portfolio(path)
-    cm, pm = cross_margin(book, market), portfolio_margin(book, market)
     asset = next(a for a in book.assets() if not is_stablecoin(a))
-    today = market.prices[asset]
-    curves = margin_curves(book, market, asset, metrics.price_grid(today), ("cross", "portfolio"))
-    found = {mode: liquidation_prices(book, market, asset, mode) for mode in ("cross", "portfolio")}
-    sweep = shock_sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS)
-    jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult"), "corr_shock", 0.0)
-    figures = {
-        "bars": charts.requirement_bars(cm, pm),
-        "liquidation": charts.liquidation_chart(curves, asset, today, found),
-        "vol_lines": charts.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
-        "corr_lines": charts.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
-        "heatmap": charts.sweep_heatmap(sweep),
-        "var": charts.pnl_histogram(simulate_pnl(book, market, n_paths=2_000), value_at_risk(book, market), None),
-    }
-    unit = pm.details.get("binding_unit")
-    if unit in pm.scenario_grids:
-        figures["grid"] = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit)
+    figures = chart_figures(book, market, asset, ("cross", "portfolio"), n_paths=2_000)
     return {f"{path.stem} {name}": pio.to_json(figure) for name, figure in figures.items()}
 
 

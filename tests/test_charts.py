@@ -10,15 +10,12 @@ import charts
 from margin import (
     cross_margin,
     default_market,
-    detect_jumps,
     liquidation_prices,
     load_portfolio,
-    margin_curves,
     portfolio_margin,
     shock_sweep,
-    simulate_pnl,
-    value_at_risk,
 )
+from tests.figures import chart_figures
 from ui import metrics
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
@@ -39,27 +36,9 @@ def sweep(pair, market):
     return shock_sweep(pair, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS)
 
 
-def _figures(pair, market, sweep):
-    cm, pm = cross_margin(pair, market), portfolio_margin(pair, market)
-    today = market.prices["BTC"]
-    curves = margin_curves(pair, market, "BTC", metrics.price_grid(today), ("cross", "portfolio", "isolated"))
-    found = {mode: liquidation_prices(pair, market, "BTC", mode) for mode in ("cross", "portfolio", "isolated")}
-    jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult"), "corr_shock", 0.0)
-    pnl = simulate_pnl(pair, market)
-    return {
-        "bars": charts.requirement_bars(cm, pm),
-        "liquidation": charts.liquidation_chart(curves, "BTC", today, found),
-        "vol_lines": charts.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
-        "corr_lines": charts.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
-        "heatmap": charts.sweep_heatmap(sweep),
-        "grid": charts.scenario_grid_heatmap(pm.scenario_grids[pm.details["binding_unit"]], pm.details["binding_unit"]),
-        "var": charts.pnl_histogram(pnl, value_at_risk(pair, market), value_at_risk(pair, market, method="monte-carlo")),
-    }
-
-
 @pytest.fixture(scope="module")
 def figures(pair, market, sweep):
-    return _figures(pair, market, sweep)
+    return chart_figures(pair, market, "BTC", ("cross", "portfolio", "isolated"), sweep)
 
 
 def _points(trace) -> int:

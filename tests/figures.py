@@ -1,0 +1,41 @@
+"""Every chart builder applied to one book: shared by the chart tests (content and margins)."""
+
+from __future__ import annotations
+
+import charts
+from margin import (
+    cross_margin,
+    detect_jumps,
+    liquidation_prices,
+    margin_curves,
+    portfolio_margin,
+    shock_sweep,
+    simulate_pnl,
+    value_at_risk,
+)
+from ui import metrics
+
+
+def chart_figures(book, market, asset: str, modes: tuple[str, ...], sweep=None, n_paths: int = 20_000) -> dict:
+    """name -> go.Figure for every chart the pages draw, on ``book`` with ``asset`` moving for the
+    liquidation chart under ``modes``; the scenario grid when the binding unit has one."""
+    cm, pm = cross_margin(book, market), portfolio_margin(book, market)
+    today = market.prices[asset]
+    curves = margin_curves(book, market, asset, metrics.price_grid(today), modes)
+    found = {mode: liquidation_prices(book, market, asset, mode) for mode in modes}
+    if sweep is None:
+        sweep = shock_sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS)
+    jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult"), "corr_shock", 0.0)
+    figures = {
+        "bars": charts.requirement_bars(cm, pm),
+        "liquidation": charts.liquidation_chart(curves, asset, today, found),
+        "vol_lines": charts.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
+        "corr_lines": charts.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
+        "heatmap": charts.sweep_heatmap(sweep),
+        "var": charts.pnl_histogram(simulate_pnl(book, market, n_paths=n_paths), value_at_risk(book, market),
+                                    value_at_risk(book, market, method="monte-carlo")),
+    }
+    unit = pm.details.get("binding_unit")
+    if unit in pm.scenario_grids:
+        figures["grid"] = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit)
+    return figures
