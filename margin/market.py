@@ -231,6 +231,8 @@ class Market:
         that order, as read-only arrays, computed once per asset list (every model asks for them)."""
         found = self._by_assets.get(assets)
         if found is None:
+            for asset in assets:
+                self.require(asset, "assets")
             index = [self._position[a] for a in assets]
             found = (np.array([self._prices[a] for a in assets], dtype=float),
                      np.array([self._vols[a] for a in assets], dtype=float),

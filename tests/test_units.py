@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import margin.units as units_module
-from margin import Option, Perp, Portfolio, Spot, portfolio_margin
+from margin import Option, Perp, Portfolio, PortfolioError, Spot, portfolio_margin
 from margin import book as book_module
 from margin.book import book_arrays, equity_parts, market_vectors
 from margin.presets import DERIBIT_PM, portfolio_params
@@ -150,3 +150,5 @@ def test_market_vectors_are_read_only_and_in_the_order_asked():
     for array in (prices, vols, basis, correlation):
         with pytest.raises(ValueError):
             array[0] = 0.0  # shared by every caller: nobody may change it in place
+    with pytest.raises(PortfolioError, match="DOGE"):
+        MARKET.vectors(("BTC", "DOGE"))
