@@ -17,7 +17,7 @@ import numpy as np
 from margin.book import BookArrays
 from margin.market import is_stablecoin
 from margin.params import PortfolioParams
-from margin.pricing import black76_price
+from margin.pricing import Black76Revaluer, black76_price
 
 #: Moves equal to 13 decimals are revalued once (a relative move of 1e-13 changes no price visibly).
 _MOVE_DECIMALS = 13
@@ -27,6 +27,8 @@ _DEDUP_MIN_PRICES = 4096
 _DEDUP_MIN_OPTIONS_PER_UNIT = 2
 #: Option prices per pricing block: about 16 arrays of this many floats fit in a 2 MB cache.
 _PRICES_PER_BLOCK = 16_384
+#: A forward of zero (a move of -100 %) is priced at this forward: its log stays finite.
+_TINY_PRICE = 1e-12
 
 
 def scan_range(params: PortfolioParams, asset: str, vol: float) -> float:
@@ -159,7 +161,7 @@ class UnitSet:
             distinct, slot = distinct_moves(units)
         else:
             distinct, slot = moves[units], None  # only units that hold options need pricing
-        row_pnl = self._option_pnl_per_row(distinct, option_row, units.size)  # (R, D, 3)
+        row_pnl = self._option_pnl_per_row(distinct, units, option_row)  # (R, D, 3)
         if slot is not None:  # np.take: several times faster than the same fancy index
             width = row_pnl.shape[1]
             row_pnl = np.take(row_pnl.reshape(-1, 3), slot + width * np.arange(units.size)[:, None], axis=0)
@@ -182,32 +184,46 @@ class UnitSet:
         units = np.flatnonzero(self.option_starts[1:] > self.option_starts[:-1])
         return units, np.searchsorted(units, self.opt_unit)
 
-    def _option_pnl_per_row(self, row_moves: np.ndarray, option_row: np.ndarray, n_rows: int) -> np.ndarray:
-        """P&L (USD) of the options of each row at every move of that row of ``row_moves``, (R, D, 3).
+    @cached_property
+    def _revaluer(self) -> Black76Revaluer:
+        return Black76Revaluer(self.opt_strike, self.opt_years, self.opt_is_call, self.opt_vols)
+
+    def _option_pnl_per_row(self, row_moves: np.ndarray, units: np.ndarray, option_row: np.ndarray) -> np.ndarray:
+        """P&L (USD) of the options of each row at every move of that row of ``row_moves``, (R, D, 3);
+        row r holds the options of unit ``units[r]``.
 
         Options are priced in blocks small enough to stay in the CPU cache (one huge array is
-        memory-bound), and each block is added into its rows at once, so the option-by-option
-        P&L is never written out in full.
+        memory-bound), and each block is summed into its rows at once, so the option-by-option
+        P&L is never written out in full. The current marks are taken off once per row at the end.
         """
         n_options, width = self.opt_qty.size, row_moves.shape[1]
-        total = np.zeros((n_rows, width, 3))
+        forward = self.spot[units][:, None] * (1.0 + row_moves)  # (R, D), USD
+        log_forward = np.log(np.maximum(forward, _TINY_PRICE)) if self._revaluer.live else None
+        total = np.zeros((units.size, width, 3))
         block = max(1, _PRICES_PER_BLOCK // (3 * width))
+        row_first_option = self.option_starts[units]
         for lo in range(0, n_options, block):
             part = slice(lo, lo + block)
             rows = option_row[part]
-            forward = (self.spot[self.opt_unit[part]][:, None] * (1.0 + row_moves[rows]))[..., None]
-            value = black76_price(forward, self.opt_strike[part, None, None], self.opt_vols[part, None, :],
-                                  self.opt_years[part, None, None], self.opt_is_call[part, None, None])
-            np.subtract(value, self.opt_base[part, None, None], out=value)
-            np.multiply(value, self.opt_qty[part, None, None], out=value)
+            value = self._quantity_times_price(part, forward[rows], None if log_forward is None else log_forward[rows])
             # Options are sorted by row and every row holds at least one: a block's rows are a contiguous run.
             first, last = int(rows[0]), int(rows[-1])
-            if last - first + 1 == rows.size:  # one option per row
-                total[first : last + 1] += value
-            else:
-                starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
-                total[first : last + 1] += np.add.reduceat(value, starts, axis=0)
+            if last - first + 1 < rows.size:
+                starts = row_first_option[first : last + 1] - lo
+                starts[0] = 0  # the block's first row may have begun in the block before
+                value = np.add.reduceat(value, starts, axis=0)
+            total[first : last + 1] += value
+        total -= np.bincount(option_row, self.opt_qty * self.opt_base, units.size)[:, None, None]
         return total
+
+    def _quantity_times_price(self, part: slice, forward: np.ndarray, log_forward: np.ndarray | None) -> np.ndarray:
+        """qty x Black-76 price (USD) of the options ``part`` at their forwards (b, D), (b, D, 3)."""
+        if log_forward is not None:
+            return self._revaluer.value(part, forward, log_forward, weight=self.opt_qty[part])
+        # An option at expiry or with no vol: only the general formula handles vol x sqrt(years) = 0.
+        price = black76_price(forward[..., None], self.opt_strike[part, None, None], self.opt_vols[part, None, :],
+                              self.opt_years[part, None, None], self.opt_is_call[part, None, None])
+        return np.multiply(price, self.opt_qty[part, None, None], out=price)
 
 
 def _distinct_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,10 +285,15 @@ def _net_short_contracts(unit: np.ndarray, strike: np.ndarray, days: np.ndarray,
 def unit_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
     """The :class:`UnitPlan` of a book under ``params``, built once and kept with the book's arrays
     (the app and a sweep price the same book under the same rules many times)."""
-    plans = arrays.__dict__.setdefault("_unit_plans", {})  # BookArrays is frozen; this is a cache
+    cache = arrays.__dict__  # BookArrays is frozen; this is a cache
+    last = cache.get("_last_unit_plan")
+    if last is not None and last[0] is params:  # hashing a rule set costs ~8 us: most calls reuse the last one
+        return last[1]
+    plans = cache.setdefault("_unit_plans", {})
     plan = plans.get(params)  # by value: equal rule sets share a plan, and copies do not pile up
     if plan is None:
         plan = plans[params] = _build_plan(arrays, params)
+    cache["_last_unit_plan"] = (params, plan)
     return plan
 
 
@@ -313,17 +334,22 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     responsive = params.range_vol_multiple * unit_vols * np.sqrt(params.range_horizon_days / 365.0)
     opt_iv, opt_strike = vols[opt_asset], arrays.opt_strike[order]
     opt_years, opt_is_call = arrays.opt_years[order], arrays.opt_is_call[order]
+    opt_vols = opt_iv[:, None] * plan.vol_multipliers  # the middle state's multiplier is 1: vol flat is opt_iv
+    revaluer = Black76Revaluer(opt_strike, opt_years, opt_is_call, opt_vols)
+    if revaluer.live:  # today's marks from the revaluation's own constants
+        opt_base = revaluer.marks(spots[opt_asset])
+    else:
+        opt_base = np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call))
     units = UnitSet(
         assets=layout.assets, spot=spots[is_unit], vol=unit_vols,
         scan_range=np.minimum(np.maximum(plan.floors, responsive), 0.95),
         linear_delta=delta[is_unit], long_linear=long_linear[is_unit], short_linear=short_linear[is_unit],
         opt_unit=layout.opt_unit, opt_qty=arrays.opt_qty[order], opt_strike=opt_strike, opt_years=opt_years,
-        opt_days=arrays.opt_days[order], opt_is_call=opt_is_call, opt_vols=opt_iv[:, None] * plan.vol_multipliers,
-        opt_base=np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call)),
+        opt_days=arrays.opt_days[order], opt_is_call=opt_is_call, opt_vols=opt_vols, opt_base=opt_base,
     )
     # The option grouping depends on the book only: hand the plan's copy to the cached properties.
     units.__dict__.update(option_starts=plan.option_starts, _option_rows=(plan.option_units, plan.option_row),
-                          net_short=plan.net_short)
+                          net_short=plan.net_short, _revaluer=revaluer)
     return units
 
 

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from margin.pricing import (
+    Black76Revaluer,
     black76_delta,
     black76_gamma,
     black76_price,
@@ -279,3 +280,37 @@ def test_black_scholes_is_black76_on_the_forward():
     bs = black_scholes_price(spots, 40.0, 0.2, 0.5, True, rate=0.1)
     b76 = black76_price(spots * math.exp(0.05), 40.0, 0.2, 0.5, True, rate=0.1)
     np.testing.assert_allclose(bs, b76, rtol=1e-14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), n_options=st.integers(1, 6), n_forwards=st.integers(1, 9))
+def test_revaluer_equals_quantity_times_black76_price(seed, n_options, n_forwards):
+    """The revaluation kernel (constants hoisted, call/put sign folded in) prices like
+    black76_price, from forward 0 (a -100 % move) to far out of the money, in three vol states."""
+    rng = np.random.default_rng(seed)
+    strike = rng.uniform(50.0, 150.0, n_options)
+    years = rng.choice([1.0 / 365, 7.0 / 365, 0.25, 2.0], n_options)
+    is_call = rng.random(n_options) < 0.5
+    qty = rng.uniform(-5.0, 5.0, n_options)
+    vols = rng.uniform(0.05, 3.0, (n_options, 3))
+    forward = rng.choice([0.0, 1.0, 60.0, 100.0, 140.0, 400.0], (n_options, n_forwards))
+    revaluer = Black76Revaluer(strike, years, is_call, vols)
+    assert revaluer.live
+    log_forward = np.log(np.maximum(forward, 1e-12))
+    price = black76_price(forward[..., None], strike[:, None, None], vols[:, None, :], years[:, None, None],
+                          is_call[:, None, None])
+    np.testing.assert_allclose(revaluer.value(slice(None), forward, log_forward), price, rtol=1e-10, atol=1e-9)
+    got = revaluer.value(slice(None), forward, log_forward, weight=qty)
+    np.testing.assert_allclose(got, qty[:, None, None] * price, rtol=1e-10, atol=1e-9)
+    part = slice(1, None)  # a block of the options prices the same as those options alone
+    np.testing.assert_allclose(revaluer.value(part, forward[part], log_forward[part], weight=qty[part]),
+                               qty[part, None, None] * price[part], rtol=1e-10, atol=1e-9)
+    spot = forward[:, -1] + 1.0
+    np.testing.assert_allclose(revaluer.marks(spot), black76_price(spot, strike, vols[:, 1], years, is_call),
+                               rtol=1e-10, atol=1e-9)
+
+
+def test_revaluer_leaves_options_at_expiry_to_the_general_formula():
+    assert not Black76Revaluer(np.array([90.0, 100.0]), np.array([0.1, 0.0]), np.array([True, False]),
+                               np.full((2, 3), 0.5)).live
+    assert not Black76Revaluer(np.array([90.0]), np.array([0.1]), np.array([True]), np.array([[0.5, 0.0, 0.5]])).live
