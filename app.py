@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from margin.runtime import keep_freed_memory
 from ui.page import PAGE_CONFIG
 
+keep_freed_memory()  # once per server process: sweeps reuse freed memory instead of faulting it in again
 st.set_page_config(**PAGE_CONFIG)
 
 PAGES = [

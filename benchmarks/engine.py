@@ -9,7 +9,10 @@ state), with no bookkeeping at all.
 Targets (issue "Speed"): portfolio margin within 3x the floor; the sweep under 0.3x the time of
 110 separate calls; cost growing about linearly with positions.
 
-Run: python benchmarks/engine.py [--quick]
+The process keeps freed memory for reuse, as the dashboard's server does
+(:func:`margin.runtime.keep_freed_memory`); ``--plain-malloc`` times it with glibc's defaults.
+
+Run: python benchmarks/engine.py [--quick] [--plain-malloc]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from margin import (  # noqa: E402
 from margin.book import book_arrays, market_vectors  # noqa: E402
 from margin.presets import DERIBIT_PM  # noqa: E402
 from margin.pricing import Black76Revaluer  # noqa: E402
+from margin.runtime import keep_freed_memory  # noqa: E402
 from margin.units import unit_set  # noqa: E402
 
 ASSET_SETS = {3: ["BTC", "ETH", "SOL"],
@@ -164,4 +168,8 @@ def main(quick: bool = False) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
-    main(parser.parse_args().quick)
+    parser.add_argument("--plain-malloc", action="store_true", help="do not keep freed memory (glibc defaults)")
+    arguments = parser.parse_args()
+    if not arguments.plain_malloc:
+        print(f"keeping freed memory for reuse: {keep_freed_memory()}")
+    main(arguments.quick)

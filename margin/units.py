@@ -22,9 +22,10 @@ from margin.pricing import Black76Revaluer, black76_price
 #: Moves equal to 13 decimals are revalued once (a relative move of 1e-13 changes no price visibly).
 _MOVE_DECIMALS = 13
 #: Distinct moves are looked up only from this many option prices per revaluation and this many
-#: options per unit holding options; below either, finding them costs more than it saves.
+#: options per search (one per unit holding options, or per pattern of units repeated across
+#: stacked states); below either, finding them costs more than it saves.
 _DEDUP_MIN_PRICES = 4096
-_DEDUP_MIN_OPTIONS_PER_UNIT = 2
+_DEDUP_MIN_OPTIONS_PER_SEARCH = 2
 #: Option prices per pricing block: about 16 arrays of this many floats fit in a 2 MB cache.
 _PRICES_PER_BLOCK = 16_384
 #: A forward of zero (a move of -100 %) is priced at this forward: its log stays finite.
@@ -145,17 +146,19 @@ class UnitSet:
             where = np.searchsorted(needed, patterns)
             return np.maximum(values[where] * ranges[rows, None], -1.0), slot[where]
 
-        return self._revalue(moves, distinct)
+        return self._revalue(moves, distinct, pattern_of)
 
-    def _revalue(self, moves: np.ndarray, distinct_moves) -> np.ndarray:
+    def _revalue(self, moves: np.ndarray, distinct_moves, pattern_of: np.ndarray | None = None) -> np.ndarray:
         """:meth:`revalue` of moves already floored at -100 %; ``distinct_moves(rows)`` returns the
-        distinct moves of those rows and where each move went (see :func:`_distinct_per_row`)."""
+        distinct moves of those rows and where each move went (see :func:`_distinct_per_row`).
+        ``pattern_of``: rows sharing a pattern share the search for distinct moves (None: none do)."""
         linear = self.linear_delta[:, None] * moves  # (U, N), the same in every vol state
         if self.opt_qty.size == 0:
             return np.repeat(linear[..., None], 3, axis=2)
         units, option_row = self._option_rows
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
-        worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_UNIT * units.size
+        searches = units.size if pattern_of is None else np.unique(pattern_of[units]).size
+        worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_SEARCH * searches
                     and self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES)
         if worth_it:
             distinct, slot = distinct_moves(units)

@@ -510,3 +510,18 @@ def test_engine_matches_slow_reference_on_the_design_book():
                      collateral={"USDC": 20_000.0})
     for params in (DERIBIT_PM, OKX_PM, SPAN_PM):
         _assert_matches_reference(book, default_market(), params)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 9, 3), (10, 10, 11, 10, 9, 3)])
+def test_worst_loss_over_moves_is_the_largest_loss_on_small_and_sweep_sized_arrays(shape):
+    """Both ways of finding a residual's worst loss (a NumPy reduction on small arrays, a running
+    minimum on sweep-sized ones) give max(0, -min over the moves axis)."""
+    from margin.portfolio import _RUNNING_MIN_FROM, _worst_loss_over_moves
+
+    pnl = np.random.default_rng(7).normal(0.0, 1_000.0, shape)
+    pnl[..., 0, :] = np.abs(pnl[..., 0, :])  # some cells with no loss at all
+    pnl[0, 0, ...] = 5.0
+    expected = np.array([[max(0.0, -min(pnl[idx + (i, v)] for i in range(shape[-2]))) for v in range(shape[-1])]
+                         for idx in np.ndindex(shape[:-2])]).reshape(shape[:-2] + (shape[-1],))
+    assert (pnl.size >= _RUNNING_MIN_FROM) == (len(shape) > 4)
+    np.testing.assert_array_equal(_worst_loss_over_moves(pnl), expected)

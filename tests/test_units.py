@@ -54,7 +54,7 @@ def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block
     # Repeated values (as joint scenarios have) and moves past -100 % (extremes of wide ranges).
     moves = rng.choice([-1.6, -0.5, -0.16, 0.0, 0.0, 0.08, 0.16, 0.5, 1.2], size=(len(units), 12))
     monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
-    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_UNIT", 0)
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_SEARCH", 0)
     monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
     vectorised = units.revalue(moves)
     expected = _looped_pnl(book, units, moves)
@@ -79,7 +79,7 @@ def test_scaled_revaluation_of_stacked_states_equals_revaluing_every_move(book_p
     pattern = rng.choice([-6.0, -1.0, -0.5, 0.0, 0.0, 0.25, 1.0, 3.0], size=(len(states[0]), 10))
     ranges = rng.choice([0.08, 0.16, 0.3], size=len(stacked))
     monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
-    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_UNIT", 0)
+    monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_SEARCH", 0)
     monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
     moves = np.tile(pattern, (2, 1)) * ranges[:, None]
     expected = stacked.revalue(moves)
