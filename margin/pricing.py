@@ -113,9 +113,10 @@ class Black76Revaluer:
         return value
 
     def marks(self, forward: np.ndarray) -> np.ndarray:
-        """Each option's price per unit (USD) at its forward ``forward`` (n,), in the middle vol state."""
+        """Each option's price per unit (USD) at its forward ``forward`` (n,), in the middle vol
+        state; never negative, as :func:`black76_price`."""
         forward = np.asarray(forward, dtype=float)[:, None]
-        return self.value(slice(None), forward, np.log(forward))[:, 0, 1]
+        return np.maximum(self.value(slice(None), forward, np.log(forward))[:, 0, 1], 0.0)
 
 
 def black76_delta(forward, strike, vol, years, is_call, rate: float = 0.0):

@@ -3,9 +3,9 @@
 A sweep allocates and frees several arrays of a few megabytes. glibc's malloc hands arrays that
 large back to the kernel when they are freed, so the next sweep takes every page again as a page
 fault: about 3,500 faults and a fifth of a 10-position, 10-asset sweep's time on the 2-core
-machine this was measured on. :func:`keep_freed_memory` asks malloc to keep up to
-``trim_threshold`` bytes of freed memory for reuse. Nothing in the engine calls it: it changes the
-whole process, so the program that owns the process opts in (``app.py`` does).
+machine this was measured on. :func:`keep_freed_memory` asks malloc to keep freed memory (up to
+``TRIM_THRESHOLD`` bytes) for reuse. Nothing in the engine calls it: it changes the whole process,
+so the program that owns the process opts in (``app.py`` and ``benchmarks/engine.py`` do).
 """
 
 from __future__ import annotations
