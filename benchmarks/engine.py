@@ -148,7 +148,7 @@ def main(quick: bool = False) -> None:
                     portfolio_margin(b, m)
 
             t_sweep, t_calls = paired_medians([lambda b=book: shock_sweep(b, market, VOL_MULTS, CORR_SHOCKS),
-                                               separate_calls], 5, min_seconds=0.0)
+                                               separate_calls], 9, min_seconds=0.0)
             rows.append((n_assets, n, t_pm / t_floor, t_sweep / t_calls, t_pm))
             print(f"{n:>4} pos {n_assets:>2} ast | {t_cross * 1e3:9.2f} | {t_pm * 1e3:8.2f} | {t_floor * 1e3:8.2f} | "
                   f"{t_pm / t_floor:8.2f} | {t_var * 1e3:9.2f} | {t_mc * 1e3:9.1f} | {t_sweep * 1e3:8.1f} | "
