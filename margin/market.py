@@ -314,16 +314,15 @@ class Market:
         return f"Market(assets={self.assets})"
 
 
-def shock_correlation(frame: pd.DataFrame, corr_shock: float) -> pd.DataFrame:
-    """Move every off-diagonal correlation toward +1 (shock > 0) or toward 0 (shock < 0), linearly."""
-    values = frame.to_numpy(copy=True)
-    if corr_shock >= 0:
-        target = np.ones_like(values)
-        shocked = values + corr_shock * (target - values)
-    else:
-        shocked = values * (1.0 + corr_shock)
+def shock_correlation(matrix: pd.DataFrame | np.ndarray, corr_shock: float) -> pd.DataFrame | np.ndarray:
+    """Move every off-diagonal correlation toward +1 (shock > 0) or toward 0 (shock < 0), linearly.
+    Returns the same type it was given (a labelled DataFrame or a bare array)."""
+    is_frame = isinstance(matrix, pd.DataFrame)
+    values = np.asarray(matrix.to_numpy() if is_frame else matrix, dtype=float)
+    # New arrays either way: the input stays as it is.
+    shocked = values + corr_shock * (1.0 - values) if corr_shock >= 0 else values * (1.0 + corr_shock)
     np.fill_diagonal(shocked, 1.0)
-    return pd.DataFrame(shocked, index=frame.index, columns=frame.columns)
+    return pd.DataFrame(shocked, index=matrix.index, columns=matrix.columns) if is_frame else shocked
 
 
 def nearest_correlation(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from margin import presets
-from margin.book import book_arrays, market_vectors
+from margin.book import book_arrays
 from margin.cross import cross_arrays
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
@@ -66,25 +66,26 @@ def shock_sweep(
     if len(mults) * len(shocks) > MAX_SWEEP_POINTS:
         raise PortfolioError(f"shock_sweep: at most {MAX_SWEEP_POINTS} (vol, correlation) pairs.")
     arrays = book_arrays(book, market)
-    spots, vols, basis = market_vectors(arrays, market)
-    base_corr = market.correlation.loc[list(arrays.assets), list(arrays.assets)]
-    correlations = [shock_correlation(base_corr, s).to_numpy() for s in shocks]
-    rows = []
-    by_mult = evaluate_vol_states(arrays, spots, np.outer(mults, vols), basis, pm_rules, correlations)
-    for mult, outcomes in zip(mults, by_mult, strict=True):
-        shocked_vols = vols * mult
-        cross = cross_arrays(arrays, cross_rules, spots[None, :], shocked_vols, basis)
-        pm_equity = outcome_equity(outcomes[0], arrays, spots, basis, pm_rules)  # marks at this vol multiplier
-        for shock, outcome in zip(shocks, outcomes, strict=True):
-            rows.append({
-                "vol_mult": mult, "corr_shock": shock, "equity": float(cross["equity"][0]),
-                "cross_initial": float(cross["initial"][0]), "cross_maintenance": float(cross["maintenance"][0]),
-                "portfolio_initial": float(outcome["initial"]),
-                "portfolio_maintenance": float(outcome["maintenance"]),
-                "binding_scenario": outcome["binding"], "portfolio_equity": pm_equity,
-                "binding_key": outcome["binding_key"],
-            })
-    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+    spots, vols, basis, base_corr = market.vectors(arrays.assets)
+    correlations = [shock_correlation(base_corr, s) for s in shocks]
+    vol_states = np.outer(mults, vols)  # (M, A)
+    by_mult = evaluate_vol_states(arrays, spots, vol_states, basis, pm_rules, correlations)
+    # Cross margin feels volatility only through option marks: one row per multiplier, all at once.
+    cross = cross_arrays(arrays, cross_rules, np.broadcast_to(spots, vol_states.shape), vol_states, basis)
+    per_mult = len(shocks)
+    outcomes = [outcome for by_shock in by_mult for outcome in by_shock]  # multiplier after multiplier
+    pm_equity = [outcome_equity(by_shock[0], arrays, spots, basis, pm_rules) for by_shock in by_mult]
+    return pd.DataFrame({
+        "vol_mult": np.repeat(mults, per_mult), "corr_shock": np.tile(shocks, len(mults)),
+        "equity": np.repeat(cross["equity"], per_mult),
+        "cross_initial": np.repeat(cross["initial"], per_mult),
+        "cross_maintenance": np.repeat(cross["maintenance"], per_mult),
+        "portfolio_initial": [float(o["initial"]) for o in outcomes],
+        "portfolio_maintenance": [float(o["maintenance"]) for o in outcomes],
+        "binding_scenario": [o["binding"] for o in outcomes],
+        "portfolio_equity": np.repeat(pm_equity, per_mult),
+        "binding_key": [o["binding_key"] for o in outcomes],
+    }, columns=SWEEP_COLUMNS)
 
 
 def detect_jumps(

@@ -146,7 +146,7 @@ class UnitSet:
             where = np.searchsorted(needed, patterns)
             return np.maximum(values[where] * ranges[rows, None], -1.0), slot[where]
 
-        return self._revalue(moves, distinct, pattern_of)
+        return self._revalue(moves, distinct, pattern_of if unit_moves.shape[0] < len(self) else None)
 
     def _revalue(self, moves: np.ndarray, distinct_moves, pattern_of: np.ndarray | None = None) -> np.ndarray:
         """:meth:`revalue` of moves already floored at -100 %; ``distinct_moves(rows)`` returns the
@@ -157,9 +157,10 @@ class UnitSet:
             return np.repeat(linear[..., None], 3, axis=2)
         units, option_row = self._option_rows
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
-        searches = units.size if pattern_of is None else np.unique(pattern_of[units]).size
-        worth_it = (self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_SEARCH * searches
-                    and self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES)
+        worth_it = self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES
+        if worth_it:
+            searches = units.size if pattern_of is None else np.unique(pattern_of[units]).size
+            worth_it = self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_SEARCH * searches
         if worth_it:
             distinct, slot = distinct_moves(units)
         else:

@@ -353,3 +353,21 @@ def test_default_market_is_valid_and_stablecoins_are_calm():
         v for a, v in market.vols.items() if a not in ("USDT", "USDC")
     )
     assert corr[market.assets.index("BTC"), market.assets.index("ETH")] == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize("shock", [-1.0, -0.4, 0.0, 0.5, 1.0])
+def test_shock_correlation_of_a_bare_array_matches_the_labelled_matrix_and_leaves_it_untouched(shock):
+    from margin.market import shock_correlation
+
+    market = default_market()
+    assets = ("BTC", "ETH", "SOL")
+    frame = market.correlation.loc[list(assets), list(assets)]
+    array = market.vectors(assets)[3]  # read-only: a write would raise
+    shocked = shock_correlation(array, shock)
+    assert isinstance(shocked, np.ndarray)
+    np.testing.assert_array_equal(shocked, shock_correlation(frame, shock).to_numpy())
+    np.testing.assert_array_equal(np.diag(shocked), 1.0)
+    np.testing.assert_array_equal(array, frame.to_numpy())
+    off = ~np.eye(3, dtype=bool)
+    expected = frame.to_numpy()[off] + shock * (1 - frame.to_numpy()[off]) if shock >= 0 else frame.to_numpy()[off] * (1 + shock)
+    np.testing.assert_allclose(shocked[off], expected)
