@@ -11,7 +11,9 @@ Black-76 with F = S. Black-Scholes on a non-dividend stock is Black-76 with F = 
 :func:`black_scholes_price` (used to check against Hull's textbook example 15.6).
 
 Every function broadcasts its arguments; ``is_call`` is a boolean array or scalar. At t = 0 or
-sigma = 0 the price is the discounted intrinsic value on the forward.
+sigma = 0 the price is the discounted intrinsic value on the forward. :class:`Black76Revaluer` is
+the scenario revaluation's kernel: the same price, with each option's constants computed once for
+thousands of forwards.
 """
 
 from __future__ import annotations

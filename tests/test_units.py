@@ -87,6 +87,20 @@ def test_scaled_revaluation_of_stacked_states_equals_revaluing_every_move(book_p
     np.testing.assert_allclose(stacked.revalue_scaled(pattern, ranges), expected, rtol=1e-9, atol=scale)
 
 
+def test_an_option_at_expiry_is_revalued_at_intrinsic_value_beside_live_ones():
+    """A 0-day option has no vol x sqrt(time) to divide by: its block falls back to the general
+    formula, and the book still revalues as the loop does."""
+    book = Portfolio((Option("BTC", "call", 80_000.0, 0.0, 2.0), Option("BTC", "put", 95_000.0, 30.0, -1.0),
+                      Perp("ETH", 3.0, 2_900.0)), {"USDT": 5_000.0})
+    arrays = book_arrays(book, MARKET)
+    units = unit_set(*_at_market(book), DERIBIT_PM)
+    assert not units._revaluer.live
+    moves = np.array([[-1.5, -0.2, 0.0, 0.1, 0.3]] * len(units))
+    expected = _looped_pnl(book, units, moves)
+    np.testing.assert_allclose(units.revalue(moves), expected, rtol=1e-9, atol=1e-6)
+    assert arrays.opt_days.min() == 0.0
+
+
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
