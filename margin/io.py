@@ -293,8 +293,9 @@ def market_overrides(base: Market, market: Market) -> dict:
     prices = {a: p for a, p in market.prices.items() if base.prices.get(a) != p}
     vols = {a: v for a, v in market.vols.items() if base.vols.get(a) != v}
     basis = {a: b for a, b in market.basis.items() if base.basis.get(a, 0.0) != b}
-    assets = list(market.correlation.index)
-    known = [a for a in assets if a in base.correlation.index]
+    assets = market.assets
+    in_base = set(base.assets)
+    known = [a for a in assets if a in in_base]
     old = np.eye(len(assets))  # assets the base market lacks are uncorrelated there
     where = [assets.index(a) for a in known]
     old[np.ix_(where, where)] = base.correlation_array(known)

@@ -280,6 +280,9 @@ def test_sidebar_summary_reads_its_numbers_in_words(app):
     assert expected in [c.value for c in app.sidebar.caption]
     assert text.money(cross.equity - cross.maintenance) in expected
     assert text.money(portfolio.equity - portfolio.maintenance) in expected
+    figures = " ".join(m.value for m in app.sidebar.markdown)
+    for value in (cross.maintenance, portfolio.maintenance, cross.initial, portfolio.initial):
+        assert f"**{text.money(value)}**" in figures
 
 
 def test_summary_measures_each_cushion_against_its_own_equity():

@@ -108,6 +108,21 @@ def portfolio(book: Portfolio, market: Market, preset: str) -> margin.MarginResu
 
 
 @_cache
+def headline(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict[str, float]:
+    """Equity, maintenance and initial margin (USD) of both modes, for the sidebar summary.
+
+    Only the six numbers are cached: st.cache_data pickles what it keeps, and a result with its
+    breakdown tables cost ~30 ms to build and pickle on every slider move, for a summary that
+    shows none of them.
+    """
+    cross_result = margin.cross_margin(book, market, cross_preset)
+    portfolio_result = margin.portfolio_margin(book, market, portfolio_preset)
+    return {f"{mode}_{field}": float(getattr(result, field))
+            for mode, result in (("cross", cross_result), ("portfolio", portfolio_result))
+            for field in ("equity", "maintenance", "initial")}
+
+
+@_cache
 def isolated(book: Portfolio, market: Market, asset: str, preset: str) -> margin.MarginResult:
     return materialise(margin.isolated_margin(book, market, asset, preset))
 

@@ -83,19 +83,22 @@ def summary(slot) -> None:
     with slot:
         st.markdown("### Summary")
         try:
-            cross = cached.cross(workspace.portfolio, workspace.market, workspace.cross_preset)
-            portfolio = cached.portfolio(workspace.portfolio, workspace.market, workspace.portfolio_preset)
+            numbers = cached.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
+                                      workspace.portfolio_preset)
         except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
             st.caption("The book cannot be evaluated yet; the page says why.")
             return
         title = workspace.portfolio.title or "Untitled book"
         st.caption(f"{title} · {len(workspace.portfolio.positions)} positions")
-        equity = (f"Equity **{text.money(cross.equity)}**" if abs(cross.equity - portfolio.equity) < 0.5 else
-                  f"Equity: cross **{text.money(cross.equity)}**, portfolio **{text.money(portfolio.equity)}**")
+        cross_equity, portfolio_equity = numbers["cross_equity"], numbers["portfolio_equity"]
+        equity = (f"Equity **{text.money(cross_equity)}**" if abs(cross_equity - portfolio_equity) < 0.5 else
+                  f"Equity: cross **{text.money(cross_equity)}**, portfolio **{text.money(portfolio_equity)}**")
         st.markdown(
             f"{equity}  \n"
-            f"Maintenance: cross **{text.money(cross.maintenance)}**, "
-            f"portfolio **{text.money(portfolio.maintenance)}**  \n"
-            f"Initial: cross **{text.money(cross.initial)}**, portfolio **{text.money(portfolio.initial)}**"
+            f"Maintenance: cross **{text.money(numbers['cross_maintenance'])}**, "
+            f"portfolio **{text.money(numbers['portfolio_maintenance'])}**  \n"
+            f"Initial: cross **{text.money(numbers['cross_initial'])}**, "
+            f"portfolio **{text.money(numbers['portfolio_initial'])}**"
         )
-        st.caption(text.read_summary(cross.equity, portfolio.equity, cross.maintenance, portfolio.maintenance))
+        st.caption(text.read_summary(cross_equity, portfolio_equity, numbers["cross_maintenance"],
+                                     numbers["portfolio_maintenance"]))

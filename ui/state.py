@@ -115,7 +115,14 @@ def share_token(workspace: Workspace) -> str:
 
 @cached.by_identity
 def _share_token(portfolio: Portfolio, market: Market) -> str:
-    return encode_share_token(portfolio, market_overrides(base_market(), market))
+    return encode_share_token(portfolio, _overrides(market))
+
+
+@cached.by_identity
+def _overrides(market: Market) -> dict:
+    """The market's differences from the default market: a slider moves the book, not the market,
+    so this is computed once per market rather than once per book."""
+    return market_overrides(base_market(), market)
 
 
 def from_token(token: str) -> Workspace:
