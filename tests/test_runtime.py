@@ -3,6 +3,7 @@
 Counted in page faults, not seconds, in a child process (the setting changes the whole process).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ def _child(tune: bool) -> tuple[str, int]:
     return out[0], int(out[1])
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc is tuned on Linux only")
+# CI runs on Debian: there the test always runs (a CI on another system fails here instead of skipping).
+@pytest.mark.skipif(not sys.platform.startswith("linux") and not os.environ.get("CI"),
+                    reason="glibc's malloc is tuned on Linux only")
 def test_freed_arrays_are_reused_without_page_faults():
     applied, tuned_faults = _child(tune=True)
     plain = _child(tune=False)[1]
