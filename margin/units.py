@@ -339,11 +339,16 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
     opt_iv, opt_strike = vols[opt_asset], arrays.opt_strike[order]
     opt_years, opt_is_call = arrays.opt_years[order], arrays.opt_is_call[order]
     opt_vols = opt_iv[:, None] * plan.vol_multipliers  # the middle state's multiplier is 1: vol flat is opt_iv
-    revaluer = Black76Revaluer(opt_strike, opt_years, opt_is_call, opt_vols)
-    if revaluer.live:  # today's marks from the revaluation's own constants
-        opt_base = revaluer.marks(spots[opt_asset])
+    derived = {"option_starts": plan.option_starts, "_option_rows": (plan.option_units, plan.option_row),
+               "net_short": plan.net_short}
+    if opt_strike.size == 0:  # a linear book: nothing to price, no kernel to set up
+        opt_base = np.zeros(0)
     else:
-        opt_base = np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call))
+        revaluer = derived["_revaluer"] = Black76Revaluer(opt_strike, opt_years, opt_is_call, opt_vols)
+        if revaluer.live:  # today's marks from the revaluation's own constants
+            opt_base = revaluer.marks(spots[opt_asset])
+        else:
+            opt_base = np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call))
     units = UnitSet(
         assets=layout.assets, spot=spots[is_unit], vol=unit_vols,
         scan_range=np.minimum(np.maximum(plan.floors, responsive), 0.95),
@@ -352,8 +357,7 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
         opt_days=arrays.opt_days[order], opt_is_call=opt_is_call, opt_vols=opt_vols, opt_base=opt_base,
     )
     # The option grouping depends on the book only: hand the plan's copy to the cached properties.
-    units.__dict__.update(option_starts=plan.option_starts, _option_rows=(plan.option_units, plan.option_row),
-                          net_short=plan.net_short, _revaluer=revaluer)
+    units.__dict__.update(derived)
     return units
 
 
