@@ -3,8 +3,12 @@
 Equity = holdings at mark x (1 - haircut) (a borrow counts in full) + unrealised P&L of perps
 and futures + option marks (long +, short -). Requirement = sum over positions:
 
-* perps / futures: initial = |notional| / min(leverage, tier max leverage); maintenance =
-  |notional| x rate(tier) - deduction(tier) (Hyperliquid "Margin tiers"; Binance brackets);
+* perps / futures: one position per instrument (asset and contract: the perp, or the future of
+  one expiry), as venues keep in one-way mode: rows on the same instrument are netted, and the tier
+  comes from the whole position's notional. Maintenance = |net notional| x rate(tier) -
+  deduction(tier) (Hyperliquid "Margin tiers"; Binance brackets), shared by the rows by size;
+  initial = |notional| / min(leverage, tier max leverage) row by row, on the part of the net
+  position each row keeps (see :func:`linear_requirements`);
 * short options (Deribit standard margin): initial = max(0.15 - OTM/underlying, 0.10) x
   underlying + mark, maintenance = 0.075 x underlying + mark, per contract; long options none;
 * borrows (negative spot): rate x |USD value|.
@@ -15,6 +19,8 @@ can evaluate many prices in one call.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,7 +35,7 @@ from margin.results import MarginResult
 
 
 def _tier_lookup(params: CrossParams, assets: tuple[str, ...], asset_index: np.ndarray, notional: np.ndarray):
-    """(rate, deduction) of each linear position's tier; notional shape (n, L)."""
+    """(rate, deduction) of each position's tier; notional shape (n, P), ``asset_index`` shape (P,)."""
     rate = np.zeros_like(notional)
     deduction = np.zeros_like(notional)
     for a, asset in enumerate(assets):
@@ -48,18 +54,110 @@ def _max_leverage(params: CrossParams, arrays: BookArrays) -> np.ndarray:
     return np.array([params.asset_max_leverage(arrays.assets[a]) for a in arrays.lin_asset], dtype=float)
 
 
+@dataclass(frozen=True)
+class Instruments:
+    """The perps/futures rows of a book grouped into instruments (one position each).
+
+    An instrument is an asset and a contract: its perp, or its future of one expiry
+    (``lin_years``). ``group[j]`` is the instrument of row j, ``first[g]`` one row of instrument g
+    (every row of an instrument has the same mark), ``asset[g]`` its asset index, ``net_qty[g]``
+    the signed sum of its rows, ``rows[g]`` how many rows it has. ``share[j]`` is row j's part of
+    its instrument's net position: |qty_j| / (sum of |qty| of the rows on the net position's side)
+    for those rows, 0 for rows against the net side (one-way mode closes them into it) and for every
+    row of an instrument whose net is 0. The shares of an instrument sum to 1 unless its net is 0.
+    """
+
+    group: np.ndarray
+    first: np.ndarray
+    asset: np.ndarray
+    net_qty: np.ndarray
+    rows: np.ndarray
+    share: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return int(self.first.size)
+
+
+def _memo(arrays: BookArrays) -> dict:
+    """Where what is derived from a book alone is kept with it (its ``memo`` when it has one, else
+    the instance dict, as functools.cached_property does): a BookArrays is immutable."""
+    memo = getattr(arrays, "memo", None)
+    return memo if isinstance(memo, dict) else arrays.__dict__
+
+
+def instruments(arrays: BookArrays) -> Instruments:
+    """Group the linear rows of ``arrays`` by instrument (kept with the book: prices do not enter)."""
+    cached = _memo(arrays).get("cross_instruments")
+    if cached is not None:
+        return cached
+    qty = arrays.lin_qty
+    if qty.size:
+        keys = np.column_stack([arrays.lin_asset.astype(float), arrays.lin_is_future.astype(float),
+                                arrays.lin_years])
+        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+    else:
+        first, group = np.array([], dtype=int), np.array([], dtype=int)
+    count = first.size
+    net_qty = np.bincount(group, qty, minlength=count)
+    side = np.sign(net_qty)[group]
+    on_net_side = (np.sign(qty) == side) & (side != 0)
+    gross_on_side = np.bincount(group, np.where(on_net_side, np.abs(qty), 0.0), minlength=count)
+    share = np.where(on_net_side, np.abs(qty) / np.where(gross_on_side > 0, gross_on_side, 1.0)[group], 0.0)
+    found = Instruments(group=group, first=first, asset=arrays.lin_asset[first], net_qty=net_qty,
+                        rows=np.bincount(group, minlength=count), share=share)
+    for value in vars(found).values():
+        value.setflags(write=False)  # cached with the book: never modified in place
+    _memo(arrays)["cross_instruments"] = found
+    return found
+
+
 def linear_requirements(arrays: BookArrays, params: CrossParams, marks: np.ndarray) -> dict[str, np.ndarray]:
-    """Initial and maintenance of perps/futures at marks of shape (n, L), USD."""
+    """Initial and maintenance of perps/futures at marks of shape (n, L), USD, per row.
+
+    Venues hold one position per instrument (one-way mode) and take its tier from the whole
+    position, so rows on the same asset and contract (the perp, or the future of one expiry) are
+    one position (:func:`instruments`):
+
+    * the instrument's net quantity Q is the signed sum of its rows; its tier (rate, deduction and
+      max leverage 1 / (2 x rate)) comes from |Q| x mark, and its maintenance is
+      max(|Q| x mark x rate - deduction, 0);
+    * rows of opposite sign net, as one-way mode nets them: a long 2 and a short 1 on one perp are a
+      long 1 position. The rows on the net side share the net position pro rata to |qty| (row j
+      keeps share_j x |Q| of it, share_j = |qty_j| / their total |qty|); rows against the net side
+      were closed into it and carry no initial and no maintenance of their own (all of them carry 0
+      when Q = 0). Their P&L still counts in equity, row by row at its own entry;
+    * each row's maintenance is its share of the instrument's; its initial is its kept notional
+      share_j x |Q| x mark over its own leverage, min(chosen or asset max, tier max leverage of the
+      whole position), and at least its maintenance. With every row on one side this is
+      |notional_j| / leverage_j.
+
+    So splitting a row into rows of the same side (quantities summing to it) changes neither
+    requirement. Returned arrays are (n, L): "notional" (the row's own |qty| x mark),
+    "position_notional" (|Q| x mark of its instrument), "rate", "deduction", "leverage" (the
+    instrument's tier and the row's leverage), "initial", "maintenance".
+
+    Example (Binance preset, BTC at 87,959.91): 200 BTC long as one row or as 200 rows of 1 BTC is
+    one 17.59M USD position in the 2 % bracket (cum 131,450): maintenance 220,389.63 USD.
+    """
+    marks = np.asarray(marks, dtype=float)
+    found = instruments(arrays)
     notional = np.abs(arrays.lin_qty) * marks
-    rate, deduction = _tier_lookup(params, arrays.assets, arrays.lin_asset, notional)
-    maintenance = np.maximum(notional * rate - deduction, 0.0)
+    position_notional = np.abs(found.net_qty) * marks[:, found.first]  # (n, G)
+    rate, deduction = _tier_lookup(params, arrays.assets, found.asset, position_notional)
+    position_maintenance = np.maximum(position_notional * rate - deduction, 0.0)
+    maintenance = position_maintenance[:, found.group] * found.share
+    rate, deduction = rate[:, found.group], deduction[:, found.group]
+    position_notional = position_notional[:, found.group]
     asset_max = _max_leverage(params, arrays)
     chosen = np.where(np.isnan(arrays.lin_leverage), asset_max, np.minimum(arrays.lin_leverage, asset_max))
     tier_max = np.where(rate > 0, 1.0 / (2.0 * np.where(rate > 0, rate, 1.0)), np.inf)
     leverage = np.minimum(chosen, tier_max)
-    initial = np.maximum(notional / leverage, maintenance)
-    return {"notional": notional, "rate": rate, "deduction": deduction, "initial": initial,
-            "maintenance": maintenance, "leverage": np.broadcast_to(leverage, notional.shape)}
+    initial = np.maximum(position_notional * found.share / leverage, maintenance)
+    return {"notional": notional, "position_notional": position_notional, "rate": rate,
+            "deduction": deduction, "initial": initial, "maintenance": maintenance,
+            "leverage": np.broadcast_to(leverage, notional.shape)}
 
 
 def option_requirements(arrays: BookArrays, params: CrossParams, spots: np.ndarray, marks: np.ndarray):
@@ -107,18 +205,34 @@ def cross_arrays(
     }
 
 
+def _linear_rule(arrays: BookArrays, parts: dict[str, np.ndarray], j: int) -> str:
+    """The breakdown's rule text of linear row j (a row sharing its instrument says so)."""
+    rate, deduction = parts["lin_rate"][0, j], parts["lin_deduction"][0, j]
+    mm = f"MM {rate * 100:.3g} % of notional" + (f" - {deduction:,.0f}" if deduction else "")
+    found = instruments(arrays)
+    g = found.group[j]
+    if found.rows[g] == 1:
+        return f"IM at {parts['lin_leverage'][0, j]:g}x; {mm}"
+    net = found.net_qty[g]
+    contract = "perp" if not arrays.lin_is_future[j] else f"future {arrays.lin_years[j] * 365:g}d"
+    position = f"one {'long' if net > 0 else 'short'} {abs(net):,.6g} {arrays.assets[found.asset[g]]} {contract}"
+    if found.share[j] == 0:
+        return (f"nets into {position} position (one-way mode): no margin of its own" if net
+                else "nets to a zero position with its other rows: no margin")
+    return (f"IM at {parts['lin_leverage'][0, j]:g}x; MM {rate * 100:.3g} % of the "
+            f"{parts['lin_position_notional'][0, j]:,.0f} USD notional of {position} position"
+            + (f" - {deduction:,.0f}" if deduction else "") + ", shared by size")
+
+
 def _breakdown(arrays: BookArrays, parts: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = []
     for j, position_index in enumerate(arrays.lin_index):
-        rate = parts["lin_rate"][0, j]
         rows.append({
             "position": arrays.labels[position_index], "asset": arrays.assets[arrays.lin_asset[j]],
             "type": "future" if arrays.lin_is_future[j] else "perp", "qty": arrays.lin_qty[j],
             "notional": parts["lin_notional"][0, j], "mark": parts["lin_mark"][0, j],
             "equity": parts["lin_upnl"][0, j], "initial": parts["lin_initial"][0, j],
-            "maintenance": parts["lin_maintenance"][0, j],
-            "rule": f"IM at {parts['lin_leverage'][0, j]:g}x; MM {rate * 100:.3g} % of notional"
-                    + (f" - {parts['lin_deduction'][0, j]:,.0f}" if parts["lin_deduction"][0, j] else ""),
+            "maintenance": parts["lin_maintenance"][0, j], "rule": _linear_rule(arrays, parts, j),
         })
     for j, position_index in enumerate(arrays.opt_index):
         short = arrays.opt_qty[j] < 0
@@ -174,19 +288,15 @@ def cross_margin(book: Portfolio, market: Market, params: CrossParams | str | No
 
 
 def isolated_arrays(arrays: BookArrays, params: CrossParams, asset: str, spots: np.ndarray, basis: np.ndarray):
-    """Isolated sub-account of the perps/futures on ``asset`` at spots (n, A): equity, initial, maintenance."""
-    if asset not in arrays.assets:
-        raise PortfolioError(f"asset: the book has no position on '{asset}'.")
-    a = arrays.assets.index(asset)
-    mask = arrays.lin_asset == a
-    if not mask.any():
-        raise PortfolioError(
-            f"asset: isolated mode needs a perp or future on '{asset}' (options and spot stay in cross)."
-        )
+    """Isolated sub-account of the perps/futures on ``asset`` at spots (n, A): equity, initial, maintenance.
+
+    Requirements follow :func:`linear_requirements` on the asset's rows alone, so its rows on one
+    instrument are one position there too.
+    """
+    sub = _isolated_subset(arrays, asset)
     spots = np.atleast_2d(spots)
-    marks = linear_marks(arrays, spots, basis)[:, mask]
-    sub = _subset(arrays, mask)
-    requirement = linear_requirements(sub, params, marks)
+    marks = linear_marks(sub, spots, basis)
+    requirement = linear_requirements(sub, params, marks)  # rows on one instrument: one position
     asset_max = _max_leverage(params, sub)
     chosen = np.where(np.isnan(sub.lin_leverage), asset_max, np.minimum(sub.lin_leverage, asset_max))
     default_margin = np.abs(sub.lin_qty) * sub.lin_entry / chosen
@@ -195,6 +305,22 @@ def isolated_arrays(arrays: BookArrays, params: CrossParams, asset: str, spots: 
     return {"equity": equity, "initial": requirement["initial"].sum(axis=1),
             "maintenance": requirement["maintenance"].sum(axis=1), "held": held, "marks": marks,
             "sub": sub, "parts": requirement}
+
+
+def _isolated_subset(arrays: BookArrays, asset: str) -> BookArrays:
+    """The perps/futures of ``asset`` as a book of their own (cached with the book, per asset, so
+    its instrument grouping is computed once)."""
+    if asset not in arrays.assets:
+        raise PortfolioError(f"asset: the book has no position on '{asset}'.")
+    subsets = _memo(arrays).setdefault("cross_isolated_subsets", {})
+    if asset not in subsets:
+        mask = arrays.lin_asset == arrays.assets.index(asset)
+        if not mask.any():
+            raise PortfolioError(
+                f"asset: isolated mode needs a perp or future on '{asset}' (options and spot stay in cross)."
+            )
+        subsets[asset] = _subset(arrays, mask)
+    return subsets[asset]
 
 
 def _subset(arrays: BookArrays, mask: np.ndarray) -> BookArrays:

@@ -26,15 +26,17 @@ Published numbers and their sources:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
 from margin import (
+    CROSS_PRESETS,
     CrossParams,
     Future,
     Market,
@@ -46,6 +48,8 @@ from margin import (
     cross_margin,
     default_market,
     isolated_margin,
+    liquidation_prices,
+    margin_curves,
     presets,
 )
 from margin.params import resolve_tiers
@@ -486,3 +490,195 @@ def test_vol_shock_raises_cross_requirement_of_short_options():
     assert stressed.maintenance > calm.maintenance
     assert stressed.equity < calm.equity
     assert np.isclose(stressed.maintenance - calm.maintenance, calm.equity - stressed.equity)
+
+
+# ---------------------------------------------------------------------------------------------
+# One position per instrument (DESIGN.md, "Cross-margin tiers apply to the whole position on an
+# instrument"): venues hold one position per symbol in one-way mode and take the bracket from its
+# whole notional, so splitting a position into rows changes nothing.
+# ---------------------------------------------------------------------------------------------
+
+#: BTC at the default market's price, where the issue's numbers were measured.
+BTC_PRICE = 87_959.907984
+
+
+def test_binance_200_btc_is_one_position_whatever_the_rows():
+    """200 BTC x 87,959.91 = 17,591,981.60 USD: bracket 12M-70M (2 %, cum 131,450) ->
+    351,839.63 - 131,450 = 220,389.63; IM at that bracket's 25x = 703,679.26. Counted row by row,
+    200 rows of 1 BTC sat in the 0.5 % bracket: 200 x (439.80 - 50) = 77,959.91 and IM at 100x."""
+    market = _one_asset_market("BTC", BTC_PRICE)
+    one = cross_margin(Portfolio([Perp("BTC", 200.0, BTC_PRICE)]), market, "binance")
+    rows = cross_margin(Portfolio([Perp("BTC", 1.0, BTC_PRICE)] * 200), market, "binance")
+    notional = 200 * BTC_PRICE
+    assert one.maintenance == pytest.approx(notional * 0.02 - 131_450, rel=1e-12)
+    assert one.maintenance == pytest.approx(220_389.63, abs=0.005)
+    assert one.initial == pytest.approx(notional / 25, rel=1e-12)
+    assert rows.maintenance == pytest.approx(one.maintenance, rel=1e-12)
+    assert rows.initial == pytest.approx(one.initial, rel=1e-12)
+    # the breakdown shares the position's maintenance by size: 1/200 each
+    assert rows.breakdown["maintenance"].iloc[:200].to_numpy() == pytest.approx(np.full(200, one.maintenance / 200))
+
+
+def test_hyperliquid_2000_btc_is_one_position_in_the_150m_tier():
+    """2,000 BTC = 175.9M USD, above the 150M floor: 175.9M x 2.5 % - 1,875,000 = 2,522,995.40
+    (IM at 20x) as one row or two rows of 1,000 (row by row each was 87.96M x 1.25 %: 2,198,997.70)."""
+    market = _one_asset_market("BTC", BTC_PRICE)
+    one = cross_margin(Portfolio([Perp("BTC", 2_000.0, BTC_PRICE)]), market, "hyperliquid")
+    two = cross_margin(Portfolio([Perp("BTC", 1_000.0, BTC_PRICE)] * 2), market, "hyperliquid")
+    assert one.maintenance == pytest.approx(2_000 * BTC_PRICE * 0.025 - 1_875_000, rel=1e-12)
+    assert one.maintenance == pytest.approx(2_522_995.40, abs=0.005)
+    assert one.initial == pytest.approx(2_000 * BTC_PRICE / 20, rel=1e-12)
+    assert (two.initial, two.maintenance) == pytest.approx((one.initial, one.maintenance), rel=1e-12)
+    isolated_one = isolated_margin(Portfolio([Perp("BTC", 2_000.0, BTC_PRICE)]), market, "BTC", "hyperliquid")
+    isolated_two = isolated_margin(Portfolio([Perp("BTC", 1_000.0, BTC_PRICE)] * 2), market, "BTC", "hyperliquid")
+    assert isolated_two.maintenance == pytest.approx(isolated_one.maintenance, rel=1e-12)
+    assert isolated_two.initial == pytest.approx(isolated_one.initial, rel=1e-12)
+
+
+def test_rows_of_opposite_sign_net_into_one_position():
+    """One-way mode: a long 2 and a short 1 on one perp are a long 1 position; the short row was
+    closed into it and carries no margin, the long row carries the whole long 1."""
+    market = _one_asset_market("BTC", BTC_PRICE)
+    netted = cross_margin(Portfolio([Perp("BTC", 2.0, 80_000.0, leverage=10), Perp("BTC", -1.0, 90_000.0)]),
+                          market, "binance")
+    single = cross_margin(Portfolio([Perp("BTC", 1.0, 80_000.0, leverage=10)]), market, "binance")
+    assert (netted.initial, netted.maintenance) == pytest.approx((single.initial, single.maintenance), rel=1e-12)
+    assert netted.maintenance == pytest.approx(BTC_PRICE * 0.005 - 50, rel=1e-12)
+    rows = netted.breakdown.iloc[:2]
+    assert rows["maintenance"].tolist() == pytest.approx([netted.maintenance, 0.0])
+    assert rows["initial"].tolist() == pytest.approx([netted.initial, 0.0])
+    # ... while the P&L of both rows still counts, each at its own entry
+    assert netted.equity == pytest.approx(2 * (BTC_PRICE - 80_000) - (BTC_PRICE - 90_000), rel=1e-12)
+    # a flat instrument needs nothing
+    flat = cross_margin(Portfolio([Perp("BTC", 3.0, BTC_PRICE), Perp("BTC", -1.0, BTC_PRICE),
+                                   Perp("BTC", -2.0, BTC_PRICE)]), market, "hyperliquid")
+    assert (flat.initial, flat.maintenance) == (0.0, 0.0)
+
+
+def test_net_side_rows_share_the_position_by_size_at_their_own_leverage():
+    """Long 3 at 10x and long 1 at 2x, short 2: the long 2 left is 3/4 and 1/4 of each long row."""
+    market = _one_asset_market("BTC", BTC_PRICE)
+    book = Portfolio([Perp("BTC", 3.0, BTC_PRICE, leverage=10), Perp("BTC", 1.0, BTC_PRICE, leverage=2),
+                      Perp("BTC", -2.0, BTC_PRICE)])
+    result = cross_margin(book, market, "binance")
+    position_mm = 2 * BTC_PRICE * 0.005 - 50
+    rows = result.breakdown.iloc[:3]
+    assert rows["maintenance"].tolist() == pytest.approx([0.75 * position_mm, 0.25 * position_mm, 0.0])
+    assert rows["initial"].tolist() == pytest.approx([1.5 * BTC_PRICE / 10, 0.5 * BTC_PRICE / 2, 0.0])
+    assert result.maintenance == pytest.approx(position_mm)
+
+
+def test_different_instruments_are_not_merged():
+    """A perp and futures of two expiries on BTC are three positions: 3 x 88M each stay under
+    Hyperliquid's 150M floor (merged they would be 264M, in the 2.5 % tier), and a long perp is not
+    netted against a short future."""
+    market = Market({"BTC": 88_000.0, "USDC": 1.0}, {"BTC": 0.5, "USDC": 0.01}, basis={"BTC": 0.06})
+    positions_ = [Perp("BTC", 1_000.0, 88_000.0), Future("BTC", 1_000.0, 88_000.0, 30),
+                  Future("BTC", -1_000.0, 88_000.0, 90)]
+    together = cross_margin(Portfolio(positions_), market, "hyperliquid")
+    alone = [cross_margin(Portfolio([p]), market, "hyperliquid") for p in positions_]
+    assert together.maintenance == pytest.approx(sum(r.maintenance for r in alone), rel=1e-12)
+    assert together.initial == pytest.approx(sum(r.initial for r in alone), rel=1e-12)
+    marks = [88_000.0 * math.exp(0.06 * d / 365) for d in (0, 30, 90)]
+    assert together.maintenance == pytest.approx(sum(1_000 * m * 0.0125 for m in marks), rel=1e-12)
+    # a future expiring today is still not the perp
+    today = cross_margin(Portfolio([Perp("BTC", 1_000.0, 88_000.0), Future("BTC", -1_000.0, 88_000.0, 0)]),
+                         market, "hyperliquid")
+    assert today.maintenance == pytest.approx(2 * 88e6 * 0.0125, rel=1e-12)
+
+
+SPLIT_MARKET = Market({"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "USDC": 1.0},
+                      {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "USDC": 0.01},
+                      {("BTC", "ETH"): 0.85, ("BTC", "SOL"): 0.7, ("ETH", "SOL"): 0.6},
+                      {"BTC": 0.05, "ETH": 0.03})
+
+
+@st.composite
+def linear_rows(draw):
+    """A perp or a future (two expiries, so rows collide on an instrument) of 1,000 USD to 400M USD
+    notional: every Binance bracket up to 320M and Hyperliquid's second BTC/ETH/SOL tiers."""
+    asset = draw(st.sampled_from(["BTC", "ETH", "SOL"]))
+    spot = SPLIT_MARKET.prices[asset]
+    qty = draw(st.sampled_from([1.0, -1.0])) * 10 ** draw(st.floats(min_value=3.0, max_value=8.6)) / spot
+    entry = spot * draw(st.floats(min_value=0.8, max_value=1.2))
+    leverage = draw(st.one_of(st.none(), st.sampled_from([1.0, 3.0, 10.0, 50.0])))
+    expiry = draw(st.sampled_from([None, 30.0, 90.0]))
+    if expiry is None:
+        return Perp(asset, qty, entry, leverage=leverage)
+    return Future(asset, qty, entry, expiry, leverage=leverage)
+
+
+@st.composite
+def split_cases(draw):
+    """(book, the same book with one perp/future row split into k rows of its side, that row)."""
+    rows = draw(st.lists(linear_rows(), min_size=1, max_size=4))
+    gross = sum(abs(p.qty) * SPLIT_MARKET.prices[p.asset] for p in rows)
+    book = Portfolio(rows, collateral={"USDC": gross * draw(st.floats(min_value=0.0, max_value=0.6))})
+    index = draw(st.integers(min_value=0, max_value=len(rows) - 1))
+    fractions = draw(st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=2, max_size=6))
+    row = rows[index]
+    pieces = [dataclasses.replace(row, qty=row.qty * f / sum(fractions)) for f in fractions]
+    split = book.with_positions([*rows[:index], *pieces, *rows[index + 1:]])
+    return book, split, row, gross
+
+
+def _on_a_tier_floor(book: Portfolio, preset: str) -> bool:
+    """Whether an instrument's net notional sits on a tier floor (within 1e-9): there the tier's max
+    leverage jumps, and a split's last-bit rounding of the net quantity may pick either side."""
+    net: dict[tuple, float] = {}
+    for p in book.positions:
+        key = (p.asset, getattr(p, "expiry_days", None))
+        net[key] = net.get(key, 0.0) + p.qty
+    for (asset, days), qty in net.items():
+        mark = SPLIT_MARKET.prices[asset] * math.exp(SPLIT_MARKET.basis.get(asset, 0.0) * (days or 0.0) / 365)
+        floors = [floor for floor, _, _ in CROSS_PRESETS[preset].tiers_for(asset) if floor > 0]
+        if any(abs(abs(qty) * mark / floor - 1.0) < 1e-9 for floor in floors):
+            return True
+    return False
+
+
+@FAST
+@given(case=split_cases(), preset=st.sampled_from(sorted(CROSS_PRESETS)))
+def test_splitting_a_row_changes_no_requirement(case, preset):
+    book, split, row, gross = case
+    assume(not _on_a_tier_floor(book, preset))
+    tolerance = {"rel": 1e-9, "abs": 1e-12 * gross}  # a net of ~0 may come back as ~1e-16 of gross
+    for whole, parts in ((cross_margin(book, SPLIT_MARKET, preset), cross_margin(split, SPLIT_MARKET, preset)),
+                         (isolated_margin(book, SPLIT_MARKET, row.asset, preset),
+                          isolated_margin(split, SPLIT_MARKET, row.asset, preset))):
+        assert parts.maintenance == pytest.approx(whole.maintenance, **tolerance)
+        assert parts.initial == pytest.approx(whole.initial, **tolerance)
+        assert parts.equity == pytest.approx(whole.equity, **tolerance)
+        assert parts.breakdown["maintenance"].sum() == pytest.approx(parts.maintenance, **tolerance)
+
+
+@FAST
+@given(case=split_cases(), preset=st.sampled_from(sorted(CROSS_PRESETS)),
+       mode=st.sampled_from(["cross", "isolated"]))
+def test_splitting_a_row_changes_no_liquidation_price(case, preset, mode):
+    book, split, row, _ = case
+    whole = liquidation_prices(book, SPLIT_MARKET, row.asset, mode, preset)
+    parts = liquidation_prices(split, SPLIT_MARKET, row.asset, mode, preset)
+    assert parts["already"] == whole["already"]
+    for side in ("below", "above"):
+        assert (parts[side] is None) == (whole[side] is None)
+        if whole[side] is not None:
+            assert parts[side] == pytest.approx(whole[side], rel=1e-7)
+
+
+@pytest.mark.parametrize("preset", sorted(CROSS_PRESETS))
+@pytest.mark.parametrize("mode", ["cross", "isolated"])
+def test_merged_tiers_at_many_prices_at_once_match_one_price_at_a_time(preset, mode):
+    """The vectorised path (the liquidation search's) takes each trial price's tier from the whole
+    position, as single-price calls do, across tier floors."""
+    book = Portfolio([Perp("BTC", 900.0, 88_000.0), Perp("BTC", 900.0, 87_000.0, leverage=5),
+                      Perp("BTC", -200.0, 89_000.0), Future("BTC", 500.0, 86_000.0, 30), Perp("ETH", 2e4, 2_900.0)],
+                     collateral={"USDC": 5e7})
+    prices = np.geomspace(20_000.0, 300_000.0, 37)
+    curves = margin_curves(book, SPLIT_MARKET, "BTC", prices, modes=(mode,), params={mode: preset})
+    for price, maintenance in zip(prices, curves[f"maintenance_{mode}"], strict=True):
+        market = SPLIT_MARKET.with_prices({"BTC": price})
+        one = (cross_margin(book, market, preset) if mode == "cross"
+               else isolated_margin(book, market, "BTC", preset))
+        assert maintenance == pytest.approx(one.maintenance, rel=1e-12)
+
