@@ -4,6 +4,7 @@ Pure Python + NumPy + pandas + SciPy; never imports streamlit or plotly. Money i
 annualised as a fraction, time to expiry in calendar days (years = days / 365).
 """
 
+from margin.benefit import hedging_benefit
 from margin.cross import cross_margin, isolated_margin
 from margin.defaults import default_market
 from margin.errors import PortfolioError
@@ -34,6 +35,7 @@ __all__ = [
     "cross_margin",
     "default_market",
     "detect_jumps",
+    "hedging_benefit",
     "isolated_margin",
     "liquidation_price",
     "liquidation_prices",

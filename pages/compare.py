@@ -1,11 +1,40 @@
 """Compare: what cross and portfolio margin ask for the same book, and why."""
 
+import pandas as pd
 import streamlit as st
 
-from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
+from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, Market, Portfolio, PortfolioParams, hedging_benefit
 from ui import cached, glossary, metrics, page, state, text
 
 TABLES_KEY = "compare_tables"
+STANDALONE_KEY = "compare_standalone"
+
+
+@st.cache_data(max_entries=cached.MAX_ENTRIES, hash_funcs=cached.HASH_FUNCS, show_spinner=False)
+def benefits(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str | PortfolioParams) -> dict:
+    """mode -> HedgingBenefit of the book under each mode's rule set."""
+    return {"cross": hedging_benefit(book, market, "cross", cross_preset),
+            "portfolio": hedging_benefit(book, market, "portfolio", portfolio_preset)}
+
+
+def standalone_table(pm_benefit, cm_benefit) -> None:
+    st.caption("Each position alone in an account of its own (USD): rows on the same instrument are one position, "
+               "and collateral and spot holdings of a coin one balance. The last rows add them up and subtract "
+               "the book's own requirement.")
+    columns = {"cross_initial": (cm_benefit, "initial"), "cross_maintenance": (cm_benefit, "maintenance"),
+               "portfolio_initial": (pm_benefit, "initial"), "portfolio_maintenance": (pm_benefit, "maintenance")}
+    frame = pd.DataFrame({"position": pm_benefit.standalone["position"],
+                          **{name: result.standalone[field].to_numpy() for name, (result, field) in columns.items()}})
+    totals = pd.DataFrame({"position": ["Sum standing alone", "The book together", "Hedging benefit (sum − book)"],
+                           **{name: [getattr(result, f"standalone_{field}"), getattr(result, f"book_{field}"),
+                                     getattr(result, field)] for name, (result, field) in columns.items()}})
+    labels = {"cross_initial": "Cross initial", "cross_maintenance": "Cross maint.",
+              "portfolio_initial": "Portfolio initial", "portfolio_maintenance": "Portfolio maint."}
+    st.dataframe(pd.concat([frame, totals], ignore_index=True), hide_index=True, width="stretch",
+                 column_config={"position": "Position",
+                                **{name: st.column_config.NumberColumn(label, format="dollar")
+                                   for name, label in labels.items()}})
+
 
 slot = page.begin()
 st.title("Cross vs portfolio margin")
@@ -52,19 +81,48 @@ with right:
     card("Portfolio free collateral", text.money(portfolio.free_collateral),
          text.read_free_collateral(portfolio.free_collateral, "portfolio"), term="free collateral")
 
-st.subheader("Hedging benefit")
-benefit, share = metrics.hedging_benefit(cross.initial, portfolio.initial)
+st.subheader("Hedging benefit: offsets within a mode")
+st.caption("For one mode: what the positions would ask each standing alone (same rule set, same market; each "
+           "collateral balance counts as a position of its own), minus what the book asks. Leverage does not "
+           "enter it: a naked position has none, at any leverage.")
+# The portfolio rule set in force (the preset with the session's offsets choice, where the workspace has one),
+# resolved before the cache sees it, as the cards' own results are.
+portfolio_rules = getattr(ws, "portfolio_rules", ws.portfolio_preset)
+benefit = cached.safe(benefits, ws.portfolio, ws.market, ws.cross_preset, portfolio_rules)
+if benefit is None:
+    page.stop(slot)
+pm_benefit, cm_benefit = benefit["portfolio"], benefit["cross"]
 c1, c2 = st.columns(2)
 with c1:
-    card("Hedging benefit (USD)", text.money(benefit), text.read_hedging_benefit(benefit, share),
-         term="hedging benefit")
+    card("Hedging benefit under portfolio margin, initial",
+         text.money_gap(pm_benefit.standalone_initial, pm_benefit.book_initial),
+         text.read_hedging_benefit(pm_benefit.standalone_initial, pm_benefit.book_initial, "initial"))
+    card("Hedging benefit under portfolio margin, maintenance",
+         text.money_gap(pm_benefit.standalone_maintenance, pm_benefit.book_maintenance),
+         text.read_hedging_benefit(pm_benefit.standalone_maintenance, pm_benefit.book_maintenance, "maintenance"))
 with c2:
-    card("Hedging benefit (% of cross initial)", text.percent(share),
-         "Cross initial minus portfolio initial, over cross initial; negative means portfolio margin costs more.",
-         term="hedging benefit")
-if benefit < -0.5:
-    st.warning(f"Portfolio margin costs MORE than cross margin for this book: {text.money(-benefit)} more initial "
-               "margin. Risk-based margin charges the full stress loss of unhedged risk.")
+    card("Hedging benefit under portfolio margin, % of standalone initial", text.percent(pm_benefit.initial_share),
+         text.read_benefit_share(pm_benefit.initial_share, pm_benefit.maintenance_share))
+    card("Hedging benefit under cross margin", text.money_gap(cm_benefit.standalone_initial, cm_benefit.book_initial),
+         text.read_cross_benefit(cm_benefit.standalone_initial, cm_benefit.book_initial,
+                                 cm_benefit.standalone_maintenance, cm_benefit.book_maintenance))
+alone = st.expander("Each position standing alone", key=STANDALONE_KEY, on_change="rerun")
+if alone.open:
+    with alone:
+        standalone_table(pm_benefit, cm_benefit)
+
+st.subheader("Mode difference: cross minus portfolio")
+st.caption("A difference between two rule sets, not a hedging benefit: it is there even for a single position.")
+d1, d2 = st.columns(2)
+with d1:
+    card("Cross − portfolio, initial", text.money_gap(cross.initial, portfolio.initial),
+         text.read_mode_difference(cross.initial, portfolio.initial, "initial"))
+with d2:
+    card("Cross − portfolio, maintenance", text.money_gap(cross.maintenance, portfolio.maintenance),
+         text.read_mode_difference(cross.maintenance, portfolio.maintenance, "maintenance"))
+linear = cross.breakdown["type"].isin(["perp", "future"])
+st.info(text.read_leverage_caveat(metrics.chosen_leverages(ws.portfolio, ws.cross_preset),
+                                  float(cross.breakdown.loc[linear, "initial"].sum()), cross.initial))
 
 page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset), key="compare_bars")
 st.caption(text.read_binding(portfolio.binding_scenario)

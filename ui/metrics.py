@@ -1,4 +1,4 @@
-"""Derived numbers the pages show (hedging benefit, distance in σ, chart grids). Pure; no streamlit.
+"""Derived numbers the pages show (leverages, distance in σ, chart grids). Pure; no streamlit.
 
 Money in USD, volatility annualised as a fraction, daily σ = vol / sqrt(365) (crypto trades daily).
 """
@@ -23,14 +23,20 @@ CURVE_POINTS = 160
 CURVE_LOW, CURVE_HIGH = 0.3, 2.0
 
 
-def hedging_benefit(cross_initial: float, portfolio_initial: float) -> tuple[float, float | None]:
-    """(USD, fraction of cross initial) saved by portfolio margin; negative when it costs more.
+def chosen_leverages(book, params=None) -> list[float]:
+    """The leverage cross initial margin applies to each perp and future of ``book``: the one chosen,
+    or the rule set's maximum for the asset when none is (or when the chosen one exceeds it). Tier
+    caps on very large notionals are not applied. ``params``: a cross preset name or CrossParams."""
+    from margin import Future, Perp
+    from margin.presets import cross_params
 
-    Example: cross 15,706, portfolio 9,970 -> (5,736, 0.365). The fraction is None when cross
-    initial is 0 (nothing to compare against).
-    """
-    usd = cross_initial - portfolio_initial
-    return usd, (usd / cross_initial if cross_initial > 0 else None)
+    rules = cross_params(params)
+    out = []
+    for position in book.positions:
+        if isinstance(position, (Perp, Future)):
+            most = rules.asset_max_leverage(position.asset)
+            out.append(float(most if position.leverage is None else min(position.leverage, most)))
+    return out
 
 
 def daily_sigma(vol: float) -> float:

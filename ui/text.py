@@ -29,9 +29,21 @@ def signed_money(value: float) -> str:
     return f"{'-' if round(value) < 0 else '+'}${abs(value):,.0f}"
 
 
+def shown_gap(first: float, second: float) -> float:
+    """first - second as the page shows them, in whole dollars: the difference of the two rounded
+    figures, so a gap read off the page adds up ($32,928 - $9,970 = $22,958, not the $22,959 that
+    rounding 22,958.6 would give). Within a dollar of the exact gap."""
+    return float(round(first) - round(second))
+
+
+def money_gap(first: float, second: float) -> str:
+    """:func:`money` of :func:`shown_gap`: '$5,736', '−$5,188', '$0'."""
+    return money(shown_gap(first, second))
+
+
 def versus_cross(portfolio_value: float, cross_value: float) -> str:
     """The delta under a portfolio card: '-$5,736 vs cross' (negative: portfolio margin asks less)."""
-    return f"{signed_money(portfolio_value - cross_value)} vs cross"
+    return f"{signed_money(shown_gap(portfolio_value, cross_value))} vs cross"
 
 
 def price(value: float | None) -> str:
@@ -113,15 +125,79 @@ def read_free_collateral(value: float, mode: str) -> str:
             "risk, only reduce it.")
 
 
-def read_hedging_benefit(usd: float, fraction: float | None) -> str:
-    share = f" ({percent(abs(fraction))} of the cross requirement)" if fraction is not None else ""
-    if abs(usd) < 0.5:
-        return "Both modes ask the same initial margin for this book."
-    if usd > 0:
-        return (f"Portfolio margin asks {money(usd)} less up front than cross margin{share}, because it "
-                "lets positions that hedge each other offset.")
-    return (f"Portfolio margin costs MORE here: {money(-usd)} above cross margin{share}. It charges the "
-            "full stress loss of unhedged risk, which cross margin prices at a flat rate.")
+def _is_zero(usd: float) -> bool:
+    """True when ``usd`` shows as $0 (:func:`money` rounds to whole dollars): a sentence never calls
+    a figure that reads $0 "more" or "less"."""
+    return round(abs(usd)) == 0
+
+
+def read_hedging_benefit(standalone: float, together: float, requirement: str = "initial",
+                         mode: str = "portfolio") -> str:
+    """The hedging benefit of one requirement in words, from the two numbers it is the gap between:
+    ``standalone`` (the positions' requirements standing alone, summed) and ``together`` (the book's).
+    The direction word (save / more) comes from the sign of standalone - together."""
+    benefit = shown_gap(standalone, together)
+    where = mode_name(mode)
+    if _is_zero(benefit):
+        return (f"Hedging benefit under {where}: $0 of {requirement} margin. The positions standing alone "
+                f"ask {money(standalone)} and the book asks the same {money(together)}: no position offsets "
+                "another here.")
+    if benefit > 0:
+        return (f"Offsets save {money(benefit)} of {requirement} margin under {where}: the positions "
+                f"standing alone would ask {money(standalone)}, the book together asks {money(together)}, "
+                f"{percent(benefit / standalone)} less.")
+    return (f"Under {where} the book asks {money(-benefit)} more {requirement} margin than its positions "
+            f"standing alone ({money(together)} together against {money(standalone)} apart): holding them "
+            "together costs more than holding them apart, so there is no hedging benefit.")
+
+
+def read_benefit_share(initial_share: float | None, maintenance_share: float | None) -> str:
+    """The hedging benefit as shares of the standalone requirements (fractions; None: nothing alone)."""
+    if initial_share is None and maintenance_share is None:
+        return "The positions ask nothing standing alone, so there is nothing to offset."
+    return (f"Of what the positions would ask standing alone: {percent(initial_share)} of the initial "
+            f"margin, {percent(maintenance_share)} of the maintenance margin.")
+
+
+def read_cross_benefit(standalone_initial: float, initial: float, standalone_maintenance: float,
+                       maintenance: float) -> str:
+    """The cross-margin hedging benefit in words: 0 by construction, said from the numbers."""
+    gaps = (shown_gap(standalone_initial, initial), shown_gap(standalone_maintenance, maintenance))
+    if all(_is_zero(gap) for gap in gaps):
+        return ("$0 under cross margin, by construction: cross margin is the sum of each position's own "
+                f"requirement, so the positions standing alone ask exactly what the book asks "
+                f"({money(initial)} initial, {money(maintenance)} maintenance).")
+    return (f"Under cross margin the positions standing alone ask {money(standalone_initial)} initial and "
+            f"{money(standalone_maintenance)} maintenance, the book {money(initial)} and {money(maintenance)}: "
+            f"gaps of {money(gaps[0])} and {money(gaps[1])} where the construction promises $0.")
+
+
+def read_mode_difference(cross_value: float, portfolio_value: float, requirement: str = "initial") -> str:
+    """Cross minus portfolio for one requirement in words; less / more comes from the sign."""
+    gap = shown_gap(cross_value, portfolio_value)
+    if _is_zero(gap):
+        return f"Both modes ask the same {requirement} margin, {money(cross_value)}."
+    word = "less" if gap > 0 else "more"
+    return (f"Portfolio margin asks {money(abs(gap))} {word} {requirement} margin than cross margin "
+            f"({money(portfolio_value)} against {money(cross_value)}).")
+
+
+def read_leverage_caveat(leverages: list[float], linear_initial: float, cross_initial: float) -> str:
+    """Why the initial gap between the modes is partly a leverage choice. ``leverages``: the leverage
+    cross margin uses for each perp or future; ``linear_initial``: their part of cross initial (USD)."""
+    if not leverages:
+        return ("Cross initial margin here involves no leverage choice: the book has no perps or futures "
+                "(short options and borrows are charged at fixed rates).")
+    low, high = min(leverages), max(leverages)
+    chosen = f"{low:g}x" if low == high else f"{low:g}x to {high:g}x"
+    at = ("at 1x, as here, it is the whole notional" if high == 1
+          else f"at 1x it is the whole notional, at {high:g}x, {percent(1 / high)} of it")
+    part = (f"All of the {money(cross_initial)}" if _is_zero(shown_gap(cross_initial, linear_initial))
+            else f"{money(linear_initial)} of the {money(cross_initial)}")
+    return (f"Cross initial margin is notional / your leverage ({chosen} here): {at}. {part} cross initial "
+            "margin is perps and futures at the leverage you chose, so the initial gap between the modes "
+            "moves with that choice, not with hedging. The maintenance gap and the hedging benefit do not "
+            "depend on leverage.")
 
 
 def read_binding(label: str | None) -> str:
