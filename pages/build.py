@@ -191,10 +191,10 @@ if uploaded is not None:
     else:
         right.success(f"Loaded {uploaded.name}.")
 
-token = state.share_token(ws)
 base_url = (getattr(st.context, "url", None) or "").split("?")[0]
-st.markdown("**Share link** (the address bar holds it too): it restores this book and market.")
-st.code(f"{base_url}?book={token}", language=None, wrap_lines=True)
+st.markdown("**Share link** (the address bar holds it too): it restores this book and market, the rule sets, "
+            "the offsets setting and presenter mode.")
+st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
 st.caption("Open the Compare page to see what each margin mode asks for this book.")
 
 # -- market data: vols and correlations estimated from a price history (after the JSON uploader,

@@ -9,7 +9,7 @@ rule sets from the sidebar.
 
 import streamlit as st
 
-from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
+from margin import CROSS_PRESETS
 from ui import cached, glossary, lessons, methodology, page, state
 
 LESSON_KEY = "learn_lesson"
@@ -28,13 +28,14 @@ UNIT_INPUT = {"USD": (1.0, "%.0f"), "USD price": (0.01, "%.2f"), "%": (0.1, "%.1
 
 # -- cached engine work --------------------------------------------------------------------------
 @st.cache_data(max_entries=512, show_spinner=False)
-def solution(lesson_id: str, index: int, cross: str, portfolio: str) -> lessons.Solution:
-    return lessons.solve(lessons.BY_ID[lesson_id], index, cross, portfolio)
+def solution(lesson_id: str, index: int, cross: str, portfolio: str, offsets: str | None = None) -> lessons.Solution:
+    return lessons.solve(lessons.BY_ID[lesson_id], index, cross, cached.portfolio_rules(portfolio, offsets))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str) -> lessons.Readout:
-    return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, portfolio)
+def readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str,
+            offsets: str | None = None) -> lessons.Readout:
+    return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, cached.portfolio_rules(portfolio, offsets))
 
 
 # -- lesson state: URL and session ---------------------------------------------------------------
@@ -86,6 +87,8 @@ def load_sample(lesson: lessons.Lesson) -> None:
     if st.session_state.get(LOADED_KEY) == lesson.id:
         return
     st.session_state[LOADED_KEY] = lesson.id
+    if state.take_link_lesson() == lesson.id:
+        return  # a shared view carried its own book with the lesson: keep it (the banner offers the sample)
     book, market = state.load_sample(lesson.sample)
     ws = state.get()
     if ws.portfolio == book and ws.market == market:
@@ -116,7 +119,7 @@ def check(lesson_id: str, index: int) -> None:
     """Answer-time check: the engine computes the expected answer with the active rule sets."""
     ws = state.get()
     lesson = lessons.BY_ID[lesson_id]
-    key = (ws.cross_preset, ws.portfolio_preset)
+    key = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
     try:
         expected = solution(lesson_id, index, *key)
     except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
@@ -148,7 +151,7 @@ def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) 
     ws = state.get()
     value = st.slider(control.label, min_value=control.minimum, max_value=control.maximum, value=control.value,
                       step=control.step, help=control.help, key=f"learn_control_{lesson.id}_{index}")
-    result = cached.safe(readout, lesson.id, index, float(value), ws.cross_preset, ws.portfolio_preset)
+    result = cached.safe(readout, lesson.id, index, float(value), ws.cross_preset, ws.portfolio_preset, ws.offsets)
     if result is None:
         return
     for column, (label, shown) in zip(st.columns(len(result.metrics)), result.metrics, strict=True):
@@ -183,7 +186,7 @@ def question_panel(lesson: lessons.Lesson) -> None:
     st.markdown("#### Check yourself")
     st.caption(f"Answers are computed by the engine when you check them, on the lesson's sample book and the "
                f"default market, with your active rule sets (cross: **{ws.cross_preset}**, portfolio: "
-               f"**{ws.portfolio_preset}**).")
+               f"**{ws.portfolio_preset}**{', ' + ws.portfolio_offsets + ' offsets' if ws.offsets else ''}).")
     for index, question in enumerate(lesson.questions):
         st.markdown(f"**Question {index + 1}.** {question.prompt}")
         key = answer_key(lesson.id, index)
@@ -196,7 +199,7 @@ def question_panel(lesson: lessons.Lesson) -> None:
             st.number_input(f"Your answer ({unit})", value=None, step=step, format=fmt, key=key)
         st.button("Check", key=f"learn_check_{lesson.id}_{index}", on_click=check, args=(lesson.id, index))
         stored = st.session_state.get(feedback_key(lesson.id, index))
-        if stored and stored[0] == (ws.cross_preset, ws.portfolio_preset):
+        if stored and stored[0] == (ws.cross_preset, ws.portfolio_preset, ws.offsets):
             (st.success if stored[1].correct else st.warning)(stored[1].message)
 
 
@@ -265,7 +268,7 @@ def methodology_tab() -> None:
     ws = state.get()
     st.caption(f"Active rule sets: cross = **{ws.cross_preset}**, portfolio = **{ws.portfolio_preset}** "
                "(change them in the sidebar and the formulas follow).")
-    methodology.render(CROSS_PRESETS[ws.cross_preset], PORTFOLIO_PRESETS[ws.portfolio_preset], ws.portfolio, ws.market)
+    methodology.render(CROSS_PRESETS[ws.cross_preset], ws.portfolio_rules, ws.portfolio, ws.market)
 
 
 slot = page.begin(lesson_page=True)

@@ -153,3 +153,55 @@ def wait_for_idle(page, timeout_ms: float = 60_000) -> None:
         page.wait_for_function(_IDLE, timeout=timeout_ms)
         page.wait_for_timeout(400)
     page.wait_for_function(_IDLE, timeout=timeout_ms)
+
+
+# -- the shared sidebar and the page's numbers, as a user sees them ---------------------------------
+def sidebar_select(page, key: str):
+    """The input of the sidebar selectbox with widget key ``key`` (its value is the label shown)."""
+    return page.locator(f'[data-testid="stSidebar"] .st-key-{key} input[role="combobox"]')
+
+
+def choose_in_sidebar(page, key: str, option: str) -> None:
+    """Open the sidebar selectbox ``key`` and click the option whose text contains ``option``."""
+    sidebar_select(page, key).click()
+    page.locator('[role="option"]').filter(has_text=option).first.click()
+    wait_for_idle(page)
+
+
+def sidebar_radio_value(page, key: str) -> str | None:
+    """The label of the checked option of the sidebar radio ``key``."""
+    checked = page.locator(f'[data-testid="stSidebar"] .st-key-{key} label:has(input:checked)')
+    return checked.inner_text().strip() if checked.count() else None
+
+
+def click_sidebar_radio(page, key: str, option: str) -> None:
+    page.locator(f'[data-testid="stSidebar"] .st-key-{key} label').filter(has_text=option).first.click()
+    wait_for_idle(page)
+
+
+def sidebar_toggle(page, key: str):
+    return page.locator(f'[data-testid="stSidebar"] .st-key-{key} input[type="checkbox"]')
+
+
+def click_sidebar_toggle(page, key: str) -> None:
+    page.locator(f'[data-testid="stSidebar"] .st-key-{key} label').first.click()
+    wait_for_idle(page)
+
+
+def go_to(page, title: str) -> None:
+    """Switch page through the sidebar navigation, as a user does."""
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    wait_for_idle(page)
+
+
+def metric_values(page) -> dict[str, str]:
+    """label -> "value [delta]" of every st.metric on the page."""
+    shown = {}
+    cards = page.locator('[data-testid="stMain"] [data-testid="stMetric"]')
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        label = card.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        delta = card.locator('[data-testid="stMetricDelta"]')
+        shown[label] = value + (f" [{delta.inner_text().strip()}]" if delta.count() else "")
+    return shown

@@ -1,5 +1,6 @@
 """Real browser: `streamlit run` + Debian chromium via Playwright. Visits every page, moves a slider,
-checks charts are drawn and no exception element appears, and saves screenshots to artifacts/."""
+checks charts are drawn and no exception element appears, keeps the sidebar's choices across page
+switches, reopens a share link in a fresh browser, and saves screenshots to artifacts/."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from tests.browser_support import (
     PAGES,
     ROOT,
     SLIDER,
+    choose_in_sidebar,
+    click_sidebar_radio,
+    click_sidebar_toggle,
+    go_to,
+    metric_values,
     page_url,
     require_chromium,
+    sidebar_radio_value,
+    sidebar_select,
+    sidebar_toggle,
     streamlit_server,
     wait_for_idle,
 )
@@ -40,6 +49,15 @@ def chromium():
 
 @pytest.fixture
 def tab(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def fresh_tab(chromium):
+    """A second browser context: no cookies, no storage, a new Streamlit session."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     yield tab
@@ -105,3 +123,90 @@ def test_a_tampered_link_shows_an_error_not_a_traceback(server, tab):
     wait_for_idle(tab)
     _no_exceptions(tab)
     assert tab.locator('[data-testid="stAlertContentError"]').count() >= 1
+
+
+def _sidebar(tab) -> dict[str, object]:
+    """What the sidebar's selectors show right now."""
+    return {"sample": sidebar_select(tab, "sidebar_sample").input_value(),
+            "cross": sidebar_select(tab, "sidebar_cross_preset").input_value(),
+            "portfolio": sidebar_select(tab, "sidebar_portfolio_preset").input_value(),
+            "offsets": sidebar_radio_value(tab, "sidebar_offsets"),
+            "presenter": sidebar_toggle(tab, "sidebar_presenter").is_checked()}
+
+
+def _summary(tab) -> str:
+    return " ".join(tab.locator('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]').all_inner_texts())
+
+
+def _choose_a_view(tab) -> None:
+    """Sample 07, binance / okx, segregated offsets, presenter on: none of them a default."""
+    choose_in_sidebar(tab, "sidebar_sample", "07 ·")
+    choose_in_sidebar(tab, "sidebar_cross_preset", "binance")
+    choose_in_sidebar(tab, "sidebar_portfolio_preset", "okx")
+    click_sidebar_radio(tab, "sidebar_offsets", "segregated")
+    click_sidebar_toggle(tab, "sidebar_presenter")
+
+
+CHOSEN = {"sample": "07 · Diversified long alts", "cross": "binance", "portfolio": "okx", "offsets": "segregated",
+          "presenter": True}
+
+
+def test_the_sidebar_shows_the_choices_after_every_page_switch(server, tab):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.goto(page_url(server, "build"), wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    _choose_a_view(tab)
+    assert _sidebar(tab) == CHOSEN
+    assert "Diversified long alts" in _summary(tab)
+    # Before the fix every second switch drew new sidebar widgets at their first option.
+    for number, title in enumerate(["Compare", "Liquidation", "Build", "Liquidation", "Compare", "Shocks", "Learn",
+                                    "Compare"], start=1):
+        go_to(tab, title)
+        _no_exceptions(tab)
+        assert _sidebar(tab) == CHOSEN, f"switch {number}, to {title}"
+        assert "Diversified long alts" in _summary(tab), f"switch {number}, to {title}"
+    tab.screenshot(path=str(SHOTS / "sidebar-after-eight-switches.png"))
+    # On the eighth switch the stale label read "01 ·"; choosing 01 now must load it.
+    choose_in_sidebar(tab, "sidebar_sample", "01 ·")
+    assert _sidebar(tab)["sample"].startswith("01 · Naked")
+    assert "Naked" in _summary(tab) and "Diversified long alts" not in _summary(tab)
+    go_to(tab, "Liquidation")
+    assert _sidebar(tab) == {**CHOSEN, "sample": _sidebar(tab)["sample"]} and _sidebar(tab)["sample"].startswith("01")
+
+
+def test_a_share_link_reopens_the_same_compare_page_in_a_fresh_browser(server, tab, fresh_tab):
+    from margin import portfolio_margin
+    from margin.io import apply_market_overrides
+    from margin.presets import portfolio_params
+    from ui import link, text
+    from ui.state import base_market
+
+    tab.goto(page_url(server, "build"), wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    _choose_a_view(tab)
+    price = tab.locator('input[aria-label="SOL price (USD)"]')
+    price.fill("150")
+    price.press("Enter")
+    wait_for_idle(tab)
+    go_to(tab, "Compare")
+    _no_exceptions(tab)
+    original = metric_values(tab)
+    assert len(original) >= 10
+    shared = tab.url
+    fresh_tab.goto(shared, wait_until="domcontentloaded")
+    wait_for_idle(fresh_tab)
+    fresh_tab.wait_for_selector('[data-testid="stMetricValue"]')
+    _no_exceptions(fresh_tab)
+    assert fresh_tab.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert metric_values(fresh_tab) == original
+    assert _sidebar(fresh_tab) == {**CHOSEN, "sample": "Your own book (uploaded or shared)"}  # the price was edited
+    fresh_tab.screenshot(path=str(SHOTS / "compare-from-share-link.png"), full_page=True)
+    # and they are the engine's numbers for that book under okx with segregated offsets
+    from urllib.parse import parse_qsl, urlsplit
+
+    view, document = link.decode(dict(parse_qsl(urlsplit(shared).query)))
+    assert document.market_overrides["prices"]["SOL"] == 150.0
+    market = apply_market_overrides(base_market(), document.market_overrides)
+    rules = portfolio_params("okx").with_changes(offsets="segregated")
+    expected = portfolio_margin(document.portfolio, market, rules)
+    assert original["Portfolio initial margin"].split(" [")[0] == text.money(expected.initial)

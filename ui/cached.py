@@ -2,6 +2,11 @@
 
 Portfolio and Market are hashed by canonical JSON keys (``hash_funcs``), so two equal books share
 a cache entry. Returned values are results and DataFrames, never Markets (a Market does not pickle).
+
+Portfolio rule sets: a function's portfolio-preset argument is a PortfolioParams or a preset name.
+A name means that preset as the session's workspace varies it (its cross-unit ``offsets`` choice,
+see :func:`rules_for`), and is turned into the PortfolioParams before the cache sees it, so the
+cache key is the rule set itself, never just its name.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 import json
 import threading
 from collections import OrderedDict
@@ -21,8 +27,9 @@ import streamlit as st
 
 import charts
 import margin
-from margin import Market, Portfolio, PortfolioError
+from margin import Market, Portfolio, PortfolioError, PortfolioParams
 from margin.io import portfolio_to_dict
+from margin.presets import portfolio_params
 from ui import metrics
 
 T = TypeVar("T")
@@ -70,11 +77,64 @@ def market_key(market: Market) -> str:
                        "assets": list(frame.index), "rho": frame.to_numpy().round(15).tolist()}, sort_keys=True)
 
 
-HASH_FUNCS = {Portfolio: portfolio_key, Market: market_key}
+@by_identity
+def rules_key(params: PortfolioParams) -> str:
+    """Every field of a portfolio rule set, as canonical JSON (two equal rule sets share a cache entry)."""
+    return json.dumps(params.as_dict(), sort_keys=True, default=lambda value: dict(value))
+
+
+HASH_FUNCS = {Portfolio: portfolio_key, Market: market_key, PortfolioParams: rules_key}
+
+
+@functools.lru_cache(maxsize=64)
+def portfolio_rules(preset: str, offsets: str | None = None) -> PortfolioParams:
+    """The portfolio preset ``preset`` with its cross-unit ``offsets`` set ("correlated" | "segregated"; None
+    keeps the preset's own). The same object for the same arguments, so its cache key is computed once."""
+    params = portfolio_params(preset)
+    if offsets is None or offsets == params.offsets:
+        return params
+    return params.with_changes(offsets=offsets)
+
+
+def rules_for(preset: str | PortfolioParams) -> PortfolioParams:
+    """The portfolio rule set a page means by ``preset``.
+
+    A PortfolioParams is taken as it is. A name is that preset as the session's workspace varies it:
+    with the workspace's offsets choice when it is the workspace's portfolio preset, as published
+    otherwise (and outside a session).
+    """
+    if isinstance(preset, PortfolioParams):
+        return preset
+    from ui.state import KEY, Workspace
+
+    workspace = st.session_state.get(KEY)
+    if isinstance(workspace, Workspace) and workspace.portfolio_preset == preset:
+        return workspace.portfolio_rules
+    return portfolio_rules(preset)
 
 
 def _cache(func):
     return st.cache_data(max_entries=MAX_ENTRIES, hash_funcs=HASH_FUNCS, show_spinner=False)(func)
+
+
+def _cache_rules(*names: str):
+    """:func:`_cache`, with the arguments ``names`` (portfolio presets) resolved by :func:`rules_for` first."""
+
+    def decorate(func):
+        cached = _cache(func)
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def call(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            for name in names:
+                bound.arguments[name] = rules_for(bound.arguments[name])
+            return cached(*bound.args, **bound.kwargs)
+
+        call.clear = cached.clear
+        return call
+
+    return decorate
 
 
 def safe(func: Callable[..., T], *args, **kwargs) -> T | None:
@@ -102,13 +162,14 @@ def cross(book: Portfolio, market: Market, preset: str) -> margin.MarginResult:
     return materialise(margin.cross_margin(book, market, preset))
 
 
-@_cache
-def portfolio(book: Portfolio, market: Market, preset: str) -> margin.MarginResult:
+@_cache_rules("preset")
+def portfolio(book: Portfolio, market: Market, preset: str | PortfolioParams) -> margin.MarginResult:
     return materialise(margin.portfolio_margin(book, market, preset))
 
 
-@_cache
-def headline(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict[str, float]:
+@_cache_rules("portfolio_preset")
+def headline(book: Portfolio, market: Market, cross_preset: str,
+             portfolio_preset: str | PortfolioParams) -> dict[str, float]:
     """Equity, maintenance and initial margin (USD) of both modes, for the sidebar summary.
 
     Only the six numbers are cached: st.cache_data pickles what it keeps, and the two results with
@@ -127,28 +188,35 @@ def isolated(book: Portfolio, market: Market, asset: str, preset: str) -> margin
     return materialise(margin.isolated_margin(book, market, asset, preset))
 
 
-def _mode_params(cross_preset: str, portfolio_preset: str) -> dict[str, str]:
+def _mode_params(cross_preset: str, portfolio_preset: str | PortfolioParams) -> dict[str, str | PortfolioParams]:
     return {"cross": cross_preset, "isolated": cross_preset, "portfolio": portfolio_preset}
 
 
-@_cache
+@_cache_rules("portfolio_preset")
 def curves(book: Portfolio, market: Market, asset: str, modes: tuple[str, ...], cross_preset: str,
-           portfolio_preset: str, co_move: bool, elasticity: float) -> pd.DataFrame:
+           portfolio_preset: str | PortfolioParams, co_move: bool, elasticity: float) -> pd.DataFrame:
     """Equity and maintenance on :func:`ui.metrics.price_grid` around today's price of ``asset``."""
     prices = metrics.price_grid(market.prices[asset])
     return margin.margin_curves(book, market, asset, prices, modes, _mode_params(cross_preset, portfolio_preset),
                                 co_move, elasticity)
 
 
+def liquidation(book: Portfolio, market: Market, asset: str, mode: str, preset: str | PortfolioParams,
+                co_move: bool, elasticity: float) -> dict:
+    """Liquidation prices of ``mode``; ``preset`` is a cross preset, or in portfolio mode a portfolio one."""
+    return _liquidation(book, market, asset, mode, rules_for(preset) if mode == "portfolio" else preset, co_move,
+                        elasticity)
+
+
 @_cache
-def liquidation(book: Portfolio, market: Market, asset: str, mode: str, preset: str, co_move: bool,
-                elasticity: float) -> dict:
+def _liquidation(book: Portfolio, market: Market, asset: str, mode: str, preset: str | PortfolioParams,
+                 co_move: bool, elasticity: float) -> dict:
     return margin.liquidation_prices(book, market, asset, mode, preset, co_move, elasticity)
 
 
-@_cache
+@_cache_rules("portfolio_preset")
 def sweep(book: Portfolio, market: Market, vol_mults: tuple[float, ...], corr_shocks: tuple[float, ...],
-          cross_preset: str, portfolio_preset: str) -> pd.DataFrame:
+          cross_preset: str, portfolio_preset: str | PortfolioParams) -> pd.DataFrame:
     return margin.shock_sweep(book, market, list(vol_mults), list(corr_shocks), cross_preset, portfolio_preset)
 
 
@@ -184,9 +252,9 @@ def _spec(figure) -> dict:
     return figure.to_dict()
 
 
-@_cache
+@_cache_rules("portfolio_preset")
 def liquidation_figure(book: Portfolio, market: Market, asset: str, modes: tuple[str, ...], cross_preset: str,
-                       portfolio_preset: str, co_move: bool, elasticity: float) -> dict:
+                       portfolio_preset: str | PortfolioParams, co_move: bool, elasticity: float) -> dict:
     """The Liquidation page's chart; modes whose search failed are left out of its markers."""
     found = {}
     for mode in modes:
@@ -197,14 +265,15 @@ def liquidation_figure(book: Portfolio, market: Market, asset: str, modes: tuple
     return _spec(charts.liquidation_chart(lines, asset, market.prices[asset], found))
 
 
-@_cache
-def requirement_figure(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict:
+@_cache_rules("portfolio_preset")
+def requirement_figure(book: Portfolio, market: Market, cross_preset: str,
+                       portfolio_preset: str | PortfolioParams) -> dict:
     return _spec(charts.requirement_bars(cross(book, market, cross_preset), portfolio(book, market, portfolio_preset)))
 
 
-@_cache
-def sweep_line_view(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str, along: str,
-                    held: float, title: str) -> tuple[dict, pd.DataFrame]:
+@_cache_rules("portfolio_preset")
+def sweep_line_view(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str | PortfolioParams,
+                    along: str, held: float, title: str) -> tuple[dict, pd.DataFrame]:
     """(chart, jumps on the line) for one line of the Shocks sweep, the other shock held at ``held``."""
     table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
     fixed = "corr_shock" if along == "vol_mult" else "vol_mult"
@@ -212,14 +281,15 @@ def sweep_line_view(book: Portfolio, market: Market, cross_preset: str, portfoli
     return _spec(charts.sweep_lines(metrics.sweep_line(table, fixed, held), along, marks, title)), marks
 
 
-@_cache
-def sweep_heatmap_figure(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str) -> dict:
+@_cache_rules("portfolio_preset")
+def sweep_heatmap_figure(book: Portfolio, market: Market, cross_preset: str,
+                         portfolio_preset: str | PortfolioParams) -> dict:
     table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
     return _spec(charts.sweep_heatmap(table, "portfolio_maintenance"))
 
 
-@_cache
-def scenario_grid_figure(book: Portfolio, market: Market, preset: str, unit: str) -> dict:
+@_cache_rules("preset")
+def scenario_grid_figure(book: Portfolio, market: Market, preset: str | PortfolioParams, unit: str) -> dict:
     return _spec(charts.scenario_grid_heatmap(portfolio(book, market, preset).scenario_grids[unit], unit))
 
 

@@ -24,6 +24,7 @@ from margin import (
     Market,
     Option,
     Portfolio,
+    PortfolioParams,
     Spot,
     cross_margin,
     default_market,
@@ -44,12 +45,17 @@ SAME = 0.005
 # -- data ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Context:
-    """What an answer is computed on: the lesson's book and market, and the active rule sets."""
+    """What an answer is computed on: the lesson's book and market, and the active rule sets (a portfolio
+    rule set by name or as PortfolioParams, e.g. a preset with the sidebar's offsets choice)."""
 
     book: Portfolio
     market: Market
     cross: str = DEFAULT_CROSS
-    portfolio: str = DEFAULT_PORTFOLIO
+    portfolio: str | PortfolioParams = DEFAULT_PORTFOLIO
+
+    @property
+    def portfolio_name(self) -> str:
+        return getattr(self.portfolio, "name", self.portfolio)
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,8 @@ def sample(name: str) -> tuple[Portfolio, Market]:
     return document.portfolio, apply_market_overrides(_base_market(), document.market_overrides)
 
 
-def context(lesson: Lesson, cross: str = DEFAULT_CROSS, portfolio: str = DEFAULT_PORTFOLIO) -> Context:
+def context(lesson: Lesson, cross: str = DEFAULT_CROSS,
+            portfolio: str | PortfolioParams = DEFAULT_PORTFOLIO) -> Context:
     book, market = sample(lesson.sample)
     return Context(book, market, cross, portfolio)
 
@@ -744,7 +751,7 @@ def _binance_read(ctx: Context, held: float) -> Readout:
     book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Spot)), held)
     cm, pm = cross_margin(book, ctx.market, "binance"), portfolio_margin(book, ctx.market, ctx.portfolio)
     return Readout((("Binance initial (cross + haircuts)", text.money(cm.initial)),
-                    (f"Portfolio initial ({ctx.portfolio})", text.money(pm.initial)),
+                    (f"Portfolio initial ({ctx.portfolio_name})", text.money(pm.initial)),
                     ("Binance equity", text.money(cm.equity))), text.read_binding(pm.binding_scenario))
 
 
@@ -770,7 +777,7 @@ def _solve_binance_which(ctx: Context) -> Solution:
     moved = (_moved(b0, b1, max(b0, b1)), _moved(p0, p1, max(p0, p1)))
     index = {(True, False): 0, (False, True): 1, (True, True): 2, (False, False): 3}[moved]
     why = (f"Binance initial margin: {text.money(b0)} with the coins, {text.money(b1)} without. Portfolio initial "
-           f"margin ({ctx.portfolio}): {text.money(p0)} with the coins, {text.money(p1)} without. Binance never "
+           f"margin ({ctx.portfolio_name}): {text.money(p0)} with the coins, {text.money(p1)} without. Binance never "
            "counted the coins as a hedge, only as collateral: unified cross margin with haircuts, not a risk model.")
     return Solution(why, accepted=frozenset({index}))
 
@@ -945,13 +952,14 @@ def clamp_step(lesson: Lesson, step: object) -> int:
     return min(max(number, 1), lesson.n_steps)
 
 
-def solve(lesson: Lesson, index: int, cross: str = DEFAULT_CROSS, portfolio: str = DEFAULT_PORTFOLIO) -> Solution:
+def solve(lesson: Lesson, index: int, cross: str = DEFAULT_CROSS,
+          portfolio: str | PortfolioParams = DEFAULT_PORTFOLIO) -> Solution:
     """The engine's answer to question ``index`` of ``lesson`` with the given rule sets."""
     return lesson.questions[index].solve(context(lesson, cross, portfolio))
 
 
 def read(lesson: Lesson, step: int, value: float, cross: str = DEFAULT_CROSS,
-         portfolio: str = DEFAULT_PORTFOLIO) -> Readout:
+         portfolio: str | PortfolioParams = DEFAULT_PORTFOLIO) -> Readout:
     """The live numbers of the control of ``step`` (0-based content step) at ``value``."""
     control = lesson.steps[step].control
     if control is None:

@@ -47,7 +47,7 @@ def _leave_folder_mode() -> None:
 
 def presenter_mode() -> bool:
     """True when the sidebar's presenter toggle is on: larger text and charts, fewer controls."""
-    return bool(st.session_state.get(sidebar.PRESENTER_KEY, False))
+    return state.presenter()
 
 
 def chart(spec: dict, key: str) -> None:

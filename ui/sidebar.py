@@ -1,17 +1,30 @@
-"""The shared sidebar: sample picker, rule-set presets and a live summary of the book."""
+"""The shared sidebar: sample picker, rule-set presets, offsets, presenter mode and a live summary.
+
+The workspace (and the session's presenter setting) is the source of truth; the widgets only show it.
+Every page draws its own sidebar, and Streamlit puts the page into each widget's identity, so each
+page switch makes new widgets: a widget's own memory of its value cannot be trusted across pages.
+So on every run, before a widget is drawn, its key is set from the workspace (:func:`_show`), and a
+change reaches the workspace only through the widget's callback.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import cached, state, text
+from ui import cached, link, state, text
 
 SAMPLE_KEY = "sidebar_sample"
 CROSS_KEY = "sidebar_cross_preset"
 PORTFOLIO_KEY = "sidebar_portfolio_preset"
-PRESENTER_KEY = "presenter"  # the setting itself, read by ui.page.presenter_mode()
+OFFSETS_KEY = "sidebar_offsets"
+PRESENTER_KEY = state.PRESENTER_KEY  # the setting itself, read by ui.page.presenter_mode()
 PRESENTER_WIDGET = "sidebar_presenter"
+OFFSETS_READING = {
+    "correlated": "Coins that move together can offset each other, so a hedged BTC/ETH pair costs less.",
+    "segregated": "Each coin is margined on its own and the requirements add up, as Deribit, OKX and Binance "
+                  "do across currencies.",
+}
 
 
 def _sample_label(name: str) -> str:
@@ -40,14 +53,28 @@ def _on_preset(key: str, field: str) -> None:
     state.save(state.get().replace(**{field: st.session_state[key]}))
 
 
+def _on_offsets() -> None:
+    state.save(state.get().replace(offsets=st.session_state[OFFSETS_KEY]))
+
+
 def _on_presenter() -> None:
-    st.session_state[PRESENTER_KEY] = bool(st.session_state[PRESENTER_WIDGET])
+    state.set_presenter(st.session_state[PRESENTER_WIDGET])
 
 
-def _sync(key: str, value: object) -> None:
-    """Show the workspace's value in a keyed widget (set before the widget is drawn)."""
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
+def _show(key: str, value: object) -> None:
+    """Show ``value`` (the workspace's) in the keyed widget drawn next, on every run.
+
+    Never "only when it differs": after a page switch the key may still read the previous page's
+    widget, whose value is right, while the new widget would start from its first option.
+    """
+    st.session_state[key] = value
+
+
+def offsets_reading(offsets: str, preset: str) -> str:
+    """One line on what the offsets setting does, and whether it is the preset's own."""
+    own = cached.portfolio_rules(preset).offsets
+    whose = f"{preset}'s own setting" if offsets == own else f"{preset} itself uses {own}"
+    return f"{OFFSETS_READING[offsets]} ({whose}.)"
 
 
 def draw() -> st.delta_generator.DeltaGenerator:
@@ -56,22 +83,29 @@ def draw() -> st.delta_generator.DeltaGenerator:
     with st.sidebar:
         st.markdown("### Book")
         options = [*state.sample_names(), state.EMPTY, state.CUSTOM]
-        _sync(SAMPLE_KEY, workspace.sample if workspace.sample in options else state.CUSTOM)
+        _show(SAMPLE_KEY, workspace.sample if workspace.sample in options else state.CUSTOM)
         st.selectbox("Start from", options, key=SAMPLE_KEY, format_func=_sample_label, on_change=_on_sample,
                      help="Loading a sample replaces the current book and resets the market to its defaults.")
         if st.session_state.get("sample_error"):
             st.error(st.session_state["sample_error"])
         st.markdown("### Rule sets")
-        _sync(CROSS_KEY, workspace.cross_preset)
+        _show(CROSS_KEY, workspace.cross_preset)
         st.selectbox("Cross margin preset", list(CROSS_PRESETS), key=CROSS_KEY, on_change=_on_preset,
                      args=(CROSS_KEY, "cross_preset"),
                      help="Per-position rules in the style of a venue (tiers, leverage, haircuts).")
-        _sync(PORTFOLIO_KEY, workspace.portfolio_preset)
+        _show(PORTFOLIO_KEY, workspace.portfolio_preset)
         st.selectbox("Portfolio margin preset", list(PORTFOLIO_PRESETS), key=PORTFOLIO_KEY, on_change=_on_preset,
                      args=(PORTFOLIO_KEY, "portfolio_preset"),
                      help="Scenario grid in the style of a venue (price range, vol shocks, add-ons).")
+        offsets = workspace.portfolio_offsets
+        _show(OFFSETS_KEY, offsets)
+        st.radio("Offsets across coins", link.OFFSET_CHOICES, key=OFFSETS_KEY, on_change=_on_offsets,
+                 horizontal=True,
+                 help="Portfolio margin only: whether positions in different coins may offset each other. Starts "
+                      "at the portfolio preset's own setting; choosing another preset goes back to its own.")
+        st.caption(offsets_reading(offsets, workspace.portfolio_preset))
         st.markdown("### Classroom")
-        _sync(PRESENTER_WIDGET, bool(st.session_state.get(PRESENTER_KEY, False)))
+        _show(PRESENTER_WIDGET, state.presenter())
         st.toggle("Presenter mode", key=PRESENTER_WIDGET, on_change=_on_presenter,
                   help="For a projector: larger text and chart fonts.")
         return st.container()
@@ -84,7 +118,7 @@ def summary(slot) -> None:
         st.markdown("### Summary")
         try:
             numbers = cached.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
-                                      workspace.portfolio_preset)
+                                      workspace.portfolio_rules)
         except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
             st.caption("The book cannot be evaluated yet; the page says why.")
             return

@@ -1,8 +1,10 @@
 """The one session object of the dashboard: a frozen ``Workspace`` in st.session_state["workspace"].
 
 Pages read it with :func:`get` and write a new one with :func:`save` (which also keeps the share
-link ``?book=`` in sync). A book replaced from outside the editors (sample, upload, link, slider)
-goes through :func:`replace_book`, which bumps ``revision`` so the editors restart from it.
+link in the address bar in sync, see :mod:`ui.link`). A book replaced from outside the editors
+(sample, upload, link, slider) goes through :func:`replace_book`, which bumps ``revision`` so the
+editors restart from it. Presenter mode is the session's other setting (st.session_state["presenter"]).
+A session opened from a link starts from the whole view it carries (:func:`get`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from margin.io import (
     load_document,
     market_overrides,
 )
+from margin.params import PortfolioParams
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
-from ui import cached
+from ui import cached, link
 
 KEY = "workspace"
+PRESENTER_KEY = "presenter"
 LINK_ERROR_KEY = "link_error"
+LINK_LESSON_KEY = "link_lesson"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
 DEFAULT_SAMPLE = "03_btc_eth_pair.json"
 EMPTY = "empty"
@@ -42,6 +47,8 @@ class Workspace:
         portfolio: the book being studied.
         market: prices, vols, correlations (the default market with the user's changes).
         cross_preset, portfolio_preset: names of the rule sets (keys of CROSS_PRESETS / PORTFOLIO_PRESETS).
+        offsets: the portfolio rule set's cross-unit offsets, "correlated" or "segregated"; None keeps the
+            portfolio preset's own setting (and a new portfolio preset starts from its own, see :meth:`replace`).
         sample: file name of the sample the book started from, "empty", or "custom" (upload, link).
         revision: bumps when the book is replaced from outside the positions table (a slider too);
             the table is keyed on it so it restarts from ``editor_base``.
@@ -67,6 +74,17 @@ class Workspace:
     editor_base: Portfolio | None = None
     slider_anchor: Portfolio | None = None
     slider_revision: int = 0
+    offsets: str | None = None
+
+    @property
+    def portfolio_offsets(self) -> str:
+        """The offsets in force: the user's choice, else the portfolio preset's own."""
+        return self.offsets or cached.portfolio_rules(self.portfolio_preset).offsets
+
+    @property
+    def portfolio_rules(self) -> PortfolioParams:
+        """The portfolio rule set in force: the preset with the offsets choice (one object per combination)."""
+        return cached.portfolio_rules(self.portfolio_preset, self.offsets)
 
     @property
     def base(self) -> Portfolio:
@@ -77,6 +95,13 @@ class Workspace:
         return self.slider_anchor if self.slider_anchor is not None else self.portfolio
 
     def replace(self, **changes) -> Workspace:
+        """A copy with ``changes``; another portfolio preset, unless ``offsets`` is given too, comes with
+        its own offsets setting (the choice was a variant of the previous preset)."""
+        if changes.get("portfolio_preset", self.portfolio_preset) != self.portfolio_preset:
+            changes.setdefault("offsets", None)
+        if changes.get("offsets") is not None:
+            own = cached.portfolio_rules(changes.get("portfolio_preset", self.portfolio_preset)).offsets
+            changes["offsets"] = None if changes["offsets"] == own else changes["offsets"]
         return dataclasses.replace(self, **changes)
 
     def anchored(self, portfolio: Portfolio) -> Workspace:
@@ -113,6 +138,26 @@ def share_token(workspace: Workspace) -> str:
     return _share_token(workspace.portfolio, workspace.market)
 
 
+def presenter() -> bool:
+    """Presenter mode: larger text and charts (the sidebar's toggle, a link's ``presenter=on``)."""
+    return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def set_presenter(on: bool) -> None:
+    st.session_state[PRESENTER_KEY] = bool(on)
+
+
+def view(workspace: Workspace, lesson: str | None = None, step: int | None = None) -> link.View:
+    """What a link to this workspace restores (with presenter mode, and ``lesson`` at ``step`` if given)."""
+    return link.View(share_token(workspace), workspace.cross_preset, workspace.portfolio_preset,
+                     workspace.portfolio_offsets, presenter(), lesson, step)
+
+
+def share_query(workspace: Workspace) -> str:
+    """The share link's query string (without "?") for this workspace and presenter mode."""
+    return link.query(view(workspace))
+
+
 @cached.by_identity
 def _share_token(portfolio: Portfolio, market: Market) -> str:
     return encode_share_token(portfolio, _overrides(market))
@@ -127,34 +172,73 @@ def _overrides(market: Market) -> dict:
 
 def from_token(token: str) -> Workspace:
     """A workspace from a share token; PortfolioError with a readable message if it is bad."""
-    document = decode_share_token(token)
+    return _from_document(decode_share_token(token))
+
+
+def _from_document(document) -> Workspace:
     market = apply_market_overrides(base_market(), document.market_overrides)
-    return Workspace(document.portfolio, market, sample=CUSTOM, editor_base=document.portfolio)
+    return Workspace(document.portfolio, market, sample=_sample_of(document.portfolio, market),
+                     editor_base=document.portfolio)
+
+
+def _sample_of(portfolio: Portfolio, market: Market) -> str:
+    """The sample whose book and market these are exactly, else "custom" (an edited or uploaded book)."""
+    for name in sample_names():
+        try:
+            if load_sample(name) == (portfolio, market):
+                return name
+        except Exception:  # noqa: BLE001 - a broken sample file is the sidebar's to report, not the link's
+            continue
+    return CUSTOM
+
+
+def from_link(params) -> tuple[Workspace, link.View]:
+    """The workspace and view a link's query parameters describe; PortfolioError saying what is wrong."""
+    view_, document = link.decode(params)
+    workspace = fresh() if document is None else _from_document(document)
+    workspace = workspace.replace(cross_preset=view_.cross_preset, portfolio_preset=view_.portfolio_preset,
+                                  offsets=view_.offsets)
+    return workspace, view_
 
 
 def sync_link(workspace: Workspace) -> None:
-    """Keep st.query_params["book"] equal to the workspace's share token."""
-    token = share_token(workspace)
-    if st.query_params.get("book") != token:
-        st.query_params["book"] = token
+    """Keep the address bar's book and sidebar settings equal to the workspace's (lesson, step, term untouched)."""
+    wanted = link.encode(view(workspace))
+    for name in link.SETTINGS:
+        if name not in wanted:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
 
 
 def get() -> Workspace:
-    """The session's workspace, created on first use: from ?book= when present, else the default sample."""
+    """The session's workspace, created on first use: from the link's view when the address carries a book or
+    a sidebar setting (refused whole, with :func:`link_error`, when any part is bad), else the default sample."""
     workspace = st.session_state.get(KEY)
     if isinstance(workspace, Workspace):
         return workspace
     workspace = fresh()
-    token = st.query_params.get("book")
-    if token:
+    params = st.query_params.to_dict()
+    if link.carries_settings(params):
         try:
-            workspace = from_token(token)
+            workspace, opened = from_link(params)
         except PortfolioError as error:
             st.session_state[LINK_ERROR_KEY] = str(error)
         except Exception as error:  # noqa: BLE001 - a damaged link must never break the page
             st.session_state[LINK_ERROR_KEY] = f"the link could not be read ({type(error).__name__})."
+        else:
+            set_presenter(opened.presenter)
+            if opened.book is not None and opened.lesson:
+                st.session_state[LINK_LESSON_KEY] = opened.lesson
     save(workspace)
     return workspace
+
+
+def take_link_lesson() -> str | None:
+    """The lesson a link opened together with its own book, once: the Learn page keeps that book rather
+    than loading the lesson's sample over it."""
+    return st.session_state.pop(LINK_LESSON_KEY, None)
 
 
 def save(workspace: Workspace) -> Workspace:
