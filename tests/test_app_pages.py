@@ -12,6 +12,7 @@ from margin import (
     Portfolio,
     cross_margin,
     default_market,
+    hedging_benefit,
     liquidation_price,
     load_portfolio,
     portfolio_margin,
@@ -74,14 +75,28 @@ def test_compare_shows_the_engines_requirements_for_the_default_book(app):
     assert shown["Portfolio maintenance margin"] == text.money(pm.maintenance)
     assert shown["Cross margin ratio"] == text.ratio(cm.margin_ratio)
     assert shown["Portfolio free collateral"] == text.money(pm.free_collateral)
-    benefit, share = metrics.hedging_benefit(cm.initial, pm.initial)
-    assert shown["Hedging benefit (USD)"] == text.money(benefit)
-    assert shown["Hedging benefit (% of cross initial)"] == text.percent(share)
+    benefit, cross_benefit = hedging_benefit(ws.portfolio, ws.market), hedging_benefit(ws.portfolio, ws.market, "cross")
+    assert benefit.initial > 0  # the default book is a hedge
+    # whole-dollar gaps of the figures shown, so they add up on the page; within $1 of the engine's
+    assert shown["Hedging benefit under portfolio margin, initial"] == text.money_gap(benefit.standalone_initial,
+                                                                                      pm.initial)
+    assert abs(text.shown_gap(benefit.standalone_initial, pm.initial) - benefit.initial) <= 1.0
+    assert shown["Hedging benefit under portfolio margin, maintenance"] == text.money_gap(
+        benefit.standalone_maintenance, pm.maintenance)
+    assert shown["Hedging benefit under portfolio margin, % of standalone initial"] == text.percent(benefit.initial_share)
+    assert shown["Hedging benefit under cross margin"] == "$0" == text.money(cross_benefit.initial)
+    assert shown["Cross − portfolio, initial"] == text.money_gap(cm.initial, pm.initial)
+    assert shown["Cross − portfolio, maintenance"] == text.money_gap(cm.maintenance, pm.maintenance)
     # a plain-language reading under every number
     captions = [c.value for c in app.caption]
     assert text.read_maintenance("cross", cm.maintenance) in captions
-    assert text.read_hedging_benefit(benefit, share) in captions
+    assert text.read_hedging_benefit(benefit.standalone_initial, pm.initial, "initial") in captions
+    assert text.read_hedging_benefit(benefit.standalone_maintenance, pm.maintenance, "maintenance") in captions
+    assert text.read_mode_difference(cm.initial, pm.initial, "initial") in captions
+    assert text.read_mode_difference(cm.maintenance, pm.maintenance, "maintenance") in captions
+    assert any(c.startswith("$0 under cross margin, by construction") for c in captions)
     assert any("not a risk model" in i.value for i in app.info)
+    assert any("Cross initial margin is notional / your leverage (10x here)" in i.value for i in app.info)
 
 
 def test_raising_the_size_slider_raises_cross_initial_exactly_as_the_engine_says(app):
@@ -201,12 +216,19 @@ def test_presets_chosen_in_the_sidebar_drive_the_compare_page(app):
     assert shown["Portfolio initial margin"] == text.money(portfolio_margin(ws.portfolio, ws.market, "span").initial)
 
 
-def test_the_sample_picker_loads_a_sample_and_says_when_portfolio_margin_costs_more(app):
+def test_the_sample_picker_loads_a_sample_and_says_when_portfolio_margin_asks_more(app):
     app.selectbox(key="sidebar_sample").set_value("01_naked_long_perp.json").run()
-    assert workspace(app).portfolio == load_portfolio(SAMPLES / "01_naked_long_perp.json")
+    ws = workspace(app)
+    assert ws.portfolio == load_portfolio(SAMPLES / "01_naked_long_perp.json")
     app.switch_page("pages/compare.py").run()
-    assert any("costs MORE" in w.value for w in app.warning)
-    assert any("costs MORE" in c.value for c in app.caption)
+    cm, pm = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
+    assert pm.initial > cm.initial and pm.maintenance > cm.maintenance  # a naked perp at 10x
+    captions = [c.value for c in app.caption]
+    for requirement in ("initial", "maintenance"):
+        gap = text.money_gap(getattr(pm, requirement), getattr(cm, requirement))
+        assert f"Portfolio margin asks {gap} more {requirement} margin than cross margin" in " ".join(captions)
+    assert not any("less" in c for c in captions if c.startswith("Portfolio margin asks"))
+    assert metric_values(app)["Hedging benefit under portfolio margin, initial"] == "$0"
 
 
 def test_liquidation_page_shows_the_engines_liquidation_prices_and_distances(app):
@@ -310,3 +332,22 @@ def test_compare_breakdown_tables_are_folded_and_drawn_once_opened(app):
     cross_table, portfolio_table = (d.value for d in app.dataframe)
     assert cross_table["maintenance"].sum() == pytest.approx(cross_margin(ws.portfolio, ws.market).maintenance)
     assert portfolio_table["maintenance"].sum() == pytest.approx(portfolio_margin(ws.portfolio, ws.market).maintenance)
+
+
+def test_compare_standalone_table_is_folded_and_adds_up_to_the_hedging_benefit(app):
+    app.switch_page("pages/compare.py").run()
+    assert any(e.label == "Each position standing alone" for e in app.expander) and not app.dataframe
+    app.session_state["compare_standalone"] = True
+    app.run()
+    ws = workspace(app)
+    (table,) = (d.value for d in app.dataframe)
+    benefit = hedging_benefit(ws.portfolio, ws.market)
+    rows = len(benefit.standalone)
+    assert list(table["position"])[:rows] == list(benefit.standalone["position"])
+    alone, together, saved = (table.iloc[rows + i] for i in range(3))
+    assert saved["position"] == "Hedging benefit (sum − book)"
+    assert alone["portfolio_initial"] == pytest.approx(table["portfolio_initial"].iloc[:rows].sum())
+    assert together["portfolio_initial"] == pytest.approx(portfolio_margin(ws.portfolio, ws.market).initial)
+    assert saved["portfolio_initial"] == pytest.approx(benefit.initial) and benefit.initial > 0
+    assert together["cross_initial"] == pytest.approx(cross_margin(ws.portfolio, ws.market).initial)
+    assert saved["cross_initial"] == 0.0 and saved["cross_maintenance"] == 0.0
