@@ -85,10 +85,9 @@ st.subheader("Hedging benefit: offsets within a mode")
 st.caption("For one mode: what the positions would ask each standing alone (same rule set, same market; each "
            "collateral balance counts as a position of its own), minus what the book asks. Leverage does not "
            "enter it: a naked position has none, at any leverage.")
-# The portfolio rule set in force (the preset with the session's offsets choice, where the workspace has one),
-# resolved before the cache sees it, as the cards' own results are.
-portfolio_rules = getattr(ws, "portfolio_rules", ws.portfolio_preset)
-benefit = cached.safe(benefits, ws.portfolio, ws.market, ws.cross_preset, portfolio_rules)
+# The portfolio rule set in force (the preset with the session's offsets choice), resolved before the cache
+# sees it, as the cards' own results are.
+benefit = cached.safe(benefits, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules)
 if benefit is None:
     page.stop(slot)
 pm_benefit, cm_benefit = benefit["portfolio"], benefit["cross"]

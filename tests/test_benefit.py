@@ -286,3 +286,22 @@ def test_compare_page_on_sample_01_shows_a_zero_hedging_benefit_and_no_offset_sa
     word = "less" if cm.initial > pm.initial else "more"
     assert f"Portfolio margin asks {text.money(abs(cm.initial - pm.initial))} {word} initial margin" in " ".join(texts)
     assert any(f"({leverage:g}x here)" in t and "not with hedging" in t for t in texts)
+
+
+def test_compare_page_benefit_follows_the_offsets_setting_like_the_cards():
+    """Segregated offsets: the BTC/ETH pair's units no longer offset, so its benefit drops to $0, and
+    the benefit's 'book together' figure is the portfolio card's figure under either setting."""
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/compare.py").run()
+    for offsets in ("correlated", "segregated"):
+        at.radio(key="sidebar_offsets").set_value(offsets).run()
+        assert not at.exception and not at.error
+        ws = at.session_state["workspace"]
+        rules = portfolio_params(None).with_changes(offsets=offsets)
+        pm, benefit = portfolio_margin(ws.portfolio, ws.market, rules), hedging_benefit(ws.portfolio, ws.market,
+                                                                                       "portfolio", rules)
+        shown = {m.label: m.value for m in at.metric}
+        assert shown["Portfolio initial margin"] == text.money(pm.initial)
+        assert shown["Hedging benefit under portfolio margin, initial"] == text.money_gap(benefit.standalone_initial,
+                                                                                          pm.initial)
+        assert (benefit.initial > 0) == (offsets == "correlated")
