@@ -92,7 +92,8 @@ def begin(lesson_page: bool = False) -> DeltaGenerator:
     if presenter_mode():
         st.html(PRESENTER_CSS)
     if state.link_error():
-        st.error(f"The shared link could not be opened, so the default book is shown instead: {state.link_error()}")
+        reason = state.link_error().removeprefix("share link: ")
+        st.error(f"The shared link could not be opened, so the default book and settings are shown instead: {reason}")
     return slot
 
 
