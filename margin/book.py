@@ -6,8 +6,8 @@ many times; doing it on arrays of shape (scenarios, positions) keeps it vectoris
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,15 +62,24 @@ class BookArrays:
     hold_asset: np.ndarray
     hold_qty: np.ndarray
     positions: tuple
+    #: What later steps derive from the book alone (unit layout, labels, a rule set's unit plan),
+    #: kept with it: a BookArrays is immutable, so what is derived from it never goes stale.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_assets(self) -> int:
         return len(self.assets)
 
-    @cached_property
+    @property
     def unit_layout(self) -> UnitLayout:
-        """Which assets are portfolio-margin risk units, and the options sorted by unit (cached:
-        it depends on the book only, not on prices)."""
+        """Which assets are portfolio-margin risk units, and the options sorted by unit (kept in
+        :attr:`memo`: it depends on the book only, not on prices)."""
+        layout = self.memo.get("unit_layout")
+        if layout is None:
+            layout = self.memo["unit_layout"] = self._unit_layout()
+        return layout
+
+    def _unit_layout(self) -> UnitLayout:
         n_assets = len(self.assets)
         stable = np.array([is_stablecoin(a) for a in self.assets], dtype=bool)
         held = np.bincount(self.hold_asset, self.hold_qty, minlength=n_assets)
@@ -88,10 +97,13 @@ class BookArrays:
                 value.setflags(write=False)  # cached with the book: never modified in place
         return layout
 
-    @cached_property
+    @property
     def labels(self) -> tuple[str, ...]:
         """Readable label of every position of the book, by position index."""
-        return tuple(describe(p) for p in self.positions)
+        labels = self.memo.get("labels")
+        if labels is None:
+            labels = self.memo["labels"] = tuple(describe(p) for p in self.positions)
+        return labels
 
 
 def book_arrays(book: Portfolio, market: Market) -> BookArrays:

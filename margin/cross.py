@@ -79,16 +79,9 @@ class Instruments:
         return int(self.first.size)
 
 
-def _memo(arrays: BookArrays) -> dict:
-    """Where what is derived from a book alone is kept with it (its ``memo`` when it has one, else
-    the instance dict, as functools.cached_property does): a BookArrays is immutable."""
-    memo = getattr(arrays, "memo", None)
-    return memo if isinstance(memo, dict) else arrays.__dict__
-
-
 def instruments(arrays: BookArrays) -> Instruments:
     """Group the linear rows of ``arrays`` by instrument (kept with the book: prices do not enter)."""
-    cached = _memo(arrays).get("cross_instruments")
+    cached = arrays.memo.get("cross_instruments")
     if cached is not None:
         return cached
     qty = arrays.lin_qty
@@ -109,7 +102,7 @@ def instruments(arrays: BookArrays) -> Instruments:
                         rows=np.bincount(group, minlength=count), share=share)
     for value in vars(found).values():
         value.setflags(write=False)  # cached with the book: never modified in place
-    _memo(arrays)["cross_instruments"] = found
+    arrays.memo["cross_instruments"] = found
     return found
 
 
@@ -312,7 +305,7 @@ def _isolated_subset(arrays: BookArrays, asset: str) -> BookArrays:
     its instrument grouping is computed once)."""
     if asset not in arrays.assets:
         raise PortfolioError(f"asset: the book has no position on '{asset}'.")
-    subsets = _memo(arrays).setdefault("cross_isolated_subsets", {})
+    subsets = arrays.memo.setdefault("cross_isolated_subsets", {})
     if asset not in subsets:
         mask = arrays.lin_asset == arrays.assets.index(asset)
         if not mask.any():

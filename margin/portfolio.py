@@ -6,51 +6,44 @@ options). Each unit is revalued in full (Black-76, not greeks) on a grid of pric
 
     vol_up = iv (1 + 0.5 (30/DTE)^p),  vol_down = iv (1 - 0.25 (30/DTE)^p),  p = 0.3 if DTE < 30 else 0.13
 
-and the range responds to volatility: range = max(floor, k x vol x sqrt(horizon_days / 365)).
-Extreme moves of +/- (multiple x range), vol flat, count at ``extreme_fraction`` of their loss.
+(:func:`margin.units.shocked_vols`) and the range responds to volatility: range = max(floor, k x
+vol x sqrt(horizon_days / 365)) (:func:`margin.units.scan_ranges`). Extreme moves of +/-
+(multiple x range), vol flat, count at ``extreme_fraction`` of their loss.
 
-Across units, offsets are *signed* joint scenarios. Moves are measured in each unit's own range
-(z = move / range, so z = 1 is a "range-sized" move for every unit). When unit *a* drives with
-z, every other unit *b* follows with rho_ab z (its conditional expectation under a Gaussian
-copula) and keeps an independent residual of size sqrt(1 - rho_ab^2), whose worst loss is
-scanned separately. The joint loss of a scenario is
+Across units, offsets are *signed* joint scenarios on the correlation ellipsoid, revalued in full
+(:mod:`margin.offsets`: for a linear book the joint loss is exactly the range-scaled sqrt(e' rho e)
+for any number of units; a position of size zero changes nothing). ``offsets="segregated"`` sums
+the units alone. Maintenance = loss + add-ons (short-option minimum, basis, stablecoin depeg);
+initial = maintenance x ``im_multiplier``.
 
-    sqrt( max(0, -sum_b PnL_b(rho_ab z R_b))^2 + sum_{b != a} residual_loss_b^2 ),
-
-exact for linear books under joint normality (it reproduces sqrt(w' Sigma w) with signs), and
-never sqrt(L' rho L) over unsigned losses. The correlated loss is the worst scenario, capped at
-the segregated sum (an offset can only lower the requirement). Maintenance = loss + add-ons
-(short-option minimum, basis, stablecoin depeg); initial = maintenance x ``im_multiplier``.
+One model, written once: :func:`evaluate_states` prices any number of market states (a single
+book, a shock sweep's volatility states, a liquidation curve's trial prices) and correlation
+matrices in one vectorised pass, and every public path calls it. :mod:`margin.reference` is the
+same model as slow loops; property tests hold this module to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from margin.book import BookArrays, book_arrays, book_equity
 from margin.instruments import Portfolio
-from margin.market import Market, is_stablecoin
+from margin.market import Market
+from margin.offsets import JointScenarios, joint_scenarios
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
-from margin.pricing import black76_price
 from margin.results import MarginResult
-from margin.units import RiskUnit, UnitSet, scan_range, shocked_vols, stack, unit_plan, unit_set
+from margin.units import RiskUnit, UnitSet, scan_range, scan_ranges, shocked_vols, unit_plan, unit_sets
 
-__all__ = ["portfolio_margin", "evaluate", "evaluate_vol_states", "maintenance_at_states", "scan_range", "shocked_vols", "RiskUnit"]
+__all__ = ["portfolio_margin", "evaluate", "evaluate_states", "evaluate_vol_states", "maintenance_at_states",
+           "scan_range", "scan_ranges", "shocked_vols", "RiskUnit"]
 
 VOL_LABELS = {"up": "vol up", "flat": "vol flat", "down": "vol down"}
 _ALL_STATES = ("up", "flat", "down")
-#: From this many P&L values on, the worst residual loss is a running minimum (_worst_loss_over_moves).
-_RUNNING_MIN_FROM = 20_000
-
-
-def _grid_moves(params: PortfolioParams) -> np.ndarray:
-    """The price grid in units of the scan range: -1 .. +1 in ``price_steps`` even steps."""
-    return _even_steps(params.price_steps)
 
 
 @lru_cache(maxsize=32)
@@ -58,6 +51,11 @@ def _even_steps(steps: int) -> np.ndarray:
     grid = np.linspace(-1.0, 1.0, steps)
     grid.setflags(write=False)
     return grid
+
+
+def _grid_moves(params: PortfolioParams) -> np.ndarray:
+    """The price grid in units of the scan range: -1 .. +1 in ``price_steps`` even steps."""
+    return _even_steps(params.price_steps)
 
 
 def _extreme_moves(params: PortfolioParams) -> np.ndarray:
@@ -72,23 +70,15 @@ def _state_columns(params: PortfolioParams) -> list[int] | slice:
     return [_ALL_STATES.index(s) for s in params.vol_states]
 
 
-@lru_cache(maxsize=32)
-def _joint_template(steps: int, extreme_multiple: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A follower's moves when another unit drives, in units of its own range, before scaling by
-    correlation: (grid, grid again for the residual, the two extremes), which of those columns are
-    the residual block, and the columns of a unit's own scenarios (grid and extremes)."""
-    grid = _even_steps(steps)
-    template = np.concatenate([grid, grid, np.array([-1.0, 1.0]) * extreme_multiple])
-    residual = np.zeros(template.size, dtype=bool)
-    residual[steps : 2 * steps] = True
-    own_columns = np.r_[0:steps, 2 * steps : 2 * steps + 2]
-    for array in (template, residual, own_columns):
-        array.setflags(write=False)
-    return template, residual, own_columns
-
-
 def _fmt_move(move: float) -> str:
     return f"{'+' if move > 0 else '-' if move < 0 else '±'}{abs(move) * 100:.1f}%"
+
+
+def _vol_text(pnl_by_state: np.ndarray, state: str) -> str:
+    """", vol up" etc., or nothing when the scenario's P&L is the same in every vol state (a book
+    without options does not care about volatility)."""
+    scale = max(1.0, float(np.abs(pnl_by_state).max()))
+    return "" if float(np.ptp(pnl_by_state)) <= 1e-9 * scale else f", {VOL_LABELS[state]}"
 
 
 def _key(asset: str, z: float, state: str, extreme: bool = False) -> str:
@@ -107,21 +97,30 @@ def grid_frame(range_fraction: float, grid: np.ndarray, params: PortfolioParams)
     return frame
 
 
+# -- each unit alone ---------------------------------------------------------------------------------
+
+
+def _own_moves(params: PortfolioParams) -> np.ndarray:
+    """A unit's own scenario moves in units of its range (steps + 2,): the grid, then -/+ extreme."""
+    return np.concatenate([_grid_moves(params), _extreme_moves(params)])
+
+
 def _alone_losses(own: np.ndarray, params: PortfolioParams) -> np.ndarray:
-    """Worst loss (USD) of each unit alone, from ``own`` (U, steps + 2, 3): its P&L at the grid
+    """Worst loss (USD) of each unit alone, from ``own`` (..., steps + 2, 3): its P&L at the grid
     moves then -extreme, +extreme, for vol up / flat / down. Extremes count vol flat only."""
     steps = params.price_steps
-    grid = own[:, :steps][:, :, _state_columns(params)]
-    grid_loss = np.maximum(-grid.min(axis=(1, 2)), 0.0)
-    extreme_loss = params.extreme_fraction * np.maximum(-own[:, steps:, 1].min(axis=1), 0.0)
+    grid = own[..., :steps, :][..., _state_columns(params)]
+    grid_loss = np.maximum(-grid.min(axis=(-2, -1)), 0.0)
+    extreme_loss = params.extreme_fraction * np.maximum(-own[..., steps:, 1].min(axis=-1), 0.0)
     return np.maximum(grid_loss, extreme_loss)
 
 
 def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: PortfolioParams) -> tuple[str, str]:
-    """(readable label, identity key) of the scenario that binds unit ``u`` alone."""
+    """(readable label, identity key) of the scenario that binds unit ``u`` (of a one-state set) alone."""
     z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
     asset, scan = units.assets[u], float(units.scan_range[u])
-    grid = own_u[:steps][:, _state_columns(params)]
+    columns = _state_columns(params)
+    grid = own_u[:steps][:, columns]
     extreme_pnl = own_u[steps:, 1]
     if params.extreme_fraction * max(0.0, -float(extreme_pnl.min())) > max(0.0, -float(grid.min())):
         e = int(np.argmin(extreme_pnl))
@@ -129,191 +128,204 @@ def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: Portfolio
                  f"counted at {params.extreme_fraction * 100:.0f} %")
         return label, _key(asset, extreme[e], "flat", extreme=True)
     i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
-    label = f"{asset} {_fmt_move(z[i] * scan)}, {VOL_LABELS[params.vol_states[v]]}"
-    return label, _key(asset, z[i], params.vol_states[v])
+    state = params.vol_states[v]
+    label = f"{asset} {_fmt_move(z[i] * scan)}{_vol_text(own_u[i], state)}"
+    return label, _key(asset, z[i], state)
 
 
-def _own_moves(units: UnitSet, params: PortfolioParams) -> np.ndarray:
-    """Each unit's own scenario moves (U, steps + 2): the grid, then -extreme, +extreme."""
-    return np.concatenate([_grid_moves(params), _extreme_moves(params)])[None, :] * units.scan_range[:, None]
+# -- add-ons ----------------------------------------------------------------------------------------
 
 
-def joint_losses(units: UnitSet, rho: np.ndarray, params: PortfolioParams, n_states: int = 1
-                 ) -> tuple[list[list[dict]], np.ndarray]:
-    """Worst signed joint-scenario loss (USD) for each market state and correlation matrix.
+def _addon_amounts(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> dict:
+    """Every add-on (USD) at S states: short-option minimum and basis per unit (S, U), depeg per
+    stablecoin holding (S, H). The one definition of the add-ons: totals and breakdown rows read it.
 
-    ``units`` holds ``n_states`` copies of a book's U units, state after state (see
-    :func:`margin.units.stack`: the same positions at other volatilities); ``rho`` (K, U, U) the
-    correlation matrices. Every unit of every state is revalued once for all matrices together:
-    the moves each matrix needs are stacked into one array and priced in one pass. A unit's own
-    grid is the block where it drives itself (rho = 1), so the standalone P&L comes from the same
-    pass. Returns (per state, one dict per matrix; each unit's own P&L (states, U, steps + 2, 3)).
+    short-option minimum = rate x spot x net short contracts; basis = rate x min(long, short)
+    linear USD of the unit (offsetting perps, futures and spot can drift apart); depeg = rate x
+    USD value of each stablecoin holding (a stablecoin can lose its peg).
     """
-    n_corr, n_units = rho.shape[0], rho.shape[1]
-    steps = params.price_steps
-    states = _state_columns(params)
-    template, residual_columns, own_columns = _joint_template(steps, params.extreme_multiple)
-    # scale[b, k, a, move]: unit b's moves (in its own ranges) when a drives: follow, residual, extremes
-    rho_b = rho.transpose(2, 0, 1)
-    scale = np.where(residual_columns, np.sqrt(np.maximum(1.0 - rho_b**2, 0.0))[..., None], rho_b[..., None])
-    scan = units.scan_range.reshape(n_states, n_units)
-    # Unit b of every state moves by (scale * template)[b] times that state's range of b.
-    pnl = units.revalue_scaled((scale * template).reshape(n_units, -1), units.scan_range).reshape(
-        n_states, n_units, n_corr, n_units, 2 * steps + 2, 3)
-    diag = np.arange(n_units)
-    own = pnl[:, diag, 0, diag][:, :, own_columns]
-    systematic = pnl[..., :steps, :].sum(axis=1)  # (state, k, a, move, vol)
-    extreme_pnl = pnl[..., 2 * steps :, 1].sum(axis=1)  # (state, k, a, 2)
-    residual = _worst_loss_over_moves(pnl[..., steps : 2 * steps, :])  # (state, b, k, a, vol)
-    residual[:, diag, :, diag, :] = 0.0  # the driver has no residual of its own
-    residual_sq = (residual**2).sum(axis=1)  # (state, k, a, vol)
-    loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[..., None, :])[..., states]
-    extreme_loss = params.extreme_fraction * np.maximum(-extreme_pnl, 0.0)
-    assets = units.assets[:n_units]
-    return [[_joint_outcome(assets, scan[m], loss[m, k], extreme_loss[m, k], params) for k in range(n_corr)]
-            for m in range(n_states)], own
+    n_states, n_units = units.n_states, units.units_per_state
+    short = (params.short_option_min_rate * units.spot * units.net_short).reshape(n_states, n_units)
+    hedged = np.maximum(np.minimum(units.long_linear, units.short_linear), 0.0)
+    basis = (params.basis_addon_rate * hedged).reshape(n_states, n_units)
+    depeg_holding = unit_plan(arrays, params).stable_holding & (arrays.hold_qty > 0)
+    held_value = arrays.hold_qty * np.atleast_2d(spots)[:, arrays.hold_asset]
+    depeg = np.where(depeg_holding, params.depeg_addon_rate * held_value, 0.0)
+    return {"short_option": short, "basis": basis, "depeg": depeg, "hedged": hedged.reshape(n_states, n_units),
+            "held_value": held_value, "depeg_holding": depeg_holding}
 
 
-def _worst_loss_over_moves(pnl: np.ndarray) -> np.ndarray:
-    """max(0, -min over the moves axis) of ``pnl`` (..., moves, vol states), USD.
-
-    On a sweep's arrays NumPy's reduction over an axis followed by a short one (the 3 vol states)
-    takes about four times as long as a running minimum over the moves; on one book's small arrays
-    the running minimum's extra calls cost more than they save.
-    """
-    if pnl.size < _RUNNING_MIN_FROM:
-        return np.maximum(0.0, -pnl.min(axis=-2))
-    worst = pnl[..., 0, :].copy()
-    for i in range(1, pnl.shape[-2]):
-        np.minimum(worst, pnl[..., i, :], out=worst)
-    np.negative(worst, out=worst)
-    return np.maximum(worst, 0.0, out=worst)
-
-
-def _joint_outcome(assets: tuple[str, ...], scan: np.ndarray, loss: np.ndarray, extreme_loss: np.ndarray,
-                   params: PortfolioParams) -> dict:
-    """The binding joint scenario of one correlation matrix: loss (U, steps, states), extremes (U, 2)."""
-    flat = int(loss.argmax())
-    a, rest = divmod(flat, loss.shape[1] * loss.shape[2])  # np.unravel_index, without its ~3 us of overhead
-    i, v = divmod(rest, loss.shape[2])
-    grid_worst = float(loss.flat[flat])
-    ea, ei = divmod(int(extreme_loss.argmax()), 2)
-    extreme_worst = float(extreme_loss[ea, ei])
-    if extreme_worst > grid_worst:
-        driver, move = assets[ea], _extreme_moves(params)[ei]
-        label = (f"{driver} extreme move {_fmt_move(move * scan[ea])} with the others following by "
-                 f"correlation, vol flat, counted at {params.extreme_fraction * 100:.0f} %")
-        return {"loss": extreme_worst, "label": label, "driver": driver,
-                "key": "joint " + _key(driver, move, "flat", extreme=True)}
-    driver, move = assets[a], _grid_moves(params)[i]
-    label = (f"{driver} {_fmt_move(move * scan[a])}, {VOL_LABELS[params.vol_states[v]]}, "
-             f"others following by correlation")
-    return {"loss": grid_worst, "label": label, "driver": driver,
-            "key": "joint " + _key(driver, move, params.vol_states[v])}
-
-
-def addons(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> list[dict]:
-    """Add-on rows: short-option minimum and basis per unit, stablecoin depeg per holding (USD)."""
+def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params: PortfolioParams) -> list[dict]:
+    """The breakdown rows of state ``m``'s add-ons (from :func:`_addon_amounts`), USD."""
     rows = []
-    short = units.net_short
-    hedged = np.minimum(units.long_linear, units.short_linear)
-    for u, asset in enumerate(units.assets):
-        if short[u] > 0:
+    for u, asset in enumerate(units.assets[: units.units_per_state]):
+        net_short = float(units.net_short[u])
+        if net_short > 0:
             rows.append({"component": "short-option minimum", "unit": asset,
-                         "maintenance": params.short_option_min_rate * float(units.spot[u]) * float(short[u]),
+                         "maintenance": float(amounts["short_option"][m, u]),
                          "explanation": f"{params.short_option_min_rate * 100:g} % of the underlying per "
-                                        f"net short contract per strike ({short[u]:g} contracts)"})
-        if hedged[u] > 0:
-            rows.append({"component": "basis add-on", "unit": asset,
-                         "maintenance": params.basis_addon_rate * float(hedged[u]),
-                         "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged[u]:,.0f} USD of "
+                                        f"net short contract per strike ({net_short:g} contracts)"})
+        hedged = float(amounts["hedged"][m, u])
+        if hedged > 0:
+            rows.append({"component": "basis add-on", "unit": asset, "maintenance": float(amounts["basis"][m, u]),
+                         "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged:,.0f} USD of "
                                         "offsetting linear positions: perp, future and spot prices can drift apart"})
-    for j, a in enumerate(arrays.hold_asset):
-        asset, qty = arrays.assets[a], arrays.hold_qty[j]
-        if is_stablecoin(asset) and qty > 0:
-            value = qty * spots[a]
-            rows.append({"component": "depeg add-on", "unit": asset,
-                         "maintenance": params.depeg_addon_rate * value,
-                         "explanation": f"{params.depeg_addon_rate * 100:g} % of {value:,.0f} USD of {asset}: "
-                                        "a stablecoin can lose its peg"})
+    for j in np.flatnonzero(amounts["depeg_holding"]):
+        asset, value = arrays.assets[arrays.hold_asset[j]], float(amounts["held_value"][m, j])
+        rows.append({"component": "depeg add-on", "unit": asset, "maintenance": float(amounts["depeg"][m, j]),
+                     "explanation": f"{params.depeg_addon_rate * 100:g} % of {value:,.0f} USD of {asset}: "
+                                    "a stablecoin can lose its peg"})
     return rows
+
+
+def _addon_totals(amounts: dict) -> np.ndarray:
+    return amounts["short_option"].sum(axis=1) + amounts["basis"].sum(axis=1) + amounts["depeg"].sum(axis=1)
+
+
+# -- the model, at S states x K correlation matrices -------------------------------------------------
+
+
+def _scan(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, params: PortfolioParams,
+          correlations: list[np.ndarray]) -> dict:
+    """Every number of the model at S states (spots, vols (S, A)) and K correlation matrices (A, A
+    each, order of ``arrays.assets``): units, own P&L, losses alone, joint scenarios, add-ons, and
+    the loss after offsets (S, K), USD."""
+    units = unit_sets(arrays, spots, vols, basis, params)
+    n_states, n_units, n_corr = units.n_states, units.units_per_state, len(correlations)
+    own = units.revalue(np.broadcast_to(_own_moves(params), (len(units), params.price_steps + 2))
+                        * units.scan_range[:, None]).reshape(n_states, n_units, params.price_steps + 2, 3)
+    alone = _alone_losses(own, params)  # (S, U)
+    segregated = alone.sum(axis=1)
+    joint: JointScenarios | None = None
+    if params.offsets == "correlated" and n_units > 1:
+        index = arrays.unit_layout.is_unit  # a stablecoin holding is no unit: keep the units' rows and columns
+        rho = np.asarray(correlations, dtype=float)[:, index][:, :, index]
+        joint = joint_scenarios(units, own, rho, params)
+    loss = np.repeat(segregated[:, None], n_corr, axis=1)
+    if joint is not None:
+        loss = np.minimum(joint.loss, loss)
+    amounts = _addon_amounts(units, arrays, spots, params)
+    return {"units": units, "own": own, "alone": alone, "segregated": segregated, "joint": joint, "loss": loss,
+            "amounts": amounts, "addon_total": _addon_totals(amounts)}
+
+
+def evaluate_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
+                    params: PortfolioParams, correlations: list[np.ndarray]) -> list[list[dict]]:
+    """Portfolio-margin numbers at S market states (spots and vols (S, A): USD, annualised) and K
+    correlation matrices (A x A, order of ``arrays.assets``), in one vectorised pass.
+
+    Returns, per state, one dict per matrix: loss, maintenance, initial (USD), binding label and
+    key, the binding unit, the segregated loss, add-on total and rows, and the state's unit set
+    with its own P&L for grids and breakdowns.
+    """
+    scan = _scan(arrays, np.atleast_2d(spots), np.atleast_2d(vols), basis, params, correlations)
+    return [[_outcome(scan, m, k, arrays, params) for k in range(len(correlations))]
+            for m in range(scan["units"].n_states)]
 
 
 def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
              params: PortfolioParams, correlations: list[np.ndarray]) -> list[dict]:
-    """Portfolio-margin numbers for one market state and several correlation matrices (K of them).
-
-    ``correlations[k]`` is the correlation of the book's assets (A x A, order of ``arrays.assets``).
-    Returns one dict per matrix with maintenance, initial, losses, add-ons, binding label, and the
-    units with their own P&L for grids and breakdowns.
-    """
-    return evaluate_vol_states(arrays, spots, np.asarray(vols, dtype=float)[None, :], basis, params, correlations)[0]
+    """:func:`evaluate_states` at one market state (spots, vols (A,)): one dict per matrix."""
+    return evaluate_states(arrays, np.asarray(spots, dtype=float)[None, :], np.asarray(vols, dtype=float)[None, :],
+                           basis, params, correlations)[0]
 
 
 def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.ndarray, basis: np.ndarray,
                         params: PortfolioParams, correlations: list[np.ndarray]) -> list[list[dict]]:
-    """:func:`evaluate` at several volatility states at once: ``vol_states`` (M, A) annualised vols,
-    prices fixed. Returns, per state, one dict per correlation matrix. A shock sweep prices every
-    (volatility, correlation) pair of a book in one pass this way."""
-    per_state = [unit_set(arrays, spots, vols, basis, params) for vols in vol_states]
-    n_states, n_units, n_corr = len(per_state), len(per_state[0]), len(correlations)
-    units = stack(per_state)
-    if params.offsets == "correlated" and n_units > 1:
-        rho = np.asarray(correlations, dtype=float)  # (K, A, A)
-        index = arrays.unit_layout.is_unit  # the units, in asset order
-        if not index.all():  # a stablecoin holding is no unit: keep the units' rows and columns
-            rho = rho[:, index][:, :, index]
-        joint, own = joint_losses(units, rho, params, n_states)
+    """:func:`evaluate_states` at today's prices and M volatility states ``vol_states`` (M, A):
+    a shock sweep prices every (volatility, correlation) pair of a book in one pass this way."""
+    vol_states = np.atleast_2d(vol_states)
+    spots = np.broadcast_to(np.asarray(spots, dtype=float), vol_states.shape)
+    return evaluate_states(arrays, spots, vol_states, basis, params, correlations)
+
+
+def maintenance_at_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
+                          params: PortfolioParams, correlation: np.ndarray) -> np.ndarray:
+    """Portfolio maintenance (USD) at S market states at once, spots and vols (S, A), one
+    correlation matrix: the numbers of :func:`evaluate_states` without labels, for liquidation
+    curves and root searches."""
+    spots = np.atleast_2d(np.asarray(spots, dtype=float))
+    vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
+    scan = _scan(arrays, spots, vols, basis, params, [correlation])
+    return scan["loss"][:, 0] + scan["addon_total"]
+
+
+# -- labels and results -----------------------------------------------------------------------------
+
+
+def _outcome(scan: dict, m: int, k: int, arrays: BookArrays, params: PortfolioParams) -> dict:
+    """State ``m``'s result under matrix ``k``: numbers, binding scenario and what breakdowns need."""
+    units = scan["units"].state(m)
+    own, alone, segregated = scan["own"][m], scan["alone"][m], float(scan["segregated"][m])
+    loss = float(scan["loss"][m, k])
+    joint = scan["joint"]
+    if joint is not None and float(joint.loss[m, k]) < segregated:
+        label, key, driver = _joint_label(joint, m, k, units, params)
     else:
-        joint = [[None] * n_corr for _ in range(n_states)]
-        own = units.revalue(_own_moves(units, params)).reshape(n_states, n_units, params.price_steps + 2, 3)
-    # Add-ons depend on prices, not on volatility: one total for every state; the rows that explain
-    # it are written only if a breakdown is asked for.
-    addon_total = _addon_total(per_state[0], arrays, spots, params)
-    addon_rows = partial(addons, per_state[0], arrays, spots, params)
-    return [_outcomes(per_state[m], own[m], joint[m], addon_rows, addon_total, params) for m in range(n_states)]
+        label, key, driver = _segregated_label(units, own, alone, params, offsets=joint is not None)
+    addon_total = float(scan["addon_total"][m])
+    maintenance = loss + addon_total
+    amounts = scan["amounts"]
+    return {"loss": loss, "maintenance": maintenance, "initial": maintenance * params.im_multiplier,
+            "binding": label, "binding_key": key, "binding_unit": driver, "segregated": segregated,
+            "addon_total": addon_total, "addon_rows": lambda: addon_rows(amounts, m, units, arrays, params),
+            "unit_set": units, "own_pnl": own, "alone_loss": alone}
 
 
-def _addon_total(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params: PortfolioParams) -> float:
-    """The sum of :func:`addons` (USD) without writing its rows."""
-    hedged = np.minimum(units.long_linear, units.short_linear)
-    per_unit = params.short_option_min_rate * units.spot * units.net_short + params.basis_addon_rate * hedged
-    depeg = unit_plan(arrays, params).stable_holding & (arrays.hold_qty > 0)
-    held_value = arrays.hold_qty[depeg] * spots[arrays.hold_asset[depeg]]
-    return float(per_unit.sum() + params.depeg_addon_rate * held_value.sum())
+def _moves_text(assets: list[str], moves: np.ndarray, limit: int = 4) -> str:
+    """"BTC -16.0%, ETH -13.6%" for the units that move, largest first, at most ``limit``."""
+    order = [i for i in np.argsort(-np.abs(moves), kind="stable") if abs(moves[i]) > 5e-4]
+    text = ", ".join(f"{assets[i]} {_fmt_move(float(moves[i]))}" for i in order[:limit])
+    return text + (f" and {len(order) - limit} more" if len(order) > limit else "")
 
 
-def _outcomes(units: UnitSet, own: np.ndarray, joint: list, addon_rows, addon_total: float,
-              params: PortfolioParams) -> list[dict]:
-    """One state's result dicts (one per correlation matrix) from its joint outcomes and own P&L;
-    ``addon_rows()`` returns the add-on rows of the breakdown."""
-    alone = _alone_losses(own, params)
-    segregated = float(alone.sum())
-    shared = {"segregated": segregated, "addon_rows": addon_rows, "addon_total": addon_total, "unit_set": units,
-              "own_pnl": own, "alone_loss": alone}
-    fallback = _segregated_outcome(units, own, alone, params) if any(
-        o is None or o["loss"] >= segregated for o in joint) else None
-    results = []
-    for outcome in joint:
-        if outcome is None or outcome["loss"] >= segregated:
-            outcome = dict(fallback, loss=segregated)
-        maintenance = outcome["loss"] + addon_total
-        results.append({"loss": outcome["loss"], "maintenance": maintenance,
-                        "initial": maintenance * params.im_multiplier, "binding": outcome["label"],
-                        "binding_key": outcome["key"], "binding_unit": outcome["driver"], **shared})
-    return results
+def _joint_label(joint: JointScenarios, m: int, k: int, units: UnitSet, params: PortfolioParams
+                 ) -> tuple[str, str, str]:
+    """(label, key, driver) of the worst joint scenario of state ``m`` under matrix ``k``."""
+    columns = _state_columns(params)
+    exposed = joint.exposed
+    assets = [units.assets[u] for u in exposed]
+    n_drivers = exposed.size
+    # The combined direction is looked at first, so a tie (a linear book, where no driver can beat
+    # it) names one scenario for the whole line of a sweep instead of flipping between equals.
+    order = np.r_[n_drivers, 0:n_drivers]
+    grid = joint.pnl_grid[m, k][order][..., columns]  # (D, steps, vol states)
+    extreme = joint.pnl_extreme[m, k][order]  # (D, 2)
+    if params.extreme_fraction * max(0.0, -float(extreme.min())) > max(0.0, -float(grid.min())):
+        d, e = divmod(int(np.argmin(extreme)), 2)
+        d = int(order[d])
+        t, state, extreme_move, vol = _extreme_moves(params)[e], "flat", True, ", vol flat"
+    else:
+        d, rest = divmod(int(np.argmin(grid)), grid.shape[1] * grid.shape[2])
+        d = int(order[d])
+        i, v = divmod(rest, grid.shape[2])
+        t, state, extreme_move = _grid_moves(params)[i], params.vol_states[v], False
+        vol = _vol_text(joint.pnl_grid[m, k, d, i][columns], state)
+    moves = t * joint.directions[m, k, d] * units.scan_range[exposed]
+    counted = f", counted at {params.extreme_fraction * 100:.0f} %" if extreme_move else ""
+    kind = "extreme move " if extreme_move else ""
+    if d < n_drivers:
+        driver = assets[d]
+        others = np.delete(moves, d)
+        follow = _moves_text([a for j, a in enumerate(assets) if j != d], others)
+        label = (f"{kind}{driver} {_fmt_move(float(moves[d]))}, the others following by correlation"
+                 f"{f' ({follow})' if follow else ''}{vol}{counted}")
+        return label, "joint " + _key(driver, t, state, extreme_move), driver
+    driver = assets[int(np.argmax(np.abs(moves)))]
+    label = f"{kind}worst combined move for this book: {_moves_text(assets, moves)}{vol}{counted}"
+    return label, "joint combined " + _key("book", t, state, extreme_move), driver
 
 
-def _segregated_outcome(units: UnitSet, own: np.ndarray, alone: np.ndarray, params: PortfolioParams) -> dict:
+def _segregated_label(units: UnitSet, own: np.ndarray, alone: np.ndarray, params: PortfolioParams,
+                      offsets: bool) -> tuple[str, str, str | None]:
     """The binding scenario when no offset counts: every unit at its own worst case."""
     if len(units) == 0:
-        return {"label": "no risk units (nothing moves with prices)", "driver": None, "key": "none"}
+        return "no risk units (nothing moves with prices)", "none", None
     worst = int(np.argmax(alone))
     label, key = _alone_scenario(units, worst, own[worst], params)
-    if len(units) == 1 or params.offsets == "segregated":
-        return {"label": label, "driver": units.assets[worst], "key": "alone " + key}
-    return {"label": f"each unit at its own worst case (no offset counts); largest: {label}",
-            "driver": units.assets[worst], "key": "sum of units"}
+    if not offsets:
+        return label, "alone " + key, units.assets[worst]
+    return f"each unit at its own worst case (no offset counts); largest: {label}", "sum of units", units.assets[worst]
 
 
 def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
@@ -398,94 +410,3 @@ def outcome_equity(outcome: dict, arrays: BookArrays, spots: np.ndarray, basis: 
     from the option marks its unit set already holds rather than pricing the options again."""
     units = outcome["unit_set"]
     return book_equity(arrays, spots, basis, unit_plan(arrays, params).haircuts, float(units.opt_qty @ units.opt_base))
-
-
-def maintenance_at_states(
-    arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, params: PortfolioParams,
-    correlation: np.ndarray,
-) -> np.ndarray:
-    """Portfolio maintenance (USD) at S market states at once: spots and vols of shape (S, A).
-
-    The same model as :func:`evaluate` (one correlation matrix, no labels), with the state as a
-    leading array axis, so a liquidation curve or a root search prices every trial state in one
-    vectorised pass instead of one Python-level evaluation per price. ``evaluate`` stays the
-    reference; a test holds the two equal to 1e-9.
-    """
-    spots = np.atleast_2d(np.asarray(spots, dtype=float))
-    vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
-    n_states = spots.shape[0]
-    z = _grid_moves(params)
-    steps = z.size
-    extreme = np.array([-1.0, 1.0]) * params.extreme_multiple
-    states = _state_columns(params)
-    template = unit_set(arrays, spots[0], vols[0], basis, params)
-    index = [arrays.assets.index(asset) for asset in template.assets]
-    n_units = len(template)
-    addon_rates = _addon_rates(template, params)
-    rho = correlation[np.ix_(index, index)] if params.offsets == "correlated" and n_units > 1 else np.eye(n_units)
-    joint = params.offsets == "correlated" and n_units > 1
-    residual_scale = np.sqrt(np.clip(1.0 - rho**2, 0.0, 1.0))
-    systematic = np.zeros((n_states, n_units, steps, 3))
-    extreme_pnl = np.zeros((n_states, n_units, 2))
-    residual = np.zeros((n_states, n_units, n_units, 3))
-    segregated = np.zeros(n_states)
-    addon_total = np.zeros(n_states)
-    for b in range(n_units):
-        unit = template.unit(b)
-        a_index = index[b]
-        spot = spots[:, a_index]
-        iv = vols[:, a_index]
-        floor = params.range_floor(unit.asset)
-        responsive = params.range_vol_multiple * iv * np.sqrt(params.range_horizon_days / 365.0)
-        scan = np.minimum(np.maximum(floor, responsive), 0.95)
-        delta_per_spot = unit.linear_delta / unit.spot
-        if joint:
-            blocks = np.concatenate([rho[:, b, None] * z, residual_scale[:, b, None] * z, rho[:, b, None] * extreme],
-                                    axis=1)  # (U, 2 steps + 2), in units of range
-        else:
-            blocks = np.concatenate([z, extreme])[None, :]
-        moves = np.maximum(blocks[None, :, :] * scan[:, None, None], -1.0)  # (S, blocks, M)
-        pnl = np.repeat((delta_per_spot * spot)[:, None, None, None] * moves[..., None], 3, axis=3)
-        if unit.opt_qty.size:
-            dte = np.maximum(unit.opt_days, params.min_dte_days)
-            power = np.where(dte < params.vol_reference_days, params.vol_power_short, params.vol_power_long)
-            factor = (params.vol_reference_days / dte) ** power
-            shocked = np.stack([iv[:, None] * (1.0 + params.vol_up_shift * factor),
-                                np.broadcast_to(iv[:, None], (n_states, factor.size)),
-                                iv[:, None] * np.maximum(1.0 - params.vol_down_shift * factor, 0.05)], axis=1)
-            base = black76_price(spot[:, None], unit.opt_strike, iv[:, None], unit.opt_years, unit.opt_is_call)
-            prices = black76_price((spot[:, None, None] * (1.0 + moves))[..., None, None], unit.opt_strike,
-                                   shocked[:, None, None, :, :], unit.opt_years, unit.opt_is_call)
-            pnl = pnl + ((prices - base[:, None, None, None, :]) * unit.opt_qty).sum(axis=4)
-        own = pnl[:, b, :, :] if joint else pnl[:, 0, :, :]
-        grid = own[:, :steps, :][:, :, states]
-        own_extreme = own[:, -2:, 1]
-        loss_alone = np.maximum(np.maximum(-grid.min(axis=(1, 2)), 0.0),
-                                params.extreme_fraction * np.maximum(-own_extreme.min(axis=1), 0.0))
-        segregated += loss_alone
-        if joint:
-            systematic += pnl[:, :, :steps, :]
-            extreme_pnl += pnl[:, :, 2 * steps :, 1]
-            residual[:, :, b, :] = np.maximum(0.0, -pnl[:, :, steps : 2 * steps, :].min(axis=2))
-        addon_total += addon_rates[b] * spot
-    for j, a in enumerate(arrays.hold_asset):
-        if is_stablecoin(arrays.assets[a]) and arrays.hold_qty[j] > 0:
-            addon_total += params.depeg_addon_rate * arrays.hold_qty[j] * spots[:, a]
-    if joint:
-        for a in range(n_units):
-            residual[:, a, a, :] = 0.0
-        residual_sq = (residual**2).sum(axis=2)
-        loss = np.sqrt(np.maximum(-systematic, 0.0) ** 2 + residual_sq[:, :, None, :])[..., states]
-        worst = np.maximum(loss.max(axis=(1, 2, 3)),
-                           params.extreme_fraction * np.maximum(-extreme_pnl, 0.0).max(axis=(1, 2)))
-        scenario = np.minimum(worst, segregated)
-    else:
-        scenario = segregated
-    return scenario + addon_total
-
-
-def _addon_rates(units: UnitSet, params: PortfolioParams) -> np.ndarray:
-    """Short-option minimum plus basis add-on of each unit per USD of its spot price (both scale
-    with spot), shape (U,): the same add-ons as :func:`addons`."""
-    hedged = np.maximum(np.minimum(units.long_linear, units.short_linear), 0.0)
-    return params.short_option_min_rate * units.net_short + params.basis_addon_rate * hedged / units.spot

@@ -30,7 +30,9 @@ def _d1_d2(forward, strike, vol, years):
     forward, strike, vol, years = (np.asarray(x, dtype=float) for x in (forward, strike, vol, years))
     total_vol = vol * np.sqrt(np.maximum(years, 0.0))
     live = total_vol > _TINY
-    log_moneyness = np.log(np.maximum(forward, _TINY) / strike)
+    # A forward of zero (a price gone to nothing) counts as a tiny fraction of the strike: the log
+    # stays finite and the price is the intrinsic value, whatever the scale of the coin's price.
+    log_moneyness = np.log(np.maximum(forward, _TINY * strike) / strike)
     if live.all():
         d1 = log_moneyness / total_vol + 0.5 * total_vol
         return forward, strike, total_vol, live, d1, d1 - total_vol

@@ -9,8 +9,7 @@ call for every option of the book at every distinct move of its own unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from functools import cached_property
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,19 +27,30 @@ _DEDUP_MIN_PRICES = 4096
 _DEDUP_MIN_OPTIONS_PER_SEARCH = 2
 #: Option prices per pricing block: about 16 arrays of this many floats fit in a 2 MB cache.
 _PRICES_PER_BLOCK = 16_384
-#: A forward of zero (a move of -100 %) is priced at this forward: its log stays finite.
-_TINY_PRICE = 1e-12
+#: A forward of zero (a move of -100 %) is priced at this fraction of today's price: its log stays finite.
+_TINY_MOVE = 1e-12
+
+
+def scan_ranges(floors, vols, params: PortfolioParams) -> np.ndarray:
+    """Scan range (fraction of spot) of units with range floors ``floors`` and annualised vols
+    ``vols`` (broadcast together): min(max(floor, k x vol x sqrt(horizon_days / 365)), 0.95).
+
+    The one definition of the range: the single-state, sweep and liquidation paths all call it.
+    The 95 % cap keeps a price above zero at every grid point.
+    """
+    responsive = params.range_vol_multiple * np.asarray(vols, dtype=float) * np.sqrt(params.range_horizon_days / 365.0)
+    return np.minimum(np.maximum(floors, responsive), 0.95)
 
 
 def scan_range(params: PortfolioParams, asset: str, vol: float) -> float:
-    """max(floor, k x vol x sqrt(horizon / 365)), as a fraction of spot, capped at 95 %."""
-    responsive = params.range_vol_multiple * vol * np.sqrt(params.range_horizon_days / 365.0)
-    return float(min(max(params.range_floor(asset), responsive), 0.95))
+    """:func:`scan_ranges` of one asset (fraction of spot)."""
+    return float(scan_ranges(params.range_floor(asset), vol, params))
 
 
 def shocked_vols(params: PortfolioParams, iv, days: np.ndarray) -> np.ndarray:
     """(3, n) vols up / flat / down for options with ``days`` to expiry and implied vol ``iv``
-    (a scalar or one per option), by DESIGN.md's (30/DTE)^p rule."""
+    (a scalar or one per option): vol_up = iv (1 + up (ref/DTE)^p), vol_down = iv max(1 - down
+    (ref/DTE)^p, 0.05), p = power_short under ``vol_reference_days`` days, power_long beyond."""
     dte = np.maximum(np.asarray(days, dtype=float), params.min_dte_days)
     power = np.where(dte < params.vol_reference_days, params.vol_power_short, params.vol_power_long)
     factor = (params.vol_reference_days / dte) ** power
@@ -72,12 +82,19 @@ class RiskUnit:
 
 @dataclass(frozen=True)
 class UnitSet:
-    """All risk units of a book, unit ``u`` being ``assets[u]``; options sorted by unit.
+    """Risk units of a book at one or more market states, unit ``u`` being ``assets[u]``; with
+    S states the set holds S x U units, state after state (each state's units in asset order), so
+    every state is revalued in the same pass. Options are sorted by unit.
 
-    Per unit (shape (U,)): spot (USD), vol (annualised), scan_range (fraction of spot), and the
-    linear exposure in USD per unit relative move: net ``linear_delta``, its long and short parts.
+    Per unit (shape (S U,)): spot (USD), vol (annualised), scan_range (fraction of spot), the
+    linear exposure in USD per unit relative move: net ``linear_delta``, its long and short parts,
+    ``net_short`` option contracts (netted per kind, strike and expiry) and ``exposed`` (the unit
+    can gain or lose: a net linear position or a net option contract).
     Per option (shape (n,)): its unit, quantity, strike (USD), years and days to expiry, call flag,
     shocked vols (n, 3: up, flat, down) and current mark per contract (USD).
+    ``option_starts`` (S U + 1,): each unit's first option; ``option_units``: the units holding
+    options; ``option_row``: each option's row among them; ``revaluer``: the Black-76 kernel of
+    the options (None for a linear book).
     """
 
     assets: tuple[str, ...]
@@ -87,6 +104,8 @@ class UnitSet:
     linear_delta: np.ndarray
     long_linear: np.ndarray
     short_linear: np.ndarray
+    net_short: np.ndarray
+    exposed: np.ndarray
     opt_unit: np.ndarray
     opt_qty: np.ndarray
     opt_strike: np.ndarray
@@ -95,14 +114,33 @@ class UnitSet:
     opt_is_call: np.ndarray
     opt_vols: np.ndarray
     opt_base: np.ndarray
+    option_starts: np.ndarray
+    option_units: np.ndarray
+    option_row: np.ndarray
+    revaluer: Black76Revaluer | None = None
+    n_states: int = 1
 
     def __len__(self) -> int:
         return len(self.assets)
 
-    @cached_property
-    def option_starts(self) -> np.ndarray:
-        """Index of each unit's first option (options are sorted by unit), shape (U + 1,)."""
-        return np.searchsorted(self.opt_unit, np.arange(len(self.assets) + 1))
+    @property
+    def units_per_state(self) -> int:
+        return len(self.assets) // self.n_states
+
+    def state(self, m: int) -> UnitSet:
+        """The units of state ``m`` alone, as a one-state set (for labels, tables and equity)."""
+        if self.n_states == 1:
+            return self
+        n_units = self.units_per_state
+        lo, hi = m * n_units, (m + 1) * n_units
+        first, last = int(self.option_starts[lo]), int(self.option_starts[hi])
+        per_unit = {name: getattr(self, name)[lo:hi] for name in _PER_UNIT}
+        per_option = {name: getattr(self, name)[first:last] for name in _PER_OPTION}
+        option_units = self.option_units[(self.option_units >= lo) & (self.option_units < hi)] - lo
+        return UnitSet(assets=self.assets[lo:hi], **per_unit, **per_option, opt_unit=self.opt_unit[first:last] - lo,
+                       option_starts=self.option_starts[lo : hi + 1] - first, option_units=option_units,
+                       option_row=np.searchsorted(option_units, self.opt_unit[first:last] - lo),
+                       revaluer=_revaluer(per_option))
 
     def unit(self, u: int) -> RiskUnit:
         """Unit ``u`` on its own, for tables and charts that show one unit."""
@@ -122,47 +160,18 @@ class UnitSet:
         ``moves`` has shape (U, N): row u holds the moves of unit u. Returns (U, N, 3) for vol
         up / flat / down. A price stops at zero: moves below -100 % count as -100 %. Where a unit
         holds several options, each of its distinct moves is priced once (joint scenarios repeat
-        many moves: z = 0 for every driver, a unit's own block across correlation shocks).
+        moves: t = 0 along every direction, the same driver across states).
         """
         moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
-        return self._revalue(moves, lambda rows: _distinct_per_row(np.round(moves[rows], _MOVE_DECIMALS)))
-
-    def revalue_scaled(self, unit_moves: np.ndarray, ranges: np.ndarray) -> np.ndarray:
-        """:meth:`revalue` at moves[r] = unit_moves[r % P] x ranges[r]: ``unit_moves`` (P, N) holds
-        moves in units of a range, ``ranges`` (U,) each row's range (fraction of spot).
-
-        A stacked set (:func:`stack`) repeats the same P units state after state, each state with
-        its own ranges; a row's distinct moves are then those of its pattern, so they are found
-        once per pattern rather than once per state.
-        """
-        unit_moves, ranges = np.asarray(unit_moves, dtype=float), np.asarray(ranges, dtype=float)
-        pattern_of = np.arange(len(self)) % unit_moves.shape[0]
-        moves = np.maximum(unit_moves[pattern_of] * ranges[:, None], -1.0)
-
-        def distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            patterns = pattern_of[rows]
-            needed = np.unique(patterns)
-            values, slot = _distinct_per_row(np.round(unit_moves[needed], _MOVE_DECIMALS))
-            where = np.searchsorted(needed, patterns)
-            return np.maximum(values[where] * ranges[rows, None], -1.0), slot[where]
-
-        return self._revalue(moves, distinct, pattern_of if unit_moves.shape[0] < len(self) else None)
-
-    def _revalue(self, moves: np.ndarray, distinct_moves, pattern_of: np.ndarray | None = None) -> np.ndarray:
-        """:meth:`revalue` of moves already floored at -100 %; ``distinct_moves(rows)`` returns the
-        distinct moves of those rows and where each move went (see :func:`_distinct_per_row`).
-        ``pattern_of``: rows sharing a pattern share the search for distinct moves (None: none do)."""
         linear = self.linear_delta[:, None] * moves  # (U, N), the same in every vol state
         if self.opt_qty.size == 0:
             return np.repeat(linear[..., None], 3, axis=2)
-        units, option_row = self._option_rows
+        units, option_row = self.option_units, self.option_row
         # Finding a row's distinct moves costs about what pricing one option at all of them does.
-        worth_it = self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES
+        worth_it = (self.opt_qty.size * moves.shape[1] >= _DEDUP_MIN_PRICES
+                    and self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_SEARCH * units.size)
         if worth_it:
-            searches = units.size if pattern_of is None else np.unique(pattern_of[units]).size
-            worth_it = self.opt_qty.size >= _DEDUP_MIN_OPTIONS_PER_SEARCH * searches
-        if worth_it:
-            distinct, slot = distinct_moves(units)
+            distinct, slot = _distinct_per_row(np.round(moves[units], _MOVE_DECIMALS))
         else:
             distinct, slot = moves[units], None  # only units that hold options need pricing
         row_pnl = self._option_pnl_per_row(distinct, units, option_row)  # (R, D, 3)
@@ -176,22 +185,6 @@ class UnitSet:
         pnl[units] += row_pnl
         return pnl
 
-    @cached_property
-    def net_short(self) -> np.ndarray:
-        """Net short option contracts per unit (U,), long netted against short at the same strike
-        and expiry."""
-        return _net_short_contracts(self.opt_unit, self.opt_strike, self.opt_days, self.opt_qty, len(self))
-
-    @cached_property
-    def _option_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(the units that hold options, each option's row among those units)."""
-        units = np.flatnonzero(self.option_starts[1:] > self.option_starts[:-1])
-        return units, np.searchsorted(units, self.opt_unit)
-
-    @cached_property
-    def _revaluer(self) -> Black76Revaluer:
-        return Black76Revaluer(self.opt_strike, self.opt_years, self.opt_is_call, self.opt_vols)
-
     def _option_pnl_per_row(self, row_moves: np.ndarray, units: np.ndarray, option_row: np.ndarray) -> np.ndarray:
         """P&L (USD) of the options of each row at every move of that row of ``row_moves``, (R, D, 3);
         row r holds the options of unit ``units[r]``.
@@ -201,8 +194,12 @@ class UnitSet:
         P&L is never written out in full. The current marks are taken off once per row at the end.
         """
         n_options, width = self.opt_qty.size, row_moves.shape[1]
-        forward = self.spot[units][:, None] * (1.0 + row_moves)  # (R, D), USD
-        log_forward = np.log(np.maximum(forward, _TINY_PRICE)) if self._revaluer.live else None
+        spot = self.spot[units][:, None]
+        forward = spot * (1.0 + row_moves)  # (R, D), USD
+        # A forward of zero (a move of -100 %) is priced at a tiny fraction of today's price, so its
+        # log stays finite whatever the coin's price (an absolute floor fails for prices near it).
+        live = self.revaluer is not None and self.revaluer.live
+        log_forward = np.log(np.maximum(forward, _TINY_MOVE * spot)) if live else None
         total = np.zeros((units.size, width, 3))
         block = max(1, _PRICES_PER_BLOCK // (3 * width))
         row_first_option = self.option_starts[units]
@@ -223,11 +220,15 @@ class UnitSet:
     def _quantity_times_price(self, part: slice, forward: np.ndarray, log_forward: np.ndarray | None) -> np.ndarray:
         """qty x Black-76 price (USD) of the options ``part`` at their forwards (b, D), (b, D, 3)."""
         if log_forward is not None:
-            return self._revaluer.value(part, forward, log_forward, weight=self.opt_qty[part])
+            return self.revaluer.value(part, forward, log_forward, weight=self.opt_qty[part])
         # An option at expiry or with no vol: only the general formula handles vol x sqrt(years) = 0.
         price = black76_price(forward[..., None], self.opt_strike[part, None, None], self.opt_vols[part, None, :],
                               self.opt_years[part, None, None], self.opt_is_call[part, None, None])
         return np.multiply(price, self.opt_qty[part, None, None], out=price)
+
+
+_PER_UNIT = ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short", "exposed")
+_PER_OPTION = ("opt_qty", "opt_strike", "opt_years", "opt_days", "opt_is_call", "opt_vols", "opt_base")
 
 
 def _distinct_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -256,9 +257,9 @@ class UnitPlan:
     unit order (``UnitLayout.opt_order``).
 
     floors (U,): scan-range floors (fraction of spot). vol_multipliers (n, 3): each option's
-    implied vol is multiplied by these for vol up / flat / down (DESIGN.md's (30/DTE)^p rule).
+    implied vol is multiplied by these for vol up / flat / down (:func:`shocked_vols`).
     option_starts (U + 1,), option_units, option_row: see :class:`UnitSet`. net_short (U,): net
-    short option contracts per unit, long netted against short at the same strike and expiry.
+    short option contracts per unit; option_exposed (U,): the unit holds a net option contract.
     haircuts, stable_holding: per holding (``BookArrays.hold_asset``), the haircut (fraction) and
     whether it is a stablecoin (depeg add-on).
     """
@@ -269,35 +270,47 @@ class UnitPlan:
     option_units: np.ndarray
     option_row: np.ndarray
     net_short: np.ndarray
+    option_exposed: np.ndarray
     haircuts: np.ndarray
     stable_holding: np.ndarray
 
 
-def _net_short_contracts(unit: np.ndarray, strike: np.ndarray, days: np.ndarray, qty: np.ndarray,
-                         n_units: int) -> np.ndarray:
-    """Net short option contracts per unit (n_units,), netting long against short at the same
-    strike and expiry (a bought and a sold identical option cancel: nothing is short)."""
-    net: dict[tuple[int, float, float], float] = {}
-    for key, amount in zip(zip(unit.tolist(), strike.tolist(), days.tolist(), strict=True), qty.tolist(), strict=True):
-        net[key] = net.get(key, 0.0) + amount
-    short = np.zeros(n_units)
-    for (u, _, _), amount in net.items():
+def _net_option_contracts(unit: np.ndarray, is_call: np.ndarray, strike: np.ndarray, days: np.ndarray,
+                          qty: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (n_units,): net short option contracts, and whether any net contract is held.
+
+    Net short contracts follow Deribit's published contingency rule (Portfolio Margin page,
+    deribit.com/pages/docs/portfoliomargin: "call +10 and put -20 [on strike X], your net short
+    position on strike X is -10"): calls and puts net per strike and expiry. Exposure asks
+    whether any option is held once identical options (same kind, strike and expiry) cancel:
+    a long call and a short put at one strike is a synthetic future, not nothing."""
+    per_strike: dict[tuple, float] = {}
+    per_option: dict[tuple, float] = {}
+    keys = zip(unit.tolist(), is_call.tolist(), strike.tolist(), days.tolist(), strict=True)
+    for (u, call, k, d), amount in zip(keys, qty.tolist(), strict=True):
+        per_strike[(u, k, d)] = per_strike.get((u, k, d), 0.0) + amount
+        per_option[(u, call, k, d)] = per_option.get((u, call, k, d), 0.0) + amount
+    short, held = np.zeros(n_units), np.zeros(n_units, dtype=bool)
+    for (u, *_), amount in per_strike.items():
         short[u] += max(-amount, 0.0)
-    return short
+    for (u, *_), amount in per_option.items():
+        held[u] |= amount != 0.0
+    return short, held
 
 
 def unit_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
-    """The :class:`UnitPlan` of a book under ``params``, built once and kept with the book's arrays
-    (the app and a sweep price the same book under the same rules many times)."""
-    cache = arrays.__dict__  # BookArrays is frozen; this is a cache
-    last = cache.get("_last_unit_plan")
+    """The :class:`UnitPlan` of a book under ``params``, built once and kept in the book's
+    :attr:`~margin.book.BookArrays.memo` (the app and a sweep price the same book under the same
+    rules many times)."""
+    memo = arrays.memo
+    last = memo.get("last_unit_plan")
     if last is not None and last[0] is params:  # hashing a rule set costs ~8 us: most calls reuse the last one
         return last[1]
-    plans = cache.setdefault("_unit_plans", {})
+    plans = memo.setdefault("unit_plans", {})
     plan = plans.get(params)  # by value: equal rule sets share a plan, and copies do not pile up
     if plan is None:
         plan = plans[params] = _build_plan(arrays, params)
-    cache["_last_unit_plan"] = (params, plan)
+    memo["last_unit_plan"] = (params, plan)
     return plan
 
 
@@ -309,11 +322,13 @@ def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
     multipliers = shocked_vols(params, ones, days).T.copy()
     option_starts = np.searchsorted(layout.opt_unit, np.arange(n_units + 1))
     option_units = np.flatnonzero(option_starts[1:] > option_starts[:-1])
-    net_short = _net_short_contracts(layout.opt_unit, arrays.opt_strike[order], days, arrays.opt_qty[order], n_units)
+    net_short, option_exposed = _net_option_contracts(layout.opt_unit, arrays.opt_is_call[order],
+                                                      arrays.opt_strike[order], days, arrays.opt_qty[order], n_units)
     plan = UnitPlan(
         floors=np.array([params.range_floor(a) for a in layout.assets], dtype=float),
         vol_multipliers=multipliers, option_starts=option_starts, option_units=option_units,
         option_row=np.searchsorted(option_units, layout.opt_unit), net_short=net_short,
+        option_exposed=option_exposed,
         haircuts=np.array([params.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float),
         stable_holding=np.array([is_stablecoin(arrays.assets[a]) for a in arrays.hold_asset], dtype=bool),
     )
@@ -326,50 +341,69 @@ def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.
              params: PortfolioParams) -> UnitSet:
     """The risk units of a book at spot prices ``spots`` (A,) and vols ``vols`` (A,), in asset order
     (which assets are units: :attr:`margin.book.BookArrays.unit_layout`)."""
+    return unit_sets(arrays, np.asarray(spots, dtype=float)[None, :], np.asarray(vols, dtype=float)[None, :],
+                     basis, params)
+
+
+def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
+              params: PortfolioParams) -> UnitSet:
+    """The risk units of a book at S market states at once: spots and vols (S, A), USD and
+    annualised fractions; ``basis`` (A,) annualised futures basis. Returns one :class:`UnitSet`
+    of S x U units, state after state, built with array operations (no loop over states)."""
+    spots, vols = np.atleast_2d(spots), np.atleast_2d(vols)
+    n_states, n_assets = spots.shape
     layout, plan = arrays.unit_layout, unit_plan(arrays, params)
-    n_assets = len(arrays.assets)
-    exposure = arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years) * spots[arrays.lin_asset]
-    held_value = layout.held * spots
-    long_linear = np.bincount(arrays.lin_asset, np.maximum(exposure, 0.0), n_assets) + np.maximum(held_value, 0.0)
-    short_linear = np.bincount(arrays.lin_asset, np.maximum(-exposure, 0.0), n_assets) + np.maximum(-held_value, 0.0)
-    delta = np.bincount(arrays.lin_asset, exposure, n_assets) + held_value
-    is_unit, order, opt_asset = layout.is_unit, layout.opt_order, layout.opt_asset
-    unit_vols = vols[is_unit]
-    responsive = params.range_vol_multiple * unit_vols * np.sqrt(params.range_horizon_days / 365.0)
-    opt_iv, opt_strike = vols[opt_asset], arrays.opt_strike[order]
-    opt_years, opt_is_call = arrays.opt_years[order], arrays.opt_is_call[order]
-    opt_vols = opt_iv[:, None] * plan.vol_multipliers  # the middle state's multiplier is 1: vol flat is opt_iv
-    derived = {"option_starts": plan.option_starts, "_option_rows": (plan.option_units, plan.option_row),
-               "net_short": plan.net_short}
-    if opt_strike.size == 0:  # a linear book: nothing to price, no kernel to set up
+    is_unit, n_units = layout.is_unit, len(layout.assets)
+    exposure = arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years) * spots[:, arrays.lin_asset]
+    per_asset = np.zeros((arrays.lin_asset.size, n_assets))
+    per_asset[np.arange(arrays.lin_asset.size), arrays.lin_asset] = 1.0
+    held_value = layout.held * spots  # (S, A)
+    long_linear = np.maximum(exposure, 0.0) @ per_asset + np.maximum(held_value, 0.0)
+    short_linear = np.maximum(-exposure, 0.0) @ per_asset + np.maximum(-held_value, 0.0)
+    delta = (exposure @ per_asset + held_value)[:, is_unit]
+    unit_vols = vols[:, is_unit]
+    # Exposure is the book's, not the state's: a unit whose net linear quantity is zero has a
+    # zero delta at every price.
+    exposed = ((arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years)) @ per_asset
+               + layout.held)[is_unit] != 0.0
+    exposed = exposed | plan.option_exposed
+    order, opt_asset = layout.opt_order, layout.opt_asset
+    n_options = order.size
+    opt_iv = vols[:, opt_asset]  # (S, n)
+    opt_vols = (opt_iv[..., None] * plan.vol_multipliers).reshape(-1, 3)  # the flat state's multiplier is 1
+    per_option = {
+        "opt_qty": np.tile(arrays.opt_qty[order], n_states), "opt_strike": np.tile(arrays.opt_strike[order], n_states),
+        "opt_years": np.tile(arrays.opt_years[order], n_states), "opt_days": np.tile(arrays.opt_days[order], n_states),
+        "opt_is_call": np.tile(arrays.opt_is_call[order], n_states), "opt_vols": opt_vols,
+    }
+    revaluer = _revaluer(per_option)
+    opt_spot = spots[:, opt_asset].reshape(-1)
+    if n_options == 0:
         opt_base = np.zeros(0)
+    elif revaluer.live:  # today's marks from the revaluation's own constants
+        opt_base = revaluer.marks(opt_spot)
     else:
-        revaluer = derived["_revaluer"] = Black76Revaluer(opt_strike, opt_years, opt_is_call, opt_vols)
-        if revaluer.live:  # today's marks from the revaluation's own constants
-            opt_base = revaluer.marks(spots[opt_asset])
-        else:
-            opt_base = np.atleast_1d(black76_price(spots[opt_asset], opt_strike, opt_iv, opt_years, opt_is_call))
-    units = UnitSet(
-        assets=layout.assets, spot=spots[is_unit], vol=unit_vols,
-        scan_range=np.minimum(np.maximum(plan.floors, responsive), 0.95),
-        linear_delta=delta[is_unit], long_linear=long_linear[is_unit], short_linear=short_linear[is_unit],
-        opt_unit=layout.opt_unit, opt_qty=arrays.opt_qty[order], opt_strike=opt_strike, opt_years=opt_years,
-        opt_days=arrays.opt_days[order], opt_is_call=opt_is_call, opt_vols=opt_vols, opt_base=opt_base,
+        opt_base = np.atleast_1d(black76_price(opt_spot, per_option["opt_strike"], opt_iv.reshape(-1),
+                                               per_option["opt_years"], per_option["opt_is_call"]))
+    shift = (np.arange(n_states) * n_units)
+    opt_unit = (layout.opt_unit[None, :] + shift[:, None]).reshape(-1)
+    option_starts = np.concatenate([(plan.option_starts[:-1][None, :] + n_options * np.arange(n_states)[:, None]
+                                     ).reshape(-1), [n_options * n_states]])
+    option_units = (plan.option_units[None, :] + shift[:, None]).reshape(-1)
+    option_row = (plan.option_row[None, :] + plan.option_units.size * np.arange(n_states)[:, None]).reshape(-1)
+    return UnitSet(
+        assets=layout.assets * n_states, spot=spots[:, is_unit].reshape(-1), vol=unit_vols.reshape(-1),
+        scan_range=scan_ranges(plan.floors, unit_vols, params).reshape(-1), linear_delta=delta.reshape(-1),
+        long_linear=long_linear[:, is_unit].reshape(-1), short_linear=short_linear[:, is_unit].reshape(-1),
+        net_short=np.tile(plan.net_short, n_states), exposed=np.tile(exposed, n_states),
+        opt_unit=opt_unit, **per_option, opt_base=opt_base, option_starts=option_starts,
+        option_units=option_units, option_row=option_row, revaluer=revaluer, n_states=n_states,
     )
-    # The option grouping depends on the book only: hand the plan's copy to the cached properties.
-    units.__dict__.update(derived)
-    return units
 
 
-def stack(sets: list[UnitSet]) -> UnitSet:
-    """Unit sets of one book at several market states as one set of states x U units, state after
-    state, so that every state is revalued in the same pass (options stay grouped by unit)."""
-    if len(sets) == 1:
-        return sets[0]
-    n_units = len(sets[0])
-    columns: dict = {"assets": sets[0].assets * len(sets),
-                     "opt_unit": np.concatenate([s.opt_unit + m * n_units for m, s in enumerate(sets)])}
-    for field in fields(UnitSet):
-        if field.name not in columns:
-            columns[field.name] = np.concatenate([getattr(s, field.name) for s in sets])
-    return UnitSet(**columns)
+def _revaluer(per_option: dict) -> Black76Revaluer | None:
+    """The Black-76 kernel of these options, or None when there are none (a linear book)."""
+    if per_option["opt_qty"].size == 0:
+        return None
+    return Black76Revaluer(per_option["opt_strike"], per_option["opt_years"], per_option["opt_is_call"],
+                           per_option["opt_vols"])

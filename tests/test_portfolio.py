@@ -34,10 +34,10 @@ from margin import (
     default_market,
     portfolio_margin,
 )
-from margin.market import STABLECOINS
 from margin.portfolio import scan_range
 from margin.presets import DERIBIT_PM, OKX_PM, SPAN_PM
 from margin.pricing import black76_price
+from margin.reference import reference_portfolio_margin
 
 FAST = settings(max_examples=30, deadline=None)
 PRESETS = ["deribit", "okx", "span"]
@@ -333,121 +333,8 @@ def test_segregated_never_costs_less_than_correlated(book, market, preset):
 
 
 # ---------------------------------------------------------------------------------------------
-# A slow, obvious reference implementation (loops over units, scenarios and positions)
+# The slow, obvious reference implementation (margin/reference.py) holds the fast path
 # ---------------------------------------------------------------------------------------------
-
-
-def _price(spot, strike, vol, years, is_call):
-    return float(black76_price(spot, strike, vol, years, is_call))
-
-
-class _Unit:
-    """One underlying and everything on it, valued one scenario at a time."""
-
-    def __init__(self, asset, book, market, params):
-        self.asset = asset
-        self.spot = market.prices[asset]
-        self.iv = market.vols[asset]
-        basis = market.basis.get(asset, 0.0)
-        floor = params.price_range.get(asset, params.default_price_range)
-        responsive = params.range_vol_multiple * self.iv * math.sqrt(params.range_horizon_days / 365.0)
-        self.range = min(max(floor, responsive), 0.95)
-        exposures = []
-        self.options = []  # (qty, strike, years, days, is_call, {state: vol}, base price)
-        for p in book.positions:
-            if p.asset != asset:
-                continue
-            if isinstance(p, Perp):
-                exposures.append(p.qty * self.spot)
-            elif isinstance(p, Future):
-                exposures.append(p.qty * math.exp(basis * p.expiry_days / 365.0) * self.spot)
-            elif isinstance(p, Option):
-                years = p.expiry_days / 365.0
-                dte = max(p.expiry_days, params.min_dte_days)
-                power = params.vol_power_short if dte < params.vol_reference_days else params.vol_power_long
-                factor = (params.vol_reference_days / dte) ** power
-                vols = {"up": self.iv * (1 + params.vol_up_shift * factor), "flat": self.iv,
-                        "down": self.iv * max(1 - params.vol_down_shift * factor, 0.05)}
-                base = _price(self.spot, p.strike, self.iv, years, p.is_call)
-                self.options.append((p.qty, p.strike, years, p.expiry_days, p.is_call, vols, base))
-        held = book.holdings().get(asset, 0.0)
-        exposures.append(held * self.spot)
-        self.delta = sum(exposures)
-        self.long_linear = sum(e for e in exposures if e > 0)
-        self.short_linear = -sum(e for e in exposures if e < 0)
-
-    def pnl(self, move, state):
-        move = max(move, -1.0)  # a price stops at zero: moves past -100 % count as -100 %
-        total = self.delta * move
-        for qty, strike, years, _, is_call, vols, base in self.options:
-            total += qty * (_price(self.spot * (1 + move), strike, vols[state], years, is_call) - base)
-        return total
-
-
-def reference_portfolio_margin(book, market, params):
-    """Maintenance, initial, segregated and joint losses, written the slow way."""
-    holdings = book.holdings()
-    units = []
-    for asset in book.assets():
-        stable = asset.upper() in STABLECOINS
-        has_derivative = any(p.asset == asset and not isinstance(p, Spot) for p in book.positions)
-        if has_derivative or (not stable and holdings.get(asset, 0.0) != 0):
-            units.append(_Unit(asset, book, market, params))
-    steps = params.price_steps
-    z = [-1 + 2 * i / (steps - 1) for i in range(steps)]
-    extremes = [-params.extreme_multiple, params.extreme_multiple]
-
-    # Standalone worst loss of each unit.
-    alone = []
-    for unit in units:
-        worst = 0.0
-        for zi in z:
-            for state in params.vol_states:
-                worst = max(worst, -unit.pnl(zi * unit.range, state))
-        extreme = max(0.0, max(-unit.pnl(e * unit.range, "flat") for e in extremes))
-        alone.append(max(worst, params.extreme_fraction * extreme))
-    segregated = sum(alone)
-
-    # Signed joint scenarios: driver a moves z ranges; b follows rho z and keeps a residual.
-    loss = segregated
-    if params.offsets == "correlated" and len(units) > 1:
-        corr = market.correlation
-        joint = 0.0
-        for a in units:
-            for state in params.vol_states:
-                residual_sq = 0.0
-                for b in units:
-                    if b is a:
-                        continue
-                    rho = float(corr.loc[a.asset, b.asset])
-                    scale = math.sqrt(min(max(1 - rho * rho, 0.0), 1.0))
-                    worst = max(0.0, max(-b.pnl(scale * zi * b.range, state) for zi in z))
-                    residual_sq += worst**2
-                for zi in z:
-                    systematic = sum(b.pnl(float(corr.loc[a.asset, b.asset]) * zi * b.range, state) for b in units)
-                    joint = max(joint, math.sqrt(max(0.0, -systematic) ** 2 + residual_sq))
-            for e in extremes:
-                systematic = sum(b.pnl(float(corr.loc[a.asset, b.asset]) * e * b.range, "flat") for b in units)
-                joint = max(joint, params.extreme_fraction * max(0.0, -systematic))
-        loss = min(joint, segregated)
-
-    # Add-ons.
-    addons = 0.0
-    for unit in units:
-        net = {}
-        for qty, strike, _, days, _, _, _ in unit.options:
-            net[(strike, days)] = net.get((strike, days), 0.0) + qty
-        short = sum(max(-q, 0.0) for q in net.values())
-        addons += params.short_option_min_rate * unit.spot * short
-        hedged = min(unit.long_linear, unit.short_linear)
-        if hedged > 0:
-            addons += params.basis_addon_rate * hedged
-    for asset, qty in holdings.items():
-        if asset.upper() in STABLECOINS and qty > 0:
-            addons += params.depeg_addon_rate * qty * market.prices[asset]
-    maintenance = loss + addons
-    return {"maintenance": maintenance, "initial": maintenance * params.im_multiplier,
-            "segregated": segregated, "loss": loss, "addons": addons}
 
 
 def _assert_matches_reference(book, market, params):
@@ -510,18 +397,3 @@ def test_engine_matches_slow_reference_on_the_design_book():
                      collateral={"USDC": 20_000.0})
     for params in (DERIBIT_PM, OKX_PM, SPAN_PM):
         _assert_matches_reference(book, default_market(), params)
-
-
-@pytest.mark.parametrize("shape", [(2, 3, 9, 3), (10, 10, 11, 10, 9, 3)])
-def test_worst_loss_over_moves_is_the_largest_loss_on_small_and_sweep_sized_arrays(shape):
-    """Both ways of finding a residual's worst loss (a NumPy reduction on small arrays, a running
-    minimum on sweep-sized ones) give max(0, -min over the moves axis)."""
-    from margin.portfolio import _RUNNING_MIN_FROM, _worst_loss_over_moves
-
-    pnl = np.random.default_rng(7).normal(0.0, 1_000.0, shape)
-    pnl[..., 0, :] = np.abs(pnl[..., 0, :])  # some cells with no loss at all
-    pnl[0, 0, ...] = 5.0
-    expected = np.array([[max(0.0, -min(pnl[idx + (i, v)] for i in range(shape[-2]))) for v in range(shape[-1])]
-                         for idx in np.ndindex(shape[:-2])]).reshape(shape[:-2] + (shape[-1],))
-    assert (pnl.size >= _RUNNING_MIN_FROM) == (len(shape) > 4)
-    np.testing.assert_array_equal(_worst_loss_over_moves(pnl), expected)

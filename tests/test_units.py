@@ -63,28 +63,35 @@ def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block
 
 
 @settings(max_examples=30, deadline=None)
-@given(book_positions=positions, seed=st.integers(0, 2**16), dedup=st.booleans(), block=st.sampled_from([1, 3, 16_384]))
-def test_scaled_revaluation_of_stacked_states_equals_revaluing_every_move(book_positions, seed, dedup, block,
-                                                                          monkeypatch_module):
-    """revalue_scaled (distinct moves found once per unit for all states) equals revalue at the
-    moves it stands for, on a set stacked from two volatility states."""
+@given(book_positions=positions, seed=st.integers(0, 2**16), dedup=st.booleans())
+def test_units_at_several_states_equal_one_unit_set_per_state(book_positions, seed, dedup, monkeypatch_module):
+    """unit_sets (S states built with array operations, no loop over states) holds, state by state,
+    the units unit_set builds for that state alone, and revalues them alike."""
     book = Portfolio(book_positions, {"USDT": 5_000.0})
     arrays = book_arrays(book, MARKET)
     spots, vols, basis = market_vectors(arrays, MARKET)
-    states = [unit_set(arrays, spots, vols * mult, basis, DERIBIT_PM) for mult in (1.0, 2.5)]
-    stacked = units_module.stack(states)
-    if len(states[0]) == 0:
-        return
     rng = np.random.default_rng(seed)
-    pattern = rng.choice([-6.0, -1.0, -0.5, 0.0, 0.0, 0.25, 1.0, 3.0], size=(len(states[0]), 10))
-    ranges = rng.choice([0.08, 0.16, 0.3], size=len(stacked))
+    state_spots = spots * rng.uniform(0.3, 2.0, size=(3, spots.size))
+    state_vols = vols * rng.uniform(0.5, 3.0, size=(3, vols.size))
+    stacked = units_module.unit_sets(arrays, state_spots, state_vols, basis, DERIBIT_PM)
+    n_units = stacked.units_per_state
+    if n_units == 0:
+        return
     monkeypatch_module.setattr(units_module, "_DEDUP_MIN_PRICES", 0 if dedup else 10**9)
     monkeypatch_module.setattr(units_module, "_DEDUP_MIN_OPTIONS_PER_SEARCH", 0)
-    monkeypatch_module.setattr(units_module, "_PRICES_PER_BLOCK", block)
-    moves = np.tile(pattern, (2, 1)) * ranges[:, None]
-    expected = stacked.revalue(moves)
-    scale = 1e-9 * max(1.0, float(np.abs(expected).max()))
-    np.testing.assert_allclose(stacked.revalue_scaled(pattern, ranges), expected, rtol=1e-9, atol=scale)
+    moves = rng.choice([-1.5, -0.3, 0.0, 0.1, 0.4], size=(len(stacked), 7))
+    pnl = stacked.revalue(moves)
+    for m in range(3):
+        alone = unit_set(arrays, state_spots[m], state_vols[m], basis, DERIBIT_PM)
+        view = stacked.state(m)
+        for name in ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short",
+                     "exposed", "opt_unit", "opt_qty", "opt_vols", "opt_base", "option_starts"):
+            np.testing.assert_allclose(getattr(view, name), getattr(alone, name), rtol=1e-12, err_msg=name)
+        rows = slice(m * n_units, (m + 1) * n_units)
+        expected = alone.revalue(moves[rows])
+        scale = 1e-9 * max(1.0, float(np.abs(expected).max()))
+        np.testing.assert_allclose(pnl[rows], expected, rtol=1e-9, atol=scale)
+        np.testing.assert_allclose(view.revalue(moves[rows]), expected, rtol=1e-9, atol=scale)
 
 
 def test_an_option_at_expiry_is_revalued_at_intrinsic_value_beside_live_ones():
@@ -94,7 +101,7 @@ def test_an_option_at_expiry_is_revalued_at_intrinsic_value_beside_live_ones():
                       Perp("ETH", 3.0, 2_900.0)), {"USDT": 5_000.0})
     arrays = book_arrays(book, MARKET)
     units = unit_set(*_at_market(book), DERIBIT_PM)
-    assert not units._revaluer.live
+    assert not units.revaluer.live
     moves = np.array([[-1.5, -0.2, 0.0, 0.1, 0.3]] * len(units))
     expected = _looped_pnl(book, units, moves)
     np.testing.assert_allclose(units.revalue(moves), expected, rtol=1e-9, atol=1e-6)
