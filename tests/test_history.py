@@ -17,8 +17,10 @@ from hypothesis.extra.numpy import arrays
 from margin.errors import PortfolioError
 from margin.history import (
     MAX_ASSETS,
+    MAX_BRIDGED_DAYS,
     MAX_ROWS,
     EstimateResult,
+    Gap,
     _valid_correlation,
     annualised_vols,
     apply_estimates,
@@ -26,6 +28,8 @@ from margin.history import (
     estimate_market_inputs,
     ewma_variance_update,
     ewma_weights,
+    find_gaps,
+    gap_warning,
     log_returns,
     parse_price_history,
 )
@@ -482,6 +486,267 @@ def test_unreadable_sources():
         parse_price_history("no_such_prices.csv")
     with pytest.raises(PortfolioError, match="expected a file path"):
         parse_price_history(42)
+
+
+# --------------------------------------------------------------------------------------------
+# Missing, repeated and unordered dates
+# --------------------------------------------------------------------------------------------
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(date_format="%Y-%m-%d", index_label="date")
+
+
+def _closes(dates: list[str], **columns: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(dates, name="date"))
+
+
+# 3 Jan is missing: the return 2 Jan -> 4 Jan spans 2 days.
+GAPPY = _closes(
+    ["2025-01-01", "2025-01-02", "2025-01-04", "2025-01-05", "2025-01-06"],
+    A=[100.0, 110.0, 99.0, 108.9, 104.0],
+    B=[50.0, 52.0, 51.0, 55.0, 54.0],
+)
+GAPPY_A = [math.log(110 / 100), math.log(99 / 110), math.log(108.9 / 99), math.log(104 / 108.9)]
+GAPPY_B = [math.log(52 / 50), math.log(51 / 52), math.log(55 / 51), math.log(54 / 55)]
+GAPPY_SPANS = [1, 2, 1, 1]
+
+
+def _scaled(returns, spans):
+    return [r / math.sqrt(k) for r, k in zip(returns, spans, strict=True)]
+
+
+def _example_without(first: str, last: str) -> pd.DataFrame:
+    prices = parse_price_history(EXAMPLE_CSV)
+    return prices.drop(prices.loc[first:last].index)
+
+
+def test_sixty_deleted_rows_are_refused_not_a_silent_vol_jump():
+    # Issue 16: deleting the 60 rows 30 Jan .. 30 Mar of the example used to move BTC from 54.7 %
+    # to 73.7 % a year without a word (the 61-day return counted as one day's).
+    full = parse_price_history(EXAMPLE_CSV)
+    gapped = parse_price_history(_csv(_example_without("2025-01-30", "2025-03-30")))
+    assert len(gapped) == len(full) - 60  # read as it is: nothing filled in, nothing dropped
+    pd.testing.assert_frame_equal(gapped, full.drop(full.loc["2025-01-30":"2025-03-30"].index))
+    assert find_gaps(gapped) == (Gap(pd.Timestamp("2025-01-30"), 60),)
+    for method in ("plain", "ewma"):
+        with pytest.raises(PortfolioError) as raised:
+            estimate_market_inputs(gapped, method=method)
+        message = str(raised.value)
+        for fragment in (
+            "no closes from 2025-01-30 to 2025-03-30 (60 days in a row)",
+            "2025-01-29 to 2025-03-31 spans 61 days",
+            "Fill in the missing closes",
+            "closes from 2025-03-31 on",
+            "at most 275 returns",
+        ):
+            assert fragment in message, (method, message)
+    with pytest.raises(PortfolioError, match="2025-01-30 to 2025-03-30"):
+        annualised_vols(gapped)
+    with pytest.raises(PortfolioError, match="2025-01-30 to 2025-03-30"):
+        correlation_matrix(gapped, method="ewma")
+    # The way out the message offers works: the 275 returns after the gap, as in the full file.
+    after = estimate_market_inputs(gapped, window=275)
+    assert after.gaps == () and after.start == pd.Timestamp("2025-04-01")
+    assert after.vols["BTC"] == pytest.approx(annualised_vols(full, window=275)["BTC"], rel=1e-12)
+    assert abs(after.vols["BTC"] - estimate_market_inputs(full).vols["BTC"]) < 0.01  # 55.5 % vs 54.7 %
+    with pytest.raises(PortfolioError, match="2025-01-30"):
+        estimate_market_inputs(gapped, window=276)  # its first return crosses the gap
+
+
+def test_a_single_missing_day_is_bridged_by_hand():
+    scaled_a, scaled_b = _scaled(GAPPY_A, GAPPY_SPANS), _scaled(GAPPY_B, GAPPY_SPANS)
+    result = estimate_market_inputs(GAPPY)
+    assert result.gaps == (Gap(pd.Timestamp("2025-01-03"), 1),) and result.missing_days == 1
+    assert result.n_returns == 4
+    assert result.vols["A"] == pytest.approx(math.sqrt(_sample_var(scaled_a) * 365), rel=1e-12)
+    assert result.vols["B"] == pytest.approx(math.sqrt(_sample_var(scaled_b) * 365), rel=1e-12)
+    assert result.correlation.loc["A", "B"] == pytest.approx(_pearson(scaled_a, scaled_b), rel=1e-12)
+    unscaled = math.sqrt(_sample_var(GAPPY_A) * 365)
+    assert abs(result.vols["A"] - unscaled) > 0.05  # the old reading (a 2-day move as one day's) differs
+    # EWMA: the 2-day return takes two daily steps at once (lam**2 and 1 - lam**2).
+    lam = 0.9
+    var = {}
+    for name, returns in (("A", GAPPY_A), ("B", GAPPY_B)):
+        v = returns[0] ** 2
+        for r, k in zip(returns[1:], GAPPY_SPANS[1:], strict=True):
+            v = lam**k * v + (1 - lam**k) * r * r / k
+        var[name] = v
+    ewma = estimate_market_inputs(GAPPY, method="ewma", lam=lam)
+    assert ewma.vols["A"] == pytest.approx(math.sqrt(var["A"] * 365), rel=1e-12)
+    assert ewma.vols["B"] == pytest.approx(math.sqrt(var["B"] * 365), rel=1e-12)
+    # The same history read from a CSV gives the same estimate; the prices are the file's.
+    parsed = parse_price_history(_csv(GAPPY))
+    np.testing.assert_array_equal(parsed.to_numpy(), GAPPY.to_numpy())
+    assert estimate_market_inputs(parsed).vols == result.vols
+    np.testing.assert_allclose(log_returns(GAPPY)["A"], GAPPY_A, rtol=0, atol=1e-15)  # raw, unscaled
+    warning = gap_warning(result.gaps)
+    for fragment in ("1 day is missing", "(2025-01-03)", "2025-01-02 to 2025-01-04 spans 2 days", "√2",
+                     "1 return fewer", "unchanged"):
+        assert fragment in warning, warning
+    assert gap_warning(()) == "" and estimate_market_inputs(TINY).gaps == ()
+
+
+def test_bridging_agrees_with_the_complete_history_on_a_long_random_walk():
+    rng = np.random.default_rng(16)
+    days = 4000
+    daily = np.array([0.55, 0.80]) / math.sqrt(365)
+    chol = np.linalg.cholesky(np.array([[1.0, 0.7], [0.7, 1.0]]))
+    returns = rng.standard_normal((days, 2)) @ chol.T * daily
+    closes = 100.0 * np.exp(np.vstack([np.zeros(2), np.cumsum(returns, axis=0)]))
+    index = pd.date_range("2014-01-01", periods=days + 1, freq="D", name="date")
+    full = pd.DataFrame(closes, columns=["BTC", "ETH"], index=index)
+    reference = estimate_market_inputs(full)
+    # One row deleted: two daily returns become one bridged 2-day return.
+    one = estimate_market_inputs(full.drop(full.index[2000]))
+    assert len(one.gaps) == 1 and one.n_returns == days - 1
+    for asset in ("BTC", "ETH"):
+        assert one.vols[asset] == pytest.approx(reference.vols[asset], rel=1e-3)
+    # Every fifth day deleted (799 gaps): read as one-day moves the vol would be sqrt(5/4), 12 % too high.
+    sparse = full.drop(full.index[5:-1:5])
+    bridged = estimate_market_inputs(sparse)
+    assert len(bridged.gaps) == 799 and bridged.missing_days == 799
+    assert "and 796 more gaps" in gap_warning(bridged.gaps)
+    unscaled = estimate_market_inputs(sparse, calendar="trading")  # each row one period: no scaling
+    for asset in ("BTC", "ETH"):
+        assert bridged.vols[asset] == pytest.approx(reference.vols[asset], rel=0.02)
+        assert unscaled.vols[asset] > 1.08 * reference.vols[asset]
+    assert bridged.correlation.loc["BTC", "ETH"] == pytest.approx(reference.correlation.loc["BTC", "ETH"], abs=0.02)
+    # EWMA decays in calendar days: with a long memory it agrees with the complete history too.
+    lam = 0.999
+    ewma_full = estimate_market_inputs(full, method="ewma", lam=lam)
+    ewma_bridged = estimate_market_inputs(sparse, method="ewma", lam=lam)
+    ewma_unscaled = estimate_market_inputs(sparse, method="ewma", lam=lam, calendar="trading")
+    for asset in ("BTC", "ETH"):
+        assert ewma_bridged.vols[asset] == pytest.approx(ewma_full.vols[asset], rel=0.03)
+        assert ewma_unscaled.vols[asset] > 1.08 * ewma_full.vols[asset]
+
+
+def test_repeated_dates_are_refused():
+    # In a file: the lines are named (see BAD_FILES for long format too).
+    with pytest.raises(PortfolioError, match=r"lines 3 and 4: both are 2025-01-02"):
+        parse_price_history(_wide_with(4, "2025-01-02,99,10.2,1.05"))
+    # In a DataFrame: the date is named, nothing is estimated from it.
+    repeated = TINY.set_axis(pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-02", "2025-01-04"]))
+    for call in (annualised_vols, correlation_matrix, estimate_market_inputs, log_returns, find_gaps):
+        with pytest.raises(PortfolioError, match=r"two closes on 2025-01-02 \(rows 2 and 3\)"):
+            call(repeated)
+    same_day = TINY.set_axis(pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-02 18:00", "2025-01-03"]))
+    with pytest.raises(PortfolioError, match="two closes on 2025-01-02"):
+        estimate_market_inputs(same_day)
+
+
+def test_unsorted_dates_are_sorted_in_a_file_and_refused_in_a_frame():
+    lines = _csv(GAPPY).strip().split("\n")
+    shuffled = "\n".join([lines[0], lines[4], lines[2], lines[5], lines[1], lines[3]]) + "\n"
+    parsed = parse_price_history(shuffled)
+    pd.testing.assert_frame_equal(parsed, parse_price_history(_csv(GAPPY)))
+    assert estimate_market_inputs(parsed).vols == estimate_market_inputs(GAPPY).vols
+    assert find_gaps(parsed) == (Gap(pd.Timestamp("2025-01-03"), 1),)
+    unsorted = GAPPY.iloc[[0, 2, 1, 3, 4]]
+    for call in (annualised_vols, estimate_market_inputs, log_returns, find_gaps):
+        with pytest.raises(PortfolioError, match=r"not in order \(2025-01-04 in row 2 is followed by 2025-01-02\)"):
+            call(unsorted)
+    with pytest.raises(PortfolioError, match="not in order"):
+        estimate_market_inputs(GAPPY.iloc[::-1], calendar="trading")  # order is checked whatever the calendar
+
+
+def test_gaps_at_the_very_start_and_end():
+    # Short gap right after the first close: the bridged return seeds the EWMA.
+    start = _closes(["2025-01-01", "2025-01-03", "2025-01-04", "2025-01-05"], X=[100.0, 104.0, 101.0, 103.0])
+    returns = [math.log(104 / 100), math.log(101 / 104), math.log(103 / 101)]
+    scaled = _scaled(returns, [2, 1, 1])
+    result = estimate_market_inputs(start)
+    assert result.gaps == (Gap(pd.Timestamp("2025-01-02"), 1),)
+    assert result.vols["X"] == pytest.approx(math.sqrt(_sample_var(scaled) * 365), rel=1e-12)
+    lam = 0.9
+    var = scaled[0] ** 2
+    for u in scaled[1:]:
+        var = lam * var + (1 - lam) * u * u
+    ewma = estimate_market_inputs(start, method="ewma", lam=lam)
+    assert ewma.vols["X"] == pytest.approx(math.sqrt(var * 365), rel=1e-12)
+    # Short gap right before the last close (6 and 7 Jan missing): the last return spans 3 days.
+    end = _closes(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05", "2025-01-08"],
+                  X=[100.0, 102.0, 99.0, 101.0, 100.0, 106.0])
+    closes = end["X"].to_list()
+    returns = [math.log(b / a) for a, b in zip(closes[:-1], closes[1:], strict=True)]
+    result = estimate_market_inputs(end)
+    assert result.gaps == (Gap(pd.Timestamp("2025-01-06"), 2),)
+    assert str(result.gaps[0]) == "2025-01-06 to 2025-01-07 (2 days)"
+    expected = math.sqrt(_sample_var(_scaled(returns, [1, 1, 1, 1, 3])) * 365)
+    assert result.vols["X"] == pytest.approx(expected, rel=1e-12)
+    # Days before the first date or after the last are not gaps: the history starts and ends there.
+    assert find_gaps(end.loc["2025-01-02":"2025-01-05"]) == ()
+    # A long gap right after the first close: refused, and the window after it is offered.
+    days = ["2025-01-01"] + [f"2025-01-{d:02d}" for d in range(10, 21)]
+    long_start = _closes(days, X=[100.0 + (i % 3) for i in range(len(days))])
+    with pytest.raises(PortfolioError) as raised:
+        estimate_market_inputs(long_start)
+    message = str(raised.value)
+    assert "2025-01-02 to 2025-01-09 (8 days in a row)" in message and "at most 10 returns" in message
+    assert estimate_market_inputs(long_start, window=10).gaps == ()
+    # A long gap right before the last close: nothing after it to estimate from, so its row is named.
+    days = [f"2025-01-{d:02d}" for d in range(1, 21)] + ["2025-01-31"]
+    long_end = _closes(days, X=[100.0 + (i % 3) for i in range(len(days))])
+    for window in (None, 2):
+        with pytest.raises(PortfolioError) as raised:
+            estimate_market_inputs(long_end, window=window)
+        message = str(raised.value)
+        assert "2025-01-21 to 2025-01-30 (10 days in a row)" in message
+        assert "delete the 1 row from 2025-01-31 on, so that the history ends on 2025-01-20" in message
+        assert "window" not in message
+    assert estimate_market_inputs(long_end.iloc[:-1]).gaps == ()
+
+
+def test_the_bridging_limit_and_several_long_gaps():
+    def history(missing: list[str]) -> pd.DataFrame:
+        days = pd.date_range("2025-01-01", "2025-03-31", freq="D").drop(pd.DatetimeIndex(missing))
+        return pd.DataFrame({"X": 100.0 * np.exp(0.02 * np.sin(np.arange(len(days))))}, index=days)
+
+    limit = pd.date_range("2025-02-01", periods=MAX_BRIDGED_DAYS, freq="D").strftime("%Y-%m-%d").tolist()
+    assert estimate_market_inputs(history(limit)).gaps == (Gap(pd.Timestamp("2025-02-01"), MAX_BRIDGED_DAYS),)
+    over = [*limit, f"2025-02-{MAX_BRIDGED_DAYS + 1:02d}"]
+    with pytest.raises(PortfolioError, match=f"{MAX_BRIDGED_DAYS + 1} days in a row"):
+        estimate_market_inputs(history(over))
+    two = history([*over, "2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05", "2025-03-20"])
+    with pytest.raises(PortfolioError) as raised:
+        estimate_market_inputs(two)
+    message = str(raised.value)
+    assert f"more than {MAX_BRIDGED_DAYS} days in a row in 2 places" in message
+    assert "2025-03-01 to 2025-03-05 (5 days)" in message and "closes from 2025-03-06 on" in message
+    assert "2025-03-20" not in message  # a bridgeable gap is not a reason for refusal
+    assert estimate_market_inputs(two, window=20).gaps == (Gap(pd.Timestamp("2025-03-20"), 1),)
+    gap = Gap(pd.Timestamp("2025-03-01"), 5)
+    assert (gap.last, gap.before, gap.after, gap.span) == (
+        pd.Timestamp("2025-03-05"), pd.Timestamp("2025-02-28"), pd.Timestamp("2025-03-06"), 6)
+
+
+def test_the_trading_calendar_counts_rows_and_the_calendar_is_checked():
+    weekdays = pd.bdate_range("2025-01-06", periods=40, name="date")
+    rng = np.random.default_rng(3)
+    prices = pd.DataFrame({"SPY": 500 * np.exp(np.cumsum(rng.standard_normal(40) * 0.01))}, index=weekdays)
+    returns = np.diff(np.log(prices["SPY"].to_numpy()))
+    trading = estimate_market_inputs(prices, days_per_year=252, calendar="trading")
+    assert trading.gaps == () and trading.calendar == "trading"
+    assert trading.vols["SPY"] == pytest.approx(math.sqrt(np.var(returns, ddof=1) * 252), rel=1e-12)
+    daily = estimate_market_inputs(prices)  # crypto's calendar: the weekends are bridged, and named
+    assert len(daily.gaps) == 7 and all(g.days == 2 and g.first.day_of_week == 5 for g in daily.gaps)
+    with pytest.raises(PortfolioError, match="calendar: must be 'daily'"):
+        estimate_market_inputs(prices, calendar="business")
+    # An index without dates is read as consecutive rows, as before.
+    assert annualised_vols(prices.reset_index(drop=True), days_per_year=252)["SPY"] == trading.vols["SPY"]
+    with pytest.raises(PortfolioError, match="indexed by date"):
+        find_gaps(prices.reset_index(drop=True))
+
+
+def test_ewma_weights_with_spans():
+    lam = 0.9
+    np.testing.assert_allclose(ewma_weights(4, lam, [1, 1, 1, 1]), ewma_weights(4, lam), rtol=1e-15)
+    # Spans 1, 2, 1: the 2-day return steps twice; 3 days follow the seed, 1 the second return.
+    np.testing.assert_allclose(ewma_weights(3, lam, [1, 2, 1]), [lam**3, (1 - lam**2) * lam, 1 - lam], rtol=1e-14)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        spans = rng.integers(1, MAX_BRIDGED_DAYS + 2, size=int(rng.integers(2, 50)))
+        weights = ewma_weights(len(spans), 0.94, spans)
+        assert weights.sum() == pytest.approx(1.0, abs=1e-12) and (weights >= 0).all()
 
 
 # --------------------------------------------------------------------------------------------

@@ -135,6 +135,40 @@ def test_plain_language_readings():
     assert panel.read_sample(estimate).startswith("Estimated from 30 daily returns, 2 Dec 2025 to 31 Dec 2025")
 
 
+def without(prices: pd.DataFrame, first: str, last: str | None = None) -> bytes:
+    """The example history with the rows from ``first`` to ``last`` (inclusive) deleted."""
+    return csv_bytes(prices.drop(prices.loc[first:last or first].index))
+
+
+def test_a_long_gap_is_refused_with_its_dates_and_the_window_slider_as_a_way_out(prices):
+    data = without(prices, "2025-01-30", "2025-03-30")  # issue 16: BTC used to read 73.7 % instead of 54.7 %
+    outcome = panel.handle(data, default_market())
+    assert outcome.market is None and outcome.estimate is None
+    for fragment in ("no closes from 2025-01-30 to 2025-03-30 (60 days in a row)", "Fill in the missing closes",
+                     "closes from 2025-03-31 on", "move the Window slider to 275 or less"):
+        assert fragment in outcome.error, outcome.error
+    assert "choose a window" not in outcome.error  # the library's wording, replaced by the page's control
+    after = panel.handle(data, default_market(), window=275)
+    assert after.error is None and after.estimate.gaps == ()
+    assert after.market.vols["BTC"] == pytest.approx(estimate_market_inputs(prices, window=275).vols["BTC"], rel=1e-12)
+    # Too few returns after the gap for the slider (its minimum is 10): only the file can be fixed.
+    late = panel.handle(without(prices, "2025-12-20", "2025-12-25"), default_market())
+    assert late.market is None and "closes from 2025-12-26 on (delete the rows before it)." in late.error
+    assert "slider" not in late.error
+
+
+def test_a_missing_day_is_bridged_and_said(prices):
+    data = without(prices, "2025-02-10")
+    outcome = panel.handle(data, default_market())
+    assert outcome.error is None and outcome.market is not None
+    assert [str(g) for g in outcome.estimate.gaps] == ["2025-02-10"]
+    assert "363 daily returns (1 of them spans missing days and was scaled to a one-day return" in panel.read_sample(
+        outcome.estimate)
+    full = estimate_market_inputs(prices).vols["BTC"]
+    assert outcome.market.vols["BTC"] == pytest.approx(full, abs=0.005)
+    assert "see the warning" not in panel.read_sample(estimate_market_inputs(prices))
+
+
 # -- charts ---------------------------------------------------------------------------------------
 def test_vol_bars_put_the_estimate_beside_the_market(prices):
     estimate = estimate_market_inputs(prices)
@@ -246,3 +280,37 @@ def test_no_traceback_reaches_the_page_whatever_the_source(app):
     app.run()
     assert not app.exception and errors(app)
     assert all(math.isfinite(v) for v in app.session_state["workspace"].market.vols.values())
+
+
+
+def test_a_long_gap_is_shown_in_plain_words_and_the_window_slider_gets_past_it(app, prices):
+    before = app.session_state["workspace"]
+    data = without(prices, "2025-01-30", "2025-03-30")
+    app.file_uploader(key=panel.UPLOAD_KEY).set_value(("gappy.csv", data, "text/csv")).run()
+    assert not app.exception
+    (message,) = errors(app)
+    assert "2025-01-30 to 2025-03-30" in message and "Window slider to 275 or less" in message
+    assert "unchanged" in message and "Traceback" not in message
+    assert not [b for b in app.button if b.key == panel.APPLY_KEY]
+    assert app.session_state["workspace"].market == before.market
+    app.slider(key=panel.WINDOW_KEY).set_value(275).run()
+    assert not app.exception and not errors(app)
+    app.button(key=panel.APPLY_KEY).click().run()
+    expected = estimate_market_inputs(prices, window=275)
+    assert app.session_state["workspace"].market.vols["BTC"] == pytest.approx(expected.vols["BTC"], rel=1e-12)
+
+
+def test_a_missing_day_is_named_in_a_warning_and_the_scaled_estimate_applies(app, prices):
+    data = without(prices, "2025-02-10")
+    place_history(app, "missing_day.csv", data)
+    assert not app.exception and not errors(app)
+    (warning,) = [w.value for w in app.warning]
+    assert "1 day is missing from the history (2025-02-10)" in warning and "√2" in warning
+    assert "The file is unchanged" in warning
+    assert any("1 of them spans missing days" in c.value for c in app.caption)
+    app.button(key=panel.APPLY_KEY).click().run()
+    assert not app.exception and not errors(app)
+    expected = estimate_market_inputs(parse_price_history(data))
+    assert expected.gaps and app.session_state["workspace"].market.vols["BTC"] == pytest.approx(
+        expected.vols["BTC"], rel=1e-12)
+    assert app.session_state[panel.SOURCE_KEY]["data"] == data  # the upload itself is never altered

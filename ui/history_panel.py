@@ -6,11 +6,14 @@ history in ``sample_data/example_prices.csv``. Its bytes go through pure functio
 raise: every problem comes back as a message, and a new Market only when the whole estimate can be
 applied (nothing is ever half-applied). :func:`draw` is the Streamlit part; "Apply to the market"
 saves the new market in the workspace and bumps ``market_revision`` so the market controls restart.
+Missing dates: a short gap the estimator bridged is named in a warning beside the results; a gap too
+long to bridge is an error naming its dates, whose way out on this page is the window slider.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +24,11 @@ import charts_history
 from margin import Market, PortfolioError
 from margin.history import (
     DEFAULT_LAMBDA,
+    MAX_BRIDGED_DAYS,
     EstimateResult,
     apply_estimates,
     estimate_market_inputs,
+    gap_warning,
     parse_price_history,
 )
 from ui import state, text
@@ -73,9 +78,18 @@ class Outcome:
     inconsistent: bool = False
 
 
+_WINDOW_FIX = re.compile(r", or choose a window of at most (\d+) returns\)")
+
+
+def _slider_fix(match: re.Match) -> str:
+    most = int(match.group(1))
+    return f", or move the Window slider to {most} or less)" if most >= MIN_WINDOW else ")"
+
+
 def _message(error: Exception) -> str:
     if isinstance(error, PortfolioError):
-        return str(error)
+        # A gap too long to bridge: the page's way to shorten the window is its slider.
+        return _WINDOW_FIX.sub(_slider_fix, str(error))
     return f"the file could not be read ({type(error).__name__}: {error})."
 
 
@@ -220,8 +234,11 @@ def read_sample(estimate: EstimateResult) -> str:
                f"{text.percent(lam ** 30, 0)} as much as yesterday's")
     else:
         how = "plain: every return weighted equally"
-    return (f"Estimated from {estimate.n_returns} daily returns, {_day(estimate.start)} to {_day(estimate.end)} "
-            f"({how}). Volatility is annualised with a {estimate.days_per_year:g}-day year.")
+    bridged = len(estimate.gaps)
+    scaled = (f" ({bridged} of them span{'s' if bridged == 1 else ''} missing days and "
+              f"{'was' if bridged == 1 else 'were'} scaled to a one-day return, see the warning)") if bridged else ""
+    return (f"Estimated from {estimate.n_returns} daily returns{scaled}, {_day(estimate.start)} to "
+            f"{_day(estimate.end)} ({how}). Volatility is annualised with a {estimate.days_per_year:g}-day year.")
 
 
 def vol_table(estimate: EstimateResult, market: Market) -> pd.DataFrame:
@@ -285,7 +302,9 @@ def _source() -> dict | None:
     """The history to use: a newly uploaded file wins; clearing the uploader forgets its file."""
     uploaded = st.file_uploader("Daily closes (CSV)", type=["csv"], key=UPLOAD_KEY,
                                 help="Wide: a date column and one column of closes per asset (date,BTC,ETH). "
-                                     "Long: three columns date,asset,close. Dates as YYYY-MM-DD, one row a day.")
+                                     "Long: three columns date,asset,close. Dates as YYYY-MM-DD, one row a day: "
+                                     f"up to {MAX_BRIDGED_DAYS} missing days in a row are bridged (and named), "
+                                     "a longer gap is refused.")
     if uploaded is not None and st.session_state.get(SEEN_KEY) != uploaded.file_id:
         st.session_state[SEEN_KEY] = uploaded.file_id  # a new file: it replaces the current history
         _set_source("upload", uploaded.name, uploaded.getvalue(), uploaded.file_id)
@@ -314,6 +333,8 @@ def _window(returns: int) -> int | None:
 
 def _results(estimate: EstimateResult, market: Market) -> None:
     st.caption(read_sample(estimate))
+    if estimate.gaps:
+        st.warning(gap_warning(estimate.gaps))
     if estimate.repaired:
         st.warning("The estimated correlations were slightly inconsistent (rounding left the matrix not positive "
                    "semi-definite), so they were repaired: the figures below are the nearest valid correlation "
