@@ -98,8 +98,9 @@ def paired_medians(funcs, repeat: int, min_seconds: float = 0.4) -> list[float]:
 def floor_revaluation(book: Portfolio, market, params=DERIBIT_PM):
     """The revaluations portfolio_margin performs, as one bare NumPy expression.
 
-    Every option is priced at every move its unit needs (a lone unit: its grid and two extremes;
-    otherwise, for each driver unit, followers' moves, residual moves and extremes: U x (2 steps + 2)),
+    Every option is priced at every move its unit needs (its own grid and two extremes, steps + 2;
+    with more than one unit also the joint scenarios: U drivers and the linear-worst direction, each
+    at the grid's points and two extremes, (U + 1) x (steps + 2)),
     for 3 vol states, in a single call of the engine's own Black-76 kernel (the same arithmetic per
     price as the engine, so the ratio measures bookkeeping, not a formula); linear exposures are
     multiplied by the same moves. No repeated move is skipped (the engine prices each distinct move
@@ -110,7 +111,7 @@ def floor_revaluation(book: Portfolio, market, params=DERIBIT_PM):
     spots, vols, basis = market_vectors(arrays, market)
     units = unit_set(arrays, spots, vols, basis, params)
     n_units, steps = len(units), params.price_steps
-    moves_per_unit = n_units * (2 * steps + 2) if n_units > 1 else steps + 2
+    moves_per_unit = (steps + 2) * (1 + (n_units + 1 if n_units > 1 else 0))
     moves = np.linspace(-0.5, 0.5, moves_per_unit)
     revaluer = Black76Revaluer(units.opt_strike, units.opt_years, units.opt_is_call, units.opt_vols)
     option_spot = units.spot[units.opt_unit][:, None]

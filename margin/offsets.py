@@ -35,6 +35,7 @@ in one pass; :mod:`margin.reference` holds the same model as slow loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,7 +55,10 @@ class JointScenarios:
     in range units, drivers first (direction j is exposed unit j driving), then d*. pnl_grid (S, K,
     J + 1, steps, 3): the book's P&L (USD) at t = grid points along each direction, per vol state;
     pnl_extreme (S, K, J + 1, 2): at t = -/+ extreme multiple, vol flat. loss (S, K): the worst
-    loss (USD, >= 0) before the cap at the segregated sum.
+    loss (USD, >= 0) before the cap at the segregated sum. worst_grid (S, K, 3): the binding grid
+    scenario's (direction, grid point, scanned vol state); worst_extreme (S, K, 2): the binding
+    extreme's (direction, -/+). Ties go to d*, then to the first driver, so a linear book, where no
+    driver beats d*, names one scenario along a whole sweep.
     """
 
     exposed: np.ndarray
@@ -62,6 +66,8 @@ class JointScenarios:
     pnl_grid: np.ndarray
     pnl_extreme: np.ndarray
     loss: np.ndarray
+    worst_grid: np.ndarray
+    worst_extreme: np.ndarray
 
 
 def signed_gains(own: np.ndarray, steps: int) -> np.ndarray:
@@ -76,12 +82,14 @@ def directions(rho: np.ndarray, gains: np.ndarray) -> np.ndarray:
     ``rho`` (K, J, J): correlations of the exposed units; ``gains`` (S, J): their e_u (USD).
     """
     n_states, n_corr, n_units = gains.shape[0], rho.shape[0], rho.shape[1]
-    rho_e = np.einsum("kij,sj->ski", rho, gains)  # (S, K, J)
-    norm = np.sqrt(np.maximum(np.einsum("sj,skj->sk", gains, rho_e), 0.0))
+    way = np.empty((n_states, n_corr, n_units + 1, n_units))
+    way[:, :, :n_units] = rho
+    rho_e = (rho @ gains.T).transpose(2, 0, 1)  # (S, K, J)
+    norm = np.sqrt(np.maximum((rho_e * gains[:, None, :]).sum(axis=2), 0.0))
     scale = np.maximum(norm, DIRECTION_EPSILON * np.abs(gains).sum(axis=1)[:, None])
-    worst = np.divide(-rho_e, scale[..., None], out=np.zeros_like(rho_e), where=scale[..., None] > 0)
-    drivers = np.broadcast_to(rho[None], (n_states, n_corr, n_units, n_units))
-    return np.concatenate([drivers, worst[:, :, None, :]], axis=2)
+    # scale is 0 only when every gain is 0: then rho e is 0 too and d* is the centre.
+    np.divide(-rho_e, np.where(scale > 0, scale, 1.0)[..., None], out=way[:, :, n_units])
+    return way
 
 
 def joint_scenarios(units: UnitSet, own: np.ndarray, rho: np.ndarray, params: PortfolioParams) -> JointScenarios | None:
@@ -99,7 +107,7 @@ def joint_scenarios(units: UnitSet, own: np.ndarray, rho: np.ndarray, params: Po
     gains = signed_gains(own[:, exposed], steps)
     way = directions(rho_exposed, gains)  # (S, K, D, J)
     n_corr, n_dirs = way.shape[1], way.shape[2]
-    steps_along = np.concatenate([np.linspace(-1.0, 1.0, steps), [-params.extreme_multiple, params.extreme_multiple]])
+    steps_along = _points_along(steps, params.extreme_multiple)
     ranges = units.scan_range.reshape(n_states, n_units)[:, exposed]  # (S, J)
     # moves[s, j, k, d, t] = t x d_j x R_j, one row per (state, unit): every unit of every state
     # is revalued once for all matrices, directions and points.
@@ -108,11 +116,40 @@ def joint_scenarios(units: UnitSet, own: np.ndarray, rho: np.ndarray, params: Po
     pnl = units.revalue(moves.reshape(n_states * n_units, -1)).reshape(
         n_states, n_units, n_corr, n_dirs, steps_along.size, 3)[:, exposed].sum(axis=1)
     pnl_grid, pnl_extreme = pnl[..., :steps, :], pnl[..., steps:, 1]
-    columns = _state_columns(params)
-    grid_loss = np.maximum(-pnl_grid[..., columns].min(axis=(2, 3, 4)), 0.0)
-    extreme_loss = params.extreme_fraction * np.maximum(-pnl_extreme.min(axis=(2, 3)), 0.0)
-    return JointScenarios(exposed=exposed, directions=way, pnl_grid=pnl_grid, pnl_extreme=pnl_extreme,
-                          loss=np.maximum(grid_loss, extreme_loss))
+    order = _star_first(n_dirs)  # d* first: ties name the combined move
+    grid = pnl_grid[:, :, order][..., _state_columns(params)]
+    worst_grid, grid_pnl = _argmin_last(grid.reshape(n_states, n_corr, -1), grid.shape[2:])
+    worst_extreme, extreme_pnl = _argmin_last(pnl_extreme[:, :, order].reshape(n_states, n_corr, -1), (n_dirs, 2))
+    worst_grid[..., 0], worst_extreme[..., 0] = order[worst_grid[..., 0]], order[worst_extreme[..., 0]]
+    loss = np.maximum(np.maximum(-grid_pnl, 0.0), params.extreme_fraction * np.maximum(-extreme_pnl, 0.0))
+    return JointScenarios(exposed=exposed, directions=way, pnl_grid=pnl_grid, pnl_extreme=pnl_extreme, loss=loss,
+                          worst_grid=worst_grid, worst_extreme=worst_extreme)
+
+
+def _argmin_last(values: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row of ``values`` (..., N) is smallest, as indices into ``shape`` (..., len(shape)),
+    and the smallest value (...,)."""
+    flat = values.argmin(axis=-1)
+    index = np.empty(flat.shape + (len(shape),), dtype=int)
+    for axis in range(len(shape) - 1, -1, -1):  # np.unravel_index without its stacking overhead
+        flat, index[..., axis] = np.divmod(flat, shape[axis])
+    return index, values.min(axis=-1)
+
+
+@lru_cache(maxsize=64)
+def _star_first(n_dirs: int) -> np.ndarray:
+    """Direction order with d* (the last) first, then the drivers."""
+    order = np.concatenate([[n_dirs - 1], np.arange(n_dirs - 1)])
+    order.setflags(write=False)
+    return order
+
+
+@lru_cache(maxsize=32)
+def _points_along(steps: int, extreme_multiple: float) -> np.ndarray:
+    """t along a direction: the grid's points of [-1, 1], then -/+ the extreme multiple."""
+    points = np.concatenate([np.linspace(-1.0, 1.0, steps), [-extreme_multiple, extreme_multiple]])
+    points.setflags(write=False)
+    return points
 
 
 def _state_columns(params: PortfolioParams) -> list[int]:

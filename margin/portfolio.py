@@ -37,10 +37,10 @@ from margin.offsets import JointScenarios, joint_scenarios
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
 from margin.results import MarginResult
-from margin.units import RiskUnit, UnitSet, scan_range, scan_ranges, shocked_vols, unit_plan, unit_sets
+from margin.units import UnitSet, scan_range, scan_ranges, shocked_vols, unit_plan, unit_sets
 
 __all__ = ["portfolio_margin", "evaluate", "evaluate_states", "evaluate_vol_states", "maintenance_at_states",
-           "scan_range", "scan_ranges", "shocked_vols", "RiskUnit"]
+           "scan_range", "scan_ranges", "shocked_vols"]
 
 VOL_LABELS = {"up": "vol up", "flat": "vol flat", "down": "vol down"}
 _ALL_STATES = ("up", "flat", "down")
@@ -71,6 +71,7 @@ def _state_columns(params: PortfolioParams) -> list[int] | slice:
 
 
 def _fmt_move(move: float) -> str:
+    move = float(move)  # formatting a NumPy float costs several times a Python one
     return f"{'+' if move > 0 else '-' if move < 0 else '±'}{abs(move) * 100:.1f}%"
 
 
@@ -219,8 +220,14 @@ def evaluate_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, bas
     with its own P&L for grids and breakdowns.
     """
     scan = _scan(arrays, np.atleast_2d(spots), np.atleast_2d(vols), basis, params, correlations)
-    return [[_outcome(scan, m, k, arrays, params) for k in range(len(correlations))]
-            for m in range(scan["units"].n_states)]
+    joint = scan["joint"]
+    labels = None if joint is None else _joint_labels(joint, scan["units"], params)
+    results = []
+    for m in range(scan["units"].n_states):
+        view = scan["units"].state(m)
+        results.append([_outcome(scan, view, m, k, None if labels is None else labels[m][k], arrays, params)
+                        for k in range(len(correlations))])
+    return results
 
 
 def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
@@ -253,14 +260,15 @@ def maintenance_at_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarra
 # -- labels and results -----------------------------------------------------------------------------
 
 
-def _outcome(scan: dict, m: int, k: int, arrays: BookArrays, params: PortfolioParams) -> dict:
-    """State ``m``'s result under matrix ``k``: numbers, binding scenario and what breakdowns need."""
-    units = scan["units"].state(m)
+def _outcome(scan: dict, units: UnitSet, m: int, k: int, joint_label: tuple | None, arrays: BookArrays,
+             params: PortfolioParams) -> dict:
+    """State ``m``'s result under matrix ``k`` (``units``: that state's units; ``joint_label``: its
+    worst joint scenario's (label, key, driver)): numbers, binding scenario and what breakdowns need."""
     own, alone, segregated = scan["own"][m], scan["alone"][m], float(scan["segregated"][m])
     loss = float(scan["loss"][m, k])
     joint = scan["joint"]
     if joint is not None and float(joint.loss[m, k]) < segregated:
-        label, key, driver = _joint_label(joint, m, k, units, params)
+        label, key, driver = joint_label
     else:
         label, key, driver = _segregated_label(units, own, alone, params, offsets=joint is not None)
     addon_total = float(scan["addon_total"][m])
@@ -272,48 +280,58 @@ def _outcome(scan: dict, m: int, k: int, arrays: BookArrays, params: PortfolioPa
             "unit_set": units, "own_pnl": own, "alone_loss": alone}
 
 
-def _moves_text(assets: list[str], moves: np.ndarray, limit: int = 4) -> str:
+def _moves_text(assets: list[str], moves: list[float], limit: int = 4) -> str:
     """"BTC -16.0%, ETH -13.6%" for the units that move, largest first, at most ``limit``."""
-    order = [i for i in np.argsort(-np.abs(moves), kind="stable") if abs(moves[i]) > 5e-4]
-    text = ", ".join(f"{assets[i]} {_fmt_move(float(moves[i]))}" for i in order[:limit])
+    order = sorted((j for j, move in enumerate(moves) if abs(move) > 5e-4), key=lambda j: -abs(moves[j]))
+    text = ", ".join(f"{assets[j]} {_fmt_move(moves[j])}" for j in order[:limit])
     return text + (f" and {len(order) - limit} more" if len(order) > limit else "")
 
 
-def _joint_label(joint: JointScenarios, m: int, k: int, units: UnitSet, params: PortfolioParams
-                 ) -> tuple[str, str, str]:
-    """(label, key, driver) of the worst joint scenario of state ``m`` under matrix ``k``."""
-    columns = _state_columns(params)
+def _joint_labels(joint: JointScenarios, units: UnitSet, params: PortfolioParams) -> list[list[tuple[str, str, str]]]:
+    """(label, key, driver) of the worst joint scenario of every state and matrix, [state][matrix]."""
+    n_states, n_units = units.n_states, units.units_per_state
     exposed = joint.exposed
     assets = [units.assets[u] for u in exposed]
-    n_drivers = exposed.size
-    # The combined direction is looked at first, so a tie (a linear book, where no driver can beat
-    # it) names one scenario for the whole line of a sweep instead of flipping between equals.
-    order = np.r_[n_drivers, 0:n_drivers]
-    grid = joint.pnl_grid[m, k][order][..., columns]  # (D, steps, vol states)
-    extreme = joint.pnl_extreme[m, k][order]  # (D, 2)
-    if params.extreme_fraction * max(0.0, -float(extreme.min())) > max(0.0, -float(grid.min())):
-        d, e = divmod(int(np.argmin(extreme)), 2)
-        d = int(order[d])
-        t, state, extreme_move, vol = _extreme_moves(params)[e], "flat", True, ", vol flat"
-    else:
-        d, rest = divmod(int(np.argmin(grid)), grid.shape[1] * grid.shape[2])
-        d = int(order[d])
-        i, v = divmod(rest, grid.shape[2])
-        t, state, extreme_move = _grid_moves(params)[i], params.vol_states[v], False
-        vol = _vol_text(joint.pnl_grid[m, k, d, i][columns], state)
-    moves = t * joint.directions[m, k, d] * units.scan_range[exposed]
-    counted = f", counted at {params.extreme_fraction * 100:.0f} %" if extreme_move else ""
-    kind = "extreme move " if extreme_move else ""
-    if d < n_drivers:
+    ranges = units.scan_range.reshape(n_states, n_units)[:, exposed]  # (S, J)
+    columns = [_ALL_STATES.index(s) for s in params.vol_states]
+    grid_moves, extreme_moves = _grid_moves(params).tolist(), _extreme_moves(params).tolist()
+    worst_grid, worst_extreme = joint.worst_grid.tolist(), joint.worst_extreme.tolist()
+    counted = f", counted at {params.extreme_fraction * 100:.0f} %"
+    labels = []
+    for m in range(n_states):
+        row = []
+        for k in range(joint.loss.shape[1]):
+            d_grid, i, v = worst_grid[m][k]
+            d_extreme, e = worst_extreme[m][k]
+            at_grid = joint.pnl_grid[m, k, d_grid, i].tolist()  # the binding grid point, every vol state
+            scanned = [at_grid[c] for c in columns]
+            grid_loss = max(0.0, -scanned[v])
+            extreme_loss = params.extreme_fraction * max(0.0, -float(joint.pnl_extreme[m, k, d_extreme, e]))
+            if extreme_loss > grid_loss:
+                d, t, state, kind, tail = d_extreme, extreme_moves[e], "flat", "extreme move ", ", vol flat" + counted
+            else:
+                d, t, state, kind = d_grid, grid_moves[i], params.vol_states[v], ""
+                spread = max(scanned) - min(scanned)
+                vol_matters = spread > 1e-9 * max(1.0, max(abs(x) for x in scanned))
+                tail = f", {VOL_LABELS[state]}" if vol_matters else ""  # a book without options: no vol word
+            moves = (t * joint.directions[m, k, d] * ranges[m]).tolist()
+            row.append(_joint_label(assets, moves, d, t, state, bool(kind), kind, tail))
+        labels.append(row)
+    return labels
+
+
+def _joint_label(assets: list[str], moves: list[float], d: int, t: float, state: str, extreme: bool, kind: str,
+                 tail: str) -> tuple[str, str, str]:
+    """(label, key, driver) of one joint scenario: direction ``d`` (a driver, or d* after them) at ``t``."""
+    if d < len(assets):
         driver = assets[d]
-        others = np.delete(moves, d)
-        follow = _moves_text([a for j, a in enumerate(assets) if j != d], others)
-        label = (f"{kind}{driver} {_fmt_move(float(moves[d]))}, the others following by correlation"
-                 f"{f' ({follow})' if follow else ''}{vol}{counted}")
-        return label, "joint " + _key(driver, t, state, extreme_move), driver
-    driver = assets[int(np.argmax(np.abs(moves)))]
-    label = f"{kind}worst combined move for this book: {_moves_text(assets, moves)}{vol}{counted}"
-    return label, "joint combined " + _key("book", t, state, extreme_move), driver
+        follow = _moves_text(assets[:d] + assets[d + 1:], moves[:d] + moves[d + 1:])
+        label = (f"{kind}{driver} {_fmt_move(moves[d])}, the others following by correlation"
+                 f"{f' ({follow})' if follow else ''}{tail}")
+        return label, "joint " + _key(driver, t, state, extreme), driver
+    driver = assets[max(range(len(assets)), key=lambda j: abs(moves[j]))]
+    label = f"{kind}worst combined move for this book: {_moves_text(assets, moves)}{tail}"
+    return label, "joint combined " + _key("book", t, state, extreme), driver
 
 
 def _segregated_label(units: UnitSet, own: np.ndarray, alone: np.ndarray, params: PortfolioParams,

@@ -61,26 +61,6 @@ def shocked_vols(params: PortfolioParams, iv, days: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class RiskUnit:
-    """One underlying and everything on it. Money in USD, vols annualised, moves as fractions."""
-
-    asset: str
-    spot: float
-    vol: float
-    scan_range: float
-    linear_delta: float
-    long_linear: float
-    short_linear: float
-    opt_qty: np.ndarray
-    opt_strike: np.ndarray
-    opt_years: np.ndarray
-    opt_days: np.ndarray
-    opt_is_call: np.ndarray
-    opt_vols: np.ndarray  # (3, n_options): up, flat, down
-    opt_base: np.ndarray  # (n_options,) current mark per contract
-
-
-@dataclass(frozen=True)
 class UnitSet:
     """Risk units of a book at one or more market states, unit ``u`` being ``assets[u]``; with
     S states the set holds S x U units, state after state (each state's units in asset order), so
@@ -141,18 +121,6 @@ class UnitSet:
                        option_starts=self.option_starts[lo : hi + 1] - first, option_units=option_units,
                        option_row=np.searchsorted(option_units, self.opt_unit[first:last] - lo),
                        revaluer=_revaluer(per_option))
-
-    def unit(self, u: int) -> RiskUnit:
-        """Unit ``u`` on its own, for tables and charts that show one unit."""
-        lo, hi = self.option_starts[u], self.option_starts[u + 1]
-        return RiskUnit(
-            asset=self.assets[u], spot=float(self.spot[u]), vol=float(self.vol[u]),
-            scan_range=float(self.scan_range[u]), linear_delta=float(self.linear_delta[u]),
-            long_linear=float(self.long_linear[u]), short_linear=float(self.short_linear[u]),
-            opt_qty=self.opt_qty[lo:hi], opt_strike=self.opt_strike[lo:hi], opt_years=self.opt_years[lo:hi],
-            opt_days=self.opt_days[lo:hi], opt_is_call=self.opt_is_call[lo:hi],
-            opt_vols=self.opt_vols[lo:hi].T, opt_base=self.opt_base[lo:hi],
-        )
 
     def revalue(self, moves: np.ndarray) -> np.ndarray:
         """P&L (USD) of every unit at its own relative price moves.
@@ -355,8 +323,7 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     layout, plan = arrays.unit_layout, unit_plan(arrays, params)
     is_unit, n_units = layout.is_unit, len(layout.assets)
     exposure = arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years) * spots[:, arrays.lin_asset]
-    per_asset = np.zeros((arrays.lin_asset.size, n_assets))
-    per_asset[np.arange(arrays.lin_asset.size), arrays.lin_asset] = 1.0
+    per_asset = _linear_rows_per_asset(arrays)
     held_value = layout.held * spots  # (S, A)
     long_linear = np.maximum(exposure, 0.0) @ per_asset + np.maximum(held_value, 0.0)
     short_linear = np.maximum(-exposure, 0.0) @ per_asset + np.maximum(-held_value, 0.0)
@@ -371,11 +338,9 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     n_options = order.size
     opt_iv = vols[:, opt_asset]  # (S, n)
     opt_vols = (opt_iv[..., None] * plan.vol_multipliers).reshape(-1, 3)  # the flat state's multiplier is 1
-    per_option = {
-        "opt_qty": np.tile(arrays.opt_qty[order], n_states), "opt_strike": np.tile(arrays.opt_strike[order], n_states),
-        "opt_years": np.tile(arrays.opt_years[order], n_states), "opt_days": np.tile(arrays.opt_days[order], n_states),
-        "opt_is_call": np.tile(arrays.opt_is_call[order], n_states), "opt_vols": opt_vols,
-    }
+    per_option = {name: np.tile(values, n_states) if n_states > 1 else values
+                  for name, values in _options_in_unit_order(arrays).items()}
+    per_option["opt_vols"] = opt_vols
     revaluer = _revaluer(per_option)
     opt_spot = spots[:, opt_asset].reshape(-1)
     if n_options == 0:
@@ -385,20 +350,50 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     else:
         opt_base = np.atleast_1d(black76_price(opt_spot, per_option["opt_strike"], opt_iv.reshape(-1),
                                                per_option["opt_years"], per_option["opt_is_call"]))
-    shift = (np.arange(n_states) * n_units)
-    opt_unit = (layout.opt_unit[None, :] + shift[:, None]).reshape(-1)
-    option_starts = np.concatenate([(plan.option_starts[:-1][None, :] + n_options * np.arange(n_states)[:, None]
-                                     ).reshape(-1), [n_options * n_states]])
-    option_units = (plan.option_units[None, :] + shift[:, None]).reshape(-1)
-    option_row = (plan.option_row[None, :] + plan.option_units.size * np.arange(n_states)[:, None]).reshape(-1)
+    if n_states == 1:
+        opt_unit, option_starts = layout.opt_unit, plan.option_starts
+        option_units, option_row = plan.option_units, plan.option_row
+    else:
+        shift = np.arange(n_states) * n_units
+        opt_unit = (layout.opt_unit[None, :] + shift[:, None]).reshape(-1)
+        option_starts = np.concatenate([(plan.option_starts[:-1][None, :] + n_options * np.arange(n_states)[:, None]
+                                         ).reshape(-1), [n_options * n_states]])
+        option_units = (plan.option_units[None, :] + shift[:, None]).reshape(-1)
+        option_row = (plan.option_row[None, :] + plan.option_units.size * np.arange(n_states)[:, None]).reshape(-1)
+    net_short = np.tile(plan.net_short, n_states) if n_states > 1 else plan.net_short
     return UnitSet(
         assets=layout.assets * n_states, spot=spots[:, is_unit].reshape(-1), vol=unit_vols.reshape(-1),
         scan_range=scan_ranges(plan.floors, unit_vols, params).reshape(-1), linear_delta=delta.reshape(-1),
         long_linear=long_linear[:, is_unit].reshape(-1), short_linear=short_linear[:, is_unit].reshape(-1),
-        net_short=np.tile(plan.net_short, n_states), exposed=np.tile(exposed, n_states),
+        net_short=net_short, exposed=np.tile(exposed, n_states) if n_states > 1 else exposed,
         opt_unit=opt_unit, **per_option, opt_base=opt_base, option_starts=option_starts,
         option_units=option_units, option_row=option_row, revaluer=revaluer, n_states=n_states,
     )
+
+
+def _linear_rows_per_asset(arrays: BookArrays) -> np.ndarray:
+    """(L, A) one-hot: which asset each perp/future row is on, so per-asset sums are one product
+    for every state (kept in the book's memo: it depends on the book alone)."""
+    one_hot = arrays.memo.get("linear_rows_per_asset")
+    if one_hot is None:
+        one_hot = np.zeros((arrays.lin_asset.size, len(arrays.assets)))
+        one_hot[np.arange(arrays.lin_asset.size), arrays.lin_asset] = 1.0
+        one_hot.setflags(write=False)
+        arrays.memo["linear_rows_per_asset"] = one_hot
+    return one_hot
+
+
+def _options_in_unit_order(arrays: BookArrays) -> dict[str, np.ndarray]:
+    """The book's option arrays sorted by risk unit (kept in the book's memo)."""
+    ordered = arrays.memo.get("options_in_unit_order")
+    if ordered is None:
+        order = arrays.unit_layout.opt_order
+        ordered = {name: getattr(arrays, name)[order] for name in ("opt_qty", "opt_strike", "opt_years", "opt_days",
+                                                                  "opt_is_call")}
+        for values in ordered.values():
+            values.setflags(write=False)
+        arrays.memo["options_in_unit_order"] = ordered
+    return ordered
 
 
 def _revaluer(per_option: dict) -> Black76Revaluer | None:

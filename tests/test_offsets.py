@@ -110,11 +110,13 @@ def test_a_zero_leo_perp_leaves_the_btc_eth_pair_as_it_was():
         liquidation_price(pair, market, "BTC", "portfolio"), rel=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
-@given(book=option_books(min_units=2, max_units=5), rho=correlations(), preset=st.sampled_from(PRESETS),
+@pytest.mark.parametrize("n_units", [2, 3, 5])
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), rho=correlations(), preset=st.sampled_from(PRESETS),
        dead=st.sampled_from(["zero perp", "zero option", "cancelling perps", "cancelling options"]),
        coin=st.sampled_from(COINS))
-def test_positions_that_cannot_gain_or_lose_change_no_requirement(book, rho, preset, dead, coin):
+def test_positions_that_cannot_gain_or_lose_change_no_requirement(n_units, data, rho, preset, dead, coin):
+    book = data.draw(st.one_of(option_books(n_units, n_units), linear_books(n_units, n_units)))
     market = market_with(rho)
     extra = {"zero perp": [Perp(coin, 0.0, PRICES[coin])],
              "zero option": [Option(coin, "put", PRICES[coin] * 0.9, 30.0, 0.0)],
@@ -159,9 +161,11 @@ def _linear_exposure(book: Portfolio, market: Market, params) -> dict[str, float
     return {a: e * scan_range(params, a, market.vols[a]) for a, e in exposure.items()}
 
 
-@settings(max_examples=60, deadline=None)
-@given(book=linear_books(min_units=2, max_units=6), rho=correlations(), preset=st.sampled_from(PRESETS))
-def test_a_linear_books_joint_loss_is_the_joint_normal_figure(book, rho, preset):
+@pytest.mark.parametrize("n_units", [2, 3, 5, 6])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), rho=correlations(), preset=st.sampled_from(PRESETS))
+def test_a_linear_books_joint_loss_is_the_joint_normal_figure(n_units, data, rho, preset):
+    book = data.draw(linear_books(n_units, n_units))
     market = market_with(rho)
     params = PORTFOLIO_PRESETS[preset]
     e = _linear_exposure(book, market, params)
@@ -190,9 +194,11 @@ def test_three_units_keep_the_pair_hedge_when_a_third_unit_drives():
 # -- correlated never exceeds segregated ---------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
-@given(book=option_books(min_units=2, max_units=6), rho=correlations(), preset=st.sampled_from(PRESETS))
-def test_correlated_never_exceeds_segregated(book, rho, preset):
+@pytest.mark.parametrize("n_units", [2, 3, 5])
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), rho=correlations(), preset=st.sampled_from(PRESETS))
+def test_correlated_never_exceeds_segregated(n_units, data, rho, preset):
+    book = data.draw(st.one_of(option_books(n_units, n_units), linear_books(n_units, n_units)))
     market = market_with(rho)
     params = PORTFOLIO_PRESETS[preset]
     correlated = portfolio_margin(book, market, params)
@@ -200,10 +206,11 @@ def test_correlated_never_exceeds_segregated(book, rho, preset):
     assert correlated.maintenance <= segregated.maintenance * (1 + 1e-12) + 1e-9
 
 
-@settings(max_examples=40, deadline=None)
-@given(sizes=st.lists(st.floats(1e3, 2e5), min_size=2, max_size=6), sign=st.sampled_from([1.0, -1.0]),
-       preset=st.sampled_from(PRESETS))
-def test_correlated_equals_segregated_when_all_move_together_and_point_one_way(sizes, sign, preset):
+@pytest.mark.parametrize("n_units", [2, 3, 5])
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), sign=st.sampled_from([1.0, -1.0]), preset=st.sampled_from(PRESETS))
+def test_correlated_equals_segregated_when_all_move_together_and_point_one_way(n_units, data, sign, preset):
+    sizes = data.draw(st.lists(st.floats(1e3, 2e5), min_size=n_units, max_size=n_units))
     rho = {(a, b): 1.0 for i, a in enumerate(COINS) for b in COINS[i + 1:]}
     market = market_with(rho)
     book = Portfolio([Perp(c, sign * s / PRICES[c], PRICES[c]) for c, s in zip(COINS, sizes, strict=False)])
@@ -216,10 +223,12 @@ def test_correlated_equals_segregated_when_all_move_together_and_point_one_way(s
 # -- continuity in rho ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=30, deadline=None)
-@given(book=option_books(min_units=2, max_units=5), rho=correlations(), preset=st.sampled_from(PRESETS),
+@pytest.mark.parametrize("n_units", [2, 3, 5])
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), rho=correlations(), preset=st.sampled_from(PRESETS),
        start=st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]))
-def test_the_requirement_is_continuous_in_correlation(book, rho, preset, start):
+def test_the_requirement_is_continuous_in_correlation(n_units, data, rho, preset, start):
+    book = data.draw(option_books(n_units, n_units))
     """A shock of 1e-7 moves the requirement by at most about 1e-7 of the book's size, also from
     the identity (shock -1) and all-ones (shock +1), where eigenvalues meet."""
     market = market_with(rho)
