@@ -6,9 +6,10 @@ move for every unit). The joint scenarios are points z = t d along directions d 
 
 * each exposed unit a *driving*: d_u = rho_ua (a moves its full range, every other unit follows
   by its correlation with a, its conditional expectation under joint normality);
-* the *linear-worst* direction d* = -rho e / sqrt(e' rho e), where e_u = (P_u(+R_u) - P_u(-R_u)) / 2
-  is unit u's signed gain on a full-range rise at vol flat. For a linear book (P_u(z R_u) = e_u z)
-  the worst point of the whole ellipsoid is exactly t = 1 along d*, losing sqrt(e' rho e): the
+* the *linear-worst* direction d* = -rho e / sqrt(e' rho e), where e_u = delta_u x R_u is unit u's
+  delta (USD per unit relative move: linear positions, and options' Black-76 delta at vol flat)
+  times its range. For a linear book (P_u(z R_u) = e_u z) the worst point of the whole ellipsoid is
+  exactly t = 1 along d*, losing sqrt(e' rho e): the
   range-scaled joint-normal figure, with signs (a long BTC / short ETH pair nets out when they
   move together). No driver can lose more on a linear book (Cauchy-Schwarz in the rho inner
   product), so the figure is exact for any number of units;
@@ -28,8 +29,10 @@ cancel changes no scenario, and hence no requirement and no liquidation price. T
 construction, a driver plus independent residual moves of the others, was exact for two units
 only: with a third unit driving it treated the other two as independent and dropped their hedge.
 
-:func:`joint_scenarios` prices every state and correlation matrix of a sweep or liquidation curve
-in one pass; :mod:`margin.reference` holds the same model as slow loops.
+Every scenario is known before any pricing (:func:`joint_plan`), so a book is revalued in one pass
+for its own grid and every joint scenario of every state and correlation matrix of a sweep or a
+liquidation curve; :func:`joint_scenarios` reads the worst of them. :mod:`margin.reference` holds
+the same model as slow loops.
 """
 
 from __future__ import annotations
@@ -70,12 +73,6 @@ class JointScenarios:
     worst_extreme: np.ndarray
 
 
-def signed_gains(own: np.ndarray, steps: int) -> np.ndarray:
-    """e_u = (P_u(+R) - P_u(-R)) / 2 at vol flat (USD), from each unit's own P&L ``own`` (..., U,
-    steps + 2, 3) at its grid moves (-1 .. +1 ranges) then the extremes."""
-    return (own[..., steps - 1, 1] - own[..., 0, 1]) / 2.0
-
-
 def directions(rho: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """Scenario directions (S, K, J + 1, J) in range units: J drivers, then the linear-worst one.
 
@@ -92,29 +89,49 @@ def directions(rho: np.ndarray, gains: np.ndarray) -> np.ndarray:
     return way
 
 
-def joint_scenarios(units: UnitSet, own: np.ndarray, rho: np.ndarray, params: PortfolioParams) -> JointScenarios | None:
-    """Price the joint scenarios of every state of ``units`` under every matrix of ``rho``.
+@dataclass(frozen=True)
+class JointPlan:
+    """Which units take part in the joint scenarios and along which directions, before pricing.
 
-    ``units``: S states x U units (:func:`margin.units.unit_sets`); ``own`` (S, U, steps + 2, 3):
-    each unit's own P&L; ``rho`` (K, U, U): the units' correlation matrices. Returns None when
-    fewer than two units are exposed (no offset is possible).
-    """
-    n_states, n_units, steps = units.n_states, units.units_per_state, params.price_steps
+    exposed (J,): unit indices (within a state); directions (S, K, J + 1, J) in range units;
+    moves (S U, K (J + 1) T): every unit's relative price moves, T points per direction (zero for
+    units that are not exposed)."""
+
+    exposed: np.ndarray
+    directions: np.ndarray
+    moves: np.ndarray
+
+
+def joint_plan(units: UnitSet, rho: np.ndarray, params: PortfolioParams) -> JointPlan | None:
+    """The joint scenarios' moves for every state of ``units`` (S x U units) under every matrix of
+    ``rho`` (K, U, U), or None when fewer than two units are exposed (no offset is possible).
+
+    e_u = exposure_u x R_u: the unit's delta (linear positions, and options' Black-76 delta at vol
+    flat) times its range, so every scenario is known before any pricing and the book is revalued
+    in one pass (its own grid beside the joint scenarios). For a linear book e_u is exactly its
+    signed gain on a full-range rise."""
+    n_states, n_units = units.n_states, units.units_per_state
     exposed = np.flatnonzero(units.exposed[:n_units])
     if exposed.size < 2:
         return None
-    rho_exposed = rho[:, exposed][:, :, exposed]
-    gains = signed_gains(own[:, exposed], steps)
-    way = directions(rho_exposed, gains)  # (S, K, D, J)
-    n_corr, n_dirs = way.shape[1], way.shape[2]
-    steps_along = _points_along(steps, params.extreme_multiple)
     ranges = units.scan_range.reshape(n_states, n_units)[:, exposed]  # (S, J)
-    # moves[s, j, k, d, t] = t x d_j x R_j, one row per (state, unit): every unit of every state
-    # is revalued once for all matrices, directions and points.
-    moves = np.zeros((n_states, n_units, n_corr, n_dirs, steps_along.size))
-    moves[:, exposed] = (way.transpose(0, 3, 1, 2)[..., None] * steps_along * ranges[:, :, None, None, None])
-    pnl = units.revalue(moves.reshape(n_states * n_units, -1)).reshape(
-        n_states, n_units, n_corr, n_dirs, steps_along.size, 3)[:, exposed].sum(axis=1)
+    gains = units.exposure.reshape(n_states, n_units)[:, exposed] * ranges
+    way = directions(rho[:, exposed][:, :, exposed], gains)  # (S, K, D, J)
+    n_corr, n_dirs = way.shape[1], way.shape[2]
+    points = _points_along(params.price_steps, params.extreme_multiple)
+    # moves[s, j, k, d, t] = t x d_j x R_j, one row per (state, unit): every unit of every state is
+    # revalued once for all matrices, directions and points.
+    moves = np.zeros((n_states, n_units, n_corr, n_dirs, points.size))
+    moves[:, exposed] = way.transpose(0, 3, 1, 2)[..., None] * points * ranges[:, :, None, None, None]
+    return JointPlan(exposed=exposed, directions=way, moves=moves.reshape(n_states * n_units, -1))
+
+
+def joint_scenarios(plan: JointPlan, pnl: np.ndarray, units: UnitSet, params: PortfolioParams) -> JointScenarios:
+    """The book's worst joint scenario per state and matrix from ``pnl`` (S U, K (J + 1) T, 3): every
+    unit's P&L (USD) at :attr:`JointPlan.moves`."""
+    n_states, n_units, steps = units.n_states, units.units_per_state, params.price_steps
+    n_corr, n_dirs = plan.directions.shape[1], plan.directions.shape[2]
+    pnl = pnl.reshape(n_states, n_units, n_corr, n_dirs, steps + 2, 3)[:, plan.exposed].sum(axis=1)
     pnl_grid, pnl_extreme = pnl[..., :steps, :], pnl[..., steps:, 1]
     order = _star_first(n_dirs)  # d* first: ties name the combined move
     grid = pnl_grid[:, :, order][..., _state_columns(params)]
@@ -122,8 +139,8 @@ def joint_scenarios(units: UnitSet, own: np.ndarray, rho: np.ndarray, params: Po
     worst_extreme, extreme_pnl = _argmin_last(pnl_extreme[:, :, order].reshape(n_states, n_corr, -1), (n_dirs, 2))
     worst_grid[..., 0], worst_extreme[..., 0] = order[worst_grid[..., 0]], order[worst_extreme[..., 0]]
     loss = np.maximum(np.maximum(-grid_pnl, 0.0), params.extreme_fraction * np.maximum(-extreme_pnl, 0.0))
-    return JointScenarios(exposed=exposed, directions=way, pnl_grid=pnl_grid, pnl_extreme=pnl_extreme, loss=loss,
-                          worst_grid=worst_grid, worst_extreme=worst_extreme)
+    return JointScenarios(exposed=plan.exposed, directions=plan.directions, pnl_grid=pnl_grid,
+                          pnl_extreme=pnl_extreme, loss=loss, worst_grid=worst_grid, worst_extreme=worst_extreme)
 
 
 def _argmin_last(values: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

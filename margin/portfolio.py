@@ -33,7 +33,7 @@ import pandas as pd
 from margin.book import BookArrays, book_arrays, book_equity
 from margin.instruments import Portfolio
 from margin.market import Market
-from margin.offsets import JointScenarios, joint_scenarios
+from margin.offsets import JointPlan, JointScenarios, joint_plan, joint_scenarios
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
 from margin.results import MarginResult
@@ -192,16 +192,18 @@ def _scan(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.nda
     each, order of ``arrays.assets``): units, own P&L, losses alone, joint scenarios, add-ons, and
     the loss after offsets (S, K), USD."""
     units = unit_sets(arrays, spots, vols, basis, params)
-    n_states, n_units, n_corr = units.n_states, units.units_per_state, len(correlations)
-    own = units.revalue(np.broadcast_to(_own_moves(params), (len(units), params.price_steps + 2))
-                        * units.scan_range[:, None]).reshape(n_states, n_units, params.price_steps + 2, 3)
-    alone = _alone_losses(own, params)  # (S, U)
-    segregated = alone.sum(axis=1)
-    joint: JointScenarios | None = None
+    n_states, n_units, n_corr, width = units.n_states, units.units_per_state, len(correlations), params.price_steps + 2
+    own_moves = np.broadcast_to(_own_moves(params), (len(units), width)) * units.scan_range[:, None]
+    plan: JointPlan | None = None
     if params.offsets == "correlated" and n_units > 1:
         index = arrays.unit_layout.is_unit  # a stablecoin holding is no unit: keep the units' rows and columns
-        rho = np.asarray(correlations, dtype=float)[:, index][:, :, index]
-        joint = joint_scenarios(units, own, rho, params)
+        plan = joint_plan(units, np.asarray(correlations, dtype=float)[:, index][:, :, index], params)
+    # One revaluation: each unit's own grid and, beside it, every joint scenario it takes part in.
+    pnl = units.revalue(own_moves if plan is None else np.concatenate([own_moves, plan.moves], axis=1))
+    own = pnl[:, :width].reshape(n_states, n_units, width, 3)
+    alone = _alone_losses(own, params)  # (S, U)
+    segregated = alone.sum(axis=1)
+    joint = None if plan is None else joint_scenarios(plan, pnl[:, width:], units, params)
     loss = np.repeat(segregated[:, None], n_corr, axis=1)
     if joint is not None:
         loss = np.minimum(joint.loss, loss)

@@ -122,6 +122,17 @@ class Black76Revaluer:
         forward = np.asarray(forward, dtype=float)[:, None]
         return np.maximum(self.value(slice(None), forward, np.log(forward))[:, 0, 1], 0.0)
 
+    def marks_and_deltas(self, forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each option's price (USD) and delta dPrice/dForward, per unit, at its forward ``forward``
+        (n,) in the middle vol state: the delta w N(w d1) shares the price's first CDF."""
+        forward = np.asarray(forward, dtype=float)
+        sign = self._sign[:, 0]
+        d1 = (np.log(forward) - self._log_strike[:, 0]) * self._signed_inverse[:, 0, 1] + self._signed_half[:, 0, 1]
+        near = ndtr(d1)
+        far = ndtr(d1 - self._signed_total[:, 0, 1])
+        price = sign * forward * near - self._signed_strike[:, 0, 0] * far
+        return np.maximum(price, 0.0), sign * near
+
 
 def black76_delta(forward, strike, vol, years, is_call, rate: float = 0.0):
     """dPrice/dForward (per unit): exp(-rt) N(d1) for calls, exp(-rt) (N(d1) - 1) for puts."""

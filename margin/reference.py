@@ -21,8 +21,8 @@ The model, step by step (every number is a field of :class:`margin.params.Portfo
    t d_u R_u along directions d on the correlation ellipsoid {d = rho^(1/2) y, |y| <= 1}:
    - each exposed unit a driving: d_u = rho_ua (a moves a full range, the others follow by
      correlation);
-   - the linear-worst direction: d = -rho e / sqrt(e' rho e), e_u = (P_u(+R_u) - P_u(-R_u)) / 2 at
-     vol flat (the unit's signed gain on a full-range rise).
+   - the linear-worst direction: d = -rho e / sqrt(e' rho e), e_u = R_u x (the unit's linear delta
+     + sum of its options' qty x Black-76 delta x spot, vol flat): its delta over a full range.
    t runs over the grid in every vol state (all units in the same state) and over the extremes
    (vol flat, counted at ``extreme_fraction``). The joint loss is the worst of these, capped at
    the segregated loss. A unit is *exposed* when its net linear position or any net option
@@ -40,7 +40,7 @@ from margin.instruments import Future, Option, Perp, Portfolio, Spot
 from margin.market import Market, is_stablecoin
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
-from margin.pricing import black76_price
+from margin.pricing import black76_delta, black76_price
 
 #: Below this fraction of the units' summed |exposure|, sqrt(e' rho e) counts as zero: the
 #: linear-worst direction shrinks to the centre instead of jumping (continuity in rho and size).
@@ -94,6 +94,13 @@ class _Unit:
         return {"qty": p.qty, "strike": p.strike, "years": years, "days": p.expiry_days, "is_call": p.is_call,
                 "vols": vols, "base": base}
 
+    def exposure(self) -> float:
+        """USD per unit relative move: linear delta plus each option's Black-76 delta x spot (vol flat)."""
+        total = self.delta
+        for o in self.options:
+            total += o["qty"] * float(black76_delta(self.spot, o["strike"], self.iv, o["years"], o["is_call"])) * self.spot
+        return total
+
     def pnl(self, move: float, state: str) -> float:
         """P&L (USD) when the price moves by ``move`` (a fraction; below -100 % counts as -100 %)."""
         move = max(move, -1.0)
@@ -129,7 +136,7 @@ def joint_directions(units: list[_Unit], rho: list[list[float]]) -> list[list[fl
     """The scenario directions of :mod:`margin.reference` step 5, in range units, one per row."""
     n = len(units)
     directions = [[rho[u][a] for u in range(n)] for a in range(n)]
-    e = [(unit.pnl(unit.range, "flat") - unit.pnl(-unit.range, "flat")) / 2.0 for unit in units]
+    e = [unit.exposure() * unit.range for unit in units]
     rho_e = [sum(rho[u][v] * e[v] for v in range(n)) for u in range(n)]
     norm = math.sqrt(max(sum(e[u] * rho_e[u] for u in range(n)), 0.0))
     scale = max(norm, DIRECTION_EPSILON * sum(abs(x) for x in e))

@@ -16,7 +16,7 @@ import numpy as np
 from margin.book import BookArrays
 from margin.market import is_stablecoin
 from margin.params import PortfolioParams
-from margin.pricing import Black76Revaluer, black76_price
+from margin.pricing import Black76Revaluer, black76_delta, black76_price
 
 #: Moves equal to 13 decimals are revalued once (a relative move of 1e-13 changes no price visibly).
 _MOVE_DECIMALS = 13
@@ -68,8 +68,9 @@ class UnitSet:
 
     Per unit (shape (S U,)): spot (USD), vol (annualised), scan_range (fraction of spot), the
     linear exposure in USD per unit relative move: net ``linear_delta``, its long and short parts,
-    ``net_short`` option contracts (netted per kind, strike and expiry) and ``exposed`` (the unit
-    can gain or lose: a net linear position or a net option contract).
+    ``net_short`` option contracts (calls and puts netted per strike and expiry), ``exposed`` (the
+    unit can gain or lose: a net linear position or a net option contract) and ``exposure``, the
+    unit's delta in USD per unit relative move (linear delta + options' Black-76 delta x spot).
     Per option (shape (n,)): its unit, quantity, strike (USD), years and days to expiry, call flag,
     shocked vols (n, 3: up, flat, down) and current mark per contract (USD).
     ``option_starts`` (S U + 1,): each unit's first option; ``option_units``: the units holding
@@ -86,6 +87,7 @@ class UnitSet:
     short_linear: np.ndarray
     net_short: np.ndarray
     exposed: np.ndarray
+    exposure: np.ndarray
     opt_unit: np.ndarray
     opt_qty: np.ndarray
     opt_strike: np.ndarray
@@ -195,7 +197,8 @@ class UnitSet:
         return np.multiply(price, self.opt_qty[part, None, None], out=price)
 
 
-_PER_UNIT = ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short", "exposed")
+_PER_UNIT = ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short", "exposed",
+             "exposure")
 _PER_OPTION = ("opt_qty", "opt_strike", "opt_years", "opt_days", "opt_is_call", "opt_vols", "opt_base")
 
 
@@ -344,12 +347,12 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     revaluer = _revaluer(per_option)
     opt_spot = spots[:, opt_asset].reshape(-1)
     if n_options == 0:
-        opt_base = np.zeros(0)
-    elif revaluer.live:  # today's marks from the revaluation's own constants
-        opt_base = revaluer.marks(opt_spot)
+        opt_base, opt_delta = np.zeros(0), np.zeros(0)
+    elif revaluer.live:  # today's marks and deltas from the revaluation's own constants
+        opt_base, opt_delta = revaluer.marks_and_deltas(opt_spot)
     else:
-        opt_base = np.atleast_1d(black76_price(opt_spot, per_option["opt_strike"], opt_iv.reshape(-1),
-                                               per_option["opt_years"], per_option["opt_is_call"]))
+        flat = (opt_spot, per_option["opt_strike"], opt_iv.reshape(-1), per_option["opt_years"], per_option["opt_is_call"])
+        opt_base, opt_delta = np.atleast_1d(black76_price(*flat)), np.atleast_1d(black76_delta(*flat))
     if n_states == 1:
         opt_unit, option_starts = layout.opt_unit, plan.option_starts
         option_units, option_row = plan.option_units, plan.option_row
@@ -361,11 +364,13 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
         option_units = (plan.option_units[None, :] + shift[:, None]).reshape(-1)
         option_row = (plan.option_row[None, :] + plan.option_units.size * np.arange(n_states)[:, None]).reshape(-1)
     net_short = np.tile(plan.net_short, n_states) if n_states > 1 else plan.net_short
+    option_exposure = np.bincount(opt_unit, per_option["opt_qty"] * opt_delta * opt_spot, n_states * n_units)
     return UnitSet(
         assets=layout.assets * n_states, spot=spots[:, is_unit].reshape(-1), vol=unit_vols.reshape(-1),
         scan_range=scan_ranges(plan.floors, unit_vols, params).reshape(-1), linear_delta=delta.reshape(-1),
         long_linear=long_linear[:, is_unit].reshape(-1), short_linear=short_linear[:, is_unit].reshape(-1),
         net_short=net_short, exposed=np.tile(exposed, n_states) if n_states > 1 else exposed,
+        exposure=delta.reshape(-1) + option_exposure,
         opt_unit=opt_unit, **per_option, opt_base=opt_base, option_starts=option_starts,
         option_units=option_units, option_row=option_row, revaluer=revaluer, n_states=n_states,
     )
