@@ -1,21 +1,27 @@
 """Learn: guided lessons on the samples, the glossary and the methodology with the live formulas.
 
 A lesson opens from its URL, ``?lesson=<id>&step=<n>``: a teacher shares one link. Opening a lesson
-loads its sample book into the workspace, says so, and offers a way back to the previous book.
-Next/Back keep the URL in step. ``?term=<anchor>`` opens the glossary on that term.
-Answers are computed by the engine when the student checks them (ui.lessons), with the active
-rule sets from the sidebar.
+loads its sample book into the workspace and sets the rule sets it teaches with (``Lesson.rules``),
+says so, and offers a way back to the previous book; leaving the lesson (the picker's "Choose a
+lesson…", Finish, or "Back to my previous book") gives the student's own rule sets back.
+Next/Back keep the URL in step; the last step links to the next lesson. ``?term=<anchor>`` opens
+the glossary on that term. Answers are computed by the engine when the student checks them
+(ui.lessons), with the active rule sets from the sidebar; a wrong answer gets a second try before
+the engine's answer is shown.
 """
 
 import streamlit as st
 
 from margin import CROSS_PRESETS
 from ui import cached, glossary, lessons, methodology, page, state
+from ui.claims import LESSON, RuleSets
 
 LESSON_KEY = "learn_lesson"
 STEP_KEY = "learn_step"
 LOADED_KEY = "learn_loaded"
 PREVIOUS_KEY = "learn_previous"
+OWN_RULES_KEY = "learn_own_rules"
+RESTORED_KEY = "learn_rules_restored"
 PICK_KEY = "learn_pick"
 TAB_KEY = "learn_tab"
 TERM_SHOWN_KEY = "learn_term_shown"
@@ -33,6 +39,11 @@ def solution(lesson_id: str, index: int, cross: str, portfolio: str, offsets: st
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
+def step_texts(lesson_id: str, step: int, cross: str, portfolio: str, offsets: str | None = None) -> tuple[str, ...]:
+    return lessons.step_text(lessons.BY_ID[lesson_id], step, cross, cached.portfolio_rules(portfolio, offsets))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
 def readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str,
             offsets: str | None = None) -> lessons.Readout:
     return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, cached.portfolio_rules(portfolio, offsets))
@@ -45,6 +56,10 @@ def answer_key(lesson_id: str, index: int) -> str:
 
 def feedback_key(lesson_id: str, index: int) -> str:
     return f"learn_feedback_{lesson_id}_{index}"
+
+
+def attempts_key(lesson_id: str, index: int) -> str:
+    return f"learn_attempts_{lesson_id}_{index}"
 
 
 def go(lesson_id: str | None, step: int = 1) -> None:
@@ -60,7 +75,16 @@ def go(lesson_id: str | None, step: int = 1) -> None:
 
 
 def on_pick() -> None:
-    go(st.session_state.get(PICK_KEY))
+    wanted = st.session_state.get(PICK_KEY)
+    if wanted is None:
+        leave()
+    go(wanted)
+
+
+def finish() -> None:
+    """The last lesson's last step: close the lesson, giving the student's rule sets back."""
+    leave()
+    go(None)
 
 
 def current() -> tuple[lessons.Lesson | None, int]:
@@ -82,8 +106,49 @@ def current() -> tuple[lessons.Lesson | None, int]:
     return lesson, step
 
 
+def rules_of(ws: state.Workspace) -> tuple[str, str, str]:
+    return ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets
+
+
+def pinned(lesson: lessons.Lesson) -> tuple[str, str, str]:
+    return lesson.rules.cross, lesson.rules.portfolio, lesson.rules.offsets
+
+
+def apply_rules(rules: tuple[str, str, str]) -> None:
+    cross, portfolio, offsets = rules
+    state.save(state.get().replace(cross_preset=cross, portfolio_preset=portfolio, offsets=offsets))
+
+
+def pin_rules(lesson_id: str) -> None:
+    """Set the lesson's rule sets, keeping the student's own to give back when the lesson is left."""
+    lesson = lessons.BY_ID[lesson_id]
+    ws = state.get()
+    if rules_of(ws) != pinned(lesson):
+        st.session_state.setdefault(OWN_RULES_KEY, rules_of(ws))
+        apply_rules(pinned(lesson))
+
+
+def leave() -> None:
+    """Give the student's own rule sets back (the ones before the first lesson they opened)."""
+    own = st.session_state.pop(OWN_RULES_KEY, None)
+    if own is not None:
+        if rules_of(state.get()) != tuple(own):
+            st.session_state[RESTORED_KEY] = tuple(own)
+        apply_rules(tuple(own))
+
+
+def _untouched_sample_of(previous: dict | None, ws: state.Workspace) -> bool:
+    """True when ``ws`` still holds the sample the lesson of ``previous`` loaded (nothing edited): the book
+    to go back to is then still ``previous``'s, not this one."""
+    if not previous or previous["lesson"] not in lessons.BY_ID:
+        return False
+    book, market = state.load_sample(lessons.BY_ID[previous["lesson"]].sample)
+    return ws.portfolio == book and ws.market == market
+
+
 def load_sample(lesson: lessons.Lesson) -> None:
-    """Put the lesson's sample in the workspace once per opening, keeping the previous book to go back to."""
+    """Put the lesson's sample and rule sets in the workspace once per opening, keeping the previous book
+    (the student's own, across a chain of lessons) to go back to."""
     if st.session_state.get(LOADED_KEY) == lesson.id:
         return
     st.session_state[LOADED_KEY] = lesson.id
@@ -91,12 +156,20 @@ def load_sample(lesson: lessons.Lesson) -> None:
         return  # a shared view carried its own book with the lesson: keep it (the banner offers the sample)
     book, market = state.load_sample(lesson.sample)
     ws = state.get()
-    if ws.portfolio == book and ws.market == market:
+    previous = st.session_state.get(PREVIOUS_KEY)
+    changed = rules_of(ws) != pinned(lesson)
+    pin_rules(lesson.id)
+    if _untouched_sample_of(previous, ws):
+        previous["lesson"] = lesson.id  # a chain of lessons: the book to go back to stays the student's own
+    elif ws.portfolio == book and ws.market == market:
         st.session_state.pop(PREVIOUS_KEY, None)
-        return
-    st.session_state[PREVIOUS_KEY] = {"lesson": lesson.id, "workspace": ws}
-    state.replace_book(book, market, sample=lesson.sample)
-    st.rerun()  # redraw the sidebar with the lesson's book
+    else:
+        st.session_state[PREVIOUS_KEY] = {"lesson": lesson.id, "workspace": ws}
+    if ws.portfolio != book or ws.market != market:
+        state.replace_book(book, market, sample=lesson.sample)
+        changed = True
+    if changed:
+        st.rerun()  # redraw the sidebar with the lesson's book and rule sets
 
 
 def restore_previous() -> None:
@@ -104,6 +177,7 @@ def restore_previous() -> None:
     if previous:
         ws = previous["workspace"]
         state.replace_book(ws.portfolio, ws.market, sample=ws.sample)
+    leave()
 
 
 def reload_sample() -> None:
@@ -116,16 +190,20 @@ def use_preset(kind: str, name: str) -> None:
 
 
 def check(lesson_id: str, index: int) -> None:
-    """Answer-time check: the engine computes the expected answer with the active rule sets."""
+    """Answer-time check: the engine computes the expected answer with the active rule sets. A wrong
+    answer gets another try (lessons.TRIES in all) before the engine's answer is shown."""
     ws = state.get()
     lesson = lessons.BY_ID[lesson_id]
     key = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
+    answer = st.session_state.get(answer_key(lesson_id, index))
+    attempt = st.session_state.get(attempts_key(lesson_id, index), 0) + (answer is not None)
+    st.session_state[attempts_key(lesson_id, index)] = attempt
     try:
         expected = solution(lesson_id, index, *key)
     except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
         result = lessons.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}")
     else:
-        result = lessons.check(lesson.questions[index], expected, st.session_state.get(answer_key(lesson_id, index)))
+        result = lessons.check(lesson.questions[index], expected, answer, max(attempt, 1))
     st.session_state[feedback_key(lesson_id, index)] = (key, result)
 
 
@@ -147,6 +225,32 @@ def lesson_banner(lesson: lessons.Lesson) -> None:
         st.button("Back to my previous book", key="learn_restore", on_click=restore_previous)
 
 
+def rules_note(lesson: lessons.Lesson) -> None:
+    """Say which rule sets the lesson teaches with; warn, with a way back, when the sidebar's differ."""
+    ws = state.get()
+    rules = lesson.rules
+    own = st.session_state.get(OWN_RULES_KEY)
+    back = (f" Your own ({own[0]} / {own[1]}, {own[2]} offsets) come back when you leave the lesson."
+            if own and tuple(own) != pinned(lesson) else "")
+    st.caption(f"This lesson uses {rules.cross} / {rules.portfolio} ({rules.offsets} offsets): cross "
+               f"**{rules.cross}**, portfolio **{rules.portfolio}**. Its comparisons are checked against the engine "
+               f"with these rule sets.{back}")
+    if rules_of(ws) == pinned(lesson):
+        return
+    active = RuleSets(*rules_of(ws))
+    unchecked = list(dict.fromkeys(item.quote for item in lesson.claims
+                                   if item.only == LESSON or (item.only and not active.matches(item.only))))
+    yours = f"You now use {ws.cross_preset} / {ws.portfolio_preset} ({ws.portfolio_offsets} offsets)."
+    if not unchecked:
+        st.caption(f"{yours} Every comparison this lesson makes is generated from the numbers or checked for these "
+                   "rule sets too.")
+        return
+    listed = "; ".join(f"“{quote}”" for quote in unchecked)
+    st.warning(f"{yours} The numbers, readouts and answers follow your rule sets, but these words of the lesson "
+               f"hold only for its own rule sets: {listed}.")
+    st.button("Use the lesson's rule sets", key="learn_pin", on_click=pin_rules, args=(lesson.id,))
+
+
 def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) -> None:
     ws = state.get()
     value = st.slider(control.label, min_value=control.minimum, max_value=control.maximum, value=control.value,
@@ -162,13 +266,18 @@ def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) 
 
 def step_panel(lesson: lessons.Lesson, number: int) -> None:
     step = lesson.steps[number - 1]
+    ws = state.get()
     st.markdown(f"#### {number}. {step.title}")
-    st.markdown(f"**Look at** · {step.look}")
-    if step.move:
-        st.markdown(f"**Move** · {step.move}")
+    words = cached.safe(step_texts, lesson.id, number - 1, ws.cross_preset, ws.portfolio_preset, ws.offsets)
+    if words is None:
+        return
+    look, move, why = words
+    st.markdown(f"**Look at** · {look}")
+    if move:
+        st.markdown(f"**Move** · {move}")
     if step.control is not None:
         control_panel(lesson, number - 1, step.control)
-    st.markdown(f"**What happens and why** · {step.why}")
+    st.markdown(f"**What happens and why** · {why}")
     if step.preset is not None:
         kind, name = step.preset
         active = state.get().cross_preset if kind == "cross" else state.get().portfolio_preset
@@ -203,16 +312,30 @@ def question_panel(lesson: lessons.Lesson) -> None:
             (st.success if stored[1].correct else st.warning)(stored[1].message)
 
 
+def next_panel(lesson: lessons.Lesson) -> None:
+    """The last step's way on: the next lesson, or after the last one, back to the list."""
+    following = lessons.next_lesson(lesson)
+    if following is not None:
+        number = lessons.LESSONS.index(following) + 1
+        st.button(f"Next lesson: {number}. {following.title} →", key="learn_next_lesson", on_click=go,
+                  args=(following.id, 1), type="primary")
+    else:
+        st.markdown("That was the last lesson.")
+        st.button("Finish: back to the list of lessons", key="learn_finish", on_click=finish, type="primary")
+
+
 def lesson_panel(lesson: lessons.Lesson, number: int) -> None:
     lesson_banner(lesson)
     book_title = state.load_sample(lesson.sample)[0].title
     st.subheader(lesson.title)
     st.caption(f"Sample: {book_title} · {lesson.summary}")
+    rules_note(lesson)
     st.progress(number / lesson.n_steps, text=f"Step {number} of {lesson.n_steps}")
     if number <= len(lesson.steps):
         step_panel(lesson, number)
     else:
         question_panel(lesson)
+        next_panel(lesson)
     back, _, forward = st.columns([1, 3, 1])
     back.button("← Back", key="learn_back", disabled=number <= 1, on_click=go, args=(lesson.id, number - 1),
                 width="stretch")
@@ -224,6 +347,15 @@ def lesson_panel(lesson: lessons.Lesson, number: int) -> None:
 
 
 def lesson_list() -> None:
+    restored = st.session_state.pop(RESTORED_KEY, None)
+    if restored:
+        st.info(f"Your own rule sets are back: cross {restored[0]} / portfolio {restored[1]} ({restored[2]} "
+                "offsets).")
+    previous = st.session_state.get(PREVIOUS_KEY)
+    if previous and state.get().portfolio != previous["workspace"].portfolio:
+        mine = previous["workspace"].portfolio.title or "your own book"
+        st.caption(f"The workspace still holds the last lesson's sample; “{mine}” is kept.")
+        st.button("Back to my previous book", key="learn_restore_list", on_click=restore_previous)
     st.markdown("Each lesson takes a sample book through a few steps: what to look at, one control to move, what "
                 "happens and why, then a question checked on the spot by the engine.")
     for number, lesson in enumerate(lessons.LESSONS, start=1):

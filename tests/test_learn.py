@@ -17,6 +17,7 @@ from margin import (
     Option,
     Spot,
     cross_margin,
+    hedging_benefit,
     liquidation_price,
     load_portfolio,
     portfolio_margin,
@@ -58,11 +59,11 @@ def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deri
         rallied = market.with_prices({"HYPE": market.prices["HYPE"] * 1.3})
         return [first, liquidation_price(book, rallied, "SOL", "cross", cross)]
     if lesson_id == "hedge":
-        cm, p = cross_margin(book, market, cross), portfolio_margin(book, market, pm)
-        rows = p.breakdown
+        rows = portfolio_margin(book, market, pm).breakdown
         parts = [rows.loc[rows["component"] == k, "maintenance"].clip(lower=0).sum()
                  for k in ("scenario loss", "short-option minimum", "depeg add-on", "basis add-on")]
-        return [(cm.initial - p.initial) / cm.initial * 100, max(range(4), key=parts.__getitem__)]
+        # the hedging benefit (DESIGN.md): positions standing alone minus the book, within portfolio margin
+        return [hedging_benefit(book, market, "portfolio", pm).initial, max(range(4), key=parts.__getitem__)]
     if lesson_id == "vol-jump":
         doubled = market.shocked(vol_mult=2)
         p = _rise(portfolio_margin(book, market, pm).maintenance, portfolio_margin(book, doubled, pm).maintenance)
@@ -94,7 +95,9 @@ def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deri
     if lesson_id == "binance":
         binance = CROSS_PRESETS["binance"]
         full = cross_margin(book, market, binance.with_changes(haircuts={}, default_haircut=0.0)).equity
-        unhedged = book.with_positions([p for p in book.positions if not isinstance(p, Spot)])
+        held = sum(p.qty for p in book.positions if isinstance(p, Spot) and p.asset == "BTC")
+        unhedged = book.with_positions([p for p in book.positions if not isinstance(p, Spot)]).with_collateral(
+            {"USDC": book.collateral["USDC"] + held * market.prices["BTC"]})  # sold for USDC, not deleted
         b_moved = not _same(cross_margin(book, market, binance).initial, cross_margin(unhedged, market, binance).initial,
                             cross_margin(book, market, binance).initial)
         p_moved = not _same(portfolio_margin(book, market, pm).initial, portfolio_margin(unhedged, market, pm).initial,
@@ -159,8 +162,13 @@ def test_there_are_at_least_seven_lessons_each_on_a_sample_with_steps_and_questi
 @pytest.mark.parametrize("lesson_id", [lesson.id for lesson in lessons.LESSONS])
 def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_id):
     lesson = lessons.BY_ID[lesson_id]
+    rules = lesson.rules
     at = open_lesson(lesson_id, 1)
     assert at.session_state["workspace"].portfolio == load_portfolio(SAMPLES / lesson.sample)
+    ws = at.session_state["workspace"]
+    assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == (rules.cross, rules.portfolio,
+                                                                             rules.offsets)
+    assert any(f"This lesson uses {rules.cross} / {rules.portfolio}" in c.value for c in at.caption)
     for number in range(1, lesson.n_steps + 1):
         assert not at.exception and not errors(at), (number, errors(at))
         assert at.query_params["step"] == str(number)
@@ -168,10 +176,12 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
         if number <= len(lesson.steps):
             step = lesson.steps[number - 1]
             assert f"#### {number}. {step.title}" in headings
+            look, _, why = lessons.step_text(lesson, number - 1, rules.cross, rules.portfolio_params)
+            assert f"**Look at** · {look}" in headings and f"**What happens and why** · {why}" in headings
             if step.control is not None:  # the control's live readout is on the page, computed by the engine
                 at.slider(key=f"learn_control_{lesson.id}_{number - 1}").set_value(step.control.maximum).run()
                 assert not at.exception and not errors(at)
-                readout = lessons.read(lesson, number - 1, step.control.maximum)
+                readout = lessons.read(lesson, number - 1, step.control.maximum, rules.cross, rules.portfolio_params)
                 shown = {m.label: m.value for m in at.metric}
                 for label, value in readout.metrics:
                     assert shown[label] == value
@@ -179,7 +189,7 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
         else:
             assert "#### Check yourself" in headings
             assert at.button(key="learn_next").disabled
-    expected = expected_answers(lesson_id)
+    expected = expected_answers(lesson_id, rules.cross, rules.portfolio)
     for index, question in enumerate(lesson.questions):
         right = expected[index]
         if question.is_choice:
@@ -187,16 +197,88 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
         else:
             assert right is not None and math.isfinite(right)
             wrong = right * 1.5 + 10 * (1 + abs(right))
-        successes, warnings = answer(at, lesson, index, wrong)
+        shown = question.options[right] if question.is_choice else lessons.fmt(right, question.unit)
+        successes, warnings = answer(at, lesson, index, wrong)  # first wrong answer: a second try, no answer
         assert warnings and not successes
-        assert warnings[0].startswith("Not quite")
+        assert warnings[0].startswith("Not quite") and "Try again" in warnings[0]
+        assert shown not in warnings[0], "the answer is shown only after the second wrong try"
+        successes, warnings = answer(at, lesson, index, wrong)  # second wrong answer: the engine's answer
+        assert warnings and not successes and "Try again" not in warnings[0]
         assert "$" in warnings[0] or "%" in warnings[0], "a wrong answer is explained with the engine's numbers"
-        if question.is_choice:
-            assert question.options[right] in warnings[0]
-        else:
-            assert lessons.fmt(right, question.unit) in warnings[0]
+        assert shown in warnings[0]
         successes, warnings = answer(at, lesson, index, right)
         assert successes and successes[0].startswith("Right"), (lesson_id, index, warnings)
+
+
+def test_a_right_first_answer_and_an_empty_check_use_no_try():
+    lesson = lessons.BY_ID["costs-more"]
+    at = open_lesson(lesson.id, lesson.n_steps)
+    at.button(key=f"learn_check_{lesson.id}_1").click().run()  # nothing entered yet: not a try
+    assert at.session_state[f"learn_feedback_{lesson.id}_1"][1].message == "Enter a number first."
+    right = expected_answers(lesson.id)[1]
+    successes, _ = answer(at, lesson, 1, right * 3 + 100)
+    _, warnings = answer(at, lesson, 1, right * 3 + 100)
+    assert "Try again" not in warnings[0] and lessons.fmt(right, "USD") in warnings[0]
+    successes, _ = answer(at, lesson, 0, expected_answers(lesson.id)[0])
+    assert successes and successes[0].startswith("Right")
+
+
+def test_the_last_step_links_to_the_next_lesson_and_the_last_lesson_finishes():
+    first, second = lessons.LESSONS[0], lessons.LESSONS[1]
+    at = open_lesson(first.id, first.n_steps)
+    button = at.button(key="learn_next_lesson")
+    assert second.title in button.label
+    button.click().run()
+    assert not at.exception and not errors(at)
+    assert (at.query_params["lesson"], at.query_params["step"]) == (second.id, "1")
+    assert at.session_state["workspace"].portfolio == load_portfolio(SAMPLES / second.sample)
+    last = lessons.LESSONS[-1]
+    at = open_lesson(last.id, last.n_steps)
+    assert lessons.next_lesson(last) is None
+    at.button(key="learn_finish").click().run()
+    assert "lesson" not in at.query_params
+    assert any(lesson.title in m.value for m in at.markdown for lesson in lessons.LESSONS)
+
+
+def test_a_lesson_pins_its_rule_sets_and_gives_the_students_back_when_it_is_left():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.selectbox(key="sidebar_cross_preset").set_value("deribit").run()
+    at.selectbox(key="sidebar_portfolio_preset").set_value("okx").run()
+    at.radio(key="sidebar_offsets").set_value("segregated").run()
+    own = at.session_state["workspace"]
+    assert (own.cross_preset, own.portfolio_preset, own.portfolio_offsets) == ("deribit", "okx", "segregated")
+    at.switch_page("pages/learn.py").run()
+    at.selectbox(key="learn_pick").set_value("correlation").run()
+    ws = at.session_state["workspace"]
+    assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == ("hyperliquid", "deribit", "correlated")
+    notes = " ".join(c.value for c in at.caption)
+    assert "This lesson uses hyperliquid / deribit (correlated offsets)" in notes
+    assert "deribit / okx, segregated offsets) come back" in notes
+    # a chain of lessons keeps the student's own rule sets to give back, and the binance lesson pins binance
+    at.selectbox(key="learn_pick").set_value("binance").run()
+    assert at.session_state["workspace"].cross_preset == "binance"
+    # the student switches offsets mid-lesson: the lesson says which of its words no longer hold
+    at.selectbox(key="learn_pick").set_value("correlation").run()
+    at.radio(key="sidebar_offsets").set_value("segregated").run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "cheaper to open than cross margin" in warning
+    at.button(key="learn_pin").click().run()
+    assert at.session_state["workspace"].portfolio_offsets == "correlated"
+    at.selectbox(key="learn_pick").set_value(None).run()  # leaving the lessons: the student's own rule sets
+    ws = at.session_state["workspace"]
+    assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == ("deribit", "okx", "segregated")
+    assert any("Your own rule sets are back" in i.value for i in at.info)
+    assert at.selectbox(key="sidebar_cross_preset").value == "deribit"
+
+
+def test_a_rule_set_a_step_suggests_keeps_every_check_of_the_lesson():
+    lesson = lessons.BY_ID["haircuts-depeg"]
+    number = next(i for i, step in enumerate(lesson.steps, start=1) if step.preset is not None)
+    at = open_lesson(lesson.id, number)
+    at.button(key=f"learn_preset_{lesson.id}_{number}").click().run()
+    assert at.session_state["workspace"].cross_preset == "binance"
+    assert not at.warning
+    assert any("checked for these rule sets too" in c.value for c in at.caption)
 
 
 def test_answers_follow_the_active_rule_sets_not_a_stored_answer():
@@ -205,6 +287,9 @@ def test_answers_follow_the_active_rule_sets_not_a_stored_answer():
     lesson = lessons.BY_ID["vol-jump"]
     okx, deribit = expected_answers("vol-jump", pm="okx")[0], expected_answers("vol-jump", pm="deribit")[0]
     assert abs(okx - deribit) > 5  # the presets disagree, so the check must use the active one
+    _, warnings = answer(at, lesson, 0, deribit)
+    hint = "too low" if deribit < okx else "too high"
+    assert warnings and hint in warnings[0]  # the first try gets a hint from the active rule sets' answer
     _, warnings = answer(at, lesson, 0, deribit)
     assert warnings and lessons.fmt(okx, "%") in warnings[0]
     successes, _ = answer(at, lesson, 0, okx)
@@ -316,9 +401,10 @@ def test_the_lesson_picker_lists_every_lesson_and_the_preset_button_switches_the
     assert all(any(lesson.title in option for option in options) for lesson in lessons.LESSONS)
     for lesson in lessons.LESSONS:
         assert any(lesson.title in m.value for m in at.markdown)
-    at.button(key="learn_start_binance").click().run()
+    at.button(key="learn_start_haircuts-depeg").click().run()
     at.button(key="learn_next").click().run()
-    at.button(key="learn_preset_binance_2").click().run()
+    at.button(key="learn_next").click().run()
+    at.button(key="learn_preset_haircuts-depeg_3").click().run()
     assert at.session_state["workspace"].cross_preset == "binance"
     assert at.selectbox(key="sidebar_cross_preset").value == "binance"
 

@@ -8,10 +8,15 @@ the app is served under a path prefix; the Learn page reads ``?term=`` and shows
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
+from margin import detect_jumps
+
 LEARN_PATH = "./learn"
+#: The slope ratio the Shocks page marks as a jump (margin.detect_jumps' default).
+_SLOPE_RATIO = inspect.signature(detect_jumps).parameters["slope_ratio"].default
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ TERMS: tuple[Term, ...] = (
     Term("Initial margin", "The equity you need to open a position or add to one. If equity is below it you "
          "may keep your positions but only reduce risk.", _ACCOUNT, ("IM",)),
     Term("Maintenance margin", "The minimum equity that keeps the positions open. If equity falls to it, the "
-         "venue liquidates (closes) positions. Always smaller than initial margin.", _ACCOUNT, ("MM",)),
+         "venue liquidates (closes) positions. Never more than initial margin.", _ACCOUNT, ("MM",)),
     Term("Margin ratio", "Maintenance margin divided by equity. At 100 % or more the account is liquidated; "
          "the lower, the safer.", _ACCOUNT),
     Term("Free collateral", "Equity minus initial margin: how much initial margin new positions may still use. "
@@ -61,9 +66,16 @@ TERMS: tuple[Term, ...] = (
          "the whole rule set at every trial price.", _ACCOUNT),
     Term("Distance to liquidation", "How far today's price is from the liquidation price, in % and in daily "
          "standard deviations.", _ACCOUNT),
-    Term("Hedging benefit", "Cross initial margin minus portfolio initial margin, in USD and as a share of "
-         "the cross figure: what risk-based margin saves because positions offset each other. Negative when "
-         "portfolio margin costs more.", _ACCOUNT),
+    Term("Hedging benefit", "What offsets save within one margin mode: the sum of what each position would "
+         "ask standing alone (same rule set, same market) minus what the book asks, for initial and maintenance "
+         "margin separately. Under cross margin it is 0 by construction, since cross margin is that sum; under "
+         "portfolio margin it is what hedges and correlations save, and it can be negative. A naked position has "
+         "none, whatever its leverage. The gap between the two modes is another number: the mode difference.",
+         _ACCOUNT),
+    Term("Mode difference", "Cross margin's requirement minus portfolio margin's, for initial and maintenance "
+         "margin separately: positive when portfolio margin asks less. It is there even for a single position, "
+         "and cross initial margin is notional / the leverage you chose, so the initial difference moves with "
+         "that choice. It is not the hedging benefit.", _ACCOUNT),
     Term("Rule set", "The numbers a margin model uses (leverage limits, tiers, haircuts, scan ranges, add-on "
          "rates), chosen in the sidebar from presets in the style of real venues.", _ACCOUNT, ("preset",)),
     # -- cross ---------------------------------------------------------------------------------
@@ -85,15 +97,16 @@ TERMS: tuple[Term, ...] = (
          _CROSS),
     # -- portfolio -----------------------------------------------------------------------------
     Term("Portfolio margin", "Risk-based margin: the whole book is revalued under stress scenarios and the "
-         "requirement is the worst loss plus add-ons, so positions that hedge each other cost less.", _PM,
-         ("PM",)),
+         "requirement is the worst loss plus add-ons, so positions that hedge each other (in one risk unit, or "
+         "across units with correlated offsets) ask less together than apart.", _PM, ("PM",)),
     Term("Risk unit", "One underlying and everything written on it (coins, perps, futures, options), revalued "
          "together under portfolio margin. A BTC unit and an ETH unit offset each other only through their "
-         "correlation.", _PM),
+         "correlation, and only with correlated offsets.", _PM),
     Term("Scenario grid", "The table of stress scenarios each risk unit is revalued under: price moves in even "
          "steps up to the scan range, times volatility up, flat and down.", _PM),
     Term("Scan range", "The largest price move of the scenario grid, e.g. ±16 % for BTC. It is the larger of a "
-         "floor and a multiple of the daily volatility, so it widens when volatility rises.", _PM),
+         "floor and a multiple of the volatility over the rule set's horizon (one or two days), so once "
+         "volatility is high enough to lift it off the floor it widens as volatility rises.", _PM),
     Term("Extreme move", "A move of a multiple of the scan range (e.g. 2×) with flat volatility, whose loss "
          "counts only in part (35 % in SPAN). It catches books that are safe for small moves but blow up in "
          "large ones, such as short options far out of the money.", _PM),
@@ -110,8 +123,9 @@ TERMS: tuple[Term, ...] = (
          "price), so a far out-of-the-money short option never costs nothing.", _PM),
     Term("Basis", "The gap between a perp or future's price and the spot price. A hedge of spot with a perp "
          "or future still risks the basis moving; portfolio margin charges a basis add-on for it.", _PM),
-    Term("Depeg", "A stablecoin losing its 1 USD value (USDC fell to 0.88 in March 2023). Portfolio margin "
-         "charges a depeg add-on on stablecoin holdings; cross margin counts them at face value.", _PM),
+    Term("Depeg", "A stablecoin losing its 1 USD value (USDC fell to 0.88 in March 2023). The loss lands in "
+         "equity in every mode. Portfolio margin also charges a depeg add-on in advance, a share of the "
+         "holdings' current value; cross margin counts them at face value and charges nothing for it.", _PM),
     Term("Volatility scenarios", "Vol up, vol flat and vol down: the grid revalues options with implied "
          "volatility shifted up and down, more for short-dated options.", _PM, ("vol up", "vol down")),
     # -- instruments ---------------------------------------------------------------------------
@@ -145,14 +159,16 @@ TERMS: tuple[Term, ...] = (
     Term("Correlation shock", "A stress on every correlation at once: toward +1 (everything falls together, "
          "as in a crash) or toward 0 at −1 (hedges between different coins stop working).", _MARKET),
     Term("Vol multiplier", "A stress that multiplies every volatility, e.g. ×2 doubles them. Portfolio margin "
-         "reacts through wider scan ranges and option values; cross margin only through option marks.",
+         "reacts through option values and scan ranges (once volatility lifts them off their floor); cross "
+         "margin only through option marks.",
          _MARKET, ("volatility multiplier",)),
     Term("Spot-vol elasticity", "How much volatility rises as the price falls: vol' = vol × (P / today)^−k. "
          "At k = 0 volatility stays put; at k = 2 a 30 % fall lifts vol by about 100 %.", _MARKET),
     Term("Co-move", "On the Liquidation page: other assets follow the moving one by their correlation-implied "
          "beta instead of standing still.", _MARKET),
-    Term("Jump", "On the Shocks page: a point where the requirement starts rising faster or another scenario "
-         "becomes binding.", _MARKET),
+    Term("Jump", f"On the Shocks page: a point where the requirement starts rising more than {_SLOPE_RATIO:g} "
+         "times as fast from one step to the next, or another scenario becomes binding; marked with a diamond.",
+         _MARKET),
     Term("VaR", "Value-at-Risk: the one-day loss the book should not exceed on 99 days out of 100. "
          "Delta-normal VaR uses today's sensitivities and the covariance; Monte Carlo reprices the book on "
          "simulated days.", _MARKET, ("value-at-risk", "value at risk")),

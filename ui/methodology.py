@@ -33,8 +33,10 @@ LIMITATIONS: tuple[str, ...] = (
     "not publish are marked as assumptions in each preset's source.",
     "**Default volatilities and correlations are assumptions** (round figures and a one-factor correlation "
     "model), not estimates; replace them on the Build page or estimate them from a price history.",
-    "**Portfolio offsets** use joint scenarios driven by the correlation matrix (each unit in turn drives, "
-    "the others follow by correlation plus an independent residual); venues use their own offset rules.",
+    "**Portfolio offsets** use joint scenarios on the correlation ellipsoid (each unit driving with the others "
+    "following by correlation, plus the linear-worst direction), exact for books of perps, futures and spot "
+    "and a scan for options; venues use their own offset rules (Deribit, OKX and Binance margin currencies "
+    "apart, the segregated setting).",
     "**Time stands still**: no theta decay over the liquidation horizon; the basis of dated futures is a "
     "fixed annual rate.",
 )
@@ -160,9 +162,12 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
     states = ",\\ ".join(_text(s) for s in params.vol_states)
     ref, up, down = num(params.vol_reference_days), num(params.vol_up_shift), num(params.vol_down_shift)
     extreme_m, extreme_f = num(params.extreme_multiple), num(params.extreme_fraction)
-    correlated = (
-        "L = \\min\\!\\Big(\\max_{a,\\,i,\\,v}\\sqrt{\\Big[\\max\\Big(0,\\,-\\sum_b \\mathrm{PnL}_b"
-        "(\\rho_{ab}\\,z_i\\,R_b,\\ v)\\Big)\\Big]^2 + \\sum_{b \\ne a} r_b(v)^2},\\ \\sum_a L_a\\Big)"
+    correlated = _lines(
+        "L = \\min\\!\\Big(\\max_{d \\in D,\\ t,\\ v}\\Big[-\\sum_u \\mathrm{PnL}_u(t\\,d_u\\,R_u,\\ v)"
+        "\\Big]^{+},\\ \\sum_a L_a\\Big)",
+        "D = \\{\\rho_{\\cdot a}\\}_a \\cup \\Big\\{d^{*} = -\\frac{\\rho\\,e}{\\sqrt{e^{\\top}\\rho\\,e}}\\Big\\},"
+        "\\qquad e_u = \\tfrac{1}{2}\\big[\\mathrm{PnL}_u(+R_u) - \\mathrm{PnL}_u(-R_u)\\big]",
+        "\\text{perps, futures and spot only: } L = \\sqrt{e^{\\top}\\rho\\,e}",
     )
     segregated = "L = \\sum_a L_a"
     active = params.offsets
@@ -202,9 +207,12 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
         Formula(
             f"Across units: {'signed joint scenarios (active)' if active == 'correlated' else 'joint scenarios'}",
             correlated,
-            "Unit a drives with z_i = m_i / R_a; every other unit b follows with ρ_ab z_i (moves in its own "
-            "range R_b) and keeps an independent residual of size √(1 − ρ_ab²), whose worst loss is r_b. "
-            "Signed: a long and a short on correlated assets offset.",
+            f"Moves in range units, on the correlation ellipsoid: each exposed unit a moves its full range and "
+            f"every other unit follows by its correlation with a (direction ρ_·a), plus the linear-worst "
+            f"direction d*; t runs over the grid's {params.price_steps} points of [−1, 1] in every vol scenario, "
+            f"and ±{extreme_m} at vol flat counted at {plain_pct(params.extreme_fraction)}. e_u: unit u's signed "
+            "gain over a full-range rise (vol flat). Signed: a long and a short on correlated assets offset. "
+            "Never more than the units alone (ΣL_a).",
         ),
         Formula(
             f"Segregated units{' (active)' if active == 'segregated' else ' (the other choice)'}",
