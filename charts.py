@@ -271,9 +271,18 @@ def focus_range(curves: pd.DataFrame, today: float) -> tuple[float, float]:
 
 
 # -- Shocks ---------------------------------------------------------------------------------
+#: What a correlation shock does (margin.market.shock_correlation): toward 0 below 0, toward 1 above.
+CORR_SHOCK_TITLE = "Correlation shock (−1 = hedges break: every correlation falls to 0; +1 = all rise to 1)"
+
+
+def _shock_tick(shock: float) -> str:
+    """'−1.0', '0', '+0.4': a correlation shock as the heatmap's column label (a true minus)."""
+    return "0" if round(shock, 6) == 0 else f"{shock:+.1f}".replace("-", "−")
+
+
 _SWEEP_AXES = {
     "vol_mult": ("Volatility multiplier (×, 1 = today)", "×%{x:g}"),
-    "corr_shock": ("Correlation shock (−1 hedges break, +1 all move together)", "%{x:+.1f}"),
+    "corr_shock": (CORR_SHOCK_TITLE, "correlation shock %{x:+.1f}"),
 }
 
 
@@ -329,14 +338,14 @@ def sweep_heatmap(sweep: pd.DataFrame, column: str = "portfolio_maintenance") ->
     table = sweep.pivot_table(index="vol_mult", columns="corr_shock", values=column, aggfunc="first")
     table = table.sort_index().sort_index(axis=1)
     heatmap = {
-        "type": "heatmap", "z": table.to_numpy(dtype=float), "x": [f"{c:+.1f}" for c in table.columns],
+        "type": "heatmap", "z": table.to_numpy(dtype=float), "x": [_shock_tick(c) for c in table.columns],
         "y": [f"×{v:g}" for v in table.index], "colorscale": "Blues",
         "colorbar": {"title": {"text": "USD"}, "tickformat": USD_FORMAT},
         "meta": {"mode": "portfolio" if column.startswith("portfolio") else "cross"},
         "hovertemplate": "vol %{y}, correlation shock %{x}: %{z:$,.0f}<extra></extra>",
     }
     label = column.replace("_", " ")
-    return _figure([heatmap], f"{label.capitalize()} over both shocks", "Correlation shock",
+    return _figure([heatmap], f"{label.capitalize()} over both shocks", CORR_SHOCK_TITLE,
                    "Volatility multiplier (×)", xaxis={"type": "category"}, yaxis={"type": "category"})
 
 
@@ -347,7 +356,8 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     as a fraction of spot, values = P&L in USD (negative = loss).
     """
     values = grid.to_numpy(dtype=float)
-    x = [f"{m * 100:+.1f} %".replace("+0.0 %", "0 %") for m in grid.columns.astype(float)]
+    x = [f"{m * 100:+.1f} %".replace("+0.0 %", "0 %").replace("-0.0 %", "0 %").replace("-", "−")
+         for m in grid.columns.astype(float)]
     y = [str(v) for v in grid.index]
     bound = max(float(np.abs(values).max()), 1.0)
     heatmap = {
@@ -359,7 +369,10 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
     worst = {"type": "rect", "x0": col - 0.5, "x1": col + 0.5, "y0": row - 0.5, "y1": row + 0.5, "xref": "x",
              "yref": "y", "line": {"color": "black", "width": 5}, "fillcolor": "rgba(0,0,0,0)"}
-    return _figure([heatmap], f"Scenario P&L of the {unit} risk unit (worst cell outlined)", "Price move (% of spot)",
+    # A unit without options loses the same in every vol row: the title says so, as the page's reading does.
+    same_rows = len(values) > 1 and bool(np.all(np.ptp(values, axis=0) <= 1e-6 * bound))
+    title = f"Scenario P&L of the {unit} risk unit (worst cell outlined{'; every vol row the same' if same_rows else ''})"
+    return _figure([heatmap], title, "Price move (% of spot)",
                    "Volatility scenario", height=380, shapes=[worst], xaxis={"type": "category"},
                    yaxis={"type": "category", "autorange": "reversed"})
 
