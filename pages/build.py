@@ -5,10 +5,12 @@ import streamlit as st
 from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import describe
 from margin.io import market_overrides, save_portfolio
-from ui import editor, history_panel, metrics, page, state
+from margin.market import is_stablecoin
+from ui import editor, history_panel, metrics, page, state, text
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
+FILLED_KEY = "build_filled_entries"
 
 slot = page.begin()
 st.title("Build a book")
@@ -19,7 +21,8 @@ if ws.portfolio.title or ws.portfolio.story:
 # -- positions ---------------------------------------------------------------------------------
 st.subheader("Positions")
 st.caption("One row per position. Size is in coins and always positive; the side says long or short. "
-           "Leave leverage blank for the rule set's maximum, isolated margin blank for entry notional / leverage.")
+           "Leave leverage blank for the rule set's maximum, isolated margin blank for entry notional / leverage, "
+           "and the entry of a perp or future blank for today's price.")
 asset_options = list(ws.market.assets)
 edited = st.data_editor(
     editor.positions_frame(ws.base),
@@ -27,6 +30,7 @@ edited = st.data_editor(
     num_rows="dynamic",
     hide_index=True,
     width="stretch",
+    placeholder="",
     column_config={
         "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
                                                  help="perp, dated future, call or put option, or a spot holding"),
@@ -34,16 +38,24 @@ edited = st.data_editor(
         "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
         "size": st.column_config.NumberColumn("Size (coins)", min_value=0.0),
         "entry": st.column_config.NumberColumn("Entry (USD)", min_value=0.0,
-                                               help="entry price; for options the premium paid, display only"),
+                                               help="entry price; left blank on a perp or future, today's price "
+                                                    "is filled in; for options the premium paid, display only"),
         "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
         "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
         "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
         "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
     },
 )
-positions, row_errors = editor.frame_positions(edited)
+completed, filled = editor.fill_entries(edited, ws.market)
+positions, row_errors = editor.frame_positions(completed)
 for message in row_errors:
     st.error(message)
+shown_assets = [a for a in editor.table_assets(edited) if a in ws.market.prices]
+if shown_assets:
+    st.caption("Today's prices: " + " · ".join(f"{a} {text.price(ws.market.prices[a])}" for a in shown_assets)
+               + " (set them under Market below).")
+if st.session_state.get(FILLED_KEY):
+    st.info(st.session_state.pop(FILLED_KEY))
 
 st.subheader("Collateral")
 edited_collateral = st.data_editor(
@@ -67,6 +79,11 @@ else:
     except PortfolioError as error:
         st.error(str(error))
     else:
+        if filled:
+            # Restart the table from the book, so the entries it took from today's prices show in it.
+            ws = state.save(ws.anchored(candidate).replace(editor_base=candidate, revision=ws.revision + 1))
+            st.session_state[FILLED_KEY] = text.read_filled_entries(filled)
+            st.rerun()
         if candidate != ws.portfolio:
             ws = state.save(ws.anchored(candidate))
 
@@ -111,26 +128,48 @@ st.subheader("Market")
 book_assets = [a for a in ws.portfolio.assets() if a in ws.market.prices]
 if not book_assets:
     st.caption("The book holds no asset yet; prices and volatilities appear here for the assets you add.")
-prices, vols = {}, {}
-for asset in book_assets:
-    left, right = st.columns(2)
-    today = ws.market.prices[asset]
-    prices[asset] = left.number_input(f"{asset} price (USD)", min_value=1e-9, value=float(today),
-                                      step=metrics.nice_step(today), format="%.6g",
-                                      key=f"price_{ws.market_revision}_{asset}")
-    vols[asset] = right.number_input(f"{asset} volatility (% a year)", min_value=0.1, max_value=2000.0,
-                                     value=float(ws.market.vols[asset] * 100), step=5.0,
-                                     key=f"vol_{ws.market_revision}_{asset}") / 100.0
-pairs = {}
+prices, vols, pairs = {}, {}, {}
 correlation = ws.market.correlation
-if len(book_assets) > 1:
-    st.markdown("**Correlations** (−1 to 1) between the book's assets")
-    pair_list = [(a, b) for i, a in enumerate(book_assets) for b in book_assets[i + 1:]]
+
+
+def market_inputs(assets: list[str]) -> None:
+    """Price and volatility inputs for ``assets``, two to a row."""
+    for asset in assets:
+        left, right = st.columns(2)
+        today = ws.market.prices[asset]
+        prices[asset] = left.number_input(f"{asset} price (USD)", min_value=1e-9, value=float(today),
+                                          step=metrics.nice_step(today), format="%.6g",
+                                          key=f"price_{ws.market_revision}_{asset}")
+        vols[asset] = right.number_input(f"{asset} volatility (% a year)", min_value=0.1, max_value=2000.0,
+                                         value=float(ws.market.vols[asset] * 100), step=5.0,
+                                         key=f"vol_{ws.market_revision}_{asset}") / 100.0
+
+
+def correlation_inputs(pair_list: list[tuple[str, str]]) -> None:
     columns = st.columns(min(4, len(pair_list)))
     for n, (a, b) in enumerate(pair_list):
         pairs[(a, b)] = columns[n % len(columns)].number_input(
             f"ρ {a}/{b}", min_value=-1.0, max_value=1.0, value=float(correlation.loc[a, b]), step=0.05,
             format="%.2f", key=f"rho_{ws.market_revision}_{a}_{b}")
+
+
+# Stablecoins (priced near $1, barely volatile) are folded away: editable, but not in a student's way.
+coins = [a for a in book_assets if not is_stablecoin(a)]
+stables = [a for a in book_assets if is_stablecoin(a)]
+market_inputs(coins)
+coin_pairs = [(a, b) for i, a in enumerate(coins) for b in coins[i + 1:]]
+if coin_pairs:
+    st.markdown("**Correlations** (−1 to 1) between the book's coins")
+    correlation_inputs(coin_pairs)
+if stables:
+    with st.expander(f"Stablecoins ({', '.join(stables)}): price, volatility and correlations", expanded=False):
+        st.caption(text.read_stablecoins(stables, ws.market.prices))
+        market_inputs(stables)
+        stable_pairs = [(a, b) for i, a in enumerate(book_assets) for b in book_assets[i + 1:]
+                        if is_stablecoin(a) or is_stablecoin(b)]
+        if stable_pairs:
+            st.markdown("**Correlations** with the stablecoins")
+            correlation_inputs(stable_pairs)
 
 
 def _repair(frame) -> None:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, Market, Portfolio, PortfolioParams, hedging_benefit
+from margin.presets import cross_params
 from ui import cached, glossary, metrics, page, state, text
 
 TABLES_KEY = "compare_tables"
@@ -30,7 +31,7 @@ def standalone_table(pm_benefit, cm_benefit) -> None:
                                      getattr(result, field)] for name, (result, field) in columns.items()}})
     labels = {"cross_initial": "Cross initial", "cross_maintenance": "Cross maint.",
               "portfolio_initial": "Portfolio initial", "portfolio_maintenance": "Portfolio maint."}
-    st.dataframe(pd.concat([frame, totals], ignore_index=True), hide_index=True, width="stretch",
+    st.dataframe(pd.concat([frame, totals], ignore_index=True), hide_index=True, width="stretch", placeholder="—",
                  column_config={"position": "Position",
                                 **{name: st.column_config.NumberColumn(label, format="dollar")
                                    for name, label in labels.items()}})
@@ -81,6 +82,12 @@ with right:
     card("Portfolio free collateral", text.money(portfolio.free_collateral),
          text.read_free_collateral(portfolio.free_collateral, "portfolio"), term="free collateral")
 
+rules = cross_params(ws.cross_preset)
+st.caption(text.read_initial_vs_maintenance(
+    metrics.cross_parts(cross.breakdown, metrics.chosen_leverages(ws.portfolio, ws.cross_preset)),
+    cross.initial, cross.maintenance, portfolio.initial, portfolio.maintenance, ws.portfolio_rules.im_multiplier,
+    ws.portfolio_preset, (rules.option_initial_base, rules.option_initial_floor, rules.option_maintenance_rate)))
+
 st.subheader("Hedging benefit: offsets within a mode")
 st.caption("For one mode: what the positions would ask each standing alone (same rule set, same market; each "
            "collateral balance counts as a position of its own), minus what the book asks. Leverage does not "
@@ -124,7 +131,8 @@ st.info(text.read_leverage_caveat(metrics.chosen_leverages(ws.portfolio, ws.cros
                                   float(cross.breakdown.loc[linear, "initial"].sum()), cross.initial))
 
 page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset), key="compare_bars")
-st.caption(text.read_binding(portfolio.binding_scenario)
+st.caption(text.read_binding(portfolio.binding_scenario, portfolio.details.get("scenario_loss"),
+                             metrics.addon_parts(portfolio.breakdown), metrics.unit_losses(portfolio.breakdown))
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 
 
@@ -132,7 +140,7 @@ def breakdown_tables(cross, portfolio) -> None:
     st.subheader("Cross margin: a requirement per position")
     st.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
     st.dataframe(
-        cross.breakdown, hide_index=True, width="stretch",
+        cross.breakdown, hide_index=True, width="stretch", placeholder="—",
         column_config={
             "qty": st.column_config.NumberColumn("Qty", format="%.6g"),
             "notional": st.column_config.NumberColumn("Notional (USD)", format="dollar"),
@@ -147,7 +155,7 @@ def breakdown_tables(cross, portfolio) -> None:
                f"{glossary.term_link('correlation offset', 'offset')} the correlations allow, and the "
                f"{glossary.term_link('add-on', 'add-ons')}.")
     st.dataframe(
-        portfolio.breakdown, hide_index=True, width="stretch",
+        portfolio.breakdown, hide_index=True, width="stretch", placeholder="—",
         column_config={
             "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
             "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),

@@ -19,6 +19,7 @@ LINES = (
     ("vol_mult", "corr_shock", metrics.CORR_SHOCKS, "Correlation shock held at", "Requirement vs volatility"),
     ("corr_shock", "vol_mult", metrics.VOL_MULTS, "Volatility multiplier held at", "Requirement vs correlation shock"),
 )
+OPTION_LABELS = {"corr_shock": text.corr_shock_option, "vol_mult": lambda value: f"×{value:g}"}
 
 
 @st.fragment
@@ -26,7 +27,11 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
     """One line of the sweep with the slider that picks it: moving the slider redraws this chart only."""
     ws = state.get()
     held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
-                            key=f"shock_fixed_{fixed}")
+                            format_func=OPTION_LABELS[fixed], key=f"shock_fixed_{fixed}")
+    if fixed == "corr_shock":
+        st.caption(text.read_corr_shock(held))
+    else:
+        st.caption(text.CORR_SHOCK_SCALE)
     view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
                        along, held, title)
     if view is None:
@@ -62,7 +67,16 @@ def grid_panel() -> None:
     page.chart(cached.scenario_grid_figure(ws.portfolio, ws.market, ws.portfolio_preset, unit), key="shock_grid")
     vol_label, move, pnl = metrics.worst_cell(grid)
     st.caption(text.read_worst_cell(unit, move, vol_label, pnl))
-    st.caption(text.read_binding(pm.binding_scenario))
+    scenario_loss = pm.details.get("scenario_loss")
+    losses = metrics.unit_losses(pm.breakdown)
+    st.caption(text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses))
+    kind, extreme = metrics.binding_kind(pm.details.get("binding_key"))
+    moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
+    against = text.read_binding_against_grid(
+        unit, kind, extreme, moves.get(unit), None if pnl >= 0 or round(pnl) == 0 else move, metrics.grid_range(grid),
+        losses, float(scenario_loss or 0.0), float(pm.details.get("segregated_loss") or 0.0), vol_label)
+    if against:
+        st.caption(against)
 
 
 @st.fragment

@@ -351,3 +351,220 @@ def test_compare_standalone_table_is_folded_and_adds_up_to_the_hedging_benefit(a
     assert saved["portfolio_initial"] == pytest.approx(benefit.initial) and benefit.initial > 0
     assert together["cross_initial"] == pytest.approx(cross_margin(ws.portfolio, ws.market).initial)
     assert saved["cross_initial"] == 0.0 and saved["cross_maintenance"] == 0.0
+
+
+# -- the correlation shock, read from what margin.market.shock_correlation does ---------------------
+@pytest.mark.parametrize("shock", [-1.0, -0.4, 0.0, 0.6, 1.0])
+def test_correlation_shock_words_say_what_the_engine_does_to_every_correlation(shock):
+    from margin.market import shock_correlation
+
+    market = default_market()
+    today = float(market.correlation.loc["BTC", "ETH"])
+    shocked = float(shock_correlation(market.correlation, shock).loc["BTC", "ETH"])
+    effect = text.corr_shock_effect(shock)
+    if shock == -1.0:
+        assert shocked == 0.0 and effect == "every correlation at 0"
+        assert text.read_corr_shock(shock).startswith("At −1 every correlation falls to 0: hedges between coins break")
+    elif shock < 0:
+        assert shocked == pytest.approx(today * (1 + shock)) and effect == "every correlation at 60 % of today's"
+    elif shock == 0:
+        assert shocked == today and effect == "today's correlations" and text.corr_shock(shock) == "0"
+    elif shock < 1:
+        assert shocked == pytest.approx(today + shock * (1 - today))
+        assert effect == "every correlation 60 % of the way from today's to 1"
+    else:
+        assert shocked == 1.0 and effect == "every correlation at 1"
+    assert "-" not in text.corr_shock(shock)  # a true minus
+    assert effect in text.read_jump("corr_shock", shock, "BTC -16.0%", "binding scenario changes")
+
+
+def test_the_correlation_axis_and_slider_say_minus_one_means_every_correlation_falls_to_zero(app):
+    import charts
+
+    assert "−1 = hedges break: every correlation falls to 0" in charts.CORR_SHOCK_TITLE
+    app.switch_page("pages/shocks.py").run()
+    assert not app.exception and not errors(app)
+    held = next(s for s in app.select_slider if s.label == "Correlation shock held at")
+    assert held.format_func(-1.0) == "−1: hedges break (every correlation 0)"
+    captions = [c.value for c in app.caption]
+    assert text.read_corr_shock(0.0) in captions and text.CORR_SHOCK_SCALE in captions
+    held.set_value(-0.4).run()
+    assert text.read_corr_shock(-0.4) in [c.value for c in app.caption]
+
+
+# -- the scenario grid against the binding scenario ------------------------------------------------
+def test_worst_cell_names_no_volatility_row_when_every_row_loses_the_same():
+    import pandas as pd
+
+    flat = pd.DataFrame([[-10.0, 0.0, 10.0]] * 3, index=["vol up", "vol flat", "vol down"], columns=[-0.16, 0.0, 0.16])
+    assert metrics.worst_cell(flat) == (None, -0.16, -10.0)
+    assert "every volatility row" in text.read_worst_cell("BTC", -0.16, None, -10.0)
+    curved = flat.copy()
+    curved.loc["vol up", 0.16] = -12.0
+    assert metrics.worst_cell(curved) == ("vol up", 0.16, -12.0)
+    assert "with vol up" in text.read_worst_cell("BTC", 0.16, "vol up", -12.0)
+    assert text.read_worst_cell("BTC", 0.08, "vol flat", -2e-11).startswith("No cell of the BTC grid loses money")
+
+
+def test_binding_moves_are_read_from_the_engines_label():
+    label = "worst combined move for this book: SOL -18.0%, ADA -17.6%, LINK -17.6%, DOGE -17.6% and 1 more"
+    moves, complete = metrics.binding_moves(label, ["SOL", "XRP", "DOGE", "ADA", "LINK"])
+    assert moves == {"SOL": pytest.approx(-0.18), "DOGE": pytest.approx(-0.176), "ADA": pytest.approx(-0.176),
+                     "LINK": pytest.approx(-0.176)} and not complete
+    moves, complete = metrics.binding_moves("ETH -16.0%, the others following by correlation (BTC +13.6%)",
+                                            ["BTC", "ETH"])
+    assert moves == {"ETH": pytest.approx(-0.16), "BTC": pytest.approx(0.136)} and complete
+    assert metrics.binding_kind("joint combined book +0.625 x range, vol up") == ("joint", False)
+    assert metrics.binding_kind("alone BTC extreme -3.000 x range, vol flat") == ("alone", True)
+    assert metrics.binding_kind("sum of units") == ("sum", False)
+
+
+def against(binding_move, cell_move, scenario_loss=7_469.0, segregated=25_129.0, kind="joint", extreme=False):
+    return text.read_binding_against_grid("ETH", kind, extreme, binding_move, cell_move, 0.16,
+                                          {"BTC": 14_074.0, "ETH": 11_056.0}, scenario_loss, segregated)
+
+
+def test_the_binding_scenario_is_set_against_the_grids_worst_cell_from_the_numbers():
+    assert "the opposite way from this grid's worst cell (+16.0 %)" in against(-0.16, 0.16)
+    assert "a smaller move than this grid's worst cell (+16.0 %) in the same direction" in against(0.019, 0.16)
+    assert "a larger move than this grid's worst cell (+8.0 %) in the same direction" in against(0.16, 0.08)
+    assert "the same move as this grid's worst cell" in against(0.16, 0.16)
+    assert "where this grid's worst cell is 0 %" in against(0.05, 0.0)
+    # the offset: less, as much, more, from the two losses
+    assert "loses $7,469, $17,660 less" in against(-0.1, 0.16)
+    assert "loses as much" in against(-0.1, 0.16, scenario_loss=25_129.0)
+    assert "$1,000 more" in against(-0.1, 0.16, scenario_loss=26_129.0)
+    # no loss: nothing to set against; an extreme move outside the grid says so
+    assert against(-0.1, None) == "" and against(-0.1, 0.16, scenario_loss=0.2) == ""
+    assert "outside the grid's ±16.0 % columns" in against(-0.48, -0.16, extreme=True)
+    # each unit margined alone and added up
+    assert "part of that sum" in against(0.16, 0.16, scenario_loss=25_129.0, kind="alone")
+
+
+def test_read_binding_names_add_ons_when_no_scenario_loses_and_the_sum_when_no_offset_counts():
+    addons = [("basis add-on on BTC", 1_759.2), ("depeg add-on on USDC", 149.97)]
+    zero = text.read_binding("BTC -16.0%", 0.0, addons)
+    assert "no scenario sets" in zero and "all of its $1,909 is add-ons" in zero and "BTC -16.0%" not in zero
+    assert "requirement is $0" in text.read_binding("BTC -16.0%", 1e-11, [])
+    summed = text.read_binding("BTC -16.0%", 25_129.0, [("depeg add-on on USDC", 200.0)],
+                               {"BTC": 14_074.0, "ETH": 11_055.0})
+    assert summed.startswith("No offset counts here") and "the largest is BTC's, at BTC -16.0%" in summed
+    joint = text.read_binding("worst combined move for this book: BTC -10.0%, ETH -1.9%", 7_469.0,
+                              [("depeg add-on on USDC", 200.0)], {"BTC": 14_074.0, "ETH": 11_055.0})
+    assert joint.endswith("BTC -10.0%, ETH -1.9% (a loss of $7,469, plus $200 of add-ons).")
+    assert text.read_binding("BTC -16.0%") == "The portfolio requirement is set by this scenario: BTC -16.0%."
+
+
+SAMPLE_NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
+
+
+@pytest.mark.parametrize("offsets", ["correlated", "segregated"])
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, offsets):
+    from ui.state import load_sample
+
+    book, market = load_sample(name)
+    pm = portfolio_margin(book, market, PORTFOLIO_PRESETS["deribit"].with_changes(offsets=offsets))
+    unit = pm.details["binding_unit"]
+    grid = pm.scenario_grids[unit]
+    vol, move, pnl = metrics.worst_cell(grid)
+    cell = text.read_worst_cell(unit, move, vol, pnl)
+    losing = round(pnl) < 0
+    rows_equal = bool((grid.nunique(axis=0) == 1).all())
+    if rows_equal:
+        assert "vol " not in cell and "vol " not in pm.binding_scenario  # no option: no volatility row binds
+    losses = metrics.unit_losses(pm.breakdown)
+    scenario_loss = pm.details["scenario_loss"]
+    binding = text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses)
+    if not losing:
+        assert cell.startswith("No cell") and "no scenario sets" in binding
+        return
+    kind, extreme = metrics.binding_kind(pm.details["binding_key"])
+    moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
+    assert unit in moves  # the binding unit's move is always in its label
+    reading = text.read_binding_against_grid(unit, kind, extreme, moves[unit], move, metrics.grid_range(grid), losses,
+                                             scenario_loss, pm.details["segregated_loss"], vol)
+    b, c = moves[unit], move
+    if abs(b - c) < 5e-4:
+        assert "not" not in reading.split(".")[0]  # it agrees and says so
+    else:  # it differs, names both moves as shown and says why
+        assert text.percent(b, signed=True) in reading and text.percent(c, signed=True) in reading
+        assert ("opposite way" in reading) == ((b > 0) != (c > 0))
+        assert "cannot put every unit at its worst at once" in reading
+    if kind == "joint":
+        assert f"loses {text.money(scenario_loss)}" in reading
+
+
+# -- initial against maintenance on Compare ------------------------------------------------------------
+def test_initial_against_maintenance_is_read_from_each_modes_numbers():
+    parts = {"linear": {"initial": 15_706.0, "maintenance": 2_481.0, "notional": 157_059.0, "rates": [0.0125, 0.02],
+                        "leverages": [10.0, 10.0]}, "options": None, "borrows": None}
+    rule = (0.15, 0.10, 0.075)
+    reading = text.read_initial_vs_maintenance(parts, 15_706.0, 2_481.0, 9_970.0, 7_669.0, 1.3, "deribit", rule)
+    assert "Cross margin asks $15,706 initial, 6.3× its $2,481 maintenance" in reading
+    assert "notional / your leverage as initial (10x: $15,706 on $157,059 of notional)" in reading
+    assert "tier rate of notional as maintenance (1.25 % to 2 %: $2,481)" in reading
+    assert "Portfolio margin asks $9,970 initial, 1.3× its $7,669 maintenance" in reading
+    assert "deribit's rule set sets initial at 1.3 × maintenance (its im_multiplier)" in reading
+    # zero and equal and below, from the numbers
+    none = text.read_initial_vs_maintenance({}, 0.0, 0.0, 0.0, 0.0, 1.3, "deribit", rule)
+    assert "Cross margin asks no initial and no maintenance margin." in none
+    assert "Portfolio margin asks no initial and no maintenance margin." in none
+    assert "asks the same $1,000 initial and maintenance" in text.read_initial_vs_maintenance(
+        {}, 1_000.0, 1_000.2, 0.0, 0.0, 1.0, "x", rule)
+    assert "asks $500 initial, below its $1,000 maintenance" in text.read_initial_vs_maintenance(
+        {}, 500.0, 1_000.0, 0.0, 0.0, 1.0, "x", rule)
+    assert "asks $500 initial and no maintenance margin" in text.read_initial_vs_maintenance(
+        {}, 500.0, 0.0, 0.0, 0.0, 1.0, "x", rule)
+
+
+@pytest.mark.parametrize("name", ["01_naked_long_perp.json", "03_btc_eth_pair.json", "05_short_strangle.json",
+                                  "07_diversified_alts.json"])
+def test_compare_says_why_initial_and_maintenance_differ_with_the_engines_numbers(app, name):
+    from margin.presets import cross_params, portfolio_params
+
+    app.selectbox(key="sidebar_sample").set_value(name).run()
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception and not errors(app)
+    ws = workspace(app)
+    assert ws.portfolio == load_portfolio(SAMPLES / name)
+    cm, pm = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
+    rules = cross_params(ws.cross_preset)
+    expected = text.read_initial_vs_maintenance(
+        metrics.cross_parts(cm.breakdown, metrics.chosen_leverages(ws.portfolio, ws.cross_preset)), cm.initial,
+        cm.maintenance, pm.initial, pm.maintenance, portfolio_params(ws.portfolio_preset).im_multiplier,
+        ws.portfolio_preset, (rules.option_initial_base, rules.option_initial_floor, rules.option_maintenance_rate))
+    assert expected in [c.value for c in app.caption]
+    assert f"{cm.initial / cm.maintenance:.1f}× its {text.money(cm.maintenance)} maintenance" in expected
+    assert f"{pm.initial / pm.maintenance:.1f}× its {text.money(pm.maintenance)} maintenance" in expected
+
+
+@pytest.mark.parametrize("name", ["02_basis_trade.json", "03_btc_eth_pair.json"])
+def test_shocks_reads_the_grid_and_the_binding_scenario_from_the_same_numbers(app, name):
+    app.selectbox(key="sidebar_sample").set_value(name).run()
+    app.switch_page("pages/shocks.py").run()
+    assert not app.exception and not errors(app)
+    ws = workspace(app)
+    pm = portfolio_margin(ws.portfolio, ws.market)
+    unit = pm.details["binding_unit"]
+    vol, move, pnl = metrics.worst_cell(pm.scenario_grids[unit])
+    captions = [c.value for c in app.caption]
+    assert text.read_worst_cell(unit, move, vol, pnl) in captions
+    losses = metrics.unit_losses(pm.breakdown)
+    assert text.read_binding(pm.binding_scenario, pm.details["scenario_loss"], metrics.addon_parts(pm.breakdown),
+                             losses) in captions
+    if name.startswith("02"):  # a hedged basis trade: its scenarios lose nothing, its requirement is add-ons
+        assert any("all of its" in c and "is add-ons" in c for c in captions)
+        assert not any(c.startswith("The binding scenario") for c in captions)
+    else:
+        moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
+        assert any(c.startswith(f"The binding scenario moves {unit} {text.percent(moves[unit], signed=True)}")
+                   for c in captions)
+
+
+def test_isolated_liquidation_names_the_sub_account_not_the_account():
+    isolated = text.read_liquidation("isolated", "BTC", 80_166.0, 87_960.0, False)
+    assert isolated.startswith("Under isolated margin the BTC sub-account is liquidated if BTC falls to $80,166")
+    assert text.read_liquidation("cross", "BTC", 96_542.0, 87_960.0, False).startswith(
+        "Under cross margin the account is liquidated if BTC rises to $96,542 (+9.8 % from $87,960)")
+    assert "the BTC sub-account is already below" in text.read_liquidation("isolated", "BTC", 1.0, 1.0, True)

@@ -135,3 +135,26 @@ def test_var_histogram_is_pre_binned_and_marks_both_var_lines(figures):
 def test_heatmap_covers_the_whole_10_by_11_sweep(figures):
     z = np.asarray(figures["heatmap"].data[0].z)
     assert z.shape == (len(metrics.VOL_MULTS), len(metrics.CORR_SHOCKS))
+
+
+def test_correlation_shock_axes_say_what_minus_one_and_plus_one_do(figures):
+    for name in ("corr_lines", "heatmap"):
+        title = figures[name].layout.xaxis.title.text
+        assert "−1 = hedges break: every correlation falls to 0" in title and "+1 = all rise to 1" in title, name
+    columns = list(figures["heatmap"].data[0].x)
+    assert columns[0] == "−1.0" and "0" in columns and columns[-1] == "+1.0" and not any("-" in c for c in columns)
+    assert "correlation shock" in figures["corr_lines"].data[0].hovertemplate
+
+
+def test_scenario_grid_columns_use_a_true_minus(figures):
+    columns = list(figures["grid"].data[0].x)
+    assert columns[0].startswith("−") and "0 %" in columns and not any("-" in c for c in columns)
+
+
+def test_scenario_grid_title_says_when_every_vol_row_is_the_same(figures, market):
+    assert "every vol row the same" in figures["grid"].layout.title.text  # the BTC/ETH pair: perps only
+    book = load_portfolio(SAMPLES / "04_covered_call.json")
+    pm = portfolio_margin(book, market)
+    unit = pm.details["binding_unit"]
+    title = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit).layout.title.text
+    assert title == f"Scenario P&L of the {unit} risk unit (worst cell outlined)"

@@ -138,6 +138,50 @@ def frame_positions(frame: pd.DataFrame) -> tuple[list, list[str]]:
     return positions, errors
 
 
+def today_mark(kind: object, asset: object, expiry: object, market) -> float | None:
+    """Today's mark (USD) of a perp or future on ``asset``: the spot price for a perp, spot x
+    exp(basis x days / 365) for a future (the market's rule, :class:`margin.Market`); None when the
+    asset has no price, the row is no perp or future, or a future has no valid expiry yet."""
+    if _blank(kind) or _blank(asset) or str(kind).lower() not in ("perp", "future"):
+        return None
+    spot = market.prices.get(str(asset).strip())
+    if spot is None:
+        return None
+    if str(kind).lower() == "perp":
+        return float(spot)
+    try:
+        days = float(expiry)
+    except (TypeError, ValueError):
+        return None
+    if _blank(expiry) or not math.isfinite(days) or days < 0:
+        return None
+    return float(spot) * math.exp(float(market.basis.get(str(asset).strip(), 0.0)) * days / 365.0)
+
+
+def fill_entries(frame: pd.DataFrame, market) -> tuple[pd.DataFrame, list[tuple[int, str, float]]]:
+    """The table with each perp or future row's blank entry set to today's mark (:func:`today_mark`),
+    and [(row number, asset, entry)] of the rows filled. ``frame`` itself is left as it is."""
+    filled: list[tuple[int, str, float]] = []
+    out = frame.copy()
+    for number, (index, row) in enumerate(frame.iterrows(), start=1):
+        if not _blank(row.get("entry")):
+            continue
+        mark = today_mark(row.get("type"), row.get("asset"), row.get("expiry"), market)
+        if mark is not None:
+            out.loc[index, "entry"] = mark
+            filled.append((number, str(row.get("asset")).strip(), mark))
+    return out, filled
+
+
+def table_assets(frame: pd.DataFrame) -> list[str]:
+    """The assets named in the table's rows, in order, each once."""
+    seen: dict[str, None] = {}
+    for value in frame.get("asset", pd.Series(dtype=object)):
+        if not _blank(value):
+            seen.setdefault(str(value).strip(), None)
+    return list(seen)
+
+
 def collateral_frame(portfolio: Portfolio) -> pd.DataFrame:
     """The collateral table: one row per asset with its amount in coins."""
     frame = pd.DataFrame({"asset": list(portfolio.collateral), "amount": list(portfolio.collateral.values())},

@@ -6,6 +6,7 @@ Money in USD, volatility annualised as a fraction, daily σ = vol / sqrt(365) (c
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -110,11 +111,91 @@ def jumps_on_line(jumps: pd.DataFrame, fixed: str, value: float, limit: int = 4)
     return biggest.sort_values(along, ascending=(along == "vol_mult")).reset_index(drop=True)
 
 
-def worst_cell(grid: pd.DataFrame) -> tuple[str, float, float]:
-    """(vol label, price move, P&L) of the grid's most negative cell (scenario grids hold P&L)."""
+def worst_cell(grid: pd.DataFrame) -> tuple[str | None, float, float]:
+    """(vol label, price move, P&L) of the grid's most negative cell (scenario grids hold P&L).
+
+    The vol label is None when every volatility row loses the same at that move (to a millionth of
+    the loss): nothing on the unit depends on volatility, and no row is "the" worst.
+    """
     values = grid.to_numpy(dtype=float)
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
-    return str(grid.index[row]), float(grid.columns[col]), float(values[row, col])
+    column = values[:, col]
+    scale = max(1.0, float(np.abs(column).max()))
+    label = None if float(np.ptp(column)) <= 1e-6 * scale else str(grid.index[row])
+    return label, float(grid.columns[col]), float(values[row, col])
+
+
+_MOVE = r"(?<![A-Za-z0-9]){asset} ([+\-±−])\s?(\d+(?:\.\d+)?)\s?%"
+
+
+def binding_moves(label: str | None, assets) -> tuple[dict[str, float], bool]:
+    """({asset: price move as a fraction}, complete) read from the engine's binding-scenario label.
+
+    The engine writes each unit's move as 'BTC -10.0%' (:func:`margin.portfolio._fmt_move`), largest
+    first, at most four and then 'and N more'; ``complete`` is False when some are left unlisted.
+    An asset the label does not name is left out.
+    """
+    moves: dict[str, float] = {}
+    if not label:
+        return moves, True
+    for asset in assets:
+        found = re.search(_MOVE.format(asset=re.escape(str(asset))), label)
+        if found:
+            sign = -1.0 if found.group(1) in "-−" else 1.0 if found.group(1) == "+" else 0.0
+            moves[str(asset)] = sign * float(found.group(2)) / 100.0
+    return moves, re.search(r"and \d+ more", label) is None
+
+
+def binding_kind(key: str | None) -> tuple[str, bool]:
+    """(kind, extreme) of a binding scenario from its identity key (``details['binding_key']``):
+    "joint" (one move of the whole book), "alone" (a unit alone), "sum" (the units' worst cases
+    added up) or "none"; ``extreme`` when it is an extreme move (counted at a fraction)."""
+    key = key or "none"
+    extreme = " extreme " in f" {key} "
+    if key.startswith("joint"):
+        return "joint", extreme
+    if key.startswith("alone"):
+        return "alone", extreme
+    if key == "sum of units":
+        return "sum", extreme
+    return "none", extreme
+
+
+def unit_losses(breakdown: pd.DataFrame) -> dict[str, float]:
+    """Each risk unit's worst loss alone (USD), from a portfolio breakdown's "scenario loss" rows."""
+    rows = breakdown[breakdown["component"] == "scenario loss"]
+    return {str(unit): float(value) for unit, value in zip(rows["unit"], rows["maintenance"], strict=True)}
+
+
+def addon_parts(breakdown: pd.DataFrame) -> list[tuple[str, float]]:
+    """[("basis add-on on BTC", USD), ...]: the add-on rows of a portfolio breakdown."""
+    rows = breakdown[breakdown["component"].str.contains("add-on|minimum", regex=True)]
+    return [(f"{component} on {unit}", float(value))
+            for component, unit, value in zip(rows["component"], rows["unit"], rows["maintenance"], strict=True)]
+
+
+def grid_range(grid: pd.DataFrame) -> float:
+    """The widest price move (a fraction) among a scenario grid's columns."""
+    return float(np.abs(grid.columns.astype(float)).max()) if len(grid.columns) else 0.0
+
+
+def cross_parts(breakdown: pd.DataFrame, leverages: list[float]) -> dict:
+    """Cross margin by kind of position, from its breakdown (USD): "linear" (perps and futures:
+    initial, maintenance, notional, each row's maintenance / notional as "rates", and the
+    ``leverages`` used), "options" (short options: initial, maintenance), "borrows"."""
+    def part(mask) -> dict:
+        rows = breakdown[mask]
+        return {"initial": float(rows["initial"].sum()), "maintenance": float(rows["maintenance"].sum()),
+                "notional": float(rows["notional"].sum())}
+
+    kinds = breakdown["type"]
+    linear_mask = kinds.isin(["perp", "future"])
+    linear = part(linear_mask)
+    rows = breakdown[linear_mask & (breakdown["notional"] > 0) & (breakdown["maintenance"] > 0)]
+    linear.update(rates=(rows["maintenance"] / rows["notional"]).tolist(), leverages=list(leverages) or [1.0])
+    return {"linear": linear if linear_mask.any() else None,
+            "options": part(kinds == "option") if (kinds == "option").any() else None,
+            "borrows": part(kinds == "borrow") if (kinds == "borrow").any() else None}
 
 
 def correlation_culprit(matrix: pd.DataFrame, assets: list[str] | None = None) -> tuple[str, str, float] | None:

@@ -200,22 +200,52 @@ def read_leverage_caveat(leverages: list[float], linear_initial: float, cross_in
             "depend on leverage.")
 
 
-def read_binding(label: str | None) -> str:
+def read_binding(label: str | None, scenario_loss: float | None = None,
+                 addons: list[tuple[str, float]] | None = None, unit_losses: dict[str, float] | None = None) -> str:
+    """The scenario that sets the portfolio requirement, from the engine's label and numbers.
+
+    ``scenario_loss``: the loss after offsets (USD); ``addons``: [(name, USD)], the breakdown's add-on
+    rows; ``unit_losses``: each risk unit's worst loss alone (USD). Without the numbers, the label
+    alone. A book whose scenarios lose nothing is said so, the requirement named as its add-ons; a
+    book whose requirement adds up its units' own worst cases (no offset counts) is said so too,
+    rather than naming the largest unit's scenario as if it set the whole requirement.
+    """
     if not label:
         return "No scenario sets the portfolio requirement: nothing in the book moves with prices."
-    return f"The portfolio requirement is set by this scenario: {label}."
+    if scenario_loss is None:
+        return f"The portfolio requirement is set by this scenario: {label}."
+    parts = [(name, usd) for name, usd in (addons or []) if not _is_zero(usd)]
+    extra = sum(usd for _, usd in parts)
+    if _is_zero(scenario_loss):
+        if not parts:
+            return ("No price scenario loses money on this book (the worst scenario loss is $0) and no add-on "
+                    "applies, so the portfolio requirement is $0.")
+        listed = ", ".join(f"{name} {money(usd)}" for name, usd in parts)
+        return (f"No price scenario loses money on this book (the worst scenario loss is $0), so no scenario sets "
+                f"the portfolio requirement: all of its {money(extra)} is add-ons ({listed}).")
+    plus = f", plus {money(extra)} of add-ons" if parts else ""
+    losing = {unit: loss for unit, loss in (unit_losses or {}).items() if not _is_zero(loss)}
+    if len(losing) > 1 and _is_zero(shown_gap(sum(losing.values()), scenario_loss)):
+        largest = max(losing, key=losing.get)
+        listed = ", ".join(f"{unit} {money(loss)}" for unit, loss in losing.items())
+        return (f"No offset counts here: the portfolio requirement adds up every risk unit's own worst scenario loss "
+                f"({listed}: {money(scenario_loss)}{plus}); the largest is {largest}'s, at "
+                f"{label.split('largest: ')[-1]}.")
+    return f"The portfolio requirement is set by this scenario: {label} (a loss of {money(scenario_loss)}{plus})."
 
 
 def read_liquidation(mode: str, asset: str, liquidation: float | None, today: float, already: bool,
                      other: float | None = None) -> str:
-    """The nearest liquidation price in words; ``other`` is the crossing on the far side, if any."""
+    """The nearest liquidation price in words; ``other`` is the crossing on the far side, if any.
+    Under isolated margin what is liquidated is the asset's own sub-account, not the account."""
+    whom = f"the {asset} sub-account" if mode == "isolated" else "the account"
     if already:
-        return f"Under {mode_name(mode)} the account is already below maintenance: it would be liquidated now."
+        return f"Under {mode_name(mode)} {whom} is already below maintenance: it would be liquidated now."
     if liquidation is None:
-        return (f"Under {mode_name(mode)} no {asset} price between 0 and 100× today's liquidates the account "
+        return (f"Under {mode_name(mode)} no {asset} price between 0 and 100× today's liquidates {whom} "
                 "(others held as set).")
     direction = "falls" if liquidation < today else "rises"
-    sentence = (f"Under {mode_name(mode)} the account is liquidated if {asset} {direction} to "
+    sentence = (f"Under {mode_name(mode)} {whom} is liquidated if {asset} {direction} to "
                 f"{price(liquidation)} ({percent(liquidation / today - 1, signed=True)} from {price(today)})")
     if other is not None:
         way = "down" if other < today else "up"
@@ -256,11 +286,90 @@ def read_var(method: str, value: float, confidence: float = 0.99) -> str:
             f"on the other {100 - days} it loses more.")
 
 
-def read_worst_cell(unit: str, move: float, vol_label: str, pnl: float) -> str:
-    if pnl >= 0:
-        return f"No cell of the {unit} grid loses money: the unit gains or breaks even in every scenario."
-    return (f"The worst cell of the {unit} unit is a {percent(move, signed=True)} price move with {vol_label}: "
+def read_worst_cell(unit: str, move: float, vol_label: str | None, pnl: float) -> str:
+    """The worst cell of a unit's grid (:func:`ui.metrics.worst_cell`); ``vol_label`` None when every
+    volatility row of that column loses the same (nothing on the unit depends on volatility)."""
+    if pnl >= 0 or _is_zero(pnl):
+        return (f"No cell of the {unit} grid loses money: the unit gains or breaks even (to the dollar) "
+                "in every scenario.")
+    vol = "in every volatility row (the rows are equal)" if vol_label is None else f"with {vol_label}"
+    return (f"The worst cell of the {unit} unit is a {percent(move, signed=True)} price move {vol}: "
             f"a loss of {money(-pnl)}.")
+
+
+def _move(fraction: float) -> str:
+    """A price move as the grid's columns show it: '−16.0 %', '+5.3 %', '0 %'."""
+    return "0 %" if round(fraction * 1000) == 0 else percent(fraction, signed=True)
+
+
+def read_binding_against_grid(unit: str, kind: str, extreme: bool, binding_move: float | None,
+                              cell_move: float | None, grid_range: float, unit_losses: dict[str, float],
+                              scenario_loss: float, segregated_loss: float, cell_vol: str | None = None) -> str:
+    """How the binding scenario relates to the grid shown (the binding unit's), from the numbers.
+
+    ``kind``: "joint" (one move of the whole book, offsets counted), "alone" (one unit, no offset
+    possible), "sum" (each unit at its own worst case, added up) or "none". ``binding_move``: the
+    unit's price move in the binding scenario (a fraction; None when the label does not list it);
+    ``cell_move``: the move of the grid's worst cell (None when no cell loses money); ``grid_range``:
+    the grid's widest column; ``unit_losses``: each unit's worst loss alone (USD);
+    ``scenario_loss``, ``segregated_loss``: the loss after offsets and the units' losses added up (USD);
+    ``cell_vol``: the worst cell's volatility row (None when every row is the same there).
+    """
+    if kind == "none" or _is_zero(scenario_loss) or cell_move is None:
+        return ""
+    vol = f", {cell_vol}" if cell_vol else ""
+    if extreme:
+        shown = "—" if binding_move is None else _move(binding_move)
+        outside = binding_move is not None and abs(binding_move) > abs(grid_range) + 5e-4
+        return (f"The requirement is set by an extreme move ({unit} {shown}), counted at a fraction of its loss: "
+                + (f"it lies outside the grid's ±{abs(grid_range) * 100:.1f} % columns, so no cell above shows it."
+                   if outside else "an extreme scenario is not one of the grid's cells."))
+    same = binding_move is not None and abs(binding_move - cell_move) < 5e-4
+    if kind == "alone" and sum(1 for loss in unit_losses.values() if not _is_zero(loss)) > 1:
+        kind = "sum"  # each unit margined on its own: the requirement adds them all up
+    if kind == "alone":
+        if same:
+            return f"The binding scenario is this grid's worst cell ({unit} {_move(cell_move)}{vol})."
+        shown = "—" if binding_move is None else _move(binding_move)
+        return f"The binding scenario moves {unit} {shown}; this grid's worst cell is {_move(cell_move)}."
+    if kind == "sum":
+        largest = max(unit_losses, key=unit_losses.get) if unit_losses else unit
+        if same and largest == unit:
+            return (f"This grid's worst cell is {unit}'s part of that sum ({money(unit_losses.get(unit, 0.0))}), "
+                    "the largest; the other units' worst cases make up the rest.")
+        return (f"This grid's worst cell ({_move(cell_move)}) is {unit}'s part of that sum "
+                f"({money(unit_losses.get(unit, 0.0))}); the largest part is {largest}'s "
+                f"({money(unit_losses.get(largest, 0.0))}).")
+    # one joint move of the whole book
+    if binding_move is None:
+        where = f"The binding scenario moves the whole book at once; {unit}'s move in it is too small to be listed."
+    elif abs(binding_move - cell_move) < 5e-4:
+        where = (f"The binding scenario moves {unit} {_move(binding_move)}, the same move as this grid's worst cell, "
+                 "with the other units moving with it.")
+    elif abs(cell_move) < 5e-4 or abs(binding_move) < 5e-4:
+        where = (f"The binding scenario moves {unit} {_move(binding_move)}, where this grid's worst cell is "
+                 f"{_move(cell_move)}: the worst case for the whole book is not {unit}'s own worst cell.")
+    elif (binding_move > 0) != (cell_move > 0):
+        where = (f"The binding scenario moves {unit} {_move(binding_move)}, the opposite way from this grid's worst "
+                 f"cell ({_move(cell_move)}): the worst case for the whole book is not {unit}'s own worst case.")
+    else:
+        size = ("a smaller" if abs(binding_move) < abs(cell_move) else "a larger")
+        where = (f"The binding scenario moves {unit} {_move(binding_move)}, {size} move than this grid's worst cell "
+                 f"({_move(cell_move)}) in the same direction: the worst case for the whole book is not {unit}'s "
+                 "own worst case.")
+    parts = ", ".join(f"{name} {money(loss)}" for name, loss in unit_losses.items())
+    gap = shown_gap(segregated_loss, scenario_loss)
+    if _is_zero(gap):
+        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}); the worst "
+               "single move of the whole book loses as much.")
+    elif gap > 0:
+        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}), but one market "
+               "move cannot put every unit at its worst at once: the worst move the correlations allow for the "
+               f"whole book loses {money(scenario_loss)}, {money(gap)} less.")
+    else:
+        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}); the binding "
+               f"move of the whole book loses {money(scenario_loss)}, {money(-gap)} more.")
+    return where + why
 
 
 def read_jump(along: str, at: float, scenario_after: str, reason: str) -> str:
@@ -268,7 +377,7 @@ def read_jump(along: str, at: float, scenario_after: str, reason: str) -> str:
     if along == "vol_mult":
         where = f"Past ×{at:g} volatility"
     else:
-        where = f"Below a correlation shock of {at:+.1f} (hedges weakening)".replace("-", "−")
+        where = f"Below a correlation shock of {corr_shock(at)} ({corr_shock_effect(at)}),"
     if reason == "binding scenario changes":
         return f"{where} the binding scenario becomes: {scenario_after}."
     return f"{where} the requirement starts rising faster; binding: {scenario_after}."
@@ -278,3 +387,132 @@ def read_sweep_extremes(column_label: str, low: float, high: float) -> str:
     if low <= 0:
         return f"{column_label} ranges up to {money(high)} over the grid."
     return f"{column_label} ranges from {money(low)} to {money(high)} ({high / low:.1f}×) over the grid."
+
+
+# -- the correlation shock -------------------------------------------------------------------------
+CORR_SHOCK_SCALE = ("Correlation shock: −1 = hedges break: every correlation falls to 0; 0 = today's correlations; "
+                    "+1 = every correlation rises to 1 (all coins move as one); in between, every correlation moves "
+                    "that fraction of the way.")
+
+
+def corr_shock(shock: float) -> str:
+    """A correlation shock as a signed number with a true minus: '−1', '−0.4', '0', '+0.6'."""
+    if round(shock, 6) == 0:
+        return "0"
+    return f"{shock:+.2f}".rstrip("0").rstrip(".").replace("-", "−")
+
+
+def corr_shock_effect(shock: float) -> str:
+    """What a correlation shock does to every correlation (``margin.market.shock_correlation``):
+    below 0 each is scaled by (1 + shock) toward 0, above 0 each moves that fraction of the way to 1."""
+    if shock <= -1:
+        return "every correlation at 0"
+    if shock < 0 and round(shock, 6) != 0:
+        return f"every correlation at {percent(1 + shock, 0)} of today's"
+    if shock >= 1:
+        return "every correlation at 1"
+    if shock > 0 and round(shock, 6) != 0:
+        return f"every correlation {percent(shock, 0)} of the way from today's to 1"
+    return "today's correlations"
+
+
+def corr_shock_option(shock: float) -> str:
+    """A correlation shock as a slider option: '−1: hedges break (all correlations 0)', '0: today', '+0.4'."""
+    if shock <= -1:
+        return "−1: hedges break (every correlation 0)"
+    if shock >= 1:
+        return "+1: every correlation 1"
+    if round(shock, 6) == 0:
+        return "0: today's"
+    return corr_shock(shock)
+
+
+def read_corr_shock(shock: float) -> str:
+    """The held correlation shock in words."""
+    if shock <= -1:
+        return "At −1 every correlation falls to 0: hedges between coins break."
+    if shock >= 1:
+        return "At +1 every correlation is 1: all coins move as one."
+    return f"At {corr_shock(shock)}: {corr_shock_effect(shock)}."
+
+
+# -- initial against maintenance -------------------------------------------------------------------
+def _times(initial: float, maintenance: float) -> str:
+    """'$15,706 is 6.3× maintenance ($2,481)' and its zero and equal cases, from the two numbers."""
+    if _is_zero(initial) and _is_zero(maintenance):
+        return "asks no initial and no maintenance margin"
+    if _is_zero(maintenance):
+        return f"asks {money(initial)} initial and no maintenance margin"
+    if _is_zero(shown_gap(initial, maintenance)):
+        return f"asks the same {money(initial)} initial and maintenance margin"
+    ratio = initial / maintenance
+    if shown_gap(initial, maintenance) > 0:
+        return f"asks {money(initial)} initial, {ratio:.1f}× its {money(maintenance)} maintenance"
+    return f"asks {money(initial)} initial, below its {money(maintenance)} maintenance ({ratio:.2f}×)"
+
+
+def _rate(fraction: float) -> str:
+    """A maintenance rate as the rule sets write it: '1.25 %', '2 %', '0.4 %'."""
+    return f"{fraction * 100:.3g} %"
+
+
+def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_maintenance: float,
+                                portfolio_initial: float, portfolio_maintenance: float, im_multiplier: float,
+                                portfolio_preset: str, option_rule: tuple[float, float, float]) -> str:
+    """Why each mode's initial and maintenance margins stand where they do, from the engine's numbers.
+
+    ``cross_parts``: :func:`ui.metrics.cross_parts` (perps and futures, short options, borrows: their
+    initial, maintenance and notional, USD, and the leverages used); ``im_multiplier``: the portfolio
+    rule set's initial / maintenance; ``option_rule``: the cross rule set's (initial base, initial
+    floor, maintenance rate) for short options, fractions of the underlying.
+    """
+    reasons = []
+    linear = cross_parts.get("linear")
+    if linear and linear["notional"] > 0:
+        low, high = min(linear["leverages"]), max(linear["leverages"])
+        chosen = f"{low:g}x" if low == high else f"{low:g}x to {high:g}x"
+        rates = sorted({_rate(r) for r in linear["rates"]}, key=lambda r: float(r.split()[0]))
+        tier = rates[0] if len(rates) == 1 else f"{rates[0]} to {rates[-1]}"
+        reasons.append(f"perps and futures post notional / your leverage as initial ({chosen}: "
+                       f"{money(linear['initial'])} on {money(linear['notional'])} of notional) and the tier rate of "
+                       f"notional as maintenance ({tier}: {money(linear['maintenance'])})")
+    options = cross_parts.get("options")
+    if options and (options["initial"] > 0 or options["maintenance"] > 0):
+        base, floor, rate = option_rule
+        reasons.append(f"short options post max({percent(base, 0)} − OTM, {percent(floor, 0)}) of the underlying "
+                       f"+ mark as initial ({money(options['initial'])}) and {percent(rate, 1)} of it + mark as "
+                       f"maintenance ({money(options['maintenance'])})")
+    borrows = cross_parts.get("borrows")
+    if borrows and (borrows["initial"] > 0 or borrows["maintenance"] > 0):
+        reasons.append(f"borrows post {money(borrows['initial'])} initial and {money(borrows['maintenance'])} "
+                       "maintenance at fixed rates of their value")
+    cross = f"Cross margin {_times(cross_initial, cross_maintenance)}"
+    cross += (": " + "; ".join(reasons) + "." if reasons else ".")
+    portfolio = f"Portfolio margin {_times(portfolio_initial, portfolio_maintenance)}"
+    if not _is_zero(portfolio_maintenance):
+        portfolio += (f": {portfolio_preset}'s rule set sets initial at {im_multiplier:g} × maintenance "
+                      "(its im_multiplier), and maintenance is the worst scenario loss plus add-ons.")
+    else:
+        portfolio += "."
+    return f"{cross} {portfolio}"
+
+
+# -- the Build page ----------------------------------------------------------------------------------
+def read_filled_entries(filled: list[tuple[int, str, float]]) -> str:
+    """The entries the positions table took from today's prices: [(row number, asset, USD)]."""
+    rows = "; ".join(f"row {number}, {asset} at {price(entry)}" for number, asset, entry in filled)
+    return f"Entry set to today's price where it was blank: {rows}. Type another entry to change it."
+
+
+def read_stablecoins(assets: list[str], prices) -> str:
+    """One line on the book's stablecoins: each one's price against its $1 peg, from the prices."""
+    parts = []
+    for asset in assets:
+        value = float(prices[asset])
+        off = value - 1.0
+        if abs(off) < 0.01:
+            parts.append(f"{asset} {price(value)}, on its $1 peg to within 1 %")
+        else:
+            parts.append(f"{asset} {price(value)}, {percent(abs(off))} {'below' if off < 0 else 'above'} its $1 peg")
+    return ("; ".join(parts) + ". Their volatility and correlations matter only if a peg breaks: change them here "
+            "to study a depeg.")
