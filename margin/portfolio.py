@@ -116,8 +116,9 @@ def _alone_losses(own: np.ndarray, params: PortfolioParams) -> np.ndarray:
     return np.maximum(grid_loss, extreme_loss)
 
 
-def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: PortfolioParams) -> tuple[str, str]:
-    """(readable label, identity key) of the scenario that binds unit ``u`` (of a one-state set) alone."""
+def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: PortfolioParams) -> tuple[str, str, float]:
+    """(readable label, identity key, price move as a fraction) of the scenario that binds unit ``u``
+    (of a one-state set) alone."""
     z, extreme, steps = _grid_moves(params), _extreme_moves(params), params.price_steps
     asset, scan = units.assets[u], float(units.scan_range[u])
     columns = _state_columns(params)
@@ -125,13 +126,14 @@ def _alone_scenario(units: UnitSet, u: int, own_u: np.ndarray, params: Portfolio
     extreme_pnl = own_u[steps:, 1]
     if params.extreme_fraction * max(0.0, -float(extreme_pnl.min())) > max(0.0, -float(grid.min())):
         e = int(np.argmin(extreme_pnl))
-        label = (f"{asset} extreme move {_fmt_move(extreme[e] * scan)}, vol flat, "
+        move = float(extreme[e]) * scan
+        label = (f"{asset} extreme move {_fmt_move(move)}, vol flat, "
                  f"counted at {params.extreme_fraction * 100:.0f} %")
-        return label, _key(asset, extreme[e], "flat", extreme=True)
+        return label, _key(asset, extreme[e], "flat", extreme=True), move
     i, v = np.unravel_index(int(np.argmin(grid)), grid.shape)
-    state = params.vol_states[v]
-    label = f"{asset} {_fmt_move(z[i] * scan)}{_vol_text(own_u[i], state)}"
-    return label, _key(asset, z[i], state)
+    state, move = params.vol_states[v], float(z[i]) * scan
+    label = f"{asset} {_fmt_move(move)}{_vol_text(own_u[i], state)}"
+    return label, _key(asset, z[i], state), move
 
 
 # -- add-ons ----------------------------------------------------------------------------------------
@@ -265,19 +267,20 @@ def maintenance_at_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarra
 def _outcome(scan: dict, units: UnitSet, m: int, k: int, joint_label: tuple | None, arrays: BookArrays,
              params: PortfolioParams) -> dict:
     """State ``m``'s result under matrix ``k`` (``units``: that state's units; ``joint_label``: its
-    worst joint scenario's (label, key, driver)): numbers, binding scenario and what breakdowns need."""
+    worst joint scenario's (label, key, driver, moves)): numbers, binding scenario and what breakdowns need."""
     own, alone, segregated = scan["own"][m], scan["alone"][m], float(scan["segregated"][m])
     loss = float(scan["loss"][m, k])
     joint = scan["joint"]
     if joint is not None and float(joint.loss[m, k]) < segregated:
-        label, key, driver = joint_label
+        label, key, driver, moves = joint_label
     else:
-        label, key, driver = _segregated_label(units, own, alone, params, offsets=joint is not None)
+        label, key, driver, moves = _segregated_label(units, own, alone, params, offsets=joint is not None)
     addon_total = float(scan["addon_total"][m])
     maintenance = loss + addon_total
     amounts = scan["amounts"]
     return {"loss": loss, "maintenance": maintenance, "initial": maintenance * params.im_multiplier,
-            "binding": label, "binding_key": key, "binding_unit": driver, "segregated": segregated,
+            "binding": label, "binding_key": key, "binding_unit": driver, "binding_moves": moves,
+            "segregated": segregated,
             "addon_total": addon_total, "addon_rows": lambda: addon_rows(amounts, m, units, arrays, params),
             "unit_set": units, "own_pnl": own, "alone_loss": alone}
 
@@ -290,7 +293,7 @@ def _moves_text(assets: list[str], moves: list[float], limit: int = 4) -> str:
 
 
 def _joint_labels(joint: JointScenarios, units: UnitSet, params: PortfolioParams) -> list[list[tuple[str, str, str]]]:
-    """(label, key, driver) of the worst joint scenario of every state and matrix, [state][matrix]."""
+    """(label, key, driver, moves) of the worst joint scenario of every state and matrix, [state][matrix]."""
     n_states, n_units = units.n_states, units.units_per_state
     exposed = joint.exposed
     assets = [units.assets[u] for u in exposed]
@@ -323,29 +326,35 @@ def _joint_labels(joint: JointScenarios, units: UnitSet, params: PortfolioParams
 
 
 def _joint_label(assets: list[str], moves: list[float], d: int, t: float, state: str, extreme: bool, kind: str,
-                 tail: str) -> tuple[str, str, str]:
-    """(label, key, driver) of one joint scenario: direction ``d`` (a driver, or d* after them) at ``t``."""
+                 tail: str) -> tuple[str, str, str, dict[str, float]]:
+    """(label, key, driver, each exposed unit's move as a fraction) of one joint scenario: direction
+    ``d`` (a driver, or d* after them) at ``t``."""
+    by_asset = dict(zip(assets, moves, strict=True))
     if d < len(assets):
         driver = assets[d]
         follow = _moves_text(assets[:d] + assets[d + 1:], moves[:d] + moves[d + 1:])
         label = (f"{kind}{driver} {_fmt_move(moves[d])}, the others following by correlation"
                  f"{f' ({follow})' if follow else ''}{tail}")
-        return label, "joint " + _key(driver, t, state, extreme), driver
+        return label, "joint " + _key(driver, t, state, extreme), driver, by_asset
     driver = assets[max(range(len(assets)), key=lambda j: abs(moves[j]))]
     label = f"{kind}worst combined move for this book: {_moves_text(assets, moves)}{tail}"
-    return label, "joint combined " + _key("book", t, state, extreme), driver
+    return label, "joint combined " + _key("book", t, state, extreme), driver, by_asset
 
 
 def _segregated_label(units: UnitSet, own: np.ndarray, alone: np.ndarray, params: PortfolioParams,
-                      offsets: bool) -> tuple[str, str, str | None]:
-    """The binding scenario when no offset counts: every unit at its own worst case."""
+                      offsets: bool) -> tuple[str, str, str | None, dict[str, float]]:
+    """The binding scenario when no offset counts: every unit at its own worst case
+    (label, key, driver, each unit's move as a fraction)."""
     if len(units) == 0:
-        return "no risk units (nothing moves with prices)", "none", None
+        return "no risk units (nothing moves with prices)", "none", None, {}
+    scenarios = [_alone_scenario(units, u, own[u], params) for u in range(len(units))]
+    moves = {asset: scenarios[u][2] for u, asset in enumerate(units.assets) if alone[u] > 0}
     worst = int(np.argmax(alone))
-    label, key = _alone_scenario(units, worst, own[worst], params)
+    label, key, _ = scenarios[worst]
     if not offsets:
-        return label, "alone " + key, units.assets[worst]
-    return f"each unit at its own worst case (no offset counts); largest: {label}", "sum of units", units.assets[worst]
+        return label, "alone " + key, units.assets[worst], moves
+    return (f"each unit at its own worst case (no offset counts); largest: {label}", "sum of units",
+            units.assets[worst], moves)
 
 
 def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
@@ -418,7 +427,8 @@ def portfolio_margin(
         binding_scenario=outcome["binding"],
         params_name=rules.name,
         scenario_grids=LazyGrids(outcome["unit_set"], outcome["own_pnl"], rules),
-        details={"binding_unit": outcome["binding_unit"], "binding_key": outcome["binding_key"], "segregated_loss": outcome["segregated"],
+        details={"binding_unit": outcome["binding_unit"], "binding_key": outcome["binding_key"],
+                 "binding_moves": outcome["binding_moves"], "segregated_loss": outcome["segregated"],
                  "scenario_loss": outcome["loss"], "addon_total": outcome["addon_total"],
                  "ranges": dict(zip(outcome["unit_set"].assets, outcome["unit_set"].scan_range.tolist(), strict=True))},
     )
