@@ -232,9 +232,9 @@ def rules_note(lesson: lessons.Lesson) -> None:
     own = st.session_state.get(OWN_RULES_KEY)
     back = (f" Your own ({own[0]} / {own[1]}, {own[2]} offsets) come back when you leave the lesson."
             if own and tuple(own) != pinned(lesson) else "")
-    st.caption(f"This lesson uses {rules.cross} / {rules.portfolio} ({rules.offsets} offsets): cross "
-               f"**{rules.cross}**, portfolio **{rules.portfolio}**. Its comparisons are checked against the engine "
-               f"with these rule sets.{back}")
+    st.caption(f"This lesson uses {rules.cross} / {rules.portfolio} (the cross / portfolio rule sets, "
+               f"{rules.offsets} offsets) and set them in the sidebar; its comparisons are checked against the "
+               f"engine with these rule sets.{back}")
     if rules_of(ws) == pinned(lesson):
         return
     active = RuleSets(*rules_of(ws))

@@ -252,7 +252,7 @@ def test_a_lesson_pins_its_rule_sets_and_gives_the_students_back_when_it_is_left
     ws = at.session_state["workspace"]
     assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == ("hyperliquid", "deribit", "correlated")
     notes = " ".join(c.value for c in at.caption)
-    assert "This lesson uses hyperliquid / deribit (correlated offsets)" in notes
+    assert "This lesson uses hyperliquid / deribit (the cross / portfolio rule sets, correlated offsets)" in notes
     assert "deribit / okx, segregated offsets) come back" in notes
     # a chain of lessons keeps the student's own rule sets to give back, and the binance lesson pins binance
     at.selectbox(key="learn_pick").set_value("binance").run()

@@ -13,7 +13,8 @@ comparative word in the texts (:data:`COMPARATIVE`) and fails on a sentence no c
 Predicates read *quantities* named by a small spec, ``[scale*]name[@change,change...]``:
 
 * names: ``cross.initial``, ``cross.maintenance``, ``cross.equity``, ``portfolio.initial`` (and
-  ``.maintenance``, ``.equity``), ``benefit.<mode>.<initial|maintenance>`` (margin.hedging_benefit),
+  ``.maintenance``, ``.equity``), ``cross:binance.initial`` (a named cross preset, whatever the
+  combination), ``benefit.<mode>.<initial|maintenance>`` (margin.hedging_benefit),
   ``liquidation.<cross|isolated|portfolio>.<ASSET>`` (USD; no liquidation reads 0),
   ``component.<breakdown component>`` (portfolio breakdown, USD, 0 when absent), ``range.<ASSET>``
   (portfolio scan range, fraction), ``notional.<ASSET>`` (|qty| × price of perps and futures, USD),
@@ -250,6 +251,8 @@ def _sold(book: Portfolio, market: Market, asset: str) -> Portfolio:
 
 def _base(name: str, book: Portfolio, market: Market, rules: RuleSets, elasticity: float) -> float:
     kind, _, rest = name.partition(".")
+    if kind.startswith("cross:"):  # a named cross preset, whatever the combination (a lesson about Binance)
+        return float(getattr(cross_margin(book, market, kind[6:]), rest))
     if kind in ("cross", "portfolio"):
         result = (cross_margin(book, market, rules.cross) if kind == "cross"
                   else portfolio_margin(book, market, rules.portfolio_params))

@@ -43,7 +43,7 @@ from margin.io import apply_market_overrides, load_document
 from margin.market import is_stablecoin
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO, portfolio_params
 from ui import text
-from ui.claims import CORRELATED, LESSON, Claim, RuleSets, claim, shock_line, sold
+from ui.claims import CORRELATED, Claim, RuleSets, claim, shock_line, sold
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
 
@@ -459,9 +459,9 @@ def _solve_hedge_benefit(ctx: Context) -> Solution:
     pm = hedging_benefit(ctx.book, ctx.market, "portfolio", ctx.portfolio)
     cm = hedging_benefit(ctx.book, ctx.market, "cross", ctx.cross)
     alone = "; ".join(f"{row.position} {text.money(row.initial)}" for row in pm.standalone.itertuples())
-    share = f" ({text.percent(pm.initial_share)} of it)" if pm.initial_share is not None else ""
-    why = (f"Standing alone under {ctx.portfolio_name}, the positions ask {alone}: {text.money(pm.standalone_initial)} "
-           f"of initial margin in all. The book together asks {text.money(pm.book_initial)}, so offsets save "
+    share = (f" ({text.percent(pm.initial_share)} of the standalone sum)" if pm.initial_share is not None else "")
+    why = (f"Standing alone under {ctx.portfolio_name}, the positions ask: {alone}; "
+           f"{text.money(pm.standalone_initial)} of initial margin in all. The book together asks {text.money(pm.book_initial)}, so offsets save "
            f"{text.money(pm.initial)}{share}: the coin, the put and the call cancel in every scenario. Under cross "
            f"margin the hedging benefit is {text.money(cm.initial)}: it charges each position on its own rule "
            f"({text.money(cm.book_initial)} for the book, the same as its positions alone). The gap between the "
@@ -612,14 +612,14 @@ def _line_text(ctx: Context, book: Portfolio, market: Market) -> tuple[str, str]
     span = (f"portfolio maintenance goes from {text.money(low['portfolio_maintenance'])} at ×{low['vol_mult']:g} "
             f"to {text.money(high['portfolio_maintenance'])} at ×{high['vol_mult']:g}")
     marked = _marks(found)
-    return (f"it marks {marked}" if marked else "it marks no jump"), span
+    return (f"marks {marked}" if marked else "marks no jump"), span
 
 
 def _jump_look(ctx: Context) -> str:
     marked, span = _line_text(ctx, ctx.book, ctx.market)
     return ("On the Shocks page, the requirement-vs-volatility chart (correlation shock held at 0) puts a diamond "
             f"where the slope steepens more than {SLOPE_RATIO:g}× from one step to the next or another scenario "
-            f"becomes binding. For this book under {ctx.portfolio_name}, {marked}: {span}.")
+            f"becomes binding. For this book under {ctx.portfolio_name}, the chart {marked}: {span}.")
 
 
 def _range_sentence(ctx: Context, asset: str = "BTC") -> str:
@@ -638,10 +638,10 @@ def _jump_why(ctx: Context) -> str:
     marked, _ = _line_text(ctx, ctx.book, ctx.market)
     pair_book, pair_market = sample(PAIR_SAMPLE)
     pair_marked, pair_span = _line_text(ctx, pair_book, pair_market)
-    strangle = ("For the strangle the options' repricing lifts the requirement from the first step, so a wider "
-                f"range adds to a slope that is already rising: {marked}.")
-    return (f"{_range_sentence(ctx)} {strangle} A linear book shows the range alone: for the BTC/ETH pair "
-            f"(sample 03, same rule sets) {pair_span}, and {pair_marked}.")
+    strangle = ("For the strangle, the options' repricing lifts the requirement from the first step and a wider "
+                f"range adds to that slope: the chart {marked}.")
+    return (f"{_range_sentence(ctx)} {strangle} A book without options feels volatility only through its scan "
+            f"ranges: for the BTC/ETH pair (sample 03, same rule sets) {pair_span}, and the chart {pair_marked}.")
 
 
 _DOUBLED = "vol*2"
@@ -1003,31 +1003,33 @@ def _depeg_addon(pm) -> float:
     return float(rows.loc[rows["component"] == "depeg add-on", "maintenance"].sum())
 
 
+def _at_usdt(ctx: Context, usdt: float):
+    return _margins(ctx, market=ctx.market.with_prices({"USDT": usdt}))
+
+
 def _depeg_read(ctx: Context, usdt: float) -> Readout:
-    market = ctx.market.with_prices({"USDT": usdt})
-    cm, pm = _margins(ctx, market=market)
-    peg_cm, peg_pm = _margins(ctx)
+    cm, pm = _at_usdt(ctx, usdt)
+    peg_cm, peg_pm = _at_usdt(ctx, 1.0)
     held = ctx.book.holdings().get("USDT", 0.0)
     loss = peg_cm.equity - cm.equity
     addon, addon_at_peg = _depeg_addon(pm), _depeg_addon(peg_pm)
     rate = ctx.portfolio_rules.depeg_addon_rate
-    if _same(loss, 0.0, max(peg_cm.equity, 1.0)):
-        equity = "equity is where it was at the peg"
+    if text.shown_gap(peg_cm.equity, cm.equity) == 0:
+        equity = "equity is what it is at the peg"
     else:
         equity = (f"equity is {text.money(abs(loss))} {'lower' if loss > 0 else 'higher'} than at the peg, in both "
                   "modes alike")
     note = (f"USDT at {usdt:.2f}: the {held:,.0f} USDT are worth {text.money(held * usdt)} and {equity}. The add-on "
             f"is {text.percent(rate)} of the USDT's current value: {text.money(addon)} (at the peg "
             f"{text.money(addon_at_peg)}).")
-    return Readout((("Cross equity", text.money(cm.equity)), ("Equity lost to the depeg", text.money(loss)),
+    return Readout((("Cross equity", text.money(cm.equity)), ("Equity lost since the peg", text.money(loss)),
                     ("Portfolio depeg add-on", text.money(addon))), note)
 
 
 def _depeg_why(ctx: Context) -> str:
     held = ctx.book.holdings().get("USDT", 0.0)
     rate = ctx.portfolio_rules.depeg_addon_rate
-    peg = _depeg_addon(portfolio_margin(ctx.book, ctx.market, ctx.portfolio))
-    low = _depeg_addon(portfolio_margin(ctx.book, ctx.market.with_prices({"USDT": 0.9}), ctx.portfolio))
+    peg, low = (_depeg_addon(_at_usdt(ctx, price)[1]) for price in (1.0, 0.9))
     follows = _word(low, peg, "grows", "shrinks", "stays")
     return (f"A depeg takes equity away dollar for dollar, in both modes: at 0.90 the {held:,.0f} USDT are worth "
             f"{text.money(0.9 * held)}, and that loss lands in equity, not in the requirement. Portfolio margin's "
@@ -1179,6 +1181,16 @@ def _solve_binance_which(ctx: Context) -> Solution:
     return Solution(why, accepted=frozenset({index}))
 
 
+def _binance_rules_look(ctx: Context) -> str:
+    binance = (f"On Compare, the perp is charged at notional / leverage as if alone, and the 2 BTC count at "
+               f"{(1 - BINANCE.haircut('BTC')) * 100:.0f} % of their value.")
+    if ctx.cross == "binance":
+        return f"This lesson uses the binance cross rule set. {binance}"
+    yours = CROSS_PRESETS[ctx.cross].haircut("BTC") if ctx.cross in CROSS_PRESETS else 0.0
+    return (f"This lesson is about the binance cross rule set; under yours ({ctx.cross}) the 2 BTC count at "
+            f"{(1 - yours) * 100:.0f} % of their value. With binance: {binance[0].lower()}{binance[1:]}")
+
+
 _SOLD = "sell:BTC"
 
 BINANCE_PM = Lesson(
@@ -1192,10 +1204,7 @@ BINANCE_PM = Lesson(
              look="Hold 2 BTC and short 2 BTC perps at 5×, to earn funding. The book barely moves with BTC.",
              why="The coins and the short perp cancel; what is left is the basis (perp vs spot) and funding.",
              page="pages/build.py"),
-        Step("Binance's rules",
-             look=f"This lesson uses the binance cross rule set. On Compare, the perp is charged at notional / "
-                  f"leverage as if alone, and the 2 BTC count at {(1 - BINANCE.haircut('BTC')) * 100:.0f} % of "
-                  "their value.",
+        Step("Binance's rules", look=_binance_rules_look,
              why="Binance's “portfolio margin” is unified cross margin with collateral haircuts: one pool, the "
                  "same per-position rules, no scenarios. It never asks how the coins and the perp move together.",
              page="pages/compare.py", preset=("cross", "binance")),
@@ -1218,14 +1227,14 @@ BINANCE_PM = Lesson(
     rules=RuleSets("binance", DEFAULT_PORTFOLIO, "correlated"),
     claims=(
         claim("how much equity does the haircut on the BTC held remove",
-              "under binance, cross equity (after haircuts) is below the book's value", "compare", only=LESSON,
-              a="cross.equity", op="<", b="portfolio.equity"),
+              "Binance's equity (after haircuts) is below the book's value", "compare",
+              a="cross:binance.equity", op="<", b="portfolio.equity"),
         claim("A basis trade is nearly riskless", "a 20 % BTC move leaves the book's value within $1", "steady",
               a="portfolio.equity", changes=("BTC*0.8", "BTC*1.2"), within=1.0),
         claim("a risk model sees it", "portfolio initial is under a tenth of cross initial", "compare",
               a="portfolio.initial", op="<", b="cross.initial", times=0.1),
-        claim("a unified cross account with haircuts does not", "selling the BTC leaves cross initial unchanged",
-              "compare", a=f"cross.initial@{_SOLD}", op="==", b="cross.initial"),
+        claim("a unified cross account with haircuts does not", "selling the BTC leaves Binance's initial unchanged",
+              "compare", a=f"cross:binance.initial@{_SOLD}", op="==", b="cross:binance.initial"),
         claim("The book barely moves with BTC",
               "a 10 % BTC move changes cross equity (after haircuts) by at most 1 % of the BTC held", "steady",
               a="cross.equity", changes=("BTC*0.9", "BTC*1.1"), within="0.01*held.BTC"),
@@ -1238,19 +1247,19 @@ BINANCE_PM = Lesson(
         claim("the account keeps its value, only the hedge goes", "selling the BTC leaves the account's value",
               "compare", a=f"portfolio.equity@{_SOLD}", op="==", b="portfolio.equity"),
         claim("Binance's initial margin does not change, because the coins were never counted as a hedge",
-              "selling the BTC leaves cross initial unchanged", "compare", a=f"cross.initial@{_SOLD}", op="==",
-              b="cross.initial"),
+              "selling the BTC leaves Binance's initial unchanged", "compare", a=f"cross:binance.initial@{_SOLD}",
+              op="==", b="cross:binance.initial"),
         claim("its equity even rises a little, since USDC carries no haircut",
-              "under binance, selling the BTC for USDC raises cross equity", "compare", only=LESSON,
-              a=f"cross.equity@{_SOLD}", op=">", b="cross.equity"),
+              "selling the BTC for USDC raises Binance's equity by the haircut, under 5 % of it", "between",
+              a=f"cross:binance.equity@{_SOLD}", low="1.0001*cross:binance.equity", high="1.05*cross:binance.equity"),
         claim("The risk-based requirement rises from a basis add-on to the scan loss of a naked short perp",
               "selling the BTC multiplies portfolio maintenance by over 5", "compare",
               a=f"portfolio.maintenance@{_SOLD}", op=">", b="portfolio.maintenance", times=5.0),
         claim("The risk-based requirement rises from a basis add-on to the scan loss of a naked short perp",
               "after the sale the scenario loss is the perp's notional × the BTC scan range", "compare",
               a=f"component.scenario loss@{_SOLD}", op="==", b="notional.BTC", times="range.BTC"),
-        claim("Binance never counted the coins as a hedge", "selling the BTC leaves cross initial unchanged",
-              "compare", a=f"cross.initial@{_SOLD}", op="==", b="cross.initial"),
+        claim("Binance never counted the coins as a hedge", "selling the BTC leaves Binance's initial unchanged",
+              "compare", a=f"cross:binance.initial@{_SOLD}", op="==", b="cross:binance.initial"),
     ),
 )
 
