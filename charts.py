@@ -4,6 +4,15 @@ Every chart uses the same colour per margin mode (Okabe-Ito palette, readable by
 viewers), fonts of at least 16 px for a projector, axis titles with units, SVG traces (go.Scatter,
 never WebGL) and at most a few hundred points per trace. Each mode's trace carries
 ``meta={"mode": ...}`` so tests can check the colours.
+
+Light and dark: a figure carries a light template (plotly_white's page layout, see ``TEMPLATE``)
+for drawing anywhere; in the app ``ui.page.chart`` draws it with Streamlit's theme, which swaps the
+template's background, text and grid colours for the active theme's, light or dark, in the browser
+(so the chart follows a theme switch at once, without a rerun). No builder fixes a background or a
+text colour therefore: text with no meaning colour takes the theme's; the mode colours and
+``NEUTRAL_COLOR`` read at 3:1 or better on both the white and the dark background, so they are the
+same in both themes; and an outline drawn on a coloured cell takes the ink that contrasts with that
+cell (``ink_on``).
 """
 
 from __future__ import annotations
@@ -16,12 +25,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import sample_colorscale
 
 CROSS_COLOR = "#D55E00"  # vermillion
 PORTFOLIO_COLOR = "#0072B2"  # blue
 ISOLATED_COLOR = "#CC79A7"  # reddish purple
 EQUITY_COLOR = "#009E73"  # bluish green
-NEUTRAL_COLOR = "#555555"
+NEUTRAL_COLOR = "#8A8F98"  # mid grey: 3.2:1 on white, 5.8:1 on the dark theme's #0e1117
 MODE_COLORS = {"cross": CROSS_COLOR, "portfolio": PORTFOLIO_COLOR, "isolated": ISOLATED_COLOR, "equity": EQUITY_COLOR}
 MODE_LABELS = {"cross": "Cross", "portfolio": "Portfolio", "isolated": "Isolated"}
 
@@ -32,11 +42,29 @@ _HEIGHT = 480
 #: plotly_white's page layout (backgrounds, grid and axis colours, fonts), without its per-trace-type
 #: defaults and colour scales: copying the full template into every figure cost ~12 ms on build and
 #: ~12 ms again on serialisation, a quarter of a slider's rerun. Every colour scale here is explicit.
-_TEMPLATE = go.layout.Template(layout={
+TEMPLATE = go.layout.Template(layout={
     key: value for key, value in pio.templates["plotly_white"].layout.to_plotly_json().items()
     if key in ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel", "paper_bgcolor", "plot_bgcolor",
                "xaxis", "yaxis", "title", "shapedefaults", "annotationdefaults")
 })
+#: Gap (px) between the tick labels and an axis title: plotly_white's. Set on every axis, since
+#: Streamlit's theme would otherwise widen it (to 20-24 px) and the margins below would no longer fit.
+STANDOFF = 15
+#: The legend's distance (px) from the bottom edge of the figure.
+_LEGEND_GAP = 6
+
+
+def legend(height: int) -> dict:
+    """The legend of a ``height`` px figure: horizontal, in the figure's bottom-left corner.
+
+    Placed on the figure (``"container"`` coordinates), not on the plot: a legend placed a fraction of
+    the plot's height below it lands on the x-axis title when fonts grow (presenter mode) or when the
+    plot is short. Down in the corner, plotly keeps the plot area and its axis labels above it: when
+    its rows need more than the bottom margin leaves (a phone, where it wraps), the plot is drawn
+    shorter instead of under the legend.
+    """
+    return {"orientation": "h", "xref": "container", "x": 0, "xanchor": "left", "yref": "container",
+            "y": _LEGEND_GAP / height, "yanchor": "bottom", "font": {"size": FONT_SIZE}}
 
 
 def _figure(traces: list[dict], title: str, x_title: str, y_title: str, height: int = _HEIGHT,
@@ -46,20 +74,22 @@ def _figure(traces: list[dict], title: str, x_title: str, y_title: str, height: 
 
     Built in one go rather than by add_trace/add_shape/update_layout calls: each of those
     re-validates what is already there, which made a chart cost 40-70 ms to build; one pass
-    costs a fraction of that. The template is plotly_white's layout (see ``_TEMPLATE``).
+    costs a fraction of that. The template is plotly_white's layout (see ``TEMPLATE``).
     """
     axis_font = {"size": FONT_SIZE}
     layout.setdefault("margin", _margins(traces, layout.get("showlegend", True)))
+    layout["margin"] = {**layout["margin"], "pad": 0}  # Streamlit's theme would pad the axes by 8 px
     return go.Figure(data=traces, layout={
-        "template": _TEMPLATE,
+        "template": TEMPLATE,
         "title": {"text": title, "font": {"size": FONT_SIZE + 4}},
         "font": {"size": FONT_SIZE},
         "hoverlabel": {"font": {"size": FONT_SIZE}},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0,
-                   "font": {"size": FONT_SIZE}},
+        "legend": legend(height),
         "height": height,
-        "xaxis": {"title": {"text": x_title, "font": axis_font}, "tickfont": axis_font, **(xaxis or {})},
-        "yaxis": {"title": {"text": y_title, "font": axis_font}, "tickfont": axis_font, **(yaxis or {})},
+        "xaxis": {"title": {"text": x_title, "font": axis_font, "standoff": STANDOFF}, "tickfont": axis_font,
+                  **(xaxis or {})},
+        "yaxis": {"title": {"text": y_title, "font": axis_font, "standoff": STANDOFF}, "tickfont": axis_font,
+                  **(yaxis or {})},
         "shapes": shapes or [],
         "annotations": annotations or [],
         **layout,
@@ -96,12 +126,36 @@ def _vline(x: float, color: str, width: float, dash: str = "solid") -> dict:
             "line": {"color": color, "width": width, "dash": dash}}
 
 
-def _line_label(x: float, text: str, color: str, position: str = "top left") -> dict:
-    """A label beside a vertical line at ``x``: ``position`` is "top|bottom left|right" of the line."""
+def _line_label(x: float, text: str, color: str | None, position: str = "top left") -> dict:
+    """A label beside a vertical line at ``x``: ``position`` is "top|bottom left|right" of the line.
+
+    ``color`` None: the theme's text colour (see the module docstring).
+    """
     vertical, horizontal = position.split()
+    font = {"size": FONT_SIZE} if color is None else {"size": FONT_SIZE, "color": color}
     return {"x": x, "xref": "x", "y": 1 if vertical == "top" else 0, "yref": "paper", "text": text,
             "showarrow": False, "xanchor": "right" if horizontal == "left" else "left",
-            "yanchor": "top" if vertical == "top" else "bottom", "font": {"size": FONT_SIZE, "color": color}}
+            "align": "right" if horizontal == "left" else "left",  # lines of text flush with the line
+            "yanchor": "top" if vertical == "top" else "bottom", "font": font}
+
+
+def label_side(x: float, low: float, high: float) -> str:
+    """"right" or "left": the side of a vertical line at ``x`` on an axis from ``low`` to ``high`` with
+    more room for a label. A label on the short side of a line near the edge ran off the plot on a
+    phone, where the plot is ~200 px wide."""
+    return "right" if x <= (low + high) / 2 else "left"
+
+
+def ink_on(color: str) -> str:
+    """"black" or "white", whichever contrasts more with ``color`` ("#rrggbb" or "rgb(r, g, b)"), by
+    WCAG relative luminance: for a line drawn over a coloured cell, which looks the same in both themes."""
+    if color.startswith("#"):
+        channels = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        channels = [int(float(c)) for c in color[color.index("(") + 1:color.index(")")].split(",")[:3]]
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
 
 
 def scale_fonts(fig: go.Figure, scale: float) -> go.Figure:
@@ -123,7 +177,7 @@ def scale_spec(spec: dict, scale: float) -> dict:
     _scale_font_sizes(scaled, scale, inside_font=False)
     layout = scaled.setdefault("layout", {})
     margin = layout.get("margin", {})
-    layout["margin"] = {side: round((margin.get(side) or 0) * scale) for side in ("l", "r", "t", "b")}
+    layout["margin"] = {**margin, **{side: round((margin.get(side) or 0) * scale) for side in ("l", "r", "t", "b")}}
     if layout.get("height"):
         layout["height"] = round(layout["height"] * (1 + (scale - 1) / 2))
     return scaled
@@ -196,9 +250,16 @@ def requirement_bars(cross, portfolio) -> go.Figure:
                     "showarrow": False, "xanchor": "right", "yanchor": "bottom",
                     "font": {"size": FONT_SIZE, "color": EQUITY_COLOR}}
     top = max(cross.initial, cross.maintenance, portfolio.initial, portfolio.maintenance, cross.equity, 1.0)
+    # On a phone (a ~200 px plot) one-line category names were turned on their side and ran off the
+    # chart, and the amounts shrank to fit their bars: break the names over two lines, and hide an
+    # amount that would need shrinking below FONT_SIZE (the cards above and the hover still give it).
+    margin = _margins(traces, True)
+    margin["b"] += round(FONT_SIZE * 1.25)  # the names' second line
     return _figure(traces, "Requirement: cross vs portfolio", "", "Requirement (USD)",
-                   shapes=[equity_line], annotations=[equity_label],
-                   yaxis={"range": [0, top * 1.18], "tickformat": USD_FORMAT}, barmode="group", bargap=0.3)
+                   shapes=[equity_line], annotations=[equity_label], margin=margin,
+                   xaxis={"tickvals": categories, "ticktext": [c.replace(" ", "<br>") for c in categories]},
+                   yaxis={"range": [0, top * 1.18], "tickformat": USD_FORMAT}, barmode="group", bargap=0.3,
+                   uniformtext={"mode": "hide", "minsize": FONT_SIZE})
 
 
 # -- Liquidation ----------------------------------------------------------------------------
@@ -227,11 +288,11 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
         traces.append(line(f"maintenance_{mode}", f"{MODE_LABELS[mode]} maintenance", mode, 3))
         if mode == "isolated":
             traces.append(line("equity_isolated", "Isolated sub-account equity", "isolated", 3, "dot"))
-    shapes = [_vline(today, NEUTRAL_COLOR, 2)]
-    annotations = [_line_label(today, f"today {_price(today)}", NEUTRAL_COLOR, "bottom right")]
     low, high = float(price.min()), float(price.max())
+    shapes = [_vline(today, NEUTRAL_COLOR, 2)]
+    annotations = [_line_label(today, f"today {_price(today)}", None, f"bottom {label_side(today, low, high)}")]
     bottom, top = focus_range(curves, today)
-    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": []}
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
     for mode, found in (liquidations or {}).items():
         for side in ("below", "above"):
             value = found.get(side)
@@ -239,15 +300,19 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
                 continue
             shapes.append(_vline(value, MODE_COLORS[mode], 3, "dash"))
             labels["x"].append(value)
-            labels["y"].append(top - (0.05 + 0.08 * (len(shapes) - 2)) * (top - bottom))
-            labels["text"].append(f" {MODE_LABELS[mode]} liq. {_price(value)}")
+            # Two lines (name, price) stacked down from the top: one line ran off a phone's ~200 px plot.
+            labels["y"].append(top - (0.09 + 0.16 * (len(shapes) - 2)) * (top - bottom))
+            lines, side = (f"{MODE_LABELS[mode]} liq.", _price(value)), label_side(value, low, high)
+            labels["text"].append("<br>".join(f" {line}" if side == "right" else f"{line} " for line in lines))
+            labels["position"].append(f"middle {side}")
             labels["color"].append(MODE_COLORS[mode])
     if labels["x"]:
         # Text on a trace, not layout annotations: a browser lays out each annotation's box on
-        # every redraw (~4 ms apiece), and this chart redraws at every slider move.
+        # every redraw (~4 ms apiece), and this chart redraws at every slider move. Not clipped at the
+        # plot's edge: a label near it runs on into the margin rather than being cut off.
         traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
-                       "textposition": "middle right", "textfont": {"size": FONT_SIZE, "color": labels["color"]},
-                       "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
+                       "textposition": labels["position"], "textfont": {"size": FONT_SIZE, "color": labels["color"]},
+                       "cliponaxis": False, "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
     return _figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=540,
                    shapes=shapes, annotations=annotations,
                    xaxis={"tickformat": _price_format(today), "range": [low, high]},
@@ -317,11 +382,12 @@ def sweep_lines(line: pd.DataFrame, along: str, jumps: pd.DataFrame | None = Non
         traces.append({
             "type": "scatter", "x": jumps[along].to_numpy(dtype=float), "y": jumps["value"].to_numpy(dtype=float),
             "name": "Jump (numbered as in the list below)", "mode": "markers+text", "meta": {"mode": "portfolio"},
+            # A white rim parts the diamond from the blue line under it, on a light or a dark page.
             "marker": {"color": PORTFOLIO_COLOR, "size": 16, "symbol": "diamond",
-                       "line": {"color": "black", "width": 2}},
+                       "line": {"color": "white", "width": 2}},
             "text": [str(i + 1) for i in range(len(scenarios))], "customdata": scenarios,
             # Below the marker: the initial-margin line runs just above the maintenance line.
-            "textposition": "bottom center", "textfont": {"size": FONT_SIZE + 2, "color": "black"},
+            "textposition": "bottom center", "textfont": {"size": FONT_SIZE + 2},  # the theme's text colour
             "hovertemplate": f"jump %{{text}} at {x_hover}: %{{y:$,.0f}}<br>%{{customdata}}<extra></extra>",
         })
     pad = 0.04 * (x.max() - x.min()) if x.size > 1 else 0.5
@@ -367,8 +433,9 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
         "hovertemplate": "price %{x}, %{y}: %{text}<extra></extra>", "meta": {"mode": "portfolio"},
     }
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
+    cell = sample_colorscale("RdBu", [float(np.clip((values[row, col] + bound) / (2 * bound), 0, 1))])[0]
     worst = {"type": "rect", "x0": col - 0.5, "x1": col + 0.5, "y0": row - 0.5, "y1": row + 0.5, "xref": "x",
-             "yref": "y", "line": {"color": "black", "width": 5}, "fillcolor": "rgba(0,0,0,0)"}
+             "yref": "y", "line": {"color": ink_on(cell), "width": 5}, "fillcolor": "rgba(0,0,0,0)"}
     # A unit without options loses the same in every vol row: the title says so, as the page's reading does.
     same_rows = len(values) > 1 and bool(np.all(np.ptp(values, axis=0) <= 1e-6 * bound))
     title = f"Scenario P&L of the {unit} risk unit (worst cell outlined{'; every vol row the same' if same_rows else ''})"
@@ -389,14 +456,17 @@ def pnl_histogram(pnl: np.ndarray, var_delta_normal: float | None, var_monte_car
     threshold = -var_monte_carlo if var_monte_carlo is not None else -np.inf
     colors = [CROSS_COLOR if c < threshold else "#9AA5B1" for c in centres]
     bars = {"type": "bar", "x": centres, "y": counts, "width": width, "marker": {"color": colors},
-            "name": "Simulated days", "hovertemplate": "P&L %{x:$,.0f}: %{y} paths<extra></extra>"}
-    shapes, annotations = [], []
-    for value, label, dash, position in ((var_monte_carlo, "Monte Carlo", "solid", "top left"),
-                                         (var_delta_normal, "delta-normal", "dash", "bottom left")):
+            "name": "Simulated days", "hovertemplate": "P&L %{x:$,.0f}: %{y} paths<extra></extra>", "showlegend": False}
+    traces, shapes = [bars], []
+    # Each VaR line is named in the legend (a line sample in its dash), not by a label beside it: the
+    # two lines are often a few dollars apart, and on a phone a label beside one ran off the chart
+    # or over the bars whichever side it took. The legend wraps at any width.
+    for value, label, dash in ((var_monte_carlo, "Monte Carlo", "solid"), (var_delta_normal, "delta-normal", "dash")):
         if value is None:
             continue
-        shapes.append(_vline(-value, "black", 3, dash))
-        annotations.append(_line_label(-value, f"99 % VaR {label}: {_money(value)}", "black", position))
-    return _figure([bars], "Simulated one-day P&L (Monte Carlo)", "One-day P&L (USD)", "Number of paths", height=420,
-                   shapes=shapes, annotations=annotations, xaxis={"tickformat": USD_FORMAT}, showlegend=False,
-                   bargap=0)
+        shapes.append(_vline(-value, NEUTRAL_COLOR, 3, dash))
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "hoverinfo": "skip",
+                       "name": f"99 % VaR {label}: {_money(value)}",
+                       "line": {"color": NEUTRAL_COLOR, "width": 3, "dash": dash}})
+    return _figure(traces, "Simulated one-day P&L (Monte Carlo)", "One-day P&L (USD)", "Number of paths", height=420,
+                   shapes=shapes, xaxis={"tickformat": USD_FORMAT}, showlegend=len(traces) > 1, bargap=0)

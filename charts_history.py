@@ -2,9 +2,11 @@
 
 Input is a :class:`margin.history.EstimateResult` (vols as annualised fractions, a correlation
 matrix). Same conventions as :mod:`charts`: fonts of at least 16 px for a projector, axis titles
-with units, SVG traces only. The colours are not the margin-mode colours (these charts are about
-the market, not a margin mode): Okabe-Ito sky blue for the estimate, grey for the market today,
-and a red-white-blue diverging scale for correlations (−1 red, 0 white, +1 blue).
+with units, SVG traces only, and the same light/dark convention: charts' slim light template, drawn
+by ``ui.page.chart`` with Streamlit's theme, no background or text colour fixed here. The colours
+are not the margin-mode colours (these charts are about the market, not a margin mode): Okabe-Ito
+sky blue for the estimate, grey for the market today, and a red-white-blue diverging scale for
+correlations (−1 red, 0 white, +1 blue; each cell's value in black or white, whichever reads on it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from charts import FONT_SIZE, NEUTRAL_COLOR
+from charts import FONT_SIZE, NEUTRAL_COLOR, STANDOFF, TEMPLATE, legend
 
 ESTIMATE_COLOR = "#56B4E9"  # Okabe-Ito sky blue
 MARKET_COLOR = "#9AA5B1"  # light grey, as the histogram's ordinary bars
@@ -32,17 +34,18 @@ MAX_ANNOTATED = 15
 
 def _style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int) -> go.Figure:
     fig.update_layout(
-        template="plotly_white",
+        template=TEMPLATE,
         title={"text": title, "font": {"size": FONT_SIZE + 4}},
         font={"size": FONT_SIZE},
         hoverlabel={"font": {"size": FONT_SIZE}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0,
-                "font": {"size": FONT_SIZE}},
-        margin={"l": 80, "r": 30, "t": 70, "b": 90},
+        legend=legend(height),
+        margin={"l": 80, "r": 30, "t": 70, "b": 90, "pad": 0},
         height=height,
     )
-    fig.update_xaxes(title={"text": x_title, "font": {"size": FONT_SIZE}}, tickfont={"size": FONT_SIZE})
-    fig.update_yaxes(title={"text": y_title, "font": {"size": FONT_SIZE}}, tickfont={"size": FONT_SIZE})
+    fig.update_xaxes(title={"text": x_title, "font": {"size": FONT_SIZE}, "standoff": STANDOFF},
+                     tickfont={"size": FONT_SIZE})
+    fig.update_yaxes(title={"text": y_title, "font": {"size": FONT_SIZE}, "standoff": STANDOFF},
+                     tickfont={"size": FONT_SIZE})
     return fig
 
 
@@ -81,7 +84,8 @@ def vol_bars(estimate, market_vols: Mapping[str, float] | None = None) -> go.Fig
     ))
     shown = values + [v for v in current if v is not None]
     top = max([*shown, 0.01])
-    fig.update_layout(barmode="group", bargap=0.3)
+    # A percentage that would have to shrink below FONT_SIZE to fit its bar (a phone) is left to the hover.
+    fig.update_layout(barmode="group", bargap=0.3, uniformtext={"mode": "hide", "minsize": FONT_SIZE})
     fig.update_yaxes(range=[0, top * 100 * 1.2], ticksuffix=" %")
     fig.update_xaxes(type="category")
     return _style(fig, "Volatility: estimate vs market today", "", "Volatility (% a year)", height=420)

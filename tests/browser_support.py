@@ -205,3 +205,98 @@ def metric_values(page) -> dict[str, str]:
         delta = card.locator('[data-testid="stMetricDelta"]')
         shown[label] = value + (f" [{delta.inner_text().strip()}]" if delta.count() else "")
     return shown
+
+
+# -- how a page reads: text that overflows, chart text and colours (test_screenshots, test_theme) ---
+#: Text blocks of the main area that must fit their box: headings, metric cards, captions, markdown,
+#: alerts. Each is checked with every descendant that has a box of its own (inline parts have none).
+TEXT_BLOCKS = ('[data-testid="stMain"] :is(h1, h2, h3, h4, h5, h6, [data-testid="stMetricLabel"], '
+               '[data-testid="stMetricValue"], [data-testid="stMetricDelta"], [data-testid="stCaptionContainer"], '
+               '[data-testid="stMarkdownContainer"], [data-testid="stAlert"])')
+OVERFLOWING_TEXT = """
+(selector) => {
+  const found = [];
+  for (const block of document.querySelectorAll(selector)) {
+    for (const e of [block, ...block.querySelectorAll('*')]) {
+      if (e.clientWidth === 0 || e.closest('.js-plotly-plot')) continue;
+      if (e.scrollWidth > e.clientWidth + 1)
+        found.push({element: e.getAttribute('data-testid') || e.tagName.toLowerCase(),
+                    text: (e.innerText || '').trim().slice(0, 80), scrollWidth: e.scrollWidth, clientWidth: e.clientWidth});
+    }
+  }
+  return found;
+}
+"""
+#: Widths (px) of the page and of Streamlit's scrolling main area, and how wide their content is.
+HORIZONTAL_EXTENT = """
+() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {viewport: window.innerWidth, document: document.documentElement.scrollWidth,
+          main: main.clientWidth, mainContent: main.scrollWidth};
+}
+"""
+#: Per chart on the page: its box, every piece of text outside it, what the legend covers, and the
+#: colours it is drawn in (the paper background, a y tick label, the legend text).
+CHART_READING = """
+() => [...document.querySelectorAll('.js-plotly-plot')].map(chart => {
+  const svg = chart.querySelector('.main-svg'), box = svg.getBoundingClientRect();
+  const rect = e => e.getBoundingClientRect();
+  const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const texts = [...chart.querySelectorAll('text')].filter(t => t.textContent.trim() && rect(t).width > 0);
+  const outside = texts.filter(t => { const r = rect(t);
+    return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1; })
+    .map(t => t.textContent.trim().slice(0, 60));
+  const legend = chart.querySelector('.legend .bg');
+  const axisText = texts.filter(t => t.closest('.xtick, .g-xtitle'));
+  const covered = legend ? axisText.filter(t => overlap(rect(legend), rect(t))).map(t => t.textContent.trim()) : [];
+  const fill = selector => { const e = chart.querySelector(selector); return e ? getComputedStyle(e).fill : null; };
+  return {title: (chart.querySelector('.gtitle') || {}).textContent || '', width: box.width, height: box.height,
+          texts: texts.length, outside, covered, background: svg.style.background || getComputedStyle(svg).backgroundColor,
+          tick: fill('.ytick text'), legendText: fill('.legendtext')};
+})
+"""
+
+
+def parse_css_color(color: str) -> tuple[float, float, float]:
+    """(r, g, b) 0-255 of a computed CSS colour ("rgb(…)", "rgba(…)"), "#rrggbb", "white" or "black"."""
+    named = {"white": (255.0, 255.0, 255.0), "black": (0.0, 0.0, 0.0)}
+    if color in named:
+        return named[color]
+    if color.startswith("#"):
+        return tuple(float(int(color[i:i + 2], 16)) for i in (1, 3, 5))
+    inside = color[color.index("(") + 1:color.index(")")].replace("/", " ").replace(",", " ").split()
+    return tuple(float(part) for part in inside[:3])
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a CSS colour."""
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parse_css_color(color)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two CSS colours (1 to 21)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def wait_for_charts(page, timeout_ms: float = 30_000) -> None:
+    """Wait until every chart on the page is drawn with its tick labels, and the web fonts are in."""
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .every(c => c.querySelector('.ytick text'))""", timeout=timeout_ms)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_timeout(500)  # a chart drawn before its container's final width redraws once
+
+
+def full_page_screenshot(page, path: Path) -> None:
+    """A screenshot of the whole page. Streamlit scrolls its main area inside a viewport-high box, so a
+    plain full-page shot stops at the fold: make the viewport as tall as the content, shoot, restore."""
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(document.querySelector('[data-testid="stMain"]').scrollHeight,
+                                             document.documentElement.scrollHeight)""")
+    page.set_viewport_size({"width": size["width"], "height": int(height)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(300)

@@ -158,3 +158,49 @@ def test_scenario_grid_title_says_when_every_vol_row_is_the_same(figures, market
     unit = pm.details["binding_unit"]
     title = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit).layout.title.text
     assert title == f"Scenario P&L of the {unit} risk unit (worst cell outlined)"
+
+
+# -- layout: legend placement, labels that fit a phone (issue 16 item 7) ---------------------------
+def test_every_legend_sits_in_the_figures_bottom_corner_in_normal_and_presenter_size(figures):
+    for name, figure in figures.items():
+        for spec in (figure.to_plotly_json(), charts.scale_spec(figure.to_plotly_json(), 1.4)):
+            legend, height = spec["layout"]["legend"], spec["layout"]["height"]
+            assert (legend["xref"], legend["yref"], legend["yanchor"], legend["xanchor"]) == (
+                "container", "container", "bottom", "left"), name
+            assert 0 < legend["y"] * height < 12, f"{name}: the legend floats {legend['y'] * height:.0f} px up"
+            assert spec["layout"]["margin"]["pad"] == 0, name
+
+
+def test_a_label_goes_on_the_roomier_side_of_its_line():
+    assert charts.label_side(20, 0, 100) == "right" and charts.label_side(50, 0, 100) == "right"
+    assert charts.label_side(80, 0, 100) == "left"
+
+
+def test_liquidation_labels_face_the_room_and_are_not_clipped_at_the_plot_edge(figures, market):
+    figure = figures["liquidation"]
+    labels = next(t for t in figure.data if t.name == "liquidation prices")
+    low, high = figure.layout.xaxis.range
+    assert labels.cliponaxis is False
+    for x, text, position in zip(labels.x, labels.text, labels.textposition, strict=True):
+        side = charts.label_side(x, low, high)
+        assert position == f"middle {side}"
+        name, price = text.split("<br>")
+        assert "liq." in name and price.strip().startswith("$")  # two short lines, not one long one
+    today = next(a for a in figure.layout.annotations if a.text.startswith("today"))
+    assert today.xanchor == ("left" if charts.label_side(today.x, low, high) == "right" else "right")
+
+
+def test_requirement_bars_break_the_category_names_and_hide_amounts_that_would_shrink(figures):
+    bars = figures["bars"]
+    assert list(bars.layout.xaxis.ticktext) == ["Initial<br>margin", "Maintenance<br>margin"]
+    assert list(bars.layout.xaxis.tickvals) == list(bars.data[0].x) == ["Initial margin", "Maintenance margin"]
+    assert bars.layout.uniformtext.mode == "hide" and bars.layout.uniformtext.minsize == charts.FONT_SIZE
+
+
+def test_the_var_lines_are_named_in_the_legend_in_their_own_dash(figures):
+    figure = figures["var"]
+    named = [t for t in figure.data if t.type == "scatter"]
+    assert [t.name.split(":")[0] for t in named] == ["99 % VaR Monte Carlo", "99 % VaR delta-normal"]
+    dashes = {s.line.dash for s in figure.layout.shapes}
+    assert {t.line.dash for t in named} == dashes == {"solid", "dash"}
+    assert figure.layout.showlegend is True and figure.data[0].showlegend is False

@@ -31,7 +31,7 @@ from margin.history import (
     gap_warning,
     parse_price_history,
 )
-from ui import state, text
+from ui import page, state, text
 
 EXAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "example_prices.csv"
 EXPANDER_LABEL = "Estimate volatility and correlation from a price history"
@@ -349,12 +349,13 @@ def _results(estimate: EstimateResult, market: Market) -> None:
                      | {"Estimated (%/day)": st.column_config.NumberColumn("Estimated (%/day)", format="%.2f %%")})
         for asset, vol in estimate.vols.items():
             st.caption(read_vol(asset, vol, estimate.days_per_year, market.vols.get(asset)))
-    with right:
-        st.plotly_chart(charts_history.vol_bars(estimate, dict(market.vols)), key="history_vol_chart",
-                        config={"displayModeBar": False})
+    with right:  # page.chart: the page's theme, and presenter mode's larger fonts
+        page.chart(charts_history.vol_bars(estimate, dict(market.vols)), key="history_vol_chart",
+                   config={"displayModeBar": False})
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(charts_history.correlation_heatmap(estimate), key="history_corr_chart",
-                      config={"displayModeBar": False})
+    with left:
+        page.chart(charts_history.correlation_heatmap(estimate), key="history_corr_chart",
+                   config={"displayModeBar": False})
     frame = estimate.correlation
     assets = list(frame.index)
     pairs = sorted(((a, b, float(frame.loc[a, b])) for i, a in enumerate(assets) for b in assets[i + 1:]),

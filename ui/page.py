@@ -14,7 +14,12 @@ from streamlit.delta_generator import DeltaGenerator
 import charts
 from ui import sidebar, state
 
-PAGE_CONFIG = {"page_title": "Margin Lab", "page_icon": "⚖️", "layout": "wide"}
+#: The About entry is what makes the app menu (⋮, top right) appear: with ``client.toolbarMode =
+#: "minimal"`` Streamlit shows the menu only when the page sets an entry, and the menu then carries
+#: the theme chooser (System, Light, Dark), since .streamlit/config.toml defines both themes.
+ABOUT = ("**Margin Lab**: what cross margin and portfolio margin ask for the same crypto derivatives book, "
+         "and why. Choose a light or dark theme in this menu; the charts follow it.")
+PAGE_CONFIG = {"page_title": "Margin Lab", "page_icon": "⚖️", "layout": "wide", "menu_items": {"About": ABOUT}}
 
 #: Presenter mode: chart fonts × this, page text at this share of the browser's base size.
 PRESENTER_FONT_SCALE = 1.4
@@ -23,6 +28,21 @@ PRESENTER_CSS = """
 html { font-size: 125% !important; }
 [data-testid="stMetricValue"] { font-size: 2.8rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem !important; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] { font-size: 1.05rem !important; }
+</style>
+"""
+#: On every page. Metric labels wrap rather than end in "…" (a phone cut the longest Compare labels).
+#: Chart text that has no colour of its own (ticks, axis titles, legend, colour bars, bar amounts) in
+#: the page's text colour: Streamlit's chart theme greys it to #808495 on the light theme (3.7:1 on
+#: white, thin for a projector); the page's colour reads at 17:1 there and follows the dark theme too.
+#: Coloured labels (a mode's liquidation price, equity) keep their colour: they are not selected.
+PAGE_CSS = """
+<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; text-overflow: clip !important; overflow-wrap: break-word;
+}
+.stPlotlyChart :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .cbaxis, .cbtitle) text,
+.stPlotlyChart :is(.legendtext, .bartext) { fill: currentColor !important; }
 </style>
 """
 LESSON_PAGE = "pages/learn.py"
@@ -50,12 +70,19 @@ def presenter_mode() -> bool:
     return state.presenter()
 
 
-def chart(spec: dict, key: str) -> None:
-    """Draw a figure given as ``fig.to_dict()`` (the ``ui.cached.*_figure`` functions); fonts scaled up in
-    presenter mode."""
+def chart(figure: dict | go.Figure, key: str, config: dict | None = None) -> None:
+    """Draw a figure, given as ``fig.to_dict()`` (the ``ui.cached.*_figure`` functions) or as a Figure;
+    fonts scaled up in presenter mode.
+
+    Drawn with Streamlit's theme, which gives the chart the page's light or dark background and text
+    colours in the browser, and follows a theme switch without a rerun (see the ``charts`` docstring).
+    """
     if presenter_mode():
-        spec = charts.scale_spec(spec, PRESENTER_FONT_SCALE)
-    st.plotly_chart(_trusted_figure(spec), theme=None, key=key)
+        spec = figure.to_dict() if isinstance(figure, go.Figure) else figure
+        figure = charts.scale_spec(spec, PRESENTER_FONT_SCALE)
+    if not isinstance(figure, go.Figure):
+        figure = _trusted_figure(figure)
+    st.plotly_chart(figure, theme="streamlit", key=key, config=config)
 
 
 def _trusted_figure(spec: dict) -> go.Figure:
@@ -89,8 +116,7 @@ def begin(lesson_page: bool = False) -> DeltaGenerator:
     state.get()  # creates the workspace (from ?book= on a session's first run)
     _follow_lesson_link(lesson_page)
     slot = sidebar.draw()
-    if presenter_mode():
-        st.html(PRESENTER_CSS)
+    st.html(PAGE_CSS + (PRESENTER_CSS if presenter_mode() else ""))
     if state.link_error():
         reason = state.link_error().removeprefix("share link: ")
         st.error(f"The shared link could not be opened, so the default book and settings are shown instead: {reason}")

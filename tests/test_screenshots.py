@@ -1,0 +1,125 @@
+"""The Compare page of the default book (sample 03, the BTC/ETH pair) in a real chromium, as a phone
+(390x844), a projector in presenter mode (1920x1080) and a desktop in the dark theme (1440x900).
+
+Screenshots go to test-artifacts/ (compare-<view>.png the first screen, compare-<view>-full.png the
+whole page, compare-<view>-chart.png the chart), and each view must read cleanly: no heading, metric,
+caption or text block wider than its box, no sideways scrolling, every piece of chart text inside
+its chart with the legend clear of the x axis, chart text at 4.5:1 or better on the chart, and in
+the dark theme a dark chart on the dark page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import (
+    CHART_READING,
+    CHROMIUM_ARGS,
+    HORIZONTAL_EXTENT,
+    OVERFLOWING_TEXT,
+    ROOT,
+    TEXT_BLOCKS,
+    contrast,
+    full_page_screenshot,
+    relative_luminance,
+    require_chromium,
+    sidebar_select,
+    streamlit_server,
+    wait_for_charts,
+    wait_for_idle,
+)
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "test-artifacts"
+#: name -> (viewport width, height, colour scheme the browser asks for, query string)
+VIEWS = {
+    "phone": (390, 844, "light", ""),
+    "projector": (1920, 1080, "light", "?presenter=on"),
+    "dark": (1440, 900, "dark", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server("app.py") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module", params=list(VIEWS))
+def view(request, server, chromium):
+    """(name, the Compare page open in that view, what the page and its chart read like)."""
+    name = request.param
+    width, height, scheme, query = VIEWS[name]
+    context = chromium.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{server}/compare{query}", wait_until="domcontentloaded")
+    wait_for_idle(page)
+    wait_for_charts(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"compare-{name}.png"))
+    reading = {
+        "overflowing": page.evaluate(OVERFLOWING_TEXT, TEXT_BLOCKS),
+        "extent": page.evaluate(HORIZONTAL_EXTENT),
+        "charts": page.evaluate(CHART_READING),
+        "page_background": page.evaluate(
+            "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor"),
+        "sample": sidebar_select(page, "sidebar_sample").input_value(),
+        "presenter": page.evaluate("() => getComputedStyle(document.documentElement).fontSize"),
+    }
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    chart.screenshot(path=str(ARTIFACTS / f"compare-{name}-chart.png"))
+    full_page_screenshot(page, ARTIFACTS / f"compare-{name}-full.png")
+    yield name, page, reading
+    context.close()
+
+
+def test_the_default_book_is_the_btc_eth_pair_and_the_projector_is_in_presenter_mode(view):
+    name, _, reading = view
+    assert reading["sample"].startswith("03"), reading["sample"]
+    assert (reading["presenter"] == "20px") == (name == "projector"), reading["presenter"]  # 125 % of 16 px
+    assert (ARTIFACTS / f"compare-{name}.png").stat().st_size > 10_000
+    assert (ARTIFACTS / f"compare-{name}-full.png").stat().st_size > 10_000
+
+
+def test_no_text_overflows_its_box_and_the_page_does_not_scroll_sideways(view):
+    name, _, reading = view
+    assert not reading["overflowing"], f"{name}: text wider than its box: {reading['overflowing']}"
+    extent = reading["extent"]
+    assert extent["document"] <= extent["viewport"], f"{name}: the page scrolls sideways: {extent}"
+    assert extent["mainContent"] <= extent["main"], f"{name}: the main area scrolls sideways: {extent}"
+
+
+def test_chart_text_stays_inside_the_chart_and_off_the_x_axis(view):
+    name, _, reading = view
+    (chart,) = reading["charts"]  # the Compare page draws one chart
+    assert chart["title"].startswith("Requirement"), chart["title"]
+    assert chart["texts"] >= 10, chart
+    assert not chart["outside"], f"{name}: chart text outside the chart: {chart['outside']}"
+    assert not chart["covered"], f"{name}: the legend covers x-axis text: {chart['covered']}"
+    assert chart["width"] <= VIEWS[name][0]
+
+
+def test_chart_text_reads_on_the_chart_and_the_chart_matches_the_theme(view):
+    name, _, reading = view
+    (chart,) = reading["charts"]
+    background = chart["background"]
+    for part in ("tick", "legendText"):
+        assert contrast(chart[part], background) >= 4.5, f"{name}: {part} {chart[part]} on {background}"
+    assert contrast(background, reading["page_background"]) < 1.1, (background, reading["page_background"])
+    if VIEWS[name][2] == "dark":
+        assert relative_luminance(background) < 0.02, f"the dark theme's chart is drawn on {background}"
+        assert relative_luminance(chart["tick"]) > 0.6, chart["tick"]
+    else:
+        assert relative_luminance(background) > 0.9, f"the light theme's chart is drawn on {background}"
