@@ -65,6 +65,12 @@ def check_asset(value: object, field_name: str) -> str:
     return value
 
 
+def _show(value: object, limit: int = 60) -> str:
+    """A short repr for messages (a pasted megabyte must not end up in an error banner)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_number(
     value: object,
     field_name: str,
@@ -76,12 +82,13 @@ def check_number(
     fix: str = "",
 ) -> float:
     """A finite float within bounds, else PortfolioError naming ``field_name`` and the fix."""
-    if isinstance(value, bool):
-        raise PortfolioError(f"{field_name}: must be a number, got {value!r}. {fix}".rstrip())
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or getattr(value, "ndim", 0) \
+            or isinstance(value, complex):
+        raise PortfolioError(f"{field_name}: must be a number, got {_show(value)}. {fix}".rstrip())
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise PortfolioError(f"{field_name}: must be a number, got {value!r}. {fix}".rstrip()) from None
+        raise PortfolioError(f"{field_name}: must be a number, got {_show(value)}. {fix}".rstrip()) from None
     if not math.isfinite(number):
         raise PortfolioError(f"{field_name}: must be a finite number, got {value!r}. {fix}".rstrip())
     if not allow_zero and number == 0:
@@ -275,9 +282,13 @@ class Portfolio:
         positions = self.positions
         if positions is None:
             positions = ()
+        refused = PortfolioError("positions: must be a list of positions (Spot, Perp, Future, Option).")
         if isinstance(positions, (str, bytes, Mapping)) or not isinstance(positions, Iterable):
-            raise PortfolioError("positions: must be a list of positions (Spot, Perp, Future, Option).")
-        positions = tuple(positions)
+            raise refused
+        try:
+            positions = tuple(positions)
+        except TypeError:  # a 0-d array claims to be iterable
+            raise refused from None
         if len(positions) > MAX_POSITIONS:
             raise PortfolioError(
                 f"positions: {len(positions)} positions is more than the {MAX_POSITIONS} this tool handles; "
@@ -341,12 +352,18 @@ class Portfolio:
 
     def replace_position(self, index: int, position: Position) -> Portfolio:
         """A new Portfolio with position ``index`` replaced."""
+        count = len(self.positions)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+            raise PortfolioError(
+                f"positions[{index!r}]: no such position; the book has {count} "
+                f"({'none to replace' if not count else 'numbered 0' if count == 1 else f'numbered 0 to {count - 1}'})."
+            )
         positions = list(self.positions)
         positions[index] = position
         return Portfolio(tuple(positions), self.collateral, self.title, self.story)
 
     def with_positions(self, positions: Iterable[Position]) -> Portfolio:
-        return Portfolio(tuple(positions), self.collateral, self.title, self.story)
+        return Portfolio(positions, self.collateral, self.title, self.story)  # validates, generators too
 
     def with_collateral(self, collateral: Mapping[str, float]) -> Portfolio:
         return Portfolio(self.positions, collateral, self.title, self.story)

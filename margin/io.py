@@ -110,7 +110,7 @@ def _position(index: int, entry: object):
     if not isinstance(kind, str) or kind.lower() not in _FIELDS:
         raise PortfolioError(f"{where}.type: must be one of {sorted(_FIELDS)} (got {kind!r}).")
     cls, required, optional = _FIELDS[kind.lower()]
-    unknown = sorted(set(entry) - set(required) - set(optional) - {"type"})
+    unknown = sorted(set(entry) - set(required) - set(optional) - {"type"}, key=str)
     if unknown:
         raise PortfolioError(
             f"{where}.{unknown[0]}: unknown field for a {kind.lower()}; expected {', '.join(required + optional)}."
@@ -138,7 +138,7 @@ def portfolio_from_dict(data: object) -> Portfolio:
     """Build a Portfolio from a parsed document, raising PortfolioError naming any bad field."""
     if not isinstance(data, Mapping):
         raise PortfolioError("the document must be a JSON object with 'positions' and 'collateral'.")
-    unknown = sorted(set(data) - _TOP_LEVEL)
+    unknown = sorted(set(data) - _TOP_LEVEL, key=str)
     if unknown:
         raise PortfolioError(f"{unknown[0]}: unknown top-level field; expected {', '.join(sorted(_TOP_LEVEL))}.")
     schema = data.get("schema", SCHEMA)
@@ -162,11 +162,21 @@ def portfolio_from_dict(data: object) -> Portfolio:
     return Portfolio(tuple(built), dict(collateral), data.get("title", ""), data.get("story", ""))
 
 
+def _finite(number: int | float) -> bool:
+    """math.isfinite, also for integers too large for a float (10**400 is not a usable number)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _number_map(value: object, field: str) -> dict[str, float]:
     if not isinstance(value, Mapping):
         raise PortfolioError(f"market.{field}: must be an object asset -> number.")
     for asset, number in value.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        if not isinstance(asset, str):
+            raise PortfolioError(f"market.{field}: keys are asset tickers such as \"BTC\" (got {asset!r}).")
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not _finite(number):
             raise PortfolioError(f"market.{field}['{asset}']: must be a finite number (got {number!r}).")
     return dict(value)
 
@@ -175,7 +185,7 @@ def market_overrides_from_dict(data: object) -> dict:
     """Validate the optional "market" block: prices, vols, basis (asset -> number), correlation pairs."""
     if not isinstance(data, Mapping):
         raise PortfolioError("market: must be an object with prices, vols, correlation or basis.")
-    unknown = sorted(set(data) - {"prices", "vols", "correlation", "basis"})
+    unknown = sorted(set(data) - {"prices", "vols", "correlation", "basis"}, key=str)
     if unknown:
         raise PortfolioError(f"market.{unknown[0]}: unknown field; expected prices, vols, correlation, basis.")
     result: dict = {}
@@ -198,6 +208,18 @@ def market_overrides_from_dict(data: object) -> dict:
 
 def apply_market_overrides(base: Market, overrides: Mapping | None) -> Market:
     """A new Market: ``base`` with the document's prices, vols, correlations and basis on top."""
+    if not isinstance(base, Market):
+        raise PortfolioError(f"market: expected a Market, got {type(base).__name__}.")
+    if overrides is None:
+        return base
+    if not isinstance(overrides, Mapping):
+        raise PortfolioError("market: the overrides must be a mapping with prices, vols, correlation or basis.")
+    unknown = sorted(set(overrides) - {"prices", "vols", "correlation", "basis"}, key=str)
+    if unknown:
+        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected prices, vols, correlation, basis.")
+    for name in ("prices", "vols", "basis", "correlation"):
+        if not isinstance(overrides.get(name, {}), Mapping):
+            raise PortfolioError(f"market.{name}: must be a mapping (as load_document returns it).")
     if not overrides:
         return base
     prices = {**base.prices, **overrides.get("prices", {})}
@@ -279,8 +301,32 @@ def portfolio_to_dict(portfolio: Portfolio, market_overrides: Mapping | None = N
     return data
 
 
+def _check_saveable(portfolio: object, overrides: object) -> None:
+    """What save_portfolio and share links write: a Portfolio and overrides of the load_document shape."""
+    if not isinstance(portfolio, Portfolio):
+        raise PortfolioError(f"portfolio: expected a Portfolio, got {type(portfolio).__name__}.")
+    if overrides is None:
+        return
+    if not isinstance(overrides, Mapping):
+        raise PortfolioError("market_overrides: must be a mapping with prices, vols, correlation or basis.")
+    for name, block in overrides.items():
+        if name not in ("prices", "vols", "correlation", "basis"):
+            raise PortfolioError(f"market_overrides: unknown field {name!r}; expected prices, vols, correlation, basis.")
+        if not isinstance(block, Mapping):
+            raise PortfolioError(f"market_overrides.{name}: must be a mapping (asset -> number, or pair -> rho).")
+        for key, value in block.items():
+            good_key = (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)
+                        if name == "correlation" else isinstance(key, str))
+            if not good_key or isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+                raise PortfolioError(f"market_overrides.{name}[{key!r}]: must be a finite number keyed by "
+                                     f"{'a pair of assets' if name == 'correlation' else 'an asset'} (got {value!r}).")
+
+
 def save_portfolio(portfolio: Portfolio, path: str | Path | None = None, market_overrides: Mapping | None = None) -> str:
     """Serialise to JSON text (and write it to ``path`` when given). Round-trips through load_portfolio."""
+    _check_saveable(portfolio, market_overrides)
+    if path is not None and not isinstance(path, (str, Path)):
+        raise PortfolioError(f"path: must be a file name (text) or None (got {type(path).__name__}).")
     text = json.dumps(portfolio_to_dict(portfolio, market_overrides), indent=2)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
@@ -289,6 +335,9 @@ def save_portfolio(portfolio: Portfolio, path: str | Path | None = None, market_
 
 def market_overrides(base: Market, market: Market) -> dict:
     """The difference between ``market`` and ``base`` as an overrides block (for files and URLs)."""
+    for name, value in (("base", base), ("market", market)):
+        if not isinstance(value, Market):
+            raise PortfolioError(f"{name}: expected a Market, got {type(value).__name__}.")
     out: dict = {}
     prices = {a: p for a, p in market.prices.items() if base.prices.get(a) != p}
     vols = {a: v for a, v in market.vols.items() if base.vols.get(a) != v}
@@ -311,6 +360,7 @@ def market_overrides(base: Market, market: Market) -> dict:
 
 def encode_share_token(portfolio: Portfolio, overrides: Mapping | None = None) -> str:
     """A compact URL-safe token (base64 of deflated JSON) that restores the book and market."""
+    _check_saveable(portfolio, overrides)
     text = json.dumps(portfolio_to_dict(portfolio, overrides), separators=(",", ":"))
     return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii").rstrip("=")
 

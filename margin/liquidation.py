@@ -15,7 +15,7 @@ for every asset (the "leverage effect"); 0 keeps vols fixed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,13 +36,50 @@ _SCAN_POINTS = 240
 
 
 def _check(asset: object, mode: object, market: Market, elasticity: float) -> None:
-    if mode not in MODES:
-        raise PortfolioError(f"mode: must be one of {MODES} (got {mode!r}).")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise PortfolioError(f"mode: must be one of {', '.join(MODES)} (got {_show(mode)}).")
     if not isinstance(asset, str):
-        raise PortfolioError(f"asset: must be a ticker such as 'BTC' (got {asset!r}).")
+        raise PortfolioError(f"asset: must be a ticker such as 'BTC' (got {_show(asset)}).")
+    if not isinstance(market, Market):
+        raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
     market.require(asset, "asset")
-    if not (isinstance(elasticity, (int, float)) and math.isfinite(elasticity) and 0 <= elasticity <= 10):
-        raise PortfolioError(f"spot_vol_elasticity: must be between 0 and 10 (got {elasticity!r}).")
+    if (isinstance(elasticity, (bool, np.bool_)) or not isinstance(elasticity, (int, float, np.integer, np.floating))
+            or not 0 <= elasticity <= 10):
+        raise PortfolioError(f"spot_vol_elasticity: must be a number between 0 and 10, e.g. 0.5 (got {_show(elasticity)}).")
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _trial_prices(prices: object) -> np.ndarray:
+    """margin_curves' trial prices as a 1-D float array, or PortfolioError saying what is wrong."""
+    fix = "give a non-empty list of positive trial prices in USD, e.g. [80000, 88000, 96000]"
+    if isinstance(prices, (str, bytes, Mapping)) or not isinstance(prices, (list, tuple, np.ndarray, pd.Series, range)):
+        raise PortfolioError(f"prices: {fix} (got {_show(prices)}).")
+    if isinstance(prices, np.ndarray) and prices.ndim == 1 and prices.dtype.kind in "iuf" and prices.size:
+        out = prices.astype(float)
+        bad = np.flatnonzero(~np.isfinite(out) | (out <= 0))
+        if bad.size:
+            raise PortfolioError(f"prices[{bad[0]}]: must be a finite price above 0; {fix} (got {float(out[bad[0]])!r}).")
+        return out
+    if isinstance(prices, np.ndarray) and prices.ndim != 1:
+        raise PortfolioError(f"prices: {fix} (got an array of shape {prices.shape}).")
+    values = list(prices.tolist() if isinstance(prices, (np.ndarray, pd.Series)) else prices)
+    if not values:
+        raise PortfolioError(f"prices: {fix} (got an empty list).")
+    out = np.empty(len(values))
+    for index, value in enumerate(values):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise PortfolioError(f"prices[{index}]: must be a number; {fix} (got {_show(value)}).")
+        try:
+            out[index] = float(value)
+        except OverflowError:
+            out[index] = math.inf
+        if not math.isfinite(out[index]) or out[index] <= 0:
+            raise PortfolioError(f"prices[{index}]: must be a finite price above 0; {fix} (got {_show(value)}).")
+    return out
 
 
 class _Evaluator:
@@ -190,10 +227,21 @@ def margin_curves(
 
     ``params`` maps a mode to its rule set. Columns: price, equity_<mode>, maintenance_<mode>.
     """
-    params = params or {}
-    prices = np.asarray(prices, dtype=float)
-    if prices.ndim != 1 or prices.size == 0 or not np.all(np.isfinite(prices)) or np.any(prices <= 0):
-        raise PortfolioError("prices: give a non-empty list of positive trial prices in USD.")
+    prices = _trial_prices(prices)
+    if isinstance(modes, (str, bytes)) or not isinstance(modes, (list, tuple)):
+        raise PortfolioError(f"modes: must be a list of modes such as ['cross', 'portfolio'] (got {_show(modes)}).")
+    for mode in modes:
+        if not isinstance(mode, str) or mode not in MODES:
+            raise PortfolioError(f"modes: each must be one of {', '.join(MODES)} (got {_show(mode)}).")
+    if params is None:
+        params = {}
+    if not isinstance(params, Mapping):
+        raise PortfolioError(
+            f"params: must map a mode to its rule set, e.g. {{'cross': 'binance'}} (got {_show(params)})."
+        )
+    unknown = [key for key in params if not isinstance(key, str) or key not in MODES]
+    if unknown:
+        raise PortfolioError(f"params: {_show(unknown[0])} is not a mode; use keys among {', '.join(MODES)}.")
     frame = pd.DataFrame({"price": prices})
     for mode in modes:
         evaluator = _Evaluator(book, market, asset, mode, params.get(mode), co_move, spot_vol_elasticity)

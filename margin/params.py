@@ -7,8 +7,11 @@ values and a venue preset is only a different instance (see :mod:`margin.presets
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
 
 from margin.errors import PortfolioError
 from margin.instruments import FrozenMap
@@ -17,40 +20,82 @@ from margin.market import is_stablecoin
 Tier = tuple  # (notional_floor_usd, maintenance_rate) or (notional_floor_usd, maintenance_rate, deduction_usd)
 
 
-def _frozen(mapping: Mapping | None) -> FrozenMap:
-    return FrozenMap(mapping or {})
+def _is_real(value: object) -> bool:
+    """A finite real number: not a boolean (True is not 1 here), not text, not NaN or infinite,
+    not an integer too large for a float."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _asset_map(mapping: object, name: str, example: str) -> FrozenMap:
+    """A mapping asset -> value (None means empty), with text keys, frozen."""
+    if mapping is None:
+        return FrozenMap()
+    if not isinstance(mapping, Mapping):
+        raise PortfolioError(f"{name}: give a mapping asset -> value such as {example} (got {_show(mapping)}).")
+    for asset in mapping:
+        if not isinstance(asset, str) or not asset:
+            raise PortfolioError(f"{name}: keys are asset tickers such as 'BTC' (got {_show(asset)}).")
+    return FrozenMap(mapping)
 
 
 def _check_fraction(value: float, name: str, high: float = 1.0) -> None:
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or value > high:
-        raise PortfolioError(f"{name}: must be a number between 0 and {high:g} (got {value!r}).")
+    if not _is_real(value) or value < 0 or value > high:
+        raise PortfolioError(f"{name}: must be a number between 0 and {high:g} (got {_show(value)}).")
 
 
-def resolve_tiers(tiers: tuple) -> tuple[tuple[float, float, float], ...]:
+def _check_text(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise PortfolioError(f"{name}: must be text (got {_show(value)}).")
+
+
+def _tier_number(value: object, name: str, what: str) -> float:
+    if not _is_real(value):
+        raise PortfolioError(f"{name}: the {what} must be a finite number (got {_show(value)}).")
+    return float(value)
+
+
+def resolve_tiers(tiers: tuple, name: str = "maintenance_tiers") -> tuple[tuple[float, float, float], ...]:
     """Normalise tiers to (floor, rate, deduction) with the continuity rule for missing deductions.
 
     deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1)), deduction(0) = 0 unless
     given. This is the rule Hyperliquid documents for its margin tables and the one Binance's
     published "maintenance amount" column satisfies, so maintenance = notional * rate - deduction
-    is continuous in notional.
+    is continuous in notional. ``name`` labels the table in messages (``maintenance_tiers['BTC']``).
     """
+    shape = "(notional_floor, rate) or (notional_floor, rate, deduction), e.g. (0, 0.0125)"
+    if isinstance(tiers, (str, bytes, Mapping)) or not isinstance(tiers, (tuple, list)):
+        raise PortfolioError(f"{name}: must be a list of tiers {shape} (got {_show(tiers)}).")
+    if not tiers:
+        raise PortfolioError(f"{name}: give at least one tier, starting at notional 0, e.g. [(0, 0.0125)].")
     resolved: list[tuple[float, float, float]] = []
     previous_floor = -1.0
     for index, tier in enumerate(tiers):
+        where = f"{name}[{index}]"
         if not isinstance(tier, (tuple, list)) or len(tier) not in (2, 3):
-            raise PortfolioError(
-                f"maintenance_tiers[{index}]: must be (notional_floor, rate) or (notional_floor, rate, deduction)."
-            )
-        floor, rate = float(tier[0]), float(tier[1])
-        if not (math.isfinite(floor) and floor >= 0 and floor > previous_floor):
-            raise PortfolioError(
-                f"maintenance_tiers[{index}]: notional floors must start at 0 and increase (got {tier[0]!r})."
-            )
-        _check_fraction(rate, f"maintenance_tiers[{index}].rate")
+            raise PortfolioError(f"{where}: must be {shape} (got {_show(tier)}).")
+        floor = _tier_number(tier[0], where, "notional floor (USD)")
         if index == 0 and floor != 0:
-            raise PortfolioError("maintenance_tiers[0]: the first tier must start at notional 0.")
+            raise PortfolioError(f"{where}: the first tier must start at notional 0 (got {_show(tier[0])}).")
+        if floor <= previous_floor:
+            raise PortfolioError(
+                f"{where}: notional floors must increase; {_show(tier[0])} does not exceed the previous tier's "
+                f"{previous_floor:g}. Sort the tiers by floor."
+            )
+        rate = tier[1]
+        _check_fraction(rate, f"{where}.rate")
+        rate = float(rate)
         if len(tier) == 3:
-            deduction = float(tier[2])
+            deduction = _tier_number(tier[2], where, "deduction (USD)")
         elif index == 0:
             deduction = 0.0
         else:
@@ -59,6 +104,14 @@ def resolve_tiers(tiers: tuple) -> tuple[tuple[float, float, float], ...]:
         resolved.append((floor, rate, deduction))
         previous_floor = floor
     return tuple(resolved)
+
+
+def _check_fields(instance: object, changes: dict) -> None:
+    """``with_changes`` names an unknown field instead of raising a bare TypeError."""
+    known = [f.name for f in fields(instance)]
+    unknown = [name for name in changes if name not in known]
+    if unknown:
+        raise PortfolioError(f"{unknown[0]}: not a parameter of {type(instance).__name__}; choose from {', '.join(known)}.")
 
 
 @dataclass(frozen=True)
@@ -96,15 +149,19 @@ class CrossParams:
     source: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "max_leverage", _frozen(self.max_leverage))
-        tiers = {asset: resolve_tiers(tuple(t)) for asset, t in dict(self.maintenance_tiers or {}).items()}
-        object.__setattr__(self, "maintenance_tiers", _frozen(tiers))
-        object.__setattr__(self, "haircuts", _frozen(self.haircuts))
+        _check_text(self.name, "name")
+        _check_text(self.source, "source")
+        object.__setattr__(self, "max_leverage", _asset_map(self.max_leverage, "max_leverage", "{'BTC': 40}"))
+        tables = _asset_map(self.maintenance_tiers, "maintenance_tiers", "{'BTC': [(0, 0.0125), (150e6, 0.025)]}")
+        tiers = {asset: resolve_tiers(t, f"maintenance_tiers['{asset}']") for asset, t in tables.items()}
+        object.__setattr__(self, "maintenance_tiers", FrozenMap(tiers))
+        object.__setattr__(self, "haircuts", _asset_map(self.haircuts, "haircuts", "{'ETH': 0.05}"))
         for asset, lev in {**self.max_leverage, "default": self.default_max_leverage}.items():
-            if not isinstance(lev, (int, float)) or not math.isfinite(lev) or not 1 <= lev <= 1000:
-                raise PortfolioError(f"max_leverage['{asset}']: must be between 1 and 1000 (got {lev!r}).")
+            field_name = "default_max_leverage" if asset == "default" else f"max_leverage['{asset}']"
+            if not _is_real(lev) or not 1 <= lev <= 1000:
+                raise PortfolioError(f"{field_name}: must be a number between 1 and 1000 (x) (got {_show(lev)}).")
         for asset, cut in {**self.haircuts, "default": self.default_haircut}.items():
-            _check_fraction(cut, f"haircuts['{asset}']")
+            _check_fraction(cut, "default_haircut" if asset == "default" else f"haircuts['{asset}']")
         for name in ("option_initial_base", "option_initial_floor", "option_maintenance_rate",
                      "borrow_initial_rate", "borrow_maintenance_rate"):
             _check_fraction(getattr(self, name), name)
@@ -124,6 +181,7 @@ class CrossParams:
         return 0.0 if is_stablecoin(asset) else float(self.default_haircut)
 
     def with_changes(self, **changes) -> CrossParams:
+        _check_fields(self, changes)
         return replace(self, **changes)
 
 
@@ -182,21 +240,30 @@ class PortfolioParams:
     source: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "price_range", _frozen(self.price_range))
-        object.__setattr__(self, "haircuts", _frozen(self.haircuts))
-        object.__setattr__(self, "vol_states", tuple(self.vol_states))
+        _check_text(self.name, "name")
+        _check_text(self.source, "source")
+        object.__setattr__(self, "price_range", _asset_map(self.price_range, "price_range", "{'BTC': 0.16}"))
+        object.__setattr__(self, "haircuts", _asset_map(self.haircuts, "haircuts", "{'ETH': 0.05}"))
+        states = self.vol_states
+        if isinstance(states, (str, bytes, Mapping)) or not isinstance(states, (tuple, list)):
+            raise PortfolioError(f"vol_states: give a list such as ['up', 'flat', 'down'] (got {_show(states)}).")
+        object.__setattr__(self, "vol_states", tuple(states))
         for asset, value in {**self.price_range, "default": self.default_price_range}.items():
-            _check_fraction(value, f"price_range['{asset}']", high=0.99)
+            field_name = "default_price_range" if asset == "default" else f"price_range['{asset}']"
+            _check_fraction(value, field_name, high=0.99)
             if value <= 0:
-                raise PortfolioError(f"price_range['{asset}']: must be above 0 (got {value!r}).")
-        if not isinstance(self.price_steps, int) or self.price_steps < 3 or self.price_steps % 2 == 0:
-            raise PortfolioError(f"price_steps: must be an odd whole number >= 3 (got {self.price_steps!r}).")
-        if self.price_steps > 201:
-            raise PortfolioError(f"price_steps: at most 201 (got {self.price_steps}).")
-        if not self.vol_states or any(s not in VOL_STATES for s in self.vol_states):
-            raise PortfolioError(f"vol_states: choose from {VOL_STATES} (got {self.vol_states!r}).")
-        if self.offsets not in ("correlated", "segregated"):
-            raise PortfolioError(f"offsets: must be 'correlated' or 'segregated' (got {self.offsets!r}).")
+                raise PortfolioError(f"{field_name}: must be above 0, e.g. 0.16 for +/-16 % (got {value!r}).")
+        steps = self.price_steps
+        if not isinstance(steps, (int, np.integer)) or isinstance(steps, (bool, np.bool_)) or steps < 3 or steps % 2 == 0:
+            raise PortfolioError(f"price_steps: must be an odd whole number >= 3, e.g. 9 (got {_show(steps)}).")
+        if steps > 201:
+            raise PortfolioError(f"price_steps: at most 201 (got {steps}).")
+        if not self.vol_states or any(not isinstance(s, str) or s not in VOL_STATES for s in self.vol_states):
+            raise PortfolioError(f"vol_states: choose from {VOL_STATES} (got {_show(self.vol_states)}).")
+        if len(set(self.vol_states)) != len(self.vol_states):
+            raise PortfolioError(f"vol_states: each state once (got {self.vol_states!r}).")
+        if not isinstance(self.offsets, str) or self.offsets not in ("correlated", "segregated"):
+            raise PortfolioError(f"offsets: must be 'correlated' or 'segregated' (got {_show(self.offsets)}).")
         for name in ("extreme_fraction", "short_option_min_rate", "basis_addon_rate", "depeg_addon_rate",
                      "default_haircut", "vol_down_shift"):
             _check_fraction(getattr(self, name), name)
@@ -205,8 +272,8 @@ class PortfolioParams:
             _check_fraction(getattr(self, name), name, high=high)
         for name in ("im_multiplier", "range_horizon_days", "vol_reference_days", "min_dte_days"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise PortfolioError(f"{name}: must be a number above 0 (got {value!r}).")
+            if not _is_real(value) or value <= 0:
+                raise PortfolioError(f"{name}: must be a number above 0 (got {_show(value)}).")
         if self.im_multiplier < 1:
             raise PortfolioError(f"im_multiplier: initial margin cannot be below maintenance (got {self.im_multiplier}).")
         for asset, cut in self.haircuts.items():
@@ -221,6 +288,7 @@ class PortfolioParams:
         return 0.0 if is_stablecoin(asset) else float(self.default_haircut)
 
     def with_changes(self, **changes) -> PortfolioParams:
+        _check_fields(self, changes)
         return replace(self, **changes)
 
     def as_dict(self) -> dict:

@@ -25,15 +25,39 @@ METHODS = ("delta-normal", "monte-carlo")
 MAX_PATHS = 200_000
 
 
-def _check(confidence: float, horizon_days: float, method: str, n_paths: int) -> None:
-    if not isinstance(confidence, (int, float)) or not 0.5 <= confidence < 1:
-        raise PortfolioError(f"confidence: must be between 0.5 and 1, e.g. 0.99 (got {confidence!r}).")
-    if not isinstance(horizon_days, (int, float)) or not math.isfinite(horizon_days) or not 0 < horizon_days <= 365:
-        raise PortfolioError(f"horizon_days: must be between 0 and 365 days (got {horizon_days!r}).")
-    if method not in METHODS:
-        raise PortfolioError(f"method: must be one of {METHODS} (got {method!r}).")
-    if not isinstance(n_paths, int) or not 100 <= n_paths <= MAX_PATHS:
-        raise PortfolioError(f"n_paths: must be a whole number from 100 to {MAX_PATHS} (got {n_paths!r}).")
+def _is_real(value: object) -> bool:
+    """A finite number: not a boolean, not text, not NaN/inf, not an integer too large for a float."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check(confidence: float, horizon_days: float, method: str, n_paths: int, seed: object = 0) -> None:
+    if not _is_real(confidence) or not 0.5 <= confidence < 1:
+        raise PortfolioError(f"confidence: must be a number from 0.5 up to (not including) 1, e.g. 0.99 "
+                             f"(got {_show(confidence)}).")
+    if not _is_real(horizon_days) or not 0 < horizon_days <= 365:
+        raise PortfolioError(f"horizon_days: must be a number of days above 0 and up to 365, e.g. 1 "
+                             f"(got {_show(horizon_days)}).")
+    if not isinstance(method, str) or method not in METHODS:
+        raise PortfolioError(f"method: must be one of {', '.join(METHODS)} (got {_show(method)}).")
+    if not _is_whole(n_paths) or not 100 <= n_paths <= MAX_PATHS:
+        raise PortfolioError(f"n_paths: must be a whole number from 100 to {MAX_PATHS} (got {_show(n_paths)}).")
+    if not _is_whole(seed) or not 0 <= seed < 2**63:
+        raise PortfolioError(f"seed: must be a whole number >= 0, e.g. 7 (got {_show(seed)}); the same seed gives "
+                             "the same paths.")
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def dollar_deltas(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -60,7 +84,7 @@ def simulate_pnl(
     book: Portfolio, market: Market, horizon_days: float = 1.0, n_paths: int = 20_000, seed: int = 7
 ) -> np.ndarray:
     """Full-revaluation P&L (USD) of the book over ``horizon_days`` on ``n_paths`` seeded paths."""
-    _check(0.99, horizon_days, "monte-carlo", n_paths)
+    _check(0.99, horizon_days, "monte-carlo", n_paths, seed)
     arrays = book_arrays(book, market)
     if arrays.n_assets == 0:
         return np.zeros(n_paths)
@@ -99,7 +123,7 @@ def value_at_risk(
     one with 1 % daily vol, correlation 0.3: daily SD 220,227 USD; 10-day 99 % VaR (z = 2.33)
     1,622,657 USD.
     """
-    _check(confidence, horizon_days, method, n_paths)
+    _check(confidence, horizon_days, method, n_paths, seed)
     if method == "monte-carlo":
         pnl = simulate_pnl(book, market, horizon_days, n_paths, seed)
         return float(max(0.0, -np.quantile(pnl, 1.0 - confidence)))

@@ -9,7 +9,8 @@ margin revalues every risk unit at every vol multiplier and correlation shock in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,19 +26,49 @@ from margin.portfolio import evaluate_vol_states, outcome_equity
 SWEEP_COLUMNS = ["vol_mult", "corr_shock", "equity", "cross_initial", "cross_maintenance",
                  "portfolio_initial", "portfolio_maintenance", "binding_scenario", "portfolio_equity", "binding_key"]
 MAX_SWEEP_POINTS = 2500
+MAX_SLOPE_RATIO = 1e6
 
 
 def _values(values: Sequence[float], name: str, low: float, high: float) -> list[float]:
+    """``values`` as a list of floats in [low, high]; PortfolioError naming ``name`` otherwise.
+
+    A string is refused rather than read character by character ("12" is not [1, 2])."""
+    example = "[1, 2, 3]" if name == "vol_mults" else "[0, -0.5, -1]"
+    refused = PortfolioError(f"{name}: must be a list of numbers such as {example} (got {_show(values)}).")
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise refused
     try:
-        out = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise PortfolioError(f"{name}: must be a list of numbers.") from None
-    if not out:
-        raise PortfolioError(f"{name}: give at least one value.")
-    for v in out:
-        if not math.isfinite(v) or v < low or v > high:
-            raise PortfolioError(f"{name}: every value must be between {low:g} and {high:g} (got {v!r}).")
+        values = list(values)
+    except TypeError:  # a 0-d array claims to be iterable
+        raise refused from None
+    if not values:
+        raise PortfolioError(f"{name}: give at least one value, e.g. {example}.")
+    if len(values) > MAX_SWEEP_POINTS:
+        raise PortfolioError(f"{name}: at most {MAX_SWEEP_POINTS} values (got {len(values)}).")
+    out = []
+    for index, v in enumerate(values):
+        number = _number(v)
+        if number is None:
+            raise PortfolioError(f"{name}[{index}]: must be a number (got {_show(v)}); use e.g. {example}.")
+        if not math.isfinite(number) or number < low or number > high:
+            raise PortfolioError(f"{name}[{index}]: every value must be between {low:g} and {high:g} (got {_show(v)}).")
+        out.append(number)
     return out
+
+
+def _number(value: object) -> float | None:
+    """A real number as a float; None for text, booleans, containers and anything else."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        return float(value)
+    except (OverflowError, ValueError, TypeError):
+        return float("inf") if isinstance(value, numbers.Integral) else None
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def shock_sweep(
@@ -88,6 +119,51 @@ def shock_sweep(
     }, columns=SWEEP_COLUMNS)
 
 
+def _check_sweep(sweep: object, along: object, column: object, slope_ratio: object) -> None:
+    """detect_jumps' arguments, refused with PortfolioError naming the argument (and missing columns)."""
+    if not isinstance(sweep, pd.DataFrame):
+        raise PortfolioError(f"sweep: expected the DataFrame shock_sweep returns (got {type(sweep).__name__}).")
+    if not isinstance(along, str) or along not in ("vol_mult", "corr_shock"):
+        raise PortfolioError(f"along: must be 'vol_mult' or 'corr_shock' (got {_show(along)}).")
+    if not isinstance(column, str):
+        raise PortfolioError(f"column: must be the name of a sweep column such as 'portfolio_maintenance' "
+                             f"(got {_show(column)}).")
+    ratio = _number(slope_ratio)
+    if ratio is None or not math.isfinite(ratio) or not 0 <= ratio <= MAX_SLOPE_RATIO:
+        raise PortfolioError(f"slope_ratio: must be a number >= 0 and at most {MAX_SLOPE_RATIO:g}, e.g. 1.5 "
+                             f"(got {_show(slope_ratio)}).")
+    if sweep.columns.has_duplicates:
+        twice = sorted({str(c) for c in sweep.columns[sweep.columns.duplicated()]})
+        raise PortfolioError(f"sweep: the column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+                             f"appear{'' if len(twice) > 1 else 's'} twice; keep one of each.")
+    needed = ["vol_mult", "corr_shock", column, "binding_scenario"]
+    missing = [name for name in dict.fromkeys(needed) if name not in sweep.columns]
+    if missing:
+        raise PortfolioError(
+            f"sweep: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; pass the DataFrame "
+            "shock_sweep returns (it has vol_mult, corr_shock, the requirements and binding_scenario)."
+        )
+    numeric = ["vol_mult", "corr_shock", column]
+    for name in dict.fromkeys(numeric):
+        values = sweep[name]
+        try:
+            if values.dtype == object:
+                values = pd.to_numeric(values, errors="coerce")
+            readable = (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                        and bool(np.isfinite(values.to_numpy(dtype=float)).all()))
+        except (TypeError, ValueError, OverflowError):
+            readable = False
+        if not readable:
+            raise PortfolioError(f"sweep['{name}']: must hold finite numbers; pass the DataFrame shock_sweep returns.")
+    repeated = sweep.duplicated(subset=["vol_mult", "corr_shock"])
+    if repeated.any():
+        first = sweep.loc[repeated, ["vol_mult", "corr_shock"]].astype(float).iloc[0]
+        raise PortfolioError(
+            f"sweep: the point vol_mult {first['vol_mult']:g}, corr_shock {first['corr_shock']:g} appears more than "
+            "once; a sweep has one row per (vol_mult, corr_shock). Drop the repeated values."
+        )
+
+
 def detect_jumps(
     sweep: pd.DataFrame, along: str = "vol_mult", column: str = "portfolio_maintenance", slope_ratio: float = 1.5
 ) -> pd.DataFrame:
@@ -100,8 +176,7 @@ def detect_jumps(
     Returns columns: vol_mult, corr_shock, value, slope_before, slope_after, scenario_before,
     scenario_after, reason.
     """
-    if along not in ("vol_mult", "corr_shock"):
-        raise PortfolioError("along: must be 'vol_mult' or 'corr_shock'.")
+    _check_sweep(sweep, along, column, slope_ratio)
     other = "corr_shock" if along == "vol_mult" else "vol_mult"
     records = []
     for key, line in sweep.groupby(other, sort=True):

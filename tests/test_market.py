@@ -371,3 +371,97 @@ def test_shock_correlation_of_a_bare_array_matches_the_labelled_matrix_and_leave
     off = ~np.eye(3, dtype=bool)
     expected = frame.to_numpy()[off] + shock * (1 - frame.to_numpy()[off]) if shock >= 0 else frame.to_numpy()[off] * (1 + shock)
     np.testing.assert_allclose(shocked[off], expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input is refused with a PortfolioError naming the field and the fix, never silently changed
+# (issue 15, item 3)
+# ---------------------------------------------------------------------------------------------
+TWO_PRICES, TWO_VOLS = {"BTC": 88_000.0, "ETH": 2_900.0}, {"BTC": 0.55, "ETH": 0.70}
+
+
+@pytest.mark.parametrize("matrix", [
+    [[1.0, 0.5], [0.2, 1.0]],
+    np.array([[1.0, 0.5], [0.2, 1.0]]),
+    pd.DataFrame([[1.0, 0.5], [0.2, 1.0]], index=["BTC", "ETH"], columns=["BTC", "ETH"]),
+])
+def test_an_asymmetric_matrix_is_refused_naming_the_pair_and_both_values(matrix):
+    # It used to take the lower triangle (0.2) without a word.
+    with pytest.raises(PortfolioError) as info:
+        Market(TWO_PRICES, TWO_VOLS, matrix)
+    assert str(info.value) == ("market.correlation: the matrix is not symmetric: BTC/ETH is 0.5 but ETH/BTC is 0.2; "
+                               "give one value per pair.")
+
+
+@pytest.mark.parametrize("matrix", [
+    [[7.0, 0.5], [0.5, 1.0]],
+    np.array([[1.0, 0.5], [0.5, 0.0]]),
+    pd.DataFrame([[1.0, 0.5], [0.5, 0.9]], index=["BTC", "ETH"], columns=["BTC", "ETH"]),
+])
+def test_a_diagonal_that_is_not_one_is_refused(matrix):
+    # It used to be ignored (the diagonal was set to 1).
+    with pytest.raises(PortfolioError, match=r"market\.correlation\[(BTC, BTC|ETH, ETH)\]: an asset's correlation "
+                                             r"with itself is 1 .*Put 1 on the diagonal"):
+        Market(TWO_PRICES, TWO_VOLS, matrix)
+
+
+def test_conflicting_pairs_are_refused_and_equal_duplicates_are_fine():
+    with pytest.raises(PortfolioError) as info:
+        Market(TWO_PRICES, TWO_VOLS, {("BTC", "ETH"): 0.9, ("ETH", "BTC"): 0.1})  # used to keep 0.1
+    assert "BTC/ETH is 0.9 but ETH/BTC is 0.1; give one value per pair" in str(info.value)
+    market = Market(TWO_PRICES, TWO_VOLS, {("BTC", "ETH"): 0.9, ("ETH", "BTC"): 0.9})
+    assert market.correlation.loc["ETH", "BTC"] == market.correlation.loc["BTC", "ETH"] == 0.9
+
+
+def test_rounding_noise_between_the_triangles_is_not_a_conflict():
+    rho = 0.1 + 0.2  # 0.30000000000000004
+    market = Market(TWO_PRICES, TWO_VOLS, [[1.0, rho], [0.3, 1.0]])
+    assert market.correlation.loc["BTC", "ETH"] == pytest.approx(0.3, abs=1e-15)
+
+
+@pytest.mark.parametrize(("correlation", "named"), [
+    ("abc", "got the text 'abc'"),
+    ([[1.0, 0.5], [0.5]], "row 1 (ETH) has 1 entry; every row needs 2"),
+    ([[1.0, "x"], ["x", 1.0]], "market.correlation[BTC, ETH]: must be a number"),
+    ([[1.0, None], [None, 1.0]], "market.correlation[BTC, ETH]: must be a number"),
+    ([1.0, 0.5], "row 0 (BTC) must be a list of 2 numbers"),
+    (5, "give pairs such as {('BTC', 'ETH'): 0.85}"),
+    ({("BTC", "ETH"): True}, "market.correlation[BTC, ETH]: must be a number"),
+    (pd.DataFrame([[1.0, 0.5]], index=["BTC"], columns=["BTC", "BTC"]), "BTC appears twice among the columns"),
+])
+def test_unreadable_correlations_are_refused_with_a_portfolio_error(correlation, named):
+    # "abc" and ragged lists used to escape as a bare ValueError from NumPy.
+    with pytest.raises(PortfolioError) as info:
+        Market(TWO_PRICES, TWO_VOLS, correlation)
+    assert named in str(info.value)
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda: Market(TWO_PRICES, TWO_VOLS, None, 5), "market.basis: give a mapping"),
+    (lambda: Market(TWO_PRICES, TWO_VOLS, None, {"BTC": 10**400}), "market.basis['BTC']: must be a number"),
+    (lambda: Market({"BTC": True}, {"BTC": 0.5}), "market.prices['BTC']: must be a number"),
+    (lambda: Market({"BTC": 10**400}, {"BTC": 0.5}), "market.prices['BTC']: must be a number"),
+    (lambda: Market({"BTC": 1e300}, {"BTC": 0.5}), "market.prices['BTC']: 1e+300 USD is above"),
+    (lambda: _market3().with_prices("abc"), "prices: give a mapping"),
+    (lambda: _market3().with_vols(None), "vols: give a mapping"),
+    (lambda: _market3().shocked(vol_mult=50), "vol_mult: 50 would take SOL's volatility"),
+])
+def test_other_bad_market_arguments_name_the_field(call, named):
+    with pytest.raises(PortfolioError) as info:
+        call()
+    assert named in str(info.value)
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (("abc",), "got the text 'abc'"),
+    (([[1.0, 0.5], [0.5]],), "row 1 has 1"),
+    ((pd.DataFrame({"BTC": ["x", 1.0]}, index=["BTC", "ETH"]).assign(ETH=[0.5, 1.0]),), "entry [BTC, BTC]"),
+    (([[1.0, 1e300], [1e300, 1.0]],), "correlations lie between -1 and 1"),
+    ((np.eye(2), "higham", "many"), "max_iterations must be a whole number"),
+    ((np.eye(2), "higham", 200, float("nan")), "tol"),
+])
+def test_nearest_correlation_refuses_bad_input_with_a_portfolio_error(args, named):
+    # nearest_correlation("abc") used to raise a bare ValueError.
+    with pytest.raises(PortfolioError) as info:
+        nearest_correlation(*args)
+    assert named in str(info.value)

@@ -4,7 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from margin import Market, Option, Perp, Portfolio, cross_margin, detect_jumps, portfolio_margin, shock_sweep
+from margin import (
+    Market,
+    Option,
+    Perp,
+    Portfolio,
+    PortfolioError,
+    cross_margin,
+    detect_jumps,
+    portfolio_margin,
+    shock_sweep,
+)
 from margin.portfolio import scan_range
 from margin.presets import DERIBIT_PM
 
@@ -69,3 +79,49 @@ def test_bad_sweep_inputs_are_named():
         shock_sweep(BOOK, MARKET, vol_mults=[0.0])
     with pytest.raises(Exception, match="corr_shocks"):
         shock_sweep(BOOK, MARKET, corr_shocks=[1.5])
+
+
+@pytest.mark.parametrize(("vol_mults", "corr_shocks", "named"), [
+    ("12", [0.0], "vol_mults: must be a list of numbers such as [1, 2, 3] (got '12')"),  # used to sweep [1, 2]
+    ([1.0], "0", "corr_shocks: must be a list of numbers"),
+    (b"1", [0.0], "vol_mults: must be a list of numbers"),
+    ({1: 2}, [0.0], "vol_mults: must be a list of numbers"),
+    ([True], [0.0], "vol_mults[0]: must be a number"),
+    (["2"], [0.0], "vol_mults[0]: must be a number"),
+    ([1.0], [0.0, None], "corr_shocks[1]: must be a number"),
+    ([10**400], [0.0], "vol_mults[0]: every value must be between"),
+])
+def test_shock_sweep_refuses_text_and_other_non_lists(vol_mults, corr_shocks, named):
+    with pytest.raises(PortfolioError) as info:
+        shock_sweep(BOOK, MARKET, vol_mults, corr_shocks)
+    assert named in str(info.value)
+
+
+def test_shock_sweep_accepts_tuples_arrays_and_ranges():
+    sweep = shock_sweep(BOOK, MARKET, np.array([1.0, 2.0]), range(0, 1))
+    assert sweep["vol_mult"].tolist() == [1.0, 2.0] and sweep["corr_shock"].tolist() == [0.0, 0.0]
+
+
+def _small_sweep() -> pd.DataFrame:
+    return shock_sweep(BOOK, MARKET, [1.0, 2.0, 3.0], [0.0, -1.0])
+
+
+@pytest.mark.parametrize(("make", "kwargs", "named"), [
+    # A frame without the sweep's columns used to raise a bare KeyError.
+    (lambda: pd.DataFrame({"a": [1.0]}), {},
+     "sweep: missing columns vol_mult, corr_shock, portfolio_maintenance, binding_scenario"),
+    (lambda: _small_sweep().drop(columns=["binding_scenario"]), {}, "sweep: missing column binding_scenario;"),
+    (lambda: _small_sweep(), {"column": "nope"}, "sweep: missing column nope;"),
+    (lambda: None, {}, "sweep: expected the DataFrame shock_sweep returns (got NoneType)"),
+    (lambda: _small_sweep().to_dict(), {}, "sweep: expected the DataFrame"),
+    (lambda: _small_sweep(), {"slope_ratio": "x"}, "slope_ratio: must be a number >= 0"),
+    (lambda: _small_sweep(), {"slope_ratio": -1.0}, "slope_ratio: must be a number >= 0"),
+    (lambda: _small_sweep(), {"slope_ratio": float("nan")}, "slope_ratio: must be a number >= 0"),
+    (lambda: _small_sweep(), {"column": "binding_scenario"}, "sweep['binding_scenario']: must hold finite numbers"),
+    (lambda: _small_sweep().assign(vol_mult="x"), {}, "sweep['vol_mult']: must hold finite numbers"),
+    (lambda: pd.concat([_small_sweep(), _small_sweep()["equity"]], axis=1), {}, "equity appears twice"),
+])
+def test_detect_jumps_refuses_a_frame_that_is_not_a_sweep(make, kwargs, named):
+    with pytest.raises(PortfolioError) as info:
+        detect_jumps(make(), **kwargs)
+    assert named in str(info.value)
