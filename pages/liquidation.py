@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-import charts
+from charts.style import MODE_LABELS
 from margin import Future, Perp
 from margin.market import is_stablecoin
 from ui import cached, glossary, metrics, page, state, text
@@ -55,11 +55,11 @@ def liquidation_panel() -> None:
         fraction, sigmas = metrics.distance(today, nearest, vol)
         with column:
             st.markdown(f"**{text.mode_name(mode).capitalize()}**")
-            st.metric(f"{charts.MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True,
+            st.metric(f"{MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True,
                       help=glossary.tooltip("liquidation price"))
             st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already")),
                                              metrics.other_crossing(result, nearest)))
-            st.metric(f"{charts.MODE_LABELS[mode]} distance", text.percent(fraction, signed=True),
+            st.metric(f"{MODE_LABELS[mode]} distance", text.percent(fraction, signed=True),
                       help=glossary.tooltip("daily standard deviation"),
                       delta=None if sigmas is None else f"{sigmas:.1f} daily σ", delta_color="off",
                       delta_arrow="off", border=True)

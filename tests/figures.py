@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import charts
+from charts import compare, liquidation, shocks
 from margin import (
     cross_margin,
     detect_jumps,
@@ -27,15 +27,15 @@ def chart_figures(book, market, asset: str, modes: tuple[str, ...], sweep=None, 
         sweep = shock_sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS)
     jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult"), "corr_shock", 0.0)
     figures = {
-        "bars": charts.requirement_bars(cm, pm),
-        "liquidation": charts.liquidation_chart(curves, asset, today, found),
-        "vol_lines": charts.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
-        "corr_lines": charts.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
-        "heatmap": charts.sweep_heatmap(sweep),
-        "var": charts.pnl_histogram(simulate_pnl(book, market, n_paths=n_paths), value_at_risk(book, market),
+        "bars": compare.requirement_bars(cm, pm),
+        "liquidation": liquidation.liquidation_chart(curves, asset, today, found),
+        "vol_lines": shocks.sweep_lines(metrics.sweep_line(sweep, "corr_shock", 0.0), "vol_mult", jumps),
+        "corr_lines": shocks.sweep_lines(metrics.sweep_line(sweep, "vol_mult", 1.0), "corr_shock"),
+        "heatmap": shocks.sweep_heatmap(sweep),
+        "var": shocks.pnl_histogram(simulate_pnl(book, market, n_paths=n_paths), value_at_risk(book, market),
                                     value_at_risk(book, market, method="monte-carlo")),
     }
     unit = pm.details.get("binding_unit")
     if unit in pm.scenario_grids:
-        figures["grid"] = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit)
+        figures["grid"] = shocks.scenario_grid_heatmap(pm.scenario_grids[unit], unit)
     return figures

@@ -379,9 +379,9 @@ def test_correlation_shock_words_say_what_the_engine_does_to_every_correlation(s
 
 
 def test_the_correlation_axis_and_slider_say_minus_one_means_every_correlation_falls_to_zero(app):
-    import charts
+    from charts.shocks import CORR_SHOCK_TITLE
 
-    assert "−1 = hedges break: every correlation falls to 0" in charts.CORR_SHOCK_TITLE
+    assert "−1 = hedges break: every correlation falls to 0" in CORR_SHOCK_TITLE
     app.switch_page("pages/shocks.py").run()
     assert not app.exception and not errors(app)
     held = next(s for s in app.select_slider if s.label == "Correlation shock held at")

@@ -1,7 +1,7 @@
 """Charts come with margins that already fit, so Plotly draws each one once (in a real browser).
 
 Plotly's automargin grows a margin that is too small by drawing the whole chart a second time; on
-a slider move that doubled the browser's work per chart. charts._margins sizes the margins before
+a slider move that doubled the browser's work per chart. charts.style.margins sizes the margins before
 Plotly sees them; here chromium draws every chart of every sample book 1000 px wide with the
 plotly.js that ships with the plotly package and checks that no margin had to grow.
 
@@ -19,12 +19,11 @@ import plotly
 import plotly.io as pio
 import pytest
 
-import charts
+from charts.style import PRESENTER_FONT_SCALE, scale_spec
 from margin import default_market, load_portfolio
 from margin.market import is_stablecoin
 from tests.browser_support import CHROMIUM_ARGS, require_chromium
 from tests.figures import chart_figures
-from ui.page import PRESENTER_FONT_SCALE
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
@@ -108,7 +107,7 @@ def _read(figures: dict[str, str], width: int, scale: float) -> dict[str, dict]:
         page.set_content('<div id="chart"></div>')
         page.add_script_tag(path=str(PLOTLY_JS))
         for name, spec in figures.items():
-            scaled = json.dumps(charts.scale_spec(json.loads(spec), scale))
+            scaled = json.dumps(scale_spec(json.loads(spec), scale))
             drawn[name] = page.evaluate(READ, [scaled, width])
         browser.close()
     return drawn

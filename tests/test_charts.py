@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-import charts
+from charts import shocks, style
 from margin import (
     cross_margin,
     default_market,
@@ -60,7 +60,7 @@ def test_every_builder_returns_a_figure_of_svg_traces_with_few_points(figures):
         assert figure.data, f"{name} has no trace"
         for trace in figure.data:
             assert trace.type != "scattergl", f"{name}: WebGL trace"
-            assert _points(trace) <= charts.MAX_POINTS, f"{name}: {trace.name} has {_points(trace)} points"
+            assert _points(trace) <= style.MAX_POINTS, f"{name}: {trace.name} has {_points(trace)} points"
 
 
 def test_mode_colours_are_the_same_on_every_chart(figures):
@@ -71,11 +71,11 @@ def test_mode_colours_are_the_same_on_every_chart(figures):
             colour = _colour(trace)
             if mode is None or colour is None:
                 continue
-            assert colour == charts.MODE_COLORS[mode], f"{name}: {trace.name} is {colour}, {mode} is {charts.MODE_COLORS[mode]}"
+            assert colour == style.MODE_COLORS[mode], f"{name}: {trace.name} is {colour}, {mode} is {style.MODE_COLORS[mode]}"
             seen.setdefault(mode, set()).add(name)
     assert {"cross", "portfolio", "isolated", "equity"} <= set(seen)
     assert len(seen["cross"]) >= 3 and len(seen["portfolio"]) >= 3
-    assert len({charts.CROSS_COLOR, charts.PORTFOLIO_COLOR, charts.ISOLATED_COLOR, charts.EQUITY_COLOR}) == 4
+    assert len({style.CROSS_COLOR, style.PORTFOLIO_COLOR, style.ISOLATED_COLOR, style.EQUITY_COLOR}) == 4
 
 
 def test_text_is_projector_sized_and_money_axes_say_usd(figures):
@@ -156,14 +156,14 @@ def test_scenario_grid_title_says_when_every_vol_row_is_the_same(figures, market
     book = load_portfolio(SAMPLES / "04_covered_call.json")
     pm = portfolio_margin(book, market)
     unit = pm.details["binding_unit"]
-    title = charts.scenario_grid_heatmap(pm.scenario_grids[unit], unit).layout.title.text
+    title = shocks.scenario_grid_heatmap(pm.scenario_grids[unit], unit).layout.title.text
     assert title == f"Scenario P&L of the {unit} risk unit (worst cell outlined)"
 
 
 # -- layout: legend placement, labels that fit a phone (issue 16 item 7) ---------------------------
 def test_every_legend_sits_in_the_figures_bottom_corner_in_normal_and_presenter_size(figures):
     for name, figure in figures.items():
-        for spec in (figure.to_plotly_json(), charts.scale_spec(figure.to_plotly_json(), 1.4)):
+        for spec in (figure.to_plotly_json(), style.scale_spec(figure.to_plotly_json(), 1.4)):
             legend, height = spec["layout"]["legend"], spec["layout"]["height"]
             assert (legend["xref"], legend["yref"], legend["yanchor"], legend["xanchor"]) == (
                 "container", "container", "bottom", "left"), name
@@ -172,8 +172,8 @@ def test_every_legend_sits_in_the_figures_bottom_corner_in_normal_and_presenter_
 
 
 def test_a_label_goes_on_the_roomier_side_of_its_line():
-    assert charts.label_side(20, 0, 100) == "right" and charts.label_side(50, 0, 100) == "right"
-    assert charts.label_side(80, 0, 100) == "left"
+    assert style.label_side(20, 0, 100) == "right" and style.label_side(50, 0, 100) == "right"
+    assert style.label_side(80, 0, 100) == "left"
 
 
 def test_liquidation_labels_face_the_room_and_are_not_clipped_at_the_plot_edge(figures, market):
@@ -182,19 +182,19 @@ def test_liquidation_labels_face_the_room_and_are_not_clipped_at_the_plot_edge(f
     low, high = figure.layout.xaxis.range
     assert labels.cliponaxis is False
     for x, text, position in zip(labels.x, labels.text, labels.textposition, strict=True):
-        side = charts.label_side(x, low, high)
+        side = style.label_side(x, low, high)
         assert position == f"middle {side}"
         name, price = text.split("<br>")
         assert "liq." in name and price.strip().startswith("$")  # two short lines, not one long one
     today = next(a for a in figure.layout.annotations if a.text.startswith("today"))
-    assert today.xanchor == ("left" if charts.label_side(today.x, low, high) == "right" else "right")
+    assert today.xanchor == ("left" if style.label_side(today.x, low, high) == "right" else "right")
 
 
 def test_requirement_bars_break_the_category_names_and_hide_amounts_that_would_shrink(figures):
     bars = figures["bars"]
     assert list(bars.layout.xaxis.ticktext) == ["Initial<br>margin", "Maintenance<br>margin"]
     assert list(bars.layout.xaxis.tickvals) == list(bars.data[0].x) == ["Initial margin", "Maintenance margin"]
-    assert bars.layout.uniformtext.mode == "hide" and bars.layout.uniformtext.minsize == charts.FONT_SIZE
+    assert bars.layout.uniformtext.mode == "hide" and bars.layout.uniformtext.minsize == style.FONT_SIZE
 
 
 def test_the_var_lines_are_named_in_the_legend_in_their_own_dash(figures):

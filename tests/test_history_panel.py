@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import charts_history
-from charts import FONT_SIZE
+from charts import history as charts_history
+from charts.style import FONT_SIZE
 from margin import Market, default_market
 from margin.history import estimate_market_inputs, parse_price_history
 from ui import history_panel as panel

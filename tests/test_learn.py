@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import charts
+from charts import compare, style
 from margin import (
     CROSS_PRESETS,
     PORTFOLIO_PRESETS,
@@ -525,31 +525,32 @@ def test_the_scan_range_table_matches_the_engine():
 def test_presenter_mode_enlarges_fonts():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/compare.py").run()
-    assert plotly_spec(at)["layout"]["font"]["size"] == charts.FONT_SIZE
+    assert plotly_spec(at)["layout"]["font"]["size"] == style.FONT_SIZE
     at.toggle(key="sidebar_presenter").set_value(True).run()
     assert at.session_state["presenter"] is True
-    assert plotly_spec(at)["layout"]["font"]["size"] == pytest.approx(charts.FONT_SIZE * 1.4)
+    assert plotly_spec(at)["layout"]["font"]["size"] == pytest.approx(style.FONT_SIZE * 1.4)
     assert any("font-size" in h.proto.body for h in at.get("html"))
     at.switch_page("pages/shocks.py").run()  # the setting follows the user across pages
     assert not at.exception and not errors(at)
     assert at.session_state["presenter"] is True
-    assert plotly_spec(at)["layout"]["font"]["size"] == pytest.approx(charts.FONT_SIZE * 1.4)
+    assert plotly_spec(at)["layout"]["font"]["size"] == pytest.approx(style.FONT_SIZE * 1.4)
     at.run()  # AppTest shows a sidebar widget's previous-page value for one run after a page switch
     at.toggle(key="sidebar_presenter").set_value(False).run()
     assert at.session_state["presenter"] is False
-    assert plotly_spec(at)["layout"]["font"]["size"] == charts.FONT_SIZE
+    assert plotly_spec(at)["layout"]["font"]["size"] == style.FONT_SIZE
 
 
-def test_scale_fonts_scales_every_font_and_nothing_else():
+def test_scale_spec_scales_every_font_and_nothing_else():
     book, market = load_sample("03_btc_eth_pair.json")
-    figure = charts.requirement_bars(cross_margin(book, market), portfolio_margin(book, market))
-    assert charts.scale_fonts(figure, 1.0) is figure
-    big = charts.scale_fonts(figure, 1.5)
-    assert big.layout.font.size == 24 and big.layout.title.font.size == 30
-    assert big.layout.xaxis.tickfont.size == 24 and big.layout.annotations[0].font.size == 24
-    assert big.data[0].textfont.size == 24
-    assert figure.layout.font.size == 16  # the original is untouched
-    assert list(big.data[0].y) == list(figure.data[0].y)
+    spec = compare.requirement_bars(cross_margin(book, market), portfolio_margin(book, market)).to_dict()
+    assert style.scale_spec(spec, 1.0) is spec
+    big = style.scale_spec(spec, 1.5)
+    layout = big["layout"]
+    assert layout["font"]["size"] == 24 and layout["title"]["font"]["size"] == 30
+    assert layout["xaxis"]["tickfont"]["size"] == 24 and layout["annotations"][0]["font"]["size"] == 24
+    assert big["data"][0]["textfont"]["size"] == 24
+    assert spec["layout"]["font"]["size"] == 16  # the original is untouched
+    assert list(big["data"][0]["y"]) == list(spec["data"][0]["y"])
 
 
 def test_lessons_work_on_the_samples_as_the_app_loads_them():

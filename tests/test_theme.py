@@ -1,6 +1,6 @@
 """Light and dark: a theme switch in the app menu, charts that follow it, colours that read on both.
 
-The convention (see the charts docstring): every figure carries charts.TEMPLATE (light) and fixes
+The convention (see the charts.style docstring): every figure carries charts.style.TEMPLATE (light) and fixes
 no background or text colour; ui.page.chart draws it with Streamlit's theme, which recolours it for
 the active theme in the browser; line and label colours read on the white and on the dark background.
 The last test switches the theme in a real chromium, through the menu, and watches the chart follow.
@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from plotly.colors import sample_colorscale
 from streamlit.testing.v1 import AppTest
 
-import charts
-import charts_history
+from charts import history as charts_history
+from charts import style
 from margin import default_market, load_portfolio
 from margin.history import estimate_market_inputs
 from tests.browser_support import (
@@ -71,12 +72,12 @@ def test_the_app_menu_is_shown_and_offers_both_themes():
 def test_every_figure_uses_the_one_light_template_and_fixes_no_background_or_text_colour(figures):
     for name, figure in figures.items():
         layout = figure.layout
-        assert layout.template.to_plotly_json() == charts.TEMPLATE.to_plotly_json(), name
+        assert layout.template.to_plotly_json() == style.TEMPLATE.to_plotly_json(), name
         assert layout.paper_bgcolor is None and layout.plot_bgcolor is None, name
         for font in (layout.font, layout.title.font, layout.legend.font, layout.xaxis.tickfont, layout.yaxis.tickfont,
                      layout.xaxis.title.font, layout.yaxis.title.font):
             assert font.color is None, f"{name}: a text colour is fixed, the theme cannot change it"
-        assert layout.xaxis.title.standoff == charts.STANDOFF == layout.yaxis.title.standoff, name
+        assert layout.xaxis.title.standoff == style.STANDOFF == layout.yaxis.title.standoff, name
         assert layout.margin.pad == 0, name
 
 
@@ -109,26 +110,26 @@ def test_every_line_and_label_colour_reads_on_the_white_and_on_the_dark_backgrou
             for background in (LIGHT, DARK):
                 assert contrast(colour, background) >= 3, f"{name}: {where} {colour} on {background}"
     assert seen >= 20
-    for colour in (*charts.MODE_COLORS.values(), charts.NEUTRAL_COLOR):
+    for colour in (*style.MODE_COLORS.values(), style.NEUTRAL_COLOR):
         assert min(contrast(colour, LIGHT), contrast(colour, DARK)) >= 3, colour
 
 
 def test_the_mode_colours_are_the_same_in_both_themes():
-    """Nothing is recoloured per theme: a mode keeps its colour (and charts.MODE_COLORS is the only
+    """Nothing is recoloured per theme: a mode keeps its colour (and charts.style.MODE_COLORS is the only
     place it is set), which is why each must read on both backgrounds (previous test)."""
-    assert charts.MODE_COLORS == {"cross": "#D55E00", "portfolio": "#0072B2", "isolated": "#CC79A7",
+    assert style.MODE_COLORS == {"cross": "#D55E00", "portfolio": "#0072B2", "isolated": "#CC79A7",
                                   "equity": "#009E73"}
 
 
 def test_an_outline_on_a_heatmap_cell_contrasts_with_that_cell(figures):
-    assert charts.ink_on("#ffffff") == "black" and charts.ink_on("rgb(247, 247, 247)") == "black"
-    assert charts.ink_on("rgb(103, 0, 31)") == "white" and charts.ink_on("#0e1117") == "white"
+    assert style.ink_on("#ffffff") == "black" and style.ink_on("rgb(247, 247, 247)") == "black"
+    assert style.ink_on("rgb(103, 0, 31)") == "white" and style.ink_on("#0e1117") == "white"
     grid = figures["grid"]
     values = np.asarray(grid.data[0].z)
     (outline,) = grid.layout.shapes
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
     bound = grid.data[0].zmax
-    cell = charts.sample_colorscale("RdBu", [(values[row, col] + bound) / (2 * bound)])[0]
+    cell = sample_colorscale("RdBu", [(values[row, col] + bound) / (2 * bound)])[0]
     assert contrast(outline.line.color, cell) >= 4.5, (outline.line.color, cell)
 
 
@@ -156,7 +157,7 @@ def test_page_chart_draws_dicts_and_figures_with_the_streamlit_theme_and_present
     for element in drawn:
         assert element.proto.theme == "streamlit"
         spec = json.loads(element.proto.spec)
-        assert spec["layout"]["font"]["size"] == pytest.approx(16 * (page.PRESENTER_FONT_SCALE if presenter else 1))
+        assert spec["layout"]["font"]["size"] == pytest.approx(16 * (style.PRESENTER_FONT_SCALE if presenter else 1))
     assert json.loads(drawn[1].proto.config) == {"displayModeBar": False}
 
 

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import charts
+import charts.compare
+import charts.liquidation
+import charts.shocks
 import margin
 from margin import Market, Portfolio, PortfolioError, PortfolioParams
 from margin.io import portfolio_to_dict
@@ -262,13 +264,13 @@ def liquidation_figure(book: Portfolio, market: Market, asset: str, modes: tuple
             found[mode] = liquidation(book, market, asset, mode, _mode_params(cross_preset, portfolio_preset)[mode],
                                       co_move, elasticity)
     lines = curves(book, market, asset, modes, cross_preset, portfolio_preset, co_move, elasticity)
-    return _spec(charts.liquidation_chart(lines, asset, market.prices[asset], found))
+    return _spec(charts.liquidation.liquidation_chart(lines, asset, market.prices[asset], found))
 
 
 @_cache_rules("portfolio_preset")
 def requirement_figure(book: Portfolio, market: Market, cross_preset: str,
                        portfolio_preset: str | PortfolioParams) -> dict:
-    return _spec(charts.requirement_bars(cross(book, market, cross_preset), portfolio(book, market, portfolio_preset)))
+    return _spec(charts.compare.requirement_bars(cross(book, market, cross_preset), portfolio(book, market, portfolio_preset)))
 
 
 @_cache_rules("portfolio_preset")
@@ -278,22 +280,22 @@ def sweep_line_view(book: Portfolio, market: Market, cross_preset: str, portfoli
     table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
     fixed = "corr_shock" if along == "vol_mult" else "vol_mult"
     marks = metrics.jumps_on_line(margin.detect_jumps(table, along=along), fixed, held)
-    return _spec(charts.sweep_lines(metrics.sweep_line(table, fixed, held), along, marks, title)), marks
+    return _spec(charts.shocks.sweep_lines(metrics.sweep_line(table, fixed, held), along, marks, title)), marks
 
 
 @_cache_rules("portfolio_preset")
 def sweep_heatmap_figure(book: Portfolio, market: Market, cross_preset: str,
                          portfolio_preset: str | PortfolioParams) -> dict:
     table = sweep(book, market, metrics.VOL_MULTS, metrics.CORR_SHOCKS, cross_preset, portfolio_preset)
-    return _spec(charts.sweep_heatmap(table, "portfolio_maintenance"))
+    return _spec(charts.shocks.sweep_heatmap(table, "portfolio_maintenance"))
 
 
 @_cache_rules("preset")
 def scenario_grid_figure(book: Portfolio, market: Market, preset: str | PortfolioParams, unit: str) -> dict:
-    return _spec(charts.scenario_grid_heatmap(portfolio(book, market, preset).scenario_grids[unit], unit))
+    return _spec(charts.shocks.scenario_grid_heatmap(portfolio(book, market, preset).scenario_grids[unit], unit))
 
 
 @_cache
 def var_figure(book: Portfolio, market: Market) -> dict:
-    return _spec(charts.pnl_histogram(pnl(book, market), var(book, market, "delta-normal"),
+    return _spec(charts.shocks.pnl_histogram(pnl(book, market), var(book, market, "delta-normal"),
                                       var(book, market, "monte-carlo")))

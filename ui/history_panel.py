@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import charts_history
+from charts import history as history_charts
 from margin import Market, PortfolioError
 from margin.history import (
     DEFAULT_LAMBDA,
@@ -350,11 +350,11 @@ def _results(estimate: EstimateResult, market: Market) -> None:
         for asset, vol in estimate.vols.items():
             st.caption(read_vol(asset, vol, estimate.days_per_year, market.vols.get(asset)))
     with right:  # page.chart: the page's theme, and presenter mode's larger fonts
-        page.chart(charts_history.vol_bars(estimate, dict(market.vols)), key="history_vol_chart",
+        page.chart(history_charts.vol_bars(estimate, dict(market.vols)), key="history_vol_chart",
                    config={"displayModeBar": False})
     left, right = st.columns([1.1, 1])
     with left:
-        page.chart(charts_history.correlation_heatmap(estimate), key="history_corr_chart",
+        page.chart(history_charts.correlation_heatmap(estimate), key="history_corr_chart",
                    config={"displayModeBar": False})
     frame = estimate.correlation
     assets = list(frame.index)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-import charts
+from charts import style
 from ui import sidebar, state
 
 #: The About entry is what makes the app menu (⋮, top right) appear: with ``client.toolbarMode =
@@ -21,8 +21,7 @@ ABOUT = ("**Margin Lab**: what cross margin and portfolio margin ask for the sam
          "and why. Choose a light or dark theme in this menu; the charts follow it.")
 PAGE_CONFIG = {"page_title": "Margin Lab", "page_icon": "⚖️", "layout": "wide", "menu_items": {"About": ABOUT}}
 
-#: Presenter mode: chart fonts × this, page text at this share of the browser's base size.
-PRESENTER_FONT_SCALE = 1.4
+#: Presenter mode: page text at 125 % of the browser's base size (chart fonts: charts.style.PRESENTER_FONT_SCALE).
 PRESENTER_CSS = """
 <style>
 html { font-size: 125% !important; }
@@ -75,11 +74,11 @@ def chart(figure: dict | go.Figure, key: str, config: dict | None = None) -> Non
     fonts scaled up in presenter mode.
 
     Drawn with Streamlit's theme, which gives the chart the page's light or dark background and text
-    colours in the browser, and follows a theme switch without a rerun (see the ``charts`` docstring).
+    colours in the browser, and follows a theme switch without a rerun (see :mod:`charts.style`).
     """
     if presenter_mode():
         spec = figure.to_dict() if isinstance(figure, go.Figure) else figure
-        figure = charts.scale_spec(spec, PRESENTER_FONT_SCALE)
+        figure = style.scale_spec(spec, style.PRESENTER_FONT_SCALE)
     if not isinstance(figure, go.Figure):
         figure = _trusted_figure(figure)
     st.plotly_chart(figure, theme="streamlit", key=key, config=config)

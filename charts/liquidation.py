@@ -1,0 +1,99 @@
+"""The Liquidation page's figure: equity and each mode's maintenance against one asset's price.
+
+Takes :func:`margin.margin_curves` and :func:`margin.liquidation_prices` output; never calls the
+engine. Style from :mod:`charts.style`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.style import (
+    FONT_SIZE,
+    MODE_COLORS,
+    MODE_LABELS,
+    NEUTRAL_COLOR,
+    USD_FORMAT,
+    figure,
+    label_side,
+    line_label,
+    price_format,
+    vline,
+)
+from ui.text import price
+
+
+def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
+                      liquidations: Mapping[str, Mapping[str, object]] | None = None) -> go.Figure:
+    """Equity and each mode's maintenance (USD) against the price of ``asset``.
+
+    ``curves`` is :func:`margin.margin_curves` output (price, equity_<mode>, maintenance_<mode>);
+    ``liquidations`` maps a mode to :func:`margin.liquidation_prices` output; crossings inside the
+    plotted range are drawn as labelled vertical lines in the mode's colour.
+    """
+    prices = curves["price"].to_numpy(dtype=float)
+    hover = "%{x:$,.4~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
+
+    def line(column: str, name: str, mode: str, width: float, dash: str = "solid") -> dict:
+        return {"type": "scatter", "x": prices, "y": curves[column].to_numpy(dtype=float), "name": name,
+                "mode": "lines", "line": {"color": MODE_COLORS[mode], "width": width, "dash": dash},
+                "meta": {"mode": mode}, "hovertemplate": hover}
+
+    traces = [line("equity_cross", "Equity", "equity", 4)]
+    if "equity_portfolio" in curves and np.max(np.abs(curves["equity_portfolio"] - curves["equity_cross"])) > 0.5:
+        traces.append(line("equity_portfolio", "Equity (portfolio haircuts)", "equity", 3, "dot"))
+    for mode in ("cross", "portfolio", "isolated"):
+        if f"maintenance_{mode}" not in curves:
+            continue
+        traces.append(line(f"maintenance_{mode}", f"{MODE_LABELS[mode]} maintenance", mode, 3))
+        if mode == "isolated":
+            traces.append(line("equity_isolated", "Isolated sub-account equity", "isolated", 3, "dot"))
+    low, high = float(prices.min()), float(prices.max())
+    shapes = [vline(today, NEUTRAL_COLOR, 2)]
+    annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
+    bottom, top = focus_range(curves, today)
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
+    for mode, found in (liquidations or {}).items():
+        for side in ("below", "above"):
+            value = found.get(side)
+            if value is None or not low <= value <= high or (found.get("already") and side == "above"):
+                continue
+            shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
+            labels["x"].append(value)
+            # Two lines (name, price) stacked down from the top: one line ran off a phone's ~200 px plot.
+            labels["y"].append(top - (0.09 + 0.16 * (len(shapes) - 2)) * (top - bottom))
+            lines, side = (f"{MODE_LABELS[mode]} liq.", price(value)), label_side(value, low, high)
+            labels["text"].append("<br>".join(f" {line}" if side == "right" else f"{line} " for line in lines))
+            labels["position"].append(f"middle {side}")
+            labels["color"].append(MODE_COLORS[mode])
+    if labels["x"]:
+        # Text on a trace, not layout annotations: a browser lays out each annotation's box on
+        # every redraw (~4 ms apiece), and this chart redraws at every slider move. Not clipped at the
+        # plot's edge: a label near it runs on into the margin rather than being cut off.
+        traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
+                       "textposition": labels["position"], "textfont": {"size": FONT_SIZE, "color": labels["color"]},
+                       "cliponaxis": False, "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
+    return figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=540,
+                   shapes=shapes, annotations=annotations,
+                   xaxis={"tickformat": price_format(today), "range": [low, high]},
+                   yaxis={"tickformat": USD_FORMAT, "range": [bottom, top]})
+
+
+def focus_range(curves: pd.DataFrame, today: float) -> tuple[float, float]:
+    """A y range (USD) that keeps today's equity and every maintenance curve readable.
+
+    Equity runs far off in both directions on a 0.3x-2x price axis; the crossing with
+    maintenance, the part that matters, happens near today's equity level. Zoom out by
+    double-clicking the chart.
+    """
+    prices = curves["price"].to_numpy(dtype=float)
+    i = int(np.argmin(np.abs(prices - today)))
+    equity_today = abs(float(curves["equity_cross"].iloc[i]))
+    maintenance = curves[[c for c in curves if c.startswith("maintenance_")]].to_numpy(dtype=float)
+    top = max(equity_today * 2.0, float(np.nanmax(maintenance)) * 1.1 if maintenance.size else 0.0, 1.0)
+    bottom = min(-0.4 * max(equity_today, 1.0), float(np.nanmin(maintenance)) if maintenance.size else 0.0)
+    return bottom, top
