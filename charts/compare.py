@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from charts.style import EQUITY_COLOR, FONT_SIZE, MODE_COLORS, MODE_LABELS, USD_FORMAT, figure, margins
-from ui.text import money
+from views.text import money
 
 
 def requirement_bars(cross, portfolio) -> go.Figure:

@@ -24,7 +24,7 @@ from charts.style import (
     price_format,
     vline,
 )
-from ui.text import price
+from views.text import price
 
 
 def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,

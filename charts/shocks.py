@@ -26,7 +26,7 @@ from charts.style import (
     ink_on,
     vline,
 )
-from ui.text import money
+from views.text import money
 
 #: What a correlation shock does (margin.market.shock_correlation): toward 0 below 0, toward 1 above.
 CORR_SHOCK_TITLE = "Correlation shock (−1 = hedges break: every correlation falls to 0; +1 = all rise to 1)"

@@ -6,7 +6,8 @@ from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import describe
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
-from ui import editor, history_panel, metrics, page, state, text
+from ui import history_panel, page, state
+from views import editor, metrics, text
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"

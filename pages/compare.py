@@ -5,7 +5,8 @@ import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, Market, Portfolio, PortfolioParams, hedging_benefit
 from margin.presets import cross_params
-from ui import cached, glossary, metrics, page, state, text
+from ui import cached, page, state
+from views import glossary, metrics, scenario_text, text
 
 TABLES_KEY = "compare_tables"
 STANDALONE_KEY = "compare_standalone"
@@ -131,7 +132,7 @@ st.info(text.read_leverage_caveat(metrics.chosen_leverages(ws.portfolio, ws.cros
                                   float(cross.breakdown.loc[linear, "initial"].sum()), cross.initial))
 
 page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset), key="compare_bars")
-st.caption(text.read_binding(portfolio.binding_scenario, portfolio.details.get("scenario_loss"),
+st.caption(scenario_text.read_binding(portfolio.binding_scenario, portfolio.details.get("scenario_loss"),
                              metrics.addon_parts(portfolio.breakdown), metrics.unit_losses(portfolio.breakdown))
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 

@@ -13,8 +13,9 @@ the engine's answer is shown.
 import streamlit as st
 
 from margin import CROSS_PRESETS
-from ui import cached, glossary, lessons, methodology, page, state
+from ui import cached, lessons, methodology, page, state
 from ui.claims import LESSON, RuleSets
+from views import glossary
 
 LESSON_KEY = "learn_lesson"
 STEP_KEY = "learn_step"

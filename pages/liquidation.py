@@ -5,7 +5,8 @@ import streamlit as st
 from charts.style import MODE_LABELS
 from margin import Future, Perp
 from margin.market import is_stablecoin
-from ui import cached, glossary, metrics, page, state, text
+from ui import cached, page, state
+from views import glossary, metrics, text
 
 slot = page.begin()
 st.title("Where does the account get liquidated?")

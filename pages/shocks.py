@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import cached, glossary, metrics, page, state, text
+from ui import cached, page, state
+from views import glossary, metrics, scenario_text, text
 
 slot = page.begin()
 st.title("Shocks: volatility and correlation")
@@ -19,7 +20,7 @@ LINES = (
     ("vol_mult", "corr_shock", metrics.CORR_SHOCKS, "Correlation shock held at", "Requirement vs volatility"),
     ("corr_shock", "vol_mult", metrics.VOL_MULTS, "Volatility multiplier held at", "Requirement vs correlation shock"),
 )
-OPTION_LABELS = {"corr_shock": text.corr_shock_option, "vol_mult": lambda value: f"×{value:g}"}
+OPTION_LABELS = {"corr_shock": scenario_text.corr_shock_option, "vol_mult": lambda value: f"×{value:g}"}
 
 
 @st.fragment
@@ -29,9 +30,9 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
     held = st.select_slider(label, options=list(options), value=1.0 if fixed == "vol_mult" else 0.0,
                             format_func=OPTION_LABELS[fixed], key=f"shock_fixed_{fixed}")
     if fixed == "corr_shock":
-        st.caption(text.read_corr_shock(held))
+        st.caption(scenario_text.read_corr_shock(held))
     else:
-        st.caption(text.CORR_SHOCK_SCALE)
+        st.caption(scenario_text.CORR_SHOCK_SCALE)
     view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
                        along, held, title)
     if view is None:
@@ -39,7 +40,7 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
     figure, marks = view
     page.chart(figure, key=f"shock_{along}_chart")
     for number, jump in enumerate(marks.itertuples(), start=1):
-        st.caption(f"{number}. " + text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
+        st.caption(f"{number}. " + scenario_text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
     if marks.empty:
         st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
 
@@ -48,7 +49,7 @@ def heatmap_panel(sweep) -> None:
     ws = state.get()
     page.chart(cached.sweep_heatmap_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset),
                key="shock_heatmap")
-    st.caption(text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
+    st.caption(scenario_text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
                                         float(sweep["portfolio_maintenance"].max())))
 
 
@@ -66,13 +67,13 @@ def grid_panel() -> None:
     grid = pm.scenario_grids[unit]
     page.chart(cached.scenario_grid_figure(ws.portfolio, ws.market, ws.portfolio_preset, unit), key="shock_grid")
     vol_label, move, pnl = metrics.worst_cell(grid)
-    st.caption(text.read_worst_cell(unit, move, vol_label, pnl))
+    st.caption(scenario_text.read_worst_cell(unit, move, vol_label, pnl))
     scenario_loss = pm.details.get("scenario_loss")
     losses = metrics.unit_losses(pm.breakdown)
-    st.caption(text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses))
+    st.caption(scenario_text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses))
     kind, extreme = metrics.binding_kind(pm.details.get("binding_key"))
     moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
-    against = text.read_binding_against_grid(
+    against = scenario_text.read_binding_against_grid(
         unit, kind, extreme, moves.get(unit), None if pnl >= 0 or round(pnl) == 0 else move, metrics.grid_range(grid),
         losses, float(scenario_loss or 0.0), float(pm.details.get("segregated_loss") or 0.0), vol_label)
     if against:
@@ -91,10 +92,10 @@ def var_panel() -> None:
     left, right = st.columns(2)
     with left:
         st.metric("VaR 99 % 1-day, delta-normal", text.money(delta_normal), border=True, help=glossary.tooltip("VaR"))
-        st.caption(text.read_var("delta-normal", delta_normal))
+        st.caption(scenario_text.read_var("delta-normal", delta_normal))
     with right:
         st.metric("VaR 99 % 1-day, Monte Carlo", text.money(monte_carlo), border=True, help=glossary.tooltip("VaR"))
-        st.caption(text.read_var("monte-carlo", monte_carlo))
+        st.caption(scenario_text.read_var("monte-carlo", monte_carlo))
     page.chart(cached.var_figure(ws.portfolio, ws.market), key="shock_var")
     st.caption("Delta-normal uses today's sensitivities only; Monte Carlo reprices every position on 20,000 "
                "simulated days, so option convexity shows up in its tail.")

@@ -13,7 +13,7 @@ from margin import (
     simulate_pnl,
     value_at_risk,
 )
-from ui import metrics
+from views import metrics
 
 
 def chart_figures(book, market, asset: str, modes: tuple[str, ...], sweep=None, n_paths: int = 20_000) -> dict:

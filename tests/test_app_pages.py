@@ -19,8 +19,8 @@ from margin import (
     value_at_risk,
 )
 from margin.presets import PORTFOLIO_PRESETS
-from ui import editor, metrics, text
 from ui.state import Workspace
+from views import editor, metrics, scenario_text, text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -361,21 +361,21 @@ def test_correlation_shock_words_say_what_the_engine_does_to_every_correlation(s
     market = default_market()
     today = float(market.correlation.loc["BTC", "ETH"])
     shocked = float(shock_correlation(market.correlation, shock).loc["BTC", "ETH"])
-    effect = text.corr_shock_effect(shock)
+    effect = scenario_text.corr_shock_effect(shock)
     if shock == -1.0:
         assert shocked == 0.0 and effect == "every correlation at 0"
-        assert text.read_corr_shock(shock).startswith("At −1 every correlation falls to 0: hedges between coins break")
+        assert scenario_text.read_corr_shock(shock).startswith("At −1 every correlation falls to 0: hedges between coins break")
     elif shock < 0:
         assert shocked == pytest.approx(today * (1 + shock)) and effect == "every correlation at 60 % of today's"
     elif shock == 0:
-        assert shocked == today and effect == "today's correlations" and text.corr_shock(shock) == "0"
+        assert shocked == today and effect == "today's correlations" and scenario_text.corr_shock(shock) == "0"
     elif shock < 1:
         assert shocked == pytest.approx(today + shock * (1 - today))
         assert effect == "every correlation 60 % of the way from today's to 1"
     else:
         assert shocked == 1.0 and effect == "every correlation at 1"
-    assert "-" not in text.corr_shock(shock)  # a true minus
-    assert effect in text.read_jump("corr_shock", shock, "BTC -16.0%", "binding scenario changes")
+    assert "-" not in scenario_text.corr_shock(shock)  # a true minus
+    assert effect in scenario_text.read_jump("corr_shock", shock, "BTC -16.0%", "binding scenario changes")
 
 
 def test_the_correlation_axis_and_slider_say_minus_one_means_every_correlation_falls_to_zero(app):
@@ -387,9 +387,9 @@ def test_the_correlation_axis_and_slider_say_minus_one_means_every_correlation_f
     held = next(s for s in app.select_slider if s.label == "Correlation shock held at")
     assert held.format_func(-1.0) == "−1: hedges break (every correlation 0)"
     captions = [c.value for c in app.caption]
-    assert text.read_corr_shock(0.0) in captions and text.CORR_SHOCK_SCALE in captions
+    assert scenario_text.read_corr_shock(0.0) in captions and scenario_text.CORR_SHOCK_SCALE in captions
     held.set_value(-0.4).run()
-    assert text.read_corr_shock(-0.4) in [c.value for c in app.caption]
+    assert scenario_text.read_corr_shock(-0.4) in [c.value for c in app.caption]
 
 
 # -- the scenario grid against the binding scenario ------------------------------------------------
@@ -398,12 +398,12 @@ def test_worst_cell_names_no_volatility_row_when_every_row_loses_the_same():
 
     flat = pd.DataFrame([[-10.0, 0.0, 10.0]] * 3, index=["vol up", "vol flat", "vol down"], columns=[-0.16, 0.0, 0.16])
     assert metrics.worst_cell(flat) == (None, -0.16, -10.0)
-    assert "every volatility row" in text.read_worst_cell("BTC", -0.16, None, -10.0)
+    assert "every volatility row" in scenario_text.read_worst_cell("BTC", -0.16, None, -10.0)
     curved = flat.copy()
     curved.loc["vol up", 0.16] = -12.0
     assert metrics.worst_cell(curved) == ("vol up", 0.16, -12.0)
-    assert "with vol up" in text.read_worst_cell("BTC", 0.16, "vol up", -12.0)
-    assert text.read_worst_cell("BTC", 0.08, "vol flat", -2e-11).startswith("No cell of the BTC grid loses money")
+    assert "with vol up" in scenario_text.read_worst_cell("BTC", 0.16, "vol up", -12.0)
+    assert scenario_text.read_worst_cell("BTC", 0.08, "vol flat", -2e-11).startswith("No cell of the BTC grid loses money")
 
 
 def test_binding_moves_are_read_from_the_engines_label():
@@ -420,7 +420,7 @@ def test_binding_moves_are_read_from_the_engines_label():
 
 
 def against(binding_move, cell_move, scenario_loss=7_469.0, segregated=25_129.0, kind="joint", extreme=False):
-    return text.read_binding_against_grid("ETH", kind, extreme, binding_move, cell_move, 0.16,
+    return scenario_text.read_binding_against_grid("ETH", kind, extreme, binding_move, cell_move, 0.16,
                                           {"BTC": 14_074.0, "ETH": 11_056.0}, scenario_loss, segregated)
 
 
@@ -443,16 +443,16 @@ def test_the_binding_scenario_is_set_against_the_grids_worst_cell_from_the_numbe
 
 def test_read_binding_names_add_ons_when_no_scenario_loses_and_the_sum_when_no_offset_counts():
     addons = [("basis add-on on BTC", 1_759.2), ("depeg add-on on USDC", 149.97)]
-    zero = text.read_binding("BTC -16.0%", 0.0, addons)
+    zero = scenario_text.read_binding("BTC -16.0%", 0.0, addons)
     assert "no scenario sets" in zero and "all of its $1,909 is add-ons" in zero and "BTC -16.0%" not in zero
-    assert "requirement is $0" in text.read_binding("BTC -16.0%", 1e-11, [])
-    summed = text.read_binding("BTC -16.0%", 25_129.0, [("depeg add-on on USDC", 200.0)],
+    assert "requirement is $0" in scenario_text.read_binding("BTC -16.0%", 1e-11, [])
+    summed = scenario_text.read_binding("BTC -16.0%", 25_129.0, [("depeg add-on on USDC", 200.0)],
                                {"BTC": 14_074.0, "ETH": 11_055.0})
     assert summed.startswith("No offset counts here") and "the largest is BTC's, at BTC -16.0%" in summed
-    joint = text.read_binding("worst combined move for this book: BTC -10.0%, ETH -1.9%", 7_469.0,
+    joint = scenario_text.read_binding("worst combined move for this book: BTC -10.0%, ETH -1.9%", 7_469.0,
                               [("depeg add-on on USDC", 200.0)], {"BTC": 14_074.0, "ETH": 11_055.0})
     assert joint.endswith("BTC -10.0%, ETH -1.9% (a loss of $7,469, plus $200 of add-ons).")
-    assert text.read_binding("BTC -16.0%") == "The portfolio requirement is set by this scenario: BTC -16.0%."
+    assert scenario_text.read_binding("BTC -16.0%") == "The portfolio requirement is set by this scenario: BTC -16.0%."
 
 
 SAMPLE_NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
@@ -468,21 +468,21 @@ def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, off
     unit = pm.details["binding_unit"]
     grid = pm.scenario_grids[unit]
     vol, move, pnl = metrics.worst_cell(grid)
-    cell = text.read_worst_cell(unit, move, vol, pnl)
+    cell = scenario_text.read_worst_cell(unit, move, vol, pnl)
     losing = round(pnl) < 0
     rows_equal = bool((grid.nunique(axis=0) == 1).all())
     if rows_equal:
         assert "vol " not in cell and "vol " not in pm.binding_scenario  # no option: no volatility row binds
     losses = metrics.unit_losses(pm.breakdown)
     scenario_loss = pm.details["scenario_loss"]
-    binding = text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses)
+    binding = scenario_text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses)
     if not losing:
         assert cell.startswith("No cell") and "no scenario sets" in binding
         return
     kind, extreme = metrics.binding_kind(pm.details["binding_key"])
     moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
     assert unit in moves  # the binding unit's move is always in its label
-    reading = text.read_binding_against_grid(unit, kind, extreme, moves[unit], move, metrics.grid_range(grid), losses,
+    reading = scenario_text.read_binding_against_grid(unit, kind, extreme, moves[unit], move, metrics.grid_range(grid), losses,
                                              scenario_loss, pm.details["segregated_loss"], vol)
     b, c = moves[unit], move
     if abs(b - c) < 5e-4:
@@ -549,9 +549,9 @@ def test_shocks_reads_the_grid_and_the_binding_scenario_from_the_same_numbers(ap
     unit = pm.details["binding_unit"]
     vol, move, pnl = metrics.worst_cell(pm.scenario_grids[unit])
     captions = [c.value for c in app.caption]
-    assert text.read_worst_cell(unit, move, vol, pnl) in captions
+    assert scenario_text.read_worst_cell(unit, move, vol, pnl) in captions
     losses = metrics.unit_losses(pm.breakdown)
-    assert text.read_binding(pm.binding_scenario, pm.details["scenario_loss"], metrics.addon_parts(pm.breakdown),
+    assert scenario_text.read_binding(pm.binding_scenario, pm.details["scenario_loss"], metrics.addon_parts(pm.breakdown),
                              losses) in captions
     if name.startswith("02"):  # a hedged basis trade: its scenarios lose nothing, its requirement is add-ons
         assert any("all of its" in c and "is add-ons" in c for c in captions)

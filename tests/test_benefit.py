@@ -26,8 +26,8 @@ from margin import (
     portfolio_margin,
 )
 from margin.presets import portfolio_params
-from ui import metrics, text
 from ui.state import load_sample
+from views import metrics, text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "sample_portfolios").glob("*.json"))

@@ -16,7 +16,7 @@ from margin import (
     shock_sweep,
 )
 from tests.figures import chart_figures
-from ui import metrics
+from views import metrics
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
 

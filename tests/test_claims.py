@@ -20,8 +20,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, cross_margin, hedging_benefit, portfolio_margin
-from ui import claims, glossary, lessons
+from ui import claims, lessons
 from ui.state import EMPTY, load_sample
+from views import glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_portfolios"
@@ -213,7 +214,7 @@ def test_the_strangle_does_not_say_cross_margin_barely_notices_a_vol_doubling():
 
 @pytest.mark.parametrize("rules", COMBOS, ids=[r.label for r in COMBOS])
 def test_the_vol_lesson_points_only_at_the_jumps_the_shocks_page_draws(rules):
-    """Lesson 3's Shocks step names exactly the marks the page draws (ui.metrics grids, margin.detect_jumps),
+    """Lesson 3's Shocks step names exactly the marks the page draws (views.metrics grids, margin.detect_jumps),
     for the strangle and for the BTC/ETH pair it compares it with; 'no jump' when there is none."""
     lesson = lessons.BY_ID["vol-jump"]
     number = next(i for i, step in enumerate(lesson.steps) if step.page == "pages/shocks.py")

@@ -1,4 +1,4 @@
-"""The Build page's positions table (ui.editor) and what the page does with it: a perp or future
+"""The Build page's positions table (views.editor) and what the page does with it: a perp or future
 row left without an entry opens at today's mark, the table shows the entry it took, blank cells
 show blank (not "None"), and the market controls fold the stablecoins away."""
 
@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from margin import Future, Perp, Portfolio, cross_margin, default_market
 from margin.market import is_stablecoin
-from ui import editor, text
+from views import editor, text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -1,6 +1,6 @@
 """Build page, "Market data": a price history's vols and correlations reach the market, all or nothing.
 
-The pure handler (ui.history_panel.handle and friends) is tested on bytes; the page through AppTest
+The pure handler (views.history.handle and friends) is tested on bytes; the page through AppTest
 with the example button, the uploader and a history placed in session state.
 """
 
@@ -18,6 +18,7 @@ from charts.style import FONT_SIZE
 from margin import Market, default_market
 from margin.history import estimate_market_inputs, parse_price_history
 from ui import history_panel as panel
+from views import history
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -62,7 +63,7 @@ def place_history(at: AppTest, name: str, data: bytes) -> AppTest:
 # -- pure handler ---------------------------------------------------------------------------------
 def test_the_handler_applies_every_estimate_of_the_example(prices):
     market = default_market()
-    outcome = panel.handle(EXAMPLE.read_bytes(), market)
+    outcome = history.handle(EXAMPLE.read_bytes(), market)
     expected = estimate_market_inputs(prices)
     assert outcome.error is None and outcome.unknown == ()
     for asset in ("BTC", "ETH", "SOL"):
@@ -73,33 +74,33 @@ def test_the_handler_applies_every_estimate_of_the_example(prices):
 
 
 def test_the_handler_passes_window_method_and_lambda_through(prices):
-    outcome = panel.handle(EXAMPLE.read_bytes(), default_market(), window=60, method="ewma", lam=0.97)
+    outcome = history.handle(EXAMPLE.read_bytes(), default_market(), window=60, method="ewma", lam=0.97)
     expected = estimate_market_inputs(prices, window=60, method="ewma", lam=0.97)
     assert outcome.estimate.n_returns == 60 and outcome.estimate.lam == 0.97
     assert outcome.market.vols["SOL"] == pytest.approx(expected.vols["SOL"], rel=1e-12)
 
 
 def test_a_malformed_csv_yields_the_parsers_message_and_no_market():
-    outcome = panel.handle(MALFORMED, default_market())
+    outcome = history.handle(MALFORMED, default_market())
     assert outcome.market is None and outcome.estimate is None
     assert "line 3" in outcome.error and "BTC" in outcome.error and "abc" in outcome.error
     for junk in (b"", b"\xff\xfe\x00garbage", b"date,BTC\n2025-01-01,1\n", b"date,BTC\n2025-01-01,1\n2025-01-02,1\n2025-01-03,1\n"):
-        bad = panel.handle(junk, default_market())
+        bad = history.handle(junk, default_market())
         assert bad.market is None and bad.error
 
 
 def test_assets_unknown_to_the_market_are_named_and_can_be_ignored(prices):
     market = default_market()
     data = with_unknown(prices)
-    refused = panel.handle(data, market)
+    refused = history.handle(data, market)
     assert refused.market is None and refused.unknown == ("FOO",)
     assert "FOO" in refused.error and "Ignore FOO" in refused.error
-    applied = panel.handle(data, market, ignore_unknown=True)
+    applied = history.handle(data, market, ignore_unknown=True)
     expected = estimate_market_inputs(parse_price_history(data))
     assert applied.error is None and "FOO" not in applied.market.prices
     assert applied.market.vols["BTC"] == pytest.approx(expected.vols["BTC"], rel=1e-12)
     assert applied.market.vols["SOL"] == market.vols["SOL"]
-    none_known = panel.handle(csv_bytes(prices.rename(columns=lambda c: c + "X")), market, ignore_unknown=True)
+    none_known = history.handle(csv_bytes(prices.rename(columns=lambda c: c + "X")), market, ignore_unknown=True)
     assert none_known.market is None and "none of its assets" in none_known.error
 
 
@@ -112,27 +113,27 @@ def test_a_clash_with_the_kept_correlations_is_reported_and_repair_fixes_it():
                                   index=pd.date_range("2025-01-01", periods=201, freq="D")))
     market = Market({"BTC": 1.0, "ETH": 1.0, "XRP": 1.0}, {"BTC": 0.5, "ETH": 0.6, "XRP": 0.8},
                     {("BTC", "XRP"): 0.9, ("ETH", "XRP"): 0.9, ("BTC", "ETH"): 0.85})
-    clash = panel.handle(data, market)
+    clash = history.handle(data, market)
     assert clash.market is None and clash.inconsistent and "XRP" in clash.error
-    repaired = panel.handle(data, market, repair=True)
+    repaired = history.handle(data, market, repair=True)
     assert repaired.market is not None and repaired.market.correlation.loc["BTC", "ETH"] < 0
 
 
 def test_a_volatility_the_controls_cannot_show_is_refused():
     days = pd.date_range("2025-01-01", periods=30, freq="D")
     flat = pd.DataFrame({"USDC": 1.0 + 1e-7 * np.sin(np.arange(30))}, index=days)
-    outcome = panel.handle(csv_bytes(flat), default_market())
+    outcome = history.handle(csv_bytes(flat), default_market())
     assert outcome.market is None and "USDC" in outcome.error and "outside" in outcome.error
 
 
 def test_plain_language_readings():
-    assert panel.read_vol("BTC", 0.55, 365) == "BTC moved about 2.9 % a day, 55 % a year (not in the market)."
-    assert "the market uses 70 % today" in panel.read_vol("ETH", 0.67, 365, 0.70)
-    assert "the same way on about 82 % of days" in panel.read_correlation("BTC", "ETH", 0.84)
-    assert "opposite ways" in panel.read_correlation("BTC", "ETH", -0.5)
-    assert "independently" in panel.read_correlation("BTC", "ETH", 0.05)
+    assert history.read_vol("BTC", 0.55, 365) == "BTC moved about 2.9 % a day, 55 % a year (not in the market)."
+    assert "the market uses 70 % today" in history.read_vol("ETH", 0.67, 365, 0.70)
+    assert "the same way on about 82 % of days" in history.read_correlation("BTC", "ETH", 0.84)
+    assert "opposite ways" in history.read_correlation("BTC", "ETH", -0.5)
+    assert "independently" in history.read_correlation("BTC", "ETH", 0.05)
     estimate = estimate_market_inputs(parse_price_history(EXAMPLE), window=30, method="ewma")
-    assert panel.read_sample(estimate).startswith("Estimated from 30 daily returns, 2 Dec 2025 to 31 Dec 2025")
+    assert history.read_sample(estimate).startswith("Estimated from 30 daily returns, 2 Dec 2025 to 31 Dec 2025")
 
 
 def without(prices: pd.DataFrame, first: str, last: str | None = None) -> bytes:
@@ -142,31 +143,31 @@ def without(prices: pd.DataFrame, first: str, last: str | None = None) -> bytes:
 
 def test_a_long_gap_is_refused_with_its_dates_and_the_window_slider_as_a_way_out(prices):
     data = without(prices, "2025-01-30", "2025-03-30")  # issue 16: BTC used to read 73.7 % instead of 54.7 %
-    outcome = panel.handle(data, default_market())
+    outcome = history.handle(data, default_market())
     assert outcome.market is None and outcome.estimate is None
     for fragment in ("no closes from 2025-01-30 to 2025-03-30 (60 days in a row)", "Fill in the missing closes",
                      "closes from 2025-03-31 on", "move the Window slider to 275 or less"):
         assert fragment in outcome.error, outcome.error
     assert "choose a window" not in outcome.error  # the library's wording, replaced by the page's control
-    after = panel.handle(data, default_market(), window=275)
+    after = history.handle(data, default_market(), window=275)
     assert after.error is None and after.estimate.gaps == ()
     assert after.market.vols["BTC"] == pytest.approx(estimate_market_inputs(prices, window=275).vols["BTC"], rel=1e-12)
     # Too few returns after the gap for the slider (its minimum is 10): only the file can be fixed.
-    late = panel.handle(without(prices, "2025-12-20", "2025-12-25"), default_market())
+    late = history.handle(without(prices, "2025-12-20", "2025-12-25"), default_market())
     assert late.market is None and "closes from 2025-12-26 on (delete the rows before it)." in late.error
     assert "slider" not in late.error
 
 
 def test_a_missing_day_is_bridged_and_said(prices):
     data = without(prices, "2025-02-10")
-    outcome = panel.handle(data, default_market())
+    outcome = history.handle(data, default_market())
     assert outcome.error is None and outcome.market is not None
     assert [str(g) for g in outcome.estimate.gaps] == ["2025-02-10"]
-    assert "363 daily returns (1 of them spans missing days and was scaled to a one-day return" in panel.read_sample(
+    assert "363 daily returns (1 of them spans missing days and was scaled to a one-day return" in history.read_sample(
         outcome.estimate)
     full = estimate_market_inputs(prices).vols["BTC"]
     assert outcome.market.vols["BTC"] == pytest.approx(full, abs=0.005)
-    assert "see the warning" not in panel.read_sample(estimate_market_inputs(prices))
+    assert "see the warning" not in history.read_sample(estimate_market_inputs(prices))
 
 
 # -- charts ---------------------------------------------------------------------------------------

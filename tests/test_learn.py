@@ -22,8 +22,9 @@ from margin import (
     load_portfolio,
     portfolio_margin,
 )
-from ui import glossary, lessons, methodology
+from ui import lessons
 from ui.state import load_sample
+from views import glossary, methodology
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

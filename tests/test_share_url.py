@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from margin import PortfolioError, cross_margin, default_market, load_portfolio, portfolio_margin
 from margin.io import apply_market_overrides, decode_share_token, encode_share_token
 from margin.presets import CROSS_PRESETS, PORTFOLIO_PRESETS, portfolio_params
-from ui import link, state, text
+from ui import state
+from views import link, text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from margin import liquidation_price, load_portfolio, portfolio_margin
 from margin.presets import PORTFOLIO_PRESETS, portfolio_params
-from ui import cached, sidebar, text
+from ui import cached, sidebar
+from views import text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -1,5 +1,7 @@
-"""Streamlit glue of the Margin Lab dashboard.
+"""The Streamlit layer of the dashboard: every module here imports streamlit.
 
-``state`` holds the one session object, ``cached`` wraps engine calls, ``sidebar`` draws the shared
-sidebar. ``text``, ``metrics`` and ``editor`` are pure (no streamlit) so they can be unit-tested.
+``state`` holds the one session object (the workspace), ``cached`` wraps engine calls in
+st.cache_data, ``page`` is what every page does first and last, ``sidebar`` draws the shared
+sidebar, ``history_panel`` and ``methodology`` draw the Build page's market data and the Learn page's
+formulas. Pure presentation code is in ``views/``.
 """

@@ -32,7 +32,7 @@ import margin
 from margin import Market, Portfolio, PortfolioError, PortfolioParams
 from margin.io import portfolio_to_dict
 from margin.presets import portfolio_params
-from ui import metrics
+from views import metrics
 
 T = TypeVar("T")
 MAX_ENTRIES = 64
@@ -197,7 +197,7 @@ def _mode_params(cross_preset: str, portfolio_preset: str | PortfolioParams) -> 
 @_cache_rules("portfolio_preset")
 def curves(book: Portfolio, market: Market, asset: str, modes: tuple[str, ...], cross_preset: str,
            portfolio_preset: str | PortfolioParams, co_move: bool, elasticity: float) -> pd.DataFrame:
-    """Equity and maintenance on :func:`ui.metrics.price_grid` around today's price of ``asset``."""
+    """Equity and maintenance on :func:`views.metrics.price_grid` around today's price of ``asset``."""
     prices = metrics.price_grid(market.prices[asset])
     return margin.margin_curves(book, market, asset, prices, modes, _mode_params(cross_preset, portfolio_preset),
                                 co_move, elasticity)

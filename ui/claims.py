@@ -58,7 +58,7 @@ from margin import (
     shock_sweep,
 )
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
-from ui import metrics
+from views import metrics
 
 OFFSETS: tuple[str, ...] = ("correlated", "segregated")
 #: Two engine numbers within this share of the larger (or 1e-6 apart) count as equal.
@@ -383,7 +383,7 @@ def shock_line(book: Portfolio, market: Market, cross: object, portfolio: object
                column: str = "portfolio_maintenance", held: float = 0.0):
     """What the Shocks page draws on its requirement-vs-volatility chart for ``book``: (the sweep line
     with the correlation shock held at ``held``, the jumps it marks), with the page's own grids
-    (ui.metrics.VOL_MULTS × CORR_SHOCKS) and jump rule (margin.detect_jumps, ui.metrics.jumps_on_line)."""
+    (views.metrics.VOL_MULTS × CORR_SHOCKS) and jump rule (margin.detect_jumps, views.metrics.jumps_on_line)."""
     sweep = _sweep(book, market, cross, portfolio)
     jumps = metrics.jumps_on_line(detect_jumps(sweep, along="vol_mult", column=column), "corr_shock", held)
     return metrics.sweep_line(sweep, "corr_shock", held), jumps

@@ -42,8 +42,8 @@ from margin import (
 from margin.io import apply_market_overrides, load_document
 from margin.market import is_stablecoin
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO, portfolio_params
-from ui import text
 from ui.claims import CORRELATED, Claim, RuleSets, claim, shock_line, sold
+from views import scenario_text, text
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
 
@@ -451,7 +451,7 @@ def _hedge_read(ctx: Context, put_size: float) -> Readout:
     book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Option) and p.kind == "put"), put_size)
     cm, pm = _margins(ctx, book)
     return Readout((("Cross initial", text.money(cm.initial)), ("Portfolio initial", text.money(pm.initial))),
-                   text.read_binding(pm.binding_scenario))
+                   scenario_text.read_binding(pm.binding_scenario))
 
 
 def _solve_hedge_benefit(ctx: Context) -> Solution:
@@ -564,7 +564,7 @@ def _vol_read(ctx: Context, mult: float) -> Readout:
     scan = f" BTC scan range ±{text.percent(ranges['BTC'])}." if "BTC" in ranges else ""
     return Readout((("Cross maintenance", text.money(cm.maintenance)),
                     ("Portfolio maintenance", text.money(pm.maintenance))),
-                   text.read_binding(pm.binding_scenario) + scan)
+                   scenario_text.read_binding(pm.binding_scenario) + scan)
 
 
 def _vol_numbers(ctx: Context):
@@ -725,7 +725,7 @@ def _corr_read(ctx: Context, shock: float) -> Readout:
         rho = f"ρ {assets[0]}/{assets[1]} = {market.correlation.loc[assets[0], assets[1]]:.2f}. "
     return Readout((("Cross maintenance", text.money(cm.maintenance)),
                     ("Portfolio maintenance", text.money(pm.maintenance))),
-                   rho + text.read_binding(pm.binding_scenario))
+                   rho + scenario_text.read_binding(pm.binding_scenario))
 
 
 def _corr_numbers(ctx: Context, shock: float):
@@ -1150,7 +1150,7 @@ def _binance_read(ctx: Context, held: float) -> Readout:
                     (f"Portfolio initial ({ctx.portfolio_name})", text.money(pm.initial)),
                     ("Binance equity", text.money(cm.equity))),
                    f"{held:g} BTC held, {text.money(usdc)} USDC; the account's value before haircuts is "
-                   f"{text.money(pm.equity)} whatever you sell. {text.read_binding(pm.binding_scenario)}")
+                   f"{text.money(pm.equity)} whatever you sell. {scenario_text.read_binding(pm.binding_scenario)}")
 
 
 def _solve_haircut_cost(ctx: Context) -> Solution:
@@ -1353,7 +1353,7 @@ def _covered_read(ctx: Context, calls: float) -> Readout:
     book = _with_qty(ctx.book, _index(ctx.book, lambda p: isinstance(p, Option)), calls)
     cm, pm = _margins(ctx, book)
     return Readout((("Cross initial", text.money(cm.initial)), ("Portfolio initial", text.money(pm.initial))),
-                   text.read_binding(pm.binding_scenario))
+                   scenario_text.read_binding(pm.binding_scenario))
 
 
 COSTLIER_OPTIONS = ("Cross margin", "Portfolio margin", "About the same")

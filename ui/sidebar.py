@@ -12,7 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import cached, link, state, text
+from ui import cached, state
+from views import link, text
 
 SAMPLE_KEY = "sidebar_sample"
 CROSS_KEY = "sidebar_cross_preset"

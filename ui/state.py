@@ -1,7 +1,7 @@
 """The one session object of the dashboard: a frozen ``Workspace`` in st.session_state["workspace"].
 
 Pages read it with :func:`get` and write a new one with :func:`save` (which also keeps the share
-link in the address bar in sync, see :mod:`ui.link`). A book replaced from outside the editors
+link in the address bar in sync, see :mod:`views.link`). A book replaced from outside the editors
 (sample, upload, link, slider) goes through :func:`replace_book`, which bumps ``revision`` so the
 editors restart from it. Presenter mode is the session's other setting (st.session_state["presenter"]).
 A session opened from a link starts from the whole view it carries (:func:`get`).
@@ -26,7 +26,8 @@ from margin.io import (
 )
 from margin.params import PortfolioParams
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
-from ui import cached, link
+from ui import cached
+from views import link
 
 KEY = "workspace"
 PRESENTER_KEY = "presenter"

@@ -1,4 +1,6 @@
-"""Plain-language readings: each function turns numbers into one sentence. Pure; no streamlit.
+"""The app's number formats (money, price, percent: the charts' too) and the plain-language readings of
+requirements, equity, hedging benefit and liquidation: each function turns numbers into one sentence.
+Pure; no streamlit. Readings of scenarios and shocks are in :mod:`views.scenario_text`.
 
 Money is USD. Fractions are given as fractions (0.12 means 12 %).
 """
@@ -125,7 +127,7 @@ def read_free_collateral(value: float, mode: str) -> str:
             "risk, only reduce it.")
 
 
-def _is_zero(usd: float) -> bool:
+def is_zero(usd: float) -> bool:
     """True when ``usd`` shows as $0 (:func:`money` rounds to whole dollars): a sentence never calls
     a figure that reads $0 "more" or "less"."""
     return round(abs(usd)) == 0
@@ -138,7 +140,7 @@ def read_hedging_benefit(standalone: float, together: float, requirement: str = 
     The direction word (save / more) comes from the sign of standalone - together."""
     benefit = shown_gap(standalone, together)
     where = mode_name(mode)
-    if _is_zero(benefit):
+    if is_zero(benefit):
         return (f"Hedging benefit under {where}: $0 of {requirement} margin. The positions standing alone "
                 f"ask {money(standalone)} and the book asks the same {money(together)}: no position offsets "
                 "another here.")
@@ -163,7 +165,7 @@ def read_cross_benefit(standalone_initial: float, initial: float, standalone_mai
                        maintenance: float) -> str:
     """The cross-margin hedging benefit in words: 0 by construction, said from the numbers."""
     gaps = (shown_gap(standalone_initial, initial), shown_gap(standalone_maintenance, maintenance))
-    if all(_is_zero(gap) for gap in gaps):
+    if all(is_zero(gap) for gap in gaps):
         return ("$0 under cross margin, by construction: cross margin is the sum of each position's own "
                 f"requirement, so the positions standing alone ask exactly what the book asks "
                 f"({money(initial)} initial, {money(maintenance)} maintenance).")
@@ -175,7 +177,7 @@ def read_cross_benefit(standalone_initial: float, initial: float, standalone_mai
 def read_mode_difference(cross_value: float, portfolio_value: float, requirement: str = "initial") -> str:
     """Cross minus portfolio for one requirement in words; less / more comes from the sign."""
     gap = shown_gap(cross_value, portfolio_value)
-    if _is_zero(gap):
+    if is_zero(gap):
         return f"Both modes ask the same {requirement} margin, {money(cross_value)}."
     word = "less" if gap > 0 else "more"
     return (f"Portfolio margin asks {money(abs(gap))} {word} {requirement} margin than cross margin "
@@ -192,46 +194,12 @@ def read_leverage_caveat(leverages: list[float], linear_initial: float, cross_in
     chosen = f"{low:g}x" if low == high else f"{low:g}x to {high:g}x"
     at = ("at 1x, as here, it is the whole notional" if high == 1
           else f"at 1x it is the whole notional, at {high:g}x, {percent(1 / high)} of it")
-    part = (f"All of the {money(cross_initial)}" if _is_zero(shown_gap(cross_initial, linear_initial))
+    part = (f"All of the {money(cross_initial)}" if is_zero(shown_gap(cross_initial, linear_initial))
             else f"{money(linear_initial)} of the {money(cross_initial)}")
     return (f"Cross initial margin is notional / your leverage ({chosen} here): {at}. {part} cross initial "
             "margin is perps and futures at the leverage you chose, so the initial gap between the modes "
             "moves with that choice, not with hedging. The maintenance gap and the hedging benefit do not "
             "depend on leverage.")
-
-
-def read_binding(label: str | None, scenario_loss: float | None = None,
-                 addons: list[tuple[str, float]] | None = None, unit_losses: dict[str, float] | None = None) -> str:
-    """The scenario that sets the portfolio requirement, from the engine's label and numbers.
-
-    ``scenario_loss``: the loss after offsets (USD); ``addons``: [(name, USD)], the breakdown's add-on
-    rows; ``unit_losses``: each risk unit's worst loss alone (USD). Without the numbers, the label
-    alone. A book whose scenarios lose nothing is said so, the requirement named as its add-ons; a
-    book whose requirement adds up its units' own worst cases (no offset counts) is said so too,
-    rather than naming the largest unit's scenario as if it set the whole requirement.
-    """
-    if not label:
-        return "No scenario sets the portfolio requirement: nothing in the book moves with prices."
-    if scenario_loss is None:
-        return f"The portfolio requirement is set by this scenario: {label}."
-    parts = [(name, usd) for name, usd in (addons or []) if not _is_zero(usd)]
-    extra = sum(usd for _, usd in parts)
-    if _is_zero(scenario_loss):
-        if not parts:
-            return ("No price scenario loses money on this book (the worst scenario loss is $0) and no add-on "
-                    "applies, so the portfolio requirement is $0.")
-        listed = ", ".join(f"{name} {money(usd)}" for name, usd in parts)
-        return (f"No price scenario loses money on this book (the worst scenario loss is $0), so no scenario sets "
-                f"the portfolio requirement: all of its {money(extra)} is add-ons ({listed}).")
-    plus = f", plus {money(extra)} of add-ons" if parts else ""
-    losing = {unit: loss for unit, loss in (unit_losses or {}).items() if not _is_zero(loss)}
-    if len(losing) > 1 and _is_zero(shown_gap(sum(losing.values()), scenario_loss)):
-        largest = max(losing, key=losing.get)
-        listed = ", ".join(f"{unit} {money(loss)}" for unit, loss in losing.items())
-        return (f"No offset counts here: the portfolio requirement adds up every risk unit's own worst scenario loss "
-                f"({listed}: {money(scenario_loss)}{plus}); the largest is {largest}'s, at "
-                f"{label.split('largest: ')[-1]}.")
-    return f"The portfolio requirement is set by this scenario: {label} (a loss of {money(scenario_loss)}{plus})."
 
 
 def read_liquidation(mode: str, asset: str, liquidation: float | None, today: float, already: bool,
@@ -279,171 +247,14 @@ def read_distance(fraction: float | None, sigmas: float | None, daily_sigma: flo
             "(normal model; crypto has fatter tails).")
 
 
-def read_var(method: str, value: float, confidence: float = 0.99) -> str:
-    label = {"delta-normal": "delta-normal", "monte-carlo": "Monte Carlo"}.get(method, method)
-    days = round(confidence * 100)
-    return (f"{label}: on {days} days out of 100 the book should lose less than {money(value)} in one day; "
-            f"on the other {100 - days} it loses more.")
-
-
-def read_worst_cell(unit: str, move: float, vol_label: str | None, pnl: float) -> str:
-    """The worst cell of a unit's grid (:func:`ui.metrics.worst_cell`); ``vol_label`` None when every
-    volatility row of that column loses the same (nothing on the unit depends on volatility)."""
-    if pnl >= 0 or _is_zero(pnl):
-        return (f"No cell of the {unit} grid loses money: the unit gains or breaks even (to the dollar) "
-                "in every scenario.")
-    vol = "in every volatility row (the rows are equal)" if vol_label is None else f"with {vol_label}"
-    return (f"The worst cell of the {unit} unit is a {percent(move, signed=True)} price move {vol}: "
-            f"a loss of {money(-pnl)}.")
-
-
-def _move(fraction: float) -> str:
-    """A price move as the grid's columns show it: '−16.0 %', '+5.3 %', '0 %'."""
-    return "0 %" if round(fraction * 1000) == 0 else percent(fraction, signed=True)
-
-
-def read_binding_against_grid(unit: str, kind: str, extreme: bool, binding_move: float | None,
-                              cell_move: float | None, grid_range: float, unit_losses: dict[str, float],
-                              scenario_loss: float, segregated_loss: float, cell_vol: str | None = None) -> str:
-    """How the binding scenario relates to the grid shown (the binding unit's), from the numbers.
-
-    ``kind``: "joint" (one move of the whole book, offsets counted), "alone" (one unit, no offset
-    possible), "sum" (each unit at its own worst case, added up) or "none". ``binding_move``: the
-    unit's price move in the binding scenario (a fraction; None when the label does not list it);
-    ``cell_move``: the move of the grid's worst cell (None when no cell loses money); ``grid_range``:
-    the grid's widest column; ``unit_losses``: each unit's worst loss alone (USD);
-    ``scenario_loss``, ``segregated_loss``: the loss after offsets and the units' losses added up (USD);
-    ``cell_vol``: the worst cell's volatility row (None when every row is the same there).
-    """
-    if kind == "none" or _is_zero(scenario_loss) or cell_move is None:
-        return ""
-    vol = f", {cell_vol}" if cell_vol else ""
-    if extreme:
-        shown = "—" if binding_move is None else _move(binding_move)
-        outside = binding_move is not None and abs(binding_move) > abs(grid_range) + 5e-4
-        return (f"The requirement is set by an extreme move ({unit} {shown}), counted at a fraction of its loss: "
-                + (f"it lies outside the grid's ±{abs(grid_range) * 100:.1f} % columns, so no cell above shows it."
-                   if outside else "an extreme scenario is not one of the grid's cells."))
-    same = binding_move is not None and abs(binding_move - cell_move) < 5e-4
-    if kind == "alone" and sum(1 for loss in unit_losses.values() if not _is_zero(loss)) > 1:
-        kind = "sum"  # each unit margined on its own: the requirement adds them all up
-    if kind == "alone":
-        if same:
-            return f"The binding scenario is this grid's worst cell ({unit} {_move(cell_move)}{vol})."
-        shown = "—" if binding_move is None else _move(binding_move)
-        return f"The binding scenario moves {unit} {shown}; this grid's worst cell is {_move(cell_move)}."
-    if kind == "sum":
-        largest = max(unit_losses, key=unit_losses.get) if unit_losses else unit
-        if same and largest == unit:
-            return (f"This grid's worst cell is {unit}'s part of that sum ({money(unit_losses.get(unit, 0.0))}), "
-                    "the largest; the other units' worst cases make up the rest.")
-        return (f"This grid's worst cell ({_move(cell_move)}) is {unit}'s part of that sum "
-                f"({money(unit_losses.get(unit, 0.0))}); the largest part is {largest}'s "
-                f"({money(unit_losses.get(largest, 0.0))}).")
-    # one joint move of the whole book
-    if binding_move is None:
-        where = f"The binding scenario moves the whole book at once; {unit}'s move in it is too small to be listed."
-    elif abs(binding_move - cell_move) < 5e-4:
-        where = (f"The binding scenario moves {unit} {_move(binding_move)}, the same move as this grid's worst cell, "
-                 "with the other units moving with it.")
-    elif abs(cell_move) < 5e-4 or abs(binding_move) < 5e-4:
-        where = (f"The binding scenario moves {unit} {_move(binding_move)}, where this grid's worst cell is "
-                 f"{_move(cell_move)}: the worst case for the whole book is not {unit}'s own worst cell.")
-    elif (binding_move > 0) != (cell_move > 0):
-        where = (f"The binding scenario moves {unit} {_move(binding_move)}, the opposite way from this grid's worst "
-                 f"cell ({_move(cell_move)}): the worst case for the whole book is not {unit}'s own worst case.")
-    else:
-        size = ("a smaller" if abs(binding_move) < abs(cell_move) else "a larger")
-        where = (f"The binding scenario moves {unit} {_move(binding_move)}, {size} move than this grid's worst cell "
-                 f"({_move(cell_move)}) in the same direction: the worst case for the whole book is not {unit}'s "
-                 "own worst case.")
-    parts = ", ".join(f"{name} {money(loss)}" for name, loss in unit_losses.items())
-    gap = shown_gap(segregated_loss, scenario_loss)
-    if _is_zero(gap):
-        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}); the worst "
-               "single move of the whole book loses as much.")
-    elif gap > 0:
-        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}), but one market "
-               "move cannot put every unit at its worst at once: the worst move the correlations allow for the "
-               f"whole book loses {money(scenario_loss)}, {money(gap)} less.")
-    else:
-        why = (f" Each unit at its own worst case would lose {money(segregated_loss)} in all ({parts}); the binding "
-               f"move of the whole book loses {money(scenario_loss)}, {money(-gap)} more.")
-    return where + why
-
-
-def read_jump(along: str, at: float, scenario_after: str, reason: str) -> str:
-    """One jump of ``detect_jumps``: vol lines are read upward, correlation lines from +1 toward −1."""
-    if along == "vol_mult":
-        where = f"Past ×{at:g} volatility"
-    else:
-        where = f"Below a correlation shock of {corr_shock(at)} ({corr_shock_effect(at)}),"
-    if reason == "binding scenario changes":
-        return f"{where} the binding scenario becomes: {scenario_after}."
-    return f"{where} the requirement starts rising faster; binding: {scenario_after}."
-
-
-def read_sweep_extremes(column_label: str, low: float, high: float) -> str:
-    if low <= 0:
-        return f"{column_label} ranges up to {money(high)} over the grid."
-    return f"{column_label} ranges from {money(low)} to {money(high)} ({high / low:.1f}×) over the grid."
-
-
-# -- the correlation shock -------------------------------------------------------------------------
-CORR_SHOCK_SCALE = ("Correlation shock: −1 = hedges break: every correlation falls to 0; 0 = today's correlations; "
-                    "+1 = every correlation rises to 1 (all coins move as one); in between, every correlation moves "
-                    "that fraction of the way.")
-
-
-def corr_shock(shock: float) -> str:
-    """A correlation shock as a signed number with a true minus: '−1', '−0.4', '0', '+0.6'."""
-    if round(shock, 6) == 0:
-        return "0"
-    return f"{shock:+.2f}".rstrip("0").rstrip(".").replace("-", "−")
-
-
-def corr_shock_effect(shock: float) -> str:
-    """What a correlation shock does to every correlation (``margin.market.shock_correlation``):
-    below 0 each is scaled by (1 + shock) toward 0, above 0 each moves that fraction of the way to 1."""
-    if shock <= -1:
-        return "every correlation at 0"
-    if shock < 0 and round(shock, 6) != 0:
-        return f"every correlation at {percent(1 + shock, 0)} of today's"
-    if shock >= 1:
-        return "every correlation at 1"
-    if shock > 0 and round(shock, 6) != 0:
-        return f"every correlation {percent(shock, 0)} of the way from today's to 1"
-    return "today's correlations"
-
-
-def corr_shock_option(shock: float) -> str:
-    """A correlation shock as a slider option: '−1: hedges break (all correlations 0)', '0: today', '+0.4'."""
-    if shock <= -1:
-        return "−1: hedges break (every correlation 0)"
-    if shock >= 1:
-        return "+1: every correlation 1"
-    if round(shock, 6) == 0:
-        return "0: today's"
-    return corr_shock(shock)
-
-
-def read_corr_shock(shock: float) -> str:
-    """The held correlation shock in words."""
-    if shock <= -1:
-        return "At −1 every correlation falls to 0: hedges between coins break."
-    if shock >= 1:
-        return "At +1 every correlation is 1: all coins move as one."
-    return f"At {corr_shock(shock)}: {corr_shock_effect(shock)}."
-
-
 # -- initial against maintenance -------------------------------------------------------------------
 def _times(initial: float, maintenance: float) -> str:
     """'$15,706 is 6.3× maintenance ($2,481)' and its zero and equal cases, from the two numbers."""
-    if _is_zero(initial) and _is_zero(maintenance):
+    if is_zero(initial) and is_zero(maintenance):
         return "asks no initial and no maintenance margin"
-    if _is_zero(maintenance):
+    if is_zero(maintenance):
         return f"asks {money(initial)} initial and no maintenance margin"
-    if _is_zero(shown_gap(initial, maintenance)):
+    if is_zero(shown_gap(initial, maintenance)):
         return f"asks the same {money(initial)} initial and maintenance margin"
     ratio = initial / maintenance
     if shown_gap(initial, maintenance) > 0:
@@ -461,7 +272,7 @@ def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_m
                                 portfolio_preset: str, option_rule: tuple[float, float, float]) -> str:
     """Why each mode's initial and maintenance margins stand where they do, from the engine's numbers.
 
-    ``cross_parts``: :func:`ui.metrics.cross_parts` (perps and futures, short options, borrows: their
+    ``cross_parts``: :func:`views.metrics.cross_parts` (perps and futures, short options, borrows: their
     initial, maintenance and notional, USD, and the leverages used); ``im_multiplier``: the portfolio
     rule set's initial / maintenance; ``option_rule``: the cross rule set's (initial base, initial
     floor, maintenance rate) for short options, fractions of the underlying.
@@ -489,7 +300,7 @@ def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_m
     cross = f"Cross margin {_times(cross_initial, cross_maintenance)}"
     cross += (": " + "; ".join(reasons) + "." if reasons else ".")
     portfolio = f"Portfolio margin {_times(portfolio_initial, portfolio_maintenance)}"
-    if not _is_zero(portfolio_maintenance):
+    if not is_zero(portfolio_maintenance):
         portfolio += (f": {portfolio_preset}'s rule set sets initial at {im_multiplier:g} × maintenance "
                       "(its im_multiplier), and maintenance is the worst scenario loss plus add-ons.")
     else:
