@@ -242,6 +242,8 @@ def margin_curves(
     unknown = [key for key in params if not isinstance(key, str) or key not in MODES]
     if unknown:
         raise PortfolioError(f"params: {_show(unknown[0])} is not a mode; use keys among {', '.join(MODES)}.")
+    if not isinstance(co_move, (bool, np.bool_)):
+        raise PortfolioError(f"co_move: must be True or False (got {_show(co_move)}).")
     frame = pd.DataFrame({"price": prices})
     for mode in modes:
         evaluator = _Evaluator(book, market, asset, mode, params.get(mode), co_move, spot_vol_elasticity)

@@ -101,6 +101,7 @@ GARBAGE = st.one_of(
 HASHABLE_GARBAGE = SCALAR_GARBAGE.filter(lambda key: key == key)  # NaN keys cannot be looked up
 ASSETS = ["BTC", "ETH", "USDC"]
 BAD_ASSET = st.one_of(st.sampled_from(["SOL", "btc", "", "BTC "]), SCALAR_GARBAGE, ODD_OBJECTS)
+BAD_KEY = st.one_of(st.sampled_from(["SOL", "btc", "", "BTC "]), HASHABLE_GARBAGE)  # can key a dict
 
 
 def outside(low: float, high: float) -> st.SearchStrategy:
@@ -164,7 +165,7 @@ BAD_RHO = st.one_of(outside(-1, 1), SCALAR_GARBAGE)
 BAD_CORRELATION = st.one_of(
     GARBAGE,
     st.dictionaries(st.one_of(st.tuples(st.sampled_from(ASSETS), st.sampled_from(ASSETS)),
-                              st.tuples(st.sampled_from(ASSETS), BAD_ASSET.filter(lambda k: k == k)),
+                              st.tuples(st.sampled_from(ASSETS), BAD_KEY),
                               HASHABLE_GARBAGE), st.one_of(RHO, BAD_RHO), min_size=1, max_size=3),
     st.tuples(RHO, RHO).filter(lambda pair: pair[0] != pair[1]).map(
         lambda pair: {("BTC", "ETH"): pair[0], ("ETH", "BTC"): pair[1]}),             # conflicting pairs
@@ -396,7 +397,7 @@ COLLATERAL = st.dictionaries(st.sampled_from(ASSETS), st.floats(-1e12, 1e12), ma
     {"positions": st.one_of(POSITION_LISTS, POSITION_LISTS.map(tuple), POSITION_LISTS.map(iter), st.none()),
      "collateral": st.one_of(COLLATERAL, st.none()), "title": st.text(max_size=8), "story": st.text(max_size=8)},
     {"positions": st.one_of(GARBAGE, st.lists(st.one_of(VALID_POSITIONS, GARBAGE), min_size=1, max_size=3)),
-     "collateral": st.one_of(GARBAGE, st.dictionaries(BAD_ASSET.filter(lambda k: k == k), st.floats(1, 2),
+     "collateral": st.one_of(GARBAGE, st.dictionaries(BAD_KEY, st.floats(1, 2),
                                                       min_size=1, max_size=1),
                              st.dictionaries(st.sampled_from(ASSETS), outside(-1e12, 1e12), min_size=1, max_size=1)),
      "title": st.one_of(SCALAR_GARBAGE.filter(lambda t: not isinstance(t, str)), st.just("x" * 5000)),
@@ -494,10 +495,22 @@ def test_value_at_risk(args):
                        "co_move": st.booleans(), "spot_vol_elasticity": st.floats(0, 10)},
                       {"asset": BAD_ASSET, "mode": st.one_of(st.just("Cross"), GARBAGE),
                        "params": st.one_of(st.sampled_from(["bogus", "okx"]), GARBAGE),
+                       # Arrays are left out: known escape in liquidation._Evaluator, see the xfail below.
+                       "co_move": SCALAR_GARBAGE,
                        "spot_vol_elasticity": outside(0, 10)}))
 def test_liquidation_price(args):
     price = _succeeds_or_refuses(liquidation_price, **args)
     assert price is None or (math.isfinite(price) and price > 0)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "escape in margin/liquidation.py's _Evaluator (not this module's to fix): `if co_move:` takes the truth "
+    "value of whatever it is given, so an array or DataFrame raises a bare ValueError (and 'no' counts as "
+    "True). When this XPASSes, drop the xfail and let test_liquidation_price draw any garbage for co_move."))
+@pytest.mark.parametrize("co_move", [np.array([1.0, 2.0]), pd.DataFrame()])
+def test_liquidation_price_refuses_an_array_co_move(co_move):
+    with pytest.raises(PortfolioError):
+        liquidation_price(BOOK, MARKET, "BTC", co_move=co_move)
 
 
 TRIAL_PRICES = st.lists(st.floats(1, 2e5), min_size=1, max_size=5)
@@ -508,15 +521,17 @@ TRIAL_PRICES = st.lists(st.floats(1, 2e5), min_size=1, max_size=5)
                        "prices": st.one_of(TRIAL_PRICES, TRIAL_PRICES.map(np.array), TRIAL_PRICES.map(tuple)),
                        "modes": st.lists(st.sampled_from(["cross", "portfolio", "isolated"]), max_size=3).map(tuple),
                        "params": st.one_of(st.none(), st.just({"cross": "binance", "portfolio": "okx"})),
+                       "co_move": st.one_of(st.booleans(), st.just(np.bool_(True))),
                        "spot_vol_elasticity": st.floats(0, 10)},
                       {"asset": BAD_ASSET,
                        "prices": st.one_of(GARBAGE, st.lists(st.one_of(outside(0, 1e300), SCALAR_GARBAGE), min_size=1,
                                                              max_size=3), st.just([])),
                        "modes": st.one_of(GARBAGE, st.sampled_from(["cross", ("cross", "Portfolio")])),
                        "params": st.one_of(GARBAGE, st.just({"crosss": "binance"}), st.just({"cross": "okx"})),
+                       "co_move": st.one_of(GARBAGE, st.just("no")),
                        "spot_vol_elasticity": outside(0, 10)}))
 def test_margin_curves(args):
-    frame = _succeeds_or_refuses(margin_curves, BOOK, MARKET, co_move=False, **args)
+    frame = _succeeds_or_refuses(margin_curves, BOOK, MARKET, **args)
     if frame is not None:
         assert frame["price"].tolist() == [float(p) for p in args["prices"]]  # the prices asked for, in order
 

@@ -195,6 +195,8 @@ CURVE_BOOK = Portfolio([Perp("BTC", 1.0, 88_000.0)], {"USDC": 10_000.0})
     ({"params": "binance"}, "params: must map a mode to its rule set"),
     ({"params": {"crosss": "binance"}}, "params: 'crosss' is not a mode"),
     ({"spot_vol_elasticity": True}, "spot_vol_elasticity: must be a number between 0 and 10"),
+    ({"co_move": np.array([True, False])}, "co_move: must be True or False"),
+    ({"co_move": "no"}, "co_move: must be True or False"),
 ])
 def test_margin_curves_refuses_bad_arguments_with_a_portfolio_error(kwargs, named):
     args = {"prices": [80_000.0, 90_000.0], **kwargs}
