@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from margin.errors import PortfolioError
-from margin.instruments import Future, Option, Perp, Portfolio, describe
+from margin.instruments import INVERSE_TYPES, Future, InverseFuture, Option, Perp, Portfolio, describe
 from margin.market import Market, is_stablecoin
 from margin.pricing import black76_price
 
@@ -38,9 +38,11 @@ class UnitLayout:
 class BookArrays:
     """Positions of a Portfolio as arrays; asset indices refer to ``assets``.
 
-    Linear = perps and futures. ``lin_years`` is 0 for perps. ``lin_leverage`` is NaN where the
-    position uses the rule set's maximum. Holdings are the net spot amount per asset (collateral
-    plus Spot positions).
+    Linear = perps and futures, USD-margined or coin-margined (inverse). ``lin_years`` is 0 for
+    perps. ``lin_leverage`` is NaN where the position uses the rule set's maximum. An inverse row
+    (``lin_is_inverse``) holds its signed USD face value in ``lin_face`` and, in ``lin_qty``,
+    face / entry: in USD at the mark its P&L is that many coins' linear P&L, face x (mark/entry - 1).
+    Holdings are the net spot amount per asset (collateral plus Spot positions).
     """
 
     assets: tuple[str, ...]
@@ -52,6 +54,8 @@ class BookArrays:
     lin_leverage: np.ndarray
     lin_isolated: np.ndarray
     lin_index: np.ndarray
+    lin_is_inverse: np.ndarray
+    lin_face: np.ndarray
     opt_asset: np.ndarray
     opt_qty: np.ndarray
     opt_strike: np.ndarray
@@ -128,7 +132,8 @@ def _layout(book: Portfolio) -> BookArrays:
     """The arrays of a book (cached: a Portfolio is immutable and the app re-prices the same one often)."""
     assets = book.assets()
     where = {asset: i for i, asset in enumerate(assets)}
-    lin = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, (Perp, Future))]
+    lin = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, (Perp, Future, *INVERSE_TYPES))]
+    dated = (Future, InverseFuture)
     opts = [(i, p) for i, p in enumerate(book.positions) if isinstance(p, Option)]
     holdings = book.holdings()
     hold = [(asset, qty) for asset, qty in holdings.items() if qty != 0]
@@ -137,11 +142,13 @@ def _layout(book: Portfolio) -> BookArrays:
         lin_asset=np.array([where[p.asset] for _, p in lin], dtype=int),
         lin_qty=np.array([p.qty for _, p in lin], dtype=float),
         lin_entry=np.array([p.entry_price for _, p in lin], dtype=float),
-        lin_years=np.array([p.expiry_days / DAYS_PER_YEAR if isinstance(p, Future) else 0.0 for _, p in lin]),
-        lin_is_future=np.array([isinstance(p, Future) for _, p in lin], dtype=bool),
+        lin_years=np.array([p.expiry_days / DAYS_PER_YEAR if isinstance(p, dated) else 0.0 for _, p in lin]),
+        lin_is_future=np.array([isinstance(p, dated) for _, p in lin], dtype=bool),
         lin_leverage=np.array([np.nan if p.leverage is None else p.leverage for _, p in lin], dtype=float),
         lin_isolated=np.array([np.nan if p.isolated_margin is None else p.isolated_margin for _, p in lin]),
         lin_index=np.array([i for i, _ in lin], dtype=int),
+        lin_is_inverse=np.array([isinstance(p, INVERSE_TYPES) for _, p in lin], dtype=bool),
+        lin_face=np.array([p.usd_size if isinstance(p, INVERSE_TYPES) else 0.0 for _, p in lin], dtype=float),
         opt_asset=np.array([where[p.asset] for _, p in opts], dtype=int),
         opt_qty=np.array([p.qty for _, p in opts], dtype=float),
         opt_strike=np.array([p.strike for _, p in opts], dtype=float),

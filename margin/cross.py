@@ -79,15 +79,27 @@ class Instruments:
         return int(self.first.size)
 
 
+def position_sizes(arrays: BookArrays) -> np.ndarray:
+    """Each perp/future row's signed size in the unit its venue counts it in: coins for a linear
+    contract, the USD face value for a coin-margined (inverse) one."""
+    return np.where(arrays.lin_is_inverse, arrays.lin_face, arrays.lin_qty)
+
+
+def notional_per_size(arrays: BookArrays, marks: np.ndarray) -> np.ndarray:
+    """USD notional per unit of :func:`position_sizes` at ``marks`` (n, L): the mark for a linear
+    contract, 1 for an inverse one (its notional is its USD face value whatever the price)."""
+    return np.where(arrays.lin_is_inverse, 1.0, marks)
+
+
 def instruments(arrays: BookArrays) -> Instruments:
     """Group the linear rows of ``arrays`` by instrument (kept with the book: prices do not enter)."""
     cached = arrays.memo.get("cross_instruments")
     if cached is not None:
         return cached
-    qty = arrays.lin_qty
+    qty = position_sizes(arrays)
     if qty.size:
         keys = np.column_stack([arrays.lin_asset.astype(float), arrays.lin_is_future.astype(float),
-                                arrays.lin_years])
+                                arrays.lin_years, arrays.lin_is_inverse.astype(float)])
         _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         group = np.asarray(group).reshape(-1)
     else:
@@ -136,8 +148,9 @@ def linear_requirements(arrays: BookArrays, params: CrossParams, marks: np.ndarr
     """
     marks = np.asarray(marks, dtype=float)
     found = instruments(arrays)
-    notional = np.abs(arrays.lin_qty) * marks
-    position_notional = np.abs(found.net_qty) * marks[:, found.first]  # (n, G)
+    per_size = notional_per_size(arrays, marks)
+    notional = np.abs(position_sizes(arrays)) * per_size
+    position_notional = np.abs(found.net_qty) * per_size[:, found.first]  # (n, G)
     rate, deduction = _tier_lookup(params, arrays.assets, found.asset, position_notional)
     position_maintenance = np.maximum(position_notional * rate - deduction, 0.0)
     maintenance = position_maintenance[:, found.group] * found.share
@@ -198,6 +211,12 @@ def cross_arrays(
     }
 
 
+def _contract_type(arrays: BookArrays, j: int) -> str:
+    """"perp", "future", "inverse perp" or "inverse future" for linear row j."""
+    kind = "future" if arrays.lin_is_future[j] else "perp"
+    return f"inverse {kind}" if arrays.lin_is_inverse[j] else kind
+
+
 def _linear_rule(arrays: BookArrays, parts: dict[str, np.ndarray], j: int) -> str:
     """The breakdown's rule text of linear row j (a row sharing its instrument says so)."""
     rate, deduction = parts["lin_rate"][0, j], parts["lin_deduction"][0, j]
@@ -207,8 +226,9 @@ def _linear_rule(arrays: BookArrays, parts: dict[str, np.ndarray], j: int) -> st
     if found.rows[g] == 1:
         return f"IM at {parts['lin_leverage'][0, j]:g}x; {mm}"
     net = found.net_qty[g]
-    contract = "perp" if not arrays.lin_is_future[j] else f"future {arrays.lin_years[j] * 365:g}d"
-    position = f"one {'long' if net > 0 else 'short'} {abs(net):,.6g} {arrays.assets[found.asset[g]]} {contract}"
+    contract = _contract_type(arrays, j) + ("" if not arrays.lin_is_future[j] else f" {arrays.lin_years[j] * 365:g}d")
+    size = f"${abs(net):,.6g}" if arrays.lin_is_inverse[j] else f"{abs(net):,.6g}"
+    position = f"one {'long' if net > 0 else 'short'} {size} {arrays.assets[found.asset[g]]} {contract}"
     if found.share[j] == 0:
         return (f"nets into {position} position (one-way mode): no margin of its own" if net
                 else "nets to a zero position with its other rows: no margin")
@@ -222,7 +242,7 @@ def _breakdown(arrays: BookArrays, parts: dict[str, np.ndarray]) -> pd.DataFrame
     for j, position_index in enumerate(arrays.lin_index):
         rows.append({
             "position": arrays.labels[position_index], "asset": arrays.assets[arrays.lin_asset[j]],
-            "type": "future" if arrays.lin_is_future[j] else "perp", "qty": arrays.lin_qty[j],
+            "type": _contract_type(arrays, j), "qty": arrays.lin_qty[j],
             "notional": parts["lin_notional"][0, j], "mark": parts["lin_mark"][0, j],
             "equity": parts["lin_upnl"][0, j], "initial": parts["lin_initial"][0, j],
             "maintenance": parts["lin_maintenance"][0, j], "rule": _linear_rule(arrays, parts, j),
@@ -323,6 +343,7 @@ def _subset(arrays: BookArrays, mask: np.ndarray) -> BookArrays:
         lin_entry=arrays.lin_entry[mask], lin_years=arrays.lin_years[mask],
         lin_is_future=arrays.lin_is_future[mask], lin_leverage=arrays.lin_leverage[mask],
         lin_isolated=arrays.lin_isolated[mask], lin_index=arrays.lin_index[mask],
+        lin_is_inverse=arrays.lin_is_inverse[mask], lin_face=arrays.lin_face[mask],
         opt_asset=empty_i, opt_qty=empty_f, opt_strike=empty_f, opt_years=empty_f, opt_days=empty_f,
         opt_is_call=empty_b, opt_index=empty_i, hold_asset=empty_i, hold_qty=empty_f, positions=arrays.positions,
     )
@@ -342,7 +363,7 @@ def isolated_margin(
     result = isolated_arrays(arrays, rules, asset, spots[None, :], basis)
     sub, parts = result["sub"], result["parts"]
     rows = [{
-        "position": arrays.labels[i], "asset": asset, "type": "future" if sub.lin_is_future[j] else "perp",
+        "position": arrays.labels[i], "asset": asset, "type": _contract_type(sub, j),
         "qty": sub.lin_qty[j], "notional": parts["notional"][0, j], "mark": result["marks"][0, j],
         "equity": result["held"][j] + sub.lin_qty[j] * (result["marks"][0, j] - sub.lin_entry[j]),
         "initial": parts["initial"][0, j], "maintenance": parts["maintenance"][0, j],

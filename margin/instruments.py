@@ -248,8 +248,79 @@ class Option:
     kind_label = "option"
 
 
-Position = Spot | Perp | Future | Option
-POSITION_TYPES = (Spot, Perp, Future, Option)
+def _validate_inverse(position: InversePerp | InverseFuture) -> None:
+    """Shared checks of coin-margined contracts (asset, USD face value, entry, leverage, isolated margin)."""
+    _set(position, "asset", check_asset(position.asset, "asset"))
+    _set(position, "usd_size", check_number(position.usd_size, "usd_size", low=-MAX_PRICE, high=MAX_PRICE,
+                                            fix="Use a signed USD face value (negative = short)."))
+    _set(position, "entry_price", _price(position.entry_price, "entry_price"))
+    if position.leverage is not None:
+        _set(position, "leverage",
+             check_number(position.leverage, "leverage", low=1.0, high=MAX_LEVERAGE, fix="Use 1 to 200 (x)."))
+    if position.isolated_margin is not None:
+        _set(position, "isolated_margin",
+             check_number(position.isolated_margin, "isolated_margin", low=0.0, high=MAX_PRICE, fix="Use USD >= 0."))
+
+
+@dataclass(frozen=True)
+class InversePerp:
+    """A coin-margined (inverse) perpetual: a signed USD face value settled in the coin, as Deribit's
+    BTC-PERPETUAL or Binance's COIN-M BTCUSD_PERP.
+
+    P&L in the coin = usd_size x (1/entry_price - 1/mark); in USD at the mark that is
+    usd_size x (mark/entry_price - 1), the P&L of ``usd_size / entry_price`` coins of a linear perp.
+    Measured in the coin it is concave: a long loses more coin on a fall than it gains on the same rise.
+
+    Args:
+        asset: underlying ticker. usd_size: signed face value in USD (negative = short).
+        entry_price: USD price at which the position was opened. leverage, isolated_margin: as :class:`Perp`.
+    """
+
+    asset: str
+    usd_size: float
+    entry_price: float
+    leverage: float | None = None
+    isolated_margin: float | None = None
+
+    def __post_init__(self) -> None:
+        _validate_inverse(self)
+
+    @property
+    def qty(self) -> float:
+        """The coins whose linear P&L in USD equals this contract's: usd_size / entry_price."""
+        return self.usd_size / self.entry_price
+
+    kind_label = "inverse perp"
+
+
+@dataclass(frozen=True)
+class InverseFuture:
+    """A coin-margined (inverse) dated future, marked at ``spot * exp(basis * expiry_days / 365)``:
+    as :class:`InversePerp`, plus ``expiry_days`` (calendar days, >= 0), which comes fourth."""
+
+    asset: str
+    usd_size: float
+    entry_price: float
+    expiry_days: float
+    leverage: float | None = None
+    isolated_margin: float | None = None
+
+    def __post_init__(self) -> None:
+        _validate_inverse(self)
+        _set(self, "expiry_days",
+             check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."))
+
+    @property
+    def qty(self) -> float:
+        """The coins whose linear P&L in USD equals this contract's: usd_size / entry_price."""
+        return self.usd_size / self.entry_price
+
+    kind_label = "inverse future"
+
+
+INVERSE_TYPES = (InversePerp, InverseFuture)
+Position = Spot | Perp | Future | Option | InversePerp | InverseFuture
+POSITION_TYPES = (Spot, Perp, Future, Option, InversePerp, InverseFuture)
 
 
 def describe(position: Position) -> str:
@@ -258,6 +329,11 @@ def describe(position: Position) -> str:
     size = f"{abs(position.qty):,.6g}"
     if isinstance(position, Option):
         return f"{side} {size} {position.asset} {position.strike:,.6g} {position.kind} {position.expiry_days:g}d"
+    if isinstance(position, INVERSE_TYPES):
+        face = f"${abs(position.usd_size):,.6g}"
+        if isinstance(position, InverseFuture):
+            return f"{side} {face} {position.asset} inverse future {position.expiry_days:g}d"
+        return f"{side} {face} {position.asset} inverse perp"
     if isinstance(position, Future):
         return f"{side} {size} {position.asset} future {position.expiry_days:g}d"
     if isinstance(position, Perp):
@@ -282,7 +358,8 @@ class Portfolio:
         positions = self.positions
         if positions is None:
             positions = ()
-        refused = PortfolioError("positions: must be a list of positions (Spot, Perp, Future, Option).")
+        refused = PortfolioError(
+            "positions: must be a list of positions (Spot, Perp, Future, Option, InversePerp, InverseFuture).")
         if isinstance(positions, (str, bytes, Mapping)) or not isinstance(positions, Iterable):
             raise refused
         try:
@@ -297,7 +374,8 @@ class Portfolio:
         for index, position in enumerate(positions):
             if not isinstance(position, POSITION_TYPES):
                 raise PortfolioError(
-                    f"positions[{index}]: must be a Spot, Perp, Future or Option, got {type(position).__name__}."
+                    f"positions[{index}]: must be a Spot, Perp, Future, Option, InversePerp or InverseFuture, "
+                    f"got {type(position).__name__}."
                 )
         collateral = self.collateral if self.collateral is not None else {}
         if not isinstance(collateral, Mapping):

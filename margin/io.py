@@ -7,7 +7,8 @@ Schema (``"schema": "margin-lab/portfolio@1"``, optional)::
                    {"type": "future", "asset": "BTC", "qty": -1, "entry_price": 89000, "expiry_days": 90},
                    {"type": "option", "asset": "BTC", "kind": "call", "strike": 100000,
                     "expiry_days": 30, "qty": -1},
-                   {"type": "spot", "asset": "ETH", "qty": 5}],
+                   {"type": "spot", "asset": "ETH", "qty": 5},
+                   {"type": "inverse_perp", "asset": "BTC", "usd_size": 10000, "entry_price": 87000}],
      "collateral": {"USDC": 20000},
      "market": {"prices": {"BTC": 90000}, "vols": {"BTC": 0.6},
                 "correlation": [["BTC", "ETH", 0.8]], "basis": {"BTC": 0.05}}}
@@ -30,7 +31,16 @@ from pathlib import Path
 import numpy as np
 
 from margin.errors import PortfolioError
-from margin.instruments import MAX_POSITIONS, Future, Option, Perp, Portfolio, Spot
+from margin.instruments import (
+    MAX_POSITIONS,
+    Future,
+    InverseFuture,
+    InversePerp,
+    Option,
+    Perp,
+    Portfolio,
+    Spot,
+)
 from margin.market import Market
 
 SCHEMA = "margin-lab/portfolio@1"
@@ -43,6 +53,9 @@ _FIELDS = {
     "perp": (Perp, ("asset", "qty", "entry_price"), ("leverage", "isolated_margin")),
     "future": (Future, ("asset", "qty", "entry_price", "expiry_days"), ("leverage", "isolated_margin")),
     "option": (Option, ("asset", "kind", "strike", "expiry_days", "qty"), ("entry_price",)),
+    "inverse_perp": (InversePerp, ("asset", "usd_size", "entry_price"), ("leverage", "isolated_margin")),
+    "inverse_future": (InverseFuture, ("asset", "usd_size", "entry_price", "expiry_days"),
+                       ("leverage", "isolated_margin")),
 }
 _TOP_LEVEL = {"schema", "title", "story", "positions", "collateral", "market"}
 
@@ -272,10 +285,11 @@ def _position_dict(position) -> dict:
         if position.entry_price is not None:
             out["entry_price"] = position.entry_price
         return out
-    if isinstance(position, (Perp, Future)):
-        out = {"type": "future" if isinstance(position, Future) else "perp", "asset": position.asset,
-               "qty": position.qty, "entry_price": position.entry_price}
-        if isinstance(position, Future):
+    if isinstance(position, (Perp, Future, InversePerp, InverseFuture)):
+        kind = {Perp: "perp", Future: "future", InversePerp: "inverse_perp", InverseFuture: "inverse_future"}[type(position)]
+        size = ("usd_size", position.usd_size) if isinstance(position, (InversePerp, InverseFuture)) else ("qty", position.qty)
+        out = {"type": kind, "asset": position.asset, size[0]: size[1], "entry_price": position.entry_price}
+        if isinstance(position, (Future, InverseFuture)):
             out["expiry_days"] = position.expiry_days
         for name in ("leverage", "isolated_margin"):
             if getattr(position, name) is not None:

@@ -210,6 +210,14 @@ class PortfolioParams:
         basis_addon_rate: add-on on dated futures, fraction of |notional| (the basis can move).
         depeg_addon_rate: add-on on stablecoin holdings, fraction of their USD value.
         im_multiplier: initial = maintenance x this.
+        mm_factor: maintenance = mm_factor x (scenario loss + add-ons), the "risk-matrix margin"
+            (Deribit: 0.8, with initial = the risk-matrix margin, i.e. im_multiplier 1 / 0.8).
+        inverse_risk_in_coin: measure coin-margined (inverse) contracts' scenario P&L in their coin,
+            converted at today's index (as a coin-settled venue does), instead of in USD at the
+            shocked price; see :mod:`margin.units`.
+        roll_shock_floor, roll_shock_annual (asset -> fraction; defaults for other assets): an
+            add-on on every perp and future of |size in coins| x index x max(floor, annual x years
+            to expiry) (Deribit's roll shock: min_annualised_move, annualised_move_risk).
         offsets: "correlated" (signed joint scenarios across risk units) or "segregated" (sum).
         haircuts, default_haircut: collateral haircuts in equity, as in :class:`CrossParams`.
         source: where the numbers come from.
@@ -234,6 +242,12 @@ class PortfolioParams:
     basis_addon_rate: float = 0.005
     depeg_addon_rate: float = 0.01
     im_multiplier: float = 1.3
+    mm_factor: float = 1.0
+    inverse_risk_in_coin: bool = False
+    roll_shock_floor: Mapping[str, float] = field(default_factory=FrozenMap)
+    default_roll_shock_floor: float = 0.0
+    roll_shock_annual: Mapping[str, float] = field(default_factory=FrozenMap)
+    default_roll_shock_annual: float = 0.0
     offsets: str = "correlated"
     haircuts: Mapping[str, float] = field(default_factory=FrozenMap)
     default_haircut: float = 0.0
@@ -244,6 +258,15 @@ class PortfolioParams:
         _check_text(self.source, "source")
         object.__setattr__(self, "price_range", _asset_map(self.price_range, "price_range", "{'BTC': 0.16}"))
         object.__setattr__(self, "haircuts", _asset_map(self.haircuts, "haircuts", "{'ETH': 0.05}"))
+        for name in ("roll_shock_floor", "roll_shock_annual"):
+            object.__setattr__(self, name, _asset_map(getattr(self, name), name, "{'BTC': 0.01}"))
+            for asset, value in {**getattr(self, name), "default": getattr(self, f"default_{name}")}.items():
+                _check_fraction(value, f"{name}['{asset}']" if asset != "default" else f"default_{name}")
+        _check_fraction(self.mm_factor, "mm_factor")
+        if self.mm_factor <= 0:
+            raise PortfolioError(f"mm_factor: must be above 0, e.g. 0.8 (got {self.mm_factor!r}).")
+        if not isinstance(self.inverse_risk_in_coin, (bool, np.bool_)):
+            raise PortfolioError(f"inverse_risk_in_coin: must be True or False (got {_show(self.inverse_risk_in_coin)}).")
         states = self.vol_states
         if isinstance(states, (str, bytes, Mapping)) or not isinstance(states, (tuple, list)):
             raise PortfolioError(f"vol_states: give a list such as ['up', 'flat', 'down'] (got {_show(states)}).")
@@ -281,6 +304,11 @@ class PortfolioParams:
 
     def range_floor(self, asset: str) -> float:
         return float(self.price_range.get(asset, self.default_price_range))
+
+    def roll_shock(self, asset: str) -> tuple[float, float]:
+        """(floor, annual rate) of the roll-shock add-on for ``asset``, fractions."""
+        return (float(self.roll_shock_floor.get(asset, self.default_roll_shock_floor)),
+                float(self.roll_shock_annual.get(asset, self.default_roll_shock_annual)))
 
     def haircut(self, asset: str) -> float:
         if asset in self.haircuts:

@@ -144,8 +144,10 @@ def _addon_amounts(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params
     stablecoin holding (S, H). The one definition of the add-ons: totals and breakdown rows read it.
 
     short-option minimum = rate x spot x net short contracts; basis = rate x min(long, short)
-    linear USD of the unit (offsetting perps, futures and spot can drift apart); depeg = rate x
-    USD value of each stablecoin holding (a stablecoin can lose its peg).
+    linear USD of the unit (offsetting perps, futures and spot can drift apart); roll shock =
+    |size in coins| x index x max(floor, annual x years) of every perp and future (per unit,
+    :attr:`UnitSet.roll_shock`); depeg = rate x USD value of each stablecoin holding (a
+    stablecoin can lose its peg).
     """
     n_states, n_units = units.n_states, units.units_per_state
     short = (params.short_option_min_rate * units.spot * units.net_short).reshape(n_states, n_units)
@@ -154,8 +156,9 @@ def _addon_amounts(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params
     depeg_holding = unit_plan(arrays, params).stable_holding & (arrays.hold_qty > 0)
     held_value = arrays.hold_qty * np.atleast_2d(spots)[:, arrays.hold_asset]
     depeg = np.where(depeg_holding, params.depeg_addon_rate * held_value, 0.0)
-    return {"short_option": short, "basis": basis, "depeg": depeg, "hedged": hedged.reshape(n_states, n_units),
-            "held_value": held_value, "depeg_holding": depeg_holding}
+    return {"short_option": short, "basis": basis, "roll": units.roll_shock.reshape(n_states, n_units),
+            "depeg": depeg, "hedged": hedged.reshape(n_states, n_units), "held_value": held_value,
+            "depeg_holding": depeg_holding}
 
 
 def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params: PortfolioParams) -> list[dict]:
@@ -173,6 +176,12 @@ def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params
             rows.append({"component": "basis add-on", "unit": asset, "maintenance": float(amounts["basis"][m, u]),
                          "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged:,.0f} USD of "
                                         "offsetting linear positions: perp, future and spot prices can drift apart"})
+        roll = float(amounts["roll"][m, u])
+        if roll > 0:
+            floor, annual = params.roll_shock(asset)
+            rows.append({"component": "roll shock", "unit": asset, "maintenance": roll,
+                         "explanation": f"max({floor * 100:g} %, {annual * 100:g} % a year x years to expiry) of each "
+                                        "perp's and future's size at the index: its funding or basis can move"})
     for j in np.flatnonzero(amounts["depeg_holding"]):
         asset, value = arrays.assets[arrays.hold_asset[j]], float(amounts["held_value"][m, j])
         rows.append({"component": "depeg add-on", "unit": asset, "maintenance": float(amounts["depeg"][m, j]),
@@ -182,7 +191,8 @@ def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params
 
 
 def _addon_totals(amounts: dict) -> np.ndarray:
-    return amounts["short_option"].sum(axis=1) + amounts["basis"].sum(axis=1) + amounts["depeg"].sum(axis=1)
+    return (amounts["short_option"].sum(axis=1) + amounts["basis"].sum(axis=1) + amounts["roll"].sum(axis=1)
+            + amounts["depeg"].sum(axis=1))
 
 
 # -- the model, at S states x K correlation matrices -------------------------------------------------
@@ -258,7 +268,7 @@ def maintenance_at_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarra
     spots = np.atleast_2d(np.asarray(spots, dtype=float))
     vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
     scan = _scan(arrays, spots, vols, basis, params, [correlation])
-    return scan["loss"][:, 0] + scan["addon_total"]
+    return params.mm_factor * (scan["loss"][:, 0] + scan["addon_total"])
 
 
 # -- labels and results -----------------------------------------------------------------------------
@@ -276,7 +286,7 @@ def _outcome(scan: dict, units: UnitSet, m: int, k: int, joint_label: tuple | No
     else:
         label, key, driver, moves = _segregated_label(units, own, alone, params, offsets=joint is not None)
     addon_total = float(scan["addon_total"][m])
-    maintenance = loss + addon_total
+    maintenance = params.mm_factor * (loss + addon_total)
     amounts = scan["amounts"]
     return {"loss": loss, "maintenance": maintenance, "initial": maintenance * params.im_multiplier,
             "binding": label, "binding_key": key, "binding_unit": driver, "binding_moves": moves,
@@ -369,6 +379,12 @@ def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
                      "explanation": "units that move together and hedge each other lose less jointly "
                                     "than the sum of their worst cases"})
     rows.extend(outcome["addon_rows"]())
+    if params.mm_factor != 1.0:
+        requirement = outcome["loss"] + outcome["addon_total"]
+        rows.append({"component": "maintenance factor", "unit": "all",
+                     "maintenance": (params.mm_factor - 1.0) * requirement,
+                     "explanation": f"maintenance is {params.mm_factor:g} x the {requirement:,.0f} USD above "
+                                    f"(the rule set's mm_factor); initial is {params.im_multiplier:g} x maintenance"})
     frame = pd.DataFrame(rows, columns=["component", "unit", "maintenance", "explanation"])
     frame.insert(3, "initial", frame["maintenance"] * params.im_multiplier)
     return frame

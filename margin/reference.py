@@ -27,16 +27,21 @@ The model, step by step (every number is a field of :class:`margin.params.Portfo
    (vol flat, counted at ``extreme_fraction``). The joint loss is the worst of these, capped at
    the segregated loss. A unit is *exposed* when its net linear position or any net option
    contract (identical options netted: same kind, strike and expiry) is not zero; an unexposed unit never drives.
-6. Add-ons: short-option minimum (rate x spot per net short contract, calls and puts netted per
-   strike and expiry, as Deribit's Portfolio Margin page does), basis (rate x min(long, short) linear USD of the unit), depeg (rate x USD value of
-   each stablecoin holding). Maintenance = loss + add-ons; initial = maintenance x im_multiplier.
+   Coin-margined (inverse) contracts: in USD at the shocked mark (usd_size / entry coins of a linear
+   contract), or, under ``inverse_risk_in_coin``, in their coin at today's index: face x spot / mark
+   x (1 - 1 / (1 + move)), moves floored at -95 %.
+6. Add-ons: roll shock (|size in coins| x index x max(floor, annual x years) per perp and future),
+   short-option minimum (rate x spot per net short contract, calls and puts netted per
+   strike and expiry, as Deribit's Portfolio Margin page does), basis (rate x min(long, short)
+   linear USD of the unit), depeg (rate x USD value of each stablecoin holding).
+   Maintenance = mm_factor x (loss + add-ons); initial = maintenance x im_multiplier.
 """
 
 from __future__ import annotations
 
 import math
 
-from margin.instruments import Future, Option, Perp, Portfolio, Spot
+from margin.instruments import Future, InverseFuture, InversePerp, Option, Portfolio, Spot
 from margin.market import Market, is_stablecoin
 from margin.params import PortfolioParams
 from margin.presets import portfolio_params
@@ -58,22 +63,34 @@ class _Unit:
         floor = params.range_floor(asset)
         responsive = params.range_vol_multiple * self.iv * math.sqrt(params.range_horizon_days / 365.0)
         self.range = min(max(floor, responsive), 0.95)
-        exposures = []
+        exposures = []  # USD per unit relative move, measured in USD
+        coin_faces = []  # face x spot / mark of inverse contracts measured in their coin
         self.options = []
+        self.roll_shock = 0.0
+        floor_rate, annual_rate = params.roll_shock(asset)
         for p in book.positions:
-            if p.asset != asset:
+            if p.asset != asset or isinstance(p, (Spot, Option)):
+                if isinstance(p, Option) and p.asset == asset:
+                    self.options.append(self._option(p, params))
                 continue
-            if isinstance(p, Perp):
-                exposures.append(p.qty * self.spot)
-            elif isinstance(p, Future):
-                exposures.append(p.qty * math.exp(basis * p.expiry_days / 365.0) * self.spot)
-            elif isinstance(p, Option):
-                self.options.append(self._option(p, params))
+            days = p.expiry_days if isinstance(p, (Future, InverseFuture)) else 0.0
+            growth = math.exp(basis * days / 365.0)  # mark / spot
+            rate = max(floor_rate, annual_rate * days / 365.0)
+            if isinstance(p, (InversePerp, InverseFuture)):
+                self.roll_shock += abs(p.usd_size) / growth * rate
+                if params.inverse_risk_in_coin:
+                    coin_faces.append(p.usd_size / growth)
+                else:  # in USD at the mark, face x (mark / entry - 1): usd_size / entry coins
+                    exposures.append(p.usd_size / p.entry_price * growth * self.spot)
+            else:
+                self.roll_shock += abs(p.qty) * self.spot * rate
+                exposures.append(p.qty * growth * self.spot)
         held = book.holdings().get(asset, 0.0)
         exposures.append(held * self.spot)
         self.delta = sum(exposures)
-        self.long_linear = sum(e for e in exposures if e > 0)
-        self.short_linear = -sum(e for e in exposures if e < 0)
+        self.inverse_face = sum(coin_faces)
+        self.long_linear = sum(e for e in exposures + coin_faces if e > 0)
+        self.short_linear = -sum(e for e in exposures + coin_faces if e < 0)
         per_strike: dict[tuple, float] = {}  # Deribit nets calls and puts per strike and expiry
         per_option: dict[tuple, float] = {}  # identical options cancel
         for o in self.options:
@@ -81,7 +98,7 @@ class _Unit:
             key = (o["is_call"], o["strike"], o["days"])
             per_option[key] = per_option.get(key, 0.0) + o["qty"]
         self.net_short = sum(max(-q, 0.0) for q in per_strike.values())
-        self.exposed = self.delta != 0.0 or any(q != 0.0 for q in per_option.values())
+        self.exposed = self.delta != 0.0 or self.inverse_face != 0.0 or any(q != 0.0 for q in per_option.values())
 
     def _option(self, p: Option, params: PortfolioParams) -> dict:
         years = p.expiry_days / 365.0
@@ -96,7 +113,7 @@ class _Unit:
 
     def exposure(self) -> float:
         """USD per unit relative move: linear delta plus each option's Black-76 delta x spot (vol flat)."""
-        total = self.delta
+        total = self.delta + self.inverse_face
         for o in self.options:
             total += o["qty"] * float(black76_delta(self.spot, o["strike"], self.iv, o["years"], o["is_call"])) * self.spot
         return total
@@ -105,6 +122,8 @@ class _Unit:
         """P&L (USD) when the price moves by ``move`` (a fraction; below -100 % counts as -100 %)."""
         move = max(move, -1.0)
         total = self.delta * move
+        # An inverse contract's coin P&L at today's index: face x (1 - 1 / (1 + move)), moves floored at -95 %.
+        total += self.inverse_face * (1.0 - 1.0 / (1.0 + max(move, -0.95)))
         for o in self.options:
             price = float(black76_price(self.spot * (1 + move), o["strike"], o["vols"][state], o["years"], o["is_call"]))
             total += o["qty"] * (price - o["base"])
@@ -177,9 +196,10 @@ def reference_portfolio_margin(book: Portfolio, market: Market, params: Portfoli
     for unit in units:
         addons += params.short_option_min_rate * unit.spot * unit.net_short
         addons += params.basis_addon_rate * max(min(unit.long_linear, unit.short_linear), 0.0)
+        addons += unit.roll_shock
     for asset, qty in book.holdings().items():
         if is_stablecoin(asset) and qty > 0:
             addons += params.depeg_addon_rate * qty * float(market.prices[asset])
-    maintenance = loss + addons
+    maintenance = params.mm_factor * (loss + addons)
     return {"maintenance": maintenance, "initial": maintenance * params.im_multiplier, "loss": loss,
             "segregated": segregated, "alone": alone, "addons": addons}

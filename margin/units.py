@@ -31,6 +31,18 @@ _PRICES_PER_BLOCK = 16_384
 _TINY_MOVE = 1e-12
 
 
+#: A coin-margined long loses 1 / (1 + move) - 1 of its face in coin, without bound as the price
+#: nears zero: moves below -95 % count as -95 % for it (the scan range is capped at 95 % too).
+INVERSE_MOVE_FLOOR = -0.95
+
+
+def coin_pnl_per_face(moves) -> np.ndarray:
+    """P&L in the coin, at today's index, per USD of a long inverse contract's face value, when
+    the price moves by ``moves`` (fractions): 1 - 1 / (1 + move). Concave: -19 % at -16 %, +13.8 %
+    at +16 %, so a long loses more coin on a fall than it gains on the same rise."""
+    return 1.0 - 1.0 / (1.0 + np.maximum(moves, INVERSE_MOVE_FLOOR))
+
+
 def scan_ranges(floors, vols, params: PortfolioParams) -> np.ndarray:
     """Scan range (fraction of spot) of units with range floors ``floors`` and annualised vols
     ``vols`` (broadcast together): min(max(floor, k x vol x sqrt(horizon_days / 365)), 0.95).
@@ -71,6 +83,9 @@ class UnitSet:
     ``net_short`` option contracts (calls and puts netted per strike and expiry), ``exposed`` (the
     unit can gain or lose: a net linear position or a net option contract) and ``exposure``, the
     unit's delta in USD per unit relative move (linear delta + options' Black-76 delta x spot).
+    ``inverse_face``: the face value (USD, x spot / mark) of coin-margined contracts whose risk is
+    measured in the coin: their P&L at today's index is inverse_face x (1 - 1 / (1 + move)).
+    ``roll_shock``: the unit's roll-shock add-on (USD).
     Per option (shape (n,)): its unit, quantity, strike (USD), years and days to expiry, call flag,
     shocked vols (n, 3: up, flat, down) and current mark per contract (USD).
     ``option_starts`` (S U + 1,): each unit's first option; ``option_units``: the units holding
@@ -88,6 +103,8 @@ class UnitSet:
     net_short: np.ndarray
     exposed: np.ndarray
     exposure: np.ndarray
+    inverse_face: np.ndarray
+    roll_shock: np.ndarray
     opt_unit: np.ndarray
     opt_qty: np.ndarray
     opt_strike: np.ndarray
@@ -134,6 +151,8 @@ class UnitSet:
         """
         moves = np.maximum(np.asarray(moves, dtype=float), -1.0)
         linear = self.linear_delta[:, None] * moves  # (U, N), the same in every vol state
+        if self.inverse_face.any():
+            linear = linear + self.inverse_face[:, None] * coin_pnl_per_face(moves)
         if self.opt_qty.size == 0:
             return np.repeat(linear[..., None], 3, axis=2)
         units, option_row = self.option_units, self.option_row
@@ -198,7 +217,7 @@ class UnitSet:
 
 
 _PER_UNIT = ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short", "exposed",
-             "exposure")
+             "exposure", "inverse_face", "roll_shock")
 _PER_OPTION = ("opt_qty", "opt_strike", "opt_years", "opt_days", "opt_is_call", "opt_vols", "opt_base")
 
 
@@ -232,7 +251,9 @@ class UnitPlan:
     option_starts (U + 1,), option_units, option_row: see :class:`UnitSet`. net_short (U,): net
     short option contracts per unit; option_exposed (U,): the unit holds a net option contract.
     haircuts, stable_holding: per holding (``BookArrays.hold_asset``), the haircut (fraction) and
-    whether it is a stablecoin (depeg add-on).
+    whether it is a stablecoin (depeg add-on). Per perp/future row (``BookArrays.lin_*``):
+    in_coin, whether its risk is measured in its coin (an inverse contract under
+    ``inverse_risk_in_coin``); roll_rate, its roll-shock rate max(floor, annual x years).
     """
 
     floors: np.ndarray
@@ -244,6 +265,8 @@ class UnitPlan:
     option_exposed: np.ndarray
     haircuts: np.ndarray
     stable_holding: np.ndarray
+    in_coin: np.ndarray
+    roll_rate: np.ndarray
 
 
 def _net_option_contracts(unit: np.ndarray, is_call: np.ndarray, strike: np.ndarray, days: np.ndarray,
@@ -302,6 +325,10 @@ def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
         option_exposed=option_exposed,
         haircuts=np.array([params.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float),
         stable_holding=np.array([is_stablecoin(arrays.assets[a]) for a in arrays.hold_asset], dtype=bool),
+        in_coin=arrays.lin_is_inverse & bool(params.inverse_risk_in_coin),
+        roll_rate=np.array([max(floor, annual * years) for (floor, annual), years in
+                            zip((params.roll_shock(arrays.assets[a]) for a in arrays.lin_asset), arrays.lin_years,
+                                strict=True)], dtype=float),
     )
     for value in vars(plan).values():
         value.setflags(write=False)  # shared by every pricing of the book: never modified in place
@@ -325,18 +352,27 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     n_states, n_assets = spots.shape
     layout, plan = arrays.unit_layout, unit_plan(arrays, params)
     is_unit, n_units = layout.is_unit, len(layout.assets)
-    exposure = arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years) * spots[:, arrays.lin_asset]
+    growth = np.exp(basis[arrays.lin_asset] * arrays.lin_years)  # mark / spot of each perp/future row
+    in_usd = ~plan.in_coin
+    exposure = np.where(in_usd, arrays.lin_qty * growth, 0.0) * spots[:, arrays.lin_asset]  # (S, L) USD
+    # An inverse row measured in its coin: its coin P&L at today's index, face x spot / mark per unit
+    # of (1 - 1 / (1 + move)), the same at every price (see UnitSet.revalue).
+    coin_face = np.where(plan.in_coin, arrays.lin_face / growth, 0.0)
     per_asset = _linear_rows_per_asset(arrays)
     held_value = layout.held * spots  # (S, A)
-    long_linear = np.maximum(exposure, 0.0) @ per_asset + np.maximum(held_value, 0.0)
-    short_linear = np.maximum(-exposure, 0.0) @ per_asset + np.maximum(-held_value, 0.0)
+    long_linear = (np.maximum(exposure, 0.0) + np.maximum(coin_face, 0.0)) @ per_asset + np.maximum(held_value, 0.0)
+    short_linear = (np.maximum(-exposure, 0.0) + np.maximum(-coin_face, 0.0)) @ per_asset + np.maximum(-held_value, 0.0)
     delta = (exposure @ per_asset + held_value)[:, is_unit]
+    inverse_face = (coin_face @ per_asset)[is_unit]
+    # Roll shock: |size in coins| x index x rate; an inverse row's size in coins is face / mark.
+    roll_base = np.where(plan.in_coin | arrays.lin_is_inverse, np.abs(arrays.lin_face) / growth,
+                         np.abs(arrays.lin_qty) * spots[:, arrays.lin_asset])
+    roll_shock = ((roll_base * plan.roll_rate) @ per_asset)[:, is_unit]
     unit_vols = vols[:, is_unit]
     # Exposure is the book's, not the state's: a unit whose net linear quantity is zero has a
     # zero delta at every price.
-    exposed = ((arrays.lin_qty * np.exp(basis[arrays.lin_asset] * arrays.lin_years)) @ per_asset
-               + layout.held)[is_unit] != 0.0
-    exposed = exposed | plan.option_exposed
+    exposed = ((np.where(in_usd, arrays.lin_qty * growth, 0.0) @ per_asset + layout.held)[is_unit] != 0.0)
+    exposed = exposed | (inverse_face != 0.0) | plan.option_exposed
     order, opt_asset = layout.opt_order, layout.opt_asset
     n_options = order.size
     opt_iv = vols[:, opt_asset]  # (S, n)
@@ -370,7 +406,8 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
         scan_range=scan_ranges(plan.floors, unit_vols, params).reshape(-1), linear_delta=delta.reshape(-1),
         long_linear=long_linear[:, is_unit].reshape(-1), short_linear=short_linear[:, is_unit].reshape(-1),
         net_short=net_short, exposed=np.tile(exposed, n_states) if n_states > 1 else exposed,
-        exposure=delta.reshape(-1) + option_exposure,
+        exposure=delta.reshape(-1) + option_exposure + np.tile(inverse_face, n_states),
+        inverse_face=np.tile(inverse_face, n_states), roll_shock=roll_shock.reshape(-1),
         opt_unit=opt_unit, **per_option, opt_base=opt_base, option_starts=option_starts,
         option_units=option_units, option_row=option_row, revaluer=revaluer, n_states=n_states,
     )

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from margin import (
@@ -32,17 +32,21 @@ from margin import (
     portfolio_margin,
     shock_sweep,
 )
+from margin.instruments import InverseFuture, InversePerp
+from margin.presets import DERIBIT_PM_EXACT
 from margin.reference import reference_portfolio_margin
 from margin.units import scan_range
 
-COINS = ["BTC", "ETH", "SOL", "XRP", "DOGE", "LINK"]
-PRICES = {"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "XRP": 2.1, "DOGE": 0.15, "LINK": 13.0, "USDT": 1.0}
-VOLS = {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "XRP": 0.9, "DOGE": 1.0, "LINK": 0.95, "USDT": 0.01}
+COINS = ["BTC", "ETH", "SOL", "XRP", "DOGE", "LINK"]  # books are drawn on these
+ALL_COINS = [*COINS, "LEO"]  # a zero-size position may also sit on a coin no book uses
+PRICES = {"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "XRP": 2.1, "DOGE": 0.15, "LINK": 13.0, "LEO": 9.5,
+          "USDT": 1.0}
+VOLS = {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "XRP": 0.9, "DOGE": 1.0, "LINK": 0.95, "LEO": 0.6, "USDT": 0.01}
 PRESETS = sorted(PORTFOLIO_PRESETS)
 
 
 @st.composite
-def correlations(draw, coins=COINS):
+def correlations(draw, coins=ALL_COINS):
     """A valid correlation matrix (a random factor model, so positive semi-definite), as pairs."""
     seed = draw(st.integers(0, 2**32 - 1))
     factors = draw(st.integers(1, 3))
@@ -64,6 +68,10 @@ def linear_position(coin: str, size: float, kind: int):
         return Perp(coin, qty, PRICES[coin])
     if kind == 1:
         return Future(coin, qty, PRICES[coin], 45.0)
+    if kind == 3:
+        return InversePerp(coin, size, PRICES[coin] * 0.95)
+    if kind == 4:
+        return InverseFuture(coin, size, PRICES[coin] * 1.02, 60.0)
     return Spot(coin, qty)
 
 
@@ -76,13 +84,15 @@ def linear_books(draw, min_units=2, max_units=6):
 
 
 @st.composite
-def option_books(draw, min_units=1, max_units=6):
-    """Books of 1-6 units mixing linear positions and options (calls and puts, short and long)."""
+def option_books(draw, min_units=1, max_units=6, coin_margined=False):
+    """Books of 1-6 units mixing linear positions and options (calls and puts, short and long);
+    with ``coin_margined``, inverse perps and futures too."""
     coins = draw(st.lists(st.sampled_from(COINS), min_size=min_units, max_size=max_units, unique=True))
+    kinds = [0, 1, 2, 3, 4] if coin_margined else [0, 1, 2]
     positions = []
     for coin in coins:
         if draw(st.booleans()):
-            positions.append(linear_position(coin, draw(st.floats(-1e5, 1e5)), draw(st.integers(0, 2))))
+            positions.append(linear_position(coin, draw(st.floats(-1e5, 1e5)), draw(st.sampled_from(kinds))))
         for _ in range(draw(st.integers(0 if positions else 1, 2))):
             strike = PRICES[coin] * draw(st.sampled_from([0.7, 0.9, 1.0, 1.15, 1.4]))
             qty = draw(st.floats(-5e4, 5e4)) / PRICES[coin]
@@ -113,17 +123,16 @@ def test_a_zero_leo_perp_leaves_the_btc_eth_pair_as_it_was():
 @pytest.mark.parametrize("n_units", [2, 3, 5])
 @settings(max_examples=20, deadline=None)
 @given(data=st.data(), rho=correlations(), preset=st.sampled_from(PRESETS),
-       dead=st.sampled_from(["zero perp", "zero option", "cancelling perps", "cancelling options"]),
-       coin=st.sampled_from(COINS))
-def test_positions_that_cannot_gain_or_lose_change_no_requirement(n_units, data, rho, preset, dead, coin):
+       dead=st.sampled_from(["zero perp", "zero option", "cancelling perps", "cancelling options"]))
+def test_positions_that_cannot_gain_or_lose_change_no_requirement(n_units, data, rho, preset, dead):
     book = data.draw(st.one_of(option_books(n_units, n_units), linear_books(n_units, n_units)))
+    coin = data.draw(st.sampled_from([c for c in ALL_COINS if all(p.asset != c for p in book.positions)]))
     market = market_with(rho)
     extra = {"zero perp": [Perp(coin, 0.0, PRICES[coin])],
              "zero option": [Option(coin, "put", PRICES[coin] * 0.9, 30.0, 0.0)],
              "cancelling perps": [Perp(coin, 3.0, PRICES[coin]), Perp(coin, -3.0, PRICES[coin] * 1.1)],
              "cancelling options": [Option(coin, "call", PRICES[coin], 30.0, 2.0),
                                     Option(coin, "call", PRICES[coin], 30.0, -2.0)]}[dead]
-    assume(all(p.asset != coin for p in book.positions))  # a new unit that can neither gain nor lose
     before = portfolio_margin(book, market, preset)
     after = portfolio_margin(Portfolio([*book.positions, *extra], book.collateral), market, preset)
     addon = after.details["addon_total"] - before.details["addon_total"]  # cancelling perps pay basis, nothing else
@@ -132,10 +141,10 @@ def test_positions_that_cannot_gain_or_lose_change_no_requirement(n_units, data,
 
 
 @settings(max_examples=15, deadline=None)
-@given(book=linear_books(min_units=2, max_units=4), rho=correlations(), coin=st.sampled_from(COINS))
-def test_a_zero_position_moves_no_liquidation_price(book, rho, coin):
+@given(book=linear_books(min_units=2, max_units=4), rho=correlations(), data=st.data())
+def test_a_zero_position_moves_no_liquidation_price(book, rho, data):
     market = market_with(rho)
-    assume(all(p.asset != coin for p in book.positions))
+    coin = data.draw(st.sampled_from([c for c in ALL_COINS if all(p.asset != c for p in book.positions)]))
     driver = book.positions[0].asset
     padded = Portfolio([*book.positions, Perp(coin, 0.0, PRICES[coin])], book.collateral)
     before = liquidation_price(book, market, driver, "portfolio")
@@ -265,6 +274,21 @@ def test_one_book_equals_the_reference(book, rho, preset, segregated):
     _match(fast.maintenance, slow["maintenance"])
     _match(fast.initial, slow["initial"])
     _match(fast.details["segregated_loss"], slow["segregated"])
+    _match(fast.details["addon_total"], slow["addons"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(book=option_books(min_units=1, max_units=4, coin_margined=True), rho=correlations(),
+       in_coin=st.booleans(), segregated=st.booleans())
+def test_coin_margined_books_equal_the_reference(book, rho, in_coin, segregated):
+    """Books with inverse perps and futures, their risk in USD or in the coin (Deribit's PME rules
+    with roll shock and mm_factor), correlated or segregated."""
+    market = market_with(rho)
+    params = DERIBIT_PM_EXACT.with_changes(inverse_risk_in_coin=in_coin,
+                                           offsets="segregated" if segregated else "correlated")
+    fast, slow = portfolio_margin(book, market, params), reference_portfolio_margin(book, market, params)
+    _match(fast.maintenance, slow["maintenance"])
+    _match(fast.initial, slow["initial"])
     _match(fast.details["addon_total"], slow["addons"])
 
 
