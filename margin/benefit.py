@@ -1,6 +1,6 @@
 """Hedging benefit: what offsets save *within* one margin mode. Money in USD.
 
-Definition (DESIGN.md, "Hedging benefit"): for a mode, the sum of each position's requirement
+Definition (docs/model.md, "Hedging benefit"): for a mode, the sum of each position's requirement
 standing alone (same rule set, same market) minus the book's requirement, for initial and for
 maintenance margin separately::
 

@@ -11,8 +11,8 @@ estimate them from a price history they upload.
 
 Correlations are an ASSUMPTION built from a one-factor model: each coin has a loading ``beta``
 on a common "crypto market" factor and rho(i, j) = beta_i * beta_j. A one-factor matrix is
-positive semi-definite by construction; loadings are chosen so BTC/ETH is 0.85 (the figure used
-in DESIGN.md) and large alts sit at 0.7-0.8 with BTC, typical of 2024-25 daily returns.
+positive semi-definite by construction; loadings are chosen so BTC/ETH is 0.85 (the figure of the
+example in docs/model.md) and large alts sit at 0.7-0.8 with BTC, typical of 2024-25 daily returns.
 Stablecoins load 0 on the factor.
 
 Basis is an ASSUMPTION: dated futures trade at a 5 % annualised premium (contango) to spot.

@@ -118,7 +118,7 @@ DERIBIT_PM = PortfolioParams(
         "Deribit 'Portfolio Margin' (support.deribit.com): +/-16 % in 9 evenly spaced buckets with vol "
         "up/same/down; legacy page: short-option minimum 0.01 BTC per net short contract (1 % of the "
         "underlying) and 1 % of offsetting futures. ASSUMPTIONS: 20 % range for alts, the vol-range "
-        "rule of DESIGN.md, extreme moves of 2x range at 35 % (SPAN's weight), depeg 1 %, IM = 1.3 x MM, "
+        "rule of docs/model.md, extreme moves of 2x range at 35 % (SPAN's weight), depeg 1 %, IM = 1.3 x MM, "
         "range = max(floor, 4 daily sigma)."
     ),
 )

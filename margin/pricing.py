@@ -6,7 +6,7 @@ on a forward F with strike K, volatility sigma (annualised fraction), time t (ye
     call = exp(-r t) [F N(d1) - K N(d2)],   put = exp(-r t) [K N(-d2) - F N(-d1)],
     d1 = [ln(F/K) + sigma^2 t / 2] / (sigma sqrt(t)),   d2 = d1 - sigma sqrt(t).
 
-Crypto options are priced on the spot price with r = 0 (the convention of DESIGN.md), which is
+Crypto options are priced on the spot price with r = 0 (the convention of docs/model.md), which is
 Black-76 with F = S. Black-Scholes on a non-dividend stock is Black-76 with F = S exp(r t): see
 :func:`black_scholes_price` (used to check against Hull's textbook example 15.6).
 

@@ -20,7 +20,7 @@ Published numbers and their sources:
   1,300 USDT" (older table); COIN-M example "100 * 100 / 25,000 * 0.4% - 0 = 0.0016 BTC".
 - Binance /fapi/v1/leverageBracket snapshot (freqtrade binance_leverage_tiers.json, commit 01d10aeb,
   mid-2024): BTCUSDT / ETHUSDT (floor, MMR, cum) columns typed below.
-- Deribit standard margin for short options (TSLab mirror of Deribit's docs; DESIGN.md):
+- Deribit standard margin for short options (TSLab mirror of Deribit's docs; docs/model.md):
   IM = max(0.15 - OTM/underlying, 0.10) x underlying + mark, MM = 0.075 x underlying + mark.
 """
 
@@ -493,7 +493,7 @@ def test_vol_shock_raises_cross_requirement_of_short_options():
 
 
 # ---------------------------------------------------------------------------------------------
-# One position per instrument (DESIGN.md, "Cross-margin tiers apply to the whole position on an
+# One position per instrument (docs/model.md, "Cross-margin tiers apply to the whole position on an
 # instrument"): venues hold one position per symbol in one-way mode and take the bracket from its
 # whole notional, so splitting a position into rows changes nothing.
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Liquidation prices: published formulas, the DESIGN.md edge cases, and equity = maintenance at the root."""
+"""Liquidation prices: published formulas, the edge cases of docs/model.md, and equity = maintenance at the root."""
 
 import math
 
@@ -39,7 +39,7 @@ def test_isolated_search_matches_hyperliquid_published_formula(qty, leverage):
     result = isolated_margin(book, MARKET, "BTC")  # hyperliquid preset: BTC 40x, MM rate 1.25 %
     available = result.equity - result.maintenance
     expected = hyperliquid_formula(88_000.0, math.copysign(1, qty), available, abs(qty), 80.0)
-    if available < 0:  # already below maintenance: DESIGN.md says return today's price
+    if available < 0:  # already below maintenance: docs/model.md says return today's price
         expected = 88_000.0
     assert liquidation_price(book, MARKET, "BTC", mode="isolated") == pytest.approx(expected, rel=1e-9)
 

@@ -1,4 +1,4 @@
-"""Cross-unit offsets hold DESIGN.md's invariants on books of 2, 3 and 5+ units, and every fast path
+"""Cross-unit offsets hold docs/model.md's invariants on books of 2, 3 and 5+ units, and every fast path
 (one book, a shock sweep, a liquidation curve) equals the slow reference model (margin/reference.py).
 
 The invariants, each a property over random books and random valid correlation matrices:

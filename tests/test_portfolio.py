@@ -52,7 +52,7 @@ BTC_ETH = _market({"BTC": 88_000.0, "ETH": 2_900.0, "USDC": 1.0}, {"BTC": 0.55, 
 
 
 def _range(params: PortfolioParams, asset: str, vol: float) -> float:
-    """DESIGN.md: range = max(floor, k x vol x sqrt(horizon)), here capped at 95 % as the engine does."""
+    """docs/model.md: range = max(floor, k x vol x sqrt(horizon)), here capped at 95 % as the engine does."""
     floor = params.price_range.get(asset, params.default_price_range)
     return min(max(floor, params.range_vol_multiple * vol * math.sqrt(params.range_horizon_days / 365.0)), 0.95)
 
@@ -391,7 +391,7 @@ def test_engine_matches_slow_reference_on_edge_books(name, params):
 
 
 def test_engine_matches_slow_reference_on_the_design_book():
-    """The book of DESIGN.md, on the default market, under every preset."""
+    """The example book of docs/model.md, on the default market, under every preset."""
     book = Portfolio([Perp("BTC", 1.0, 88_000.0, leverage=10), Perp("ETH", -30.0, 2_900.0),
                       Option("BTC", "call", 100_000.0, 30, -1.0), Spot("ETH", 5.0)],
                      collateral={"USDC": 20_000.0})
