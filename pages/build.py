@@ -7,7 +7,7 @@ from margin.instruments import describe
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
 from ui import history_panel, page, state
-from views import editor, metrics, text
+from views import editor, metrics, samples, text
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
@@ -206,7 +206,7 @@ if market != ws.market:
 
 # -- save, load, share -------------------------------------------------------------------------
 st.subheader("Save, load and share")
-overrides = market_overrides(state.base_market(), ws.market)
+overrides = market_overrides(samples.base_market(), ws.market)
 left, right = st.columns(2)
 left.download_button("Download portfolio (JSON)", data=save_portfolio(ws.portfolio, None, overrides),
                      file_name="margin-lab-portfolio.json", mime="application/json", on_click="ignore")

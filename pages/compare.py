@@ -3,20 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, Market, Portfolio, PortfolioParams, hedging_benefit
+from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from margin.presets import cross_params
-from ui import cached, page, state
+from ui import engine_cache, figures, page, state
 from views import glossary, metrics, scenario_text, text
 
 TABLES_KEY = "compare_tables"
 STANDALONE_KEY = "compare_standalone"
-
-
-@st.cache_data(max_entries=cached.MAX_ENTRIES, hash_funcs=cached.HASH_FUNCS, show_spinner=False)
-def benefits(book: Portfolio, market: Market, cross_preset: str, portfolio_preset: str | PortfolioParams) -> dict:
-    """mode -> HedgingBenefit of the book under each mode's rule set."""
-    return {"cross": hedging_benefit(book, market, "cross", cross_preset),
-            "portfolio": hedging_benefit(book, market, "portfolio", portfolio_preset)}
 
 
 def standalone_table(pm_benefit, cm_benefit) -> None:
@@ -41,8 +34,8 @@ def standalone_table(pm_benefit, cm_benefit) -> None:
 slot = page.begin()
 st.title("Cross vs portfolio margin")
 ws = state.get()
-cross = cached.safe(cached.cross, ws.portfolio, ws.market, ws.cross_preset)
-portfolio = cached.safe(cached.portfolio, ws.portfolio, ws.market, ws.portfolio_preset)
+cross = page.safe(engine_cache.cross, ws.portfolio, ws.market, ws.cross_preset)
+portfolio = page.safe(engine_cache.portfolio, ws.portfolio, ws.market, ws.portfolio_rules)
 if cross is None or portfolio is None:
     page.stop(slot)
 
@@ -93,9 +86,8 @@ st.subheader("Hedging benefit: offsets within a mode")
 st.caption("For one mode: what the positions would ask each standing alone (same rule set, same market; each "
            "collateral balance counts as a position of its own), minus what the book asks. Leverage does not "
            "enter it: a naked position has none, at any leverage.")
-# The portfolio rule set in force (the preset with the session's offsets choice), resolved before the cache
-# sees it, as the cards' own results are.
-benefit = cached.safe(benefits, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules)
+# The portfolio rule set in force (the preset with the session's offsets choice), as for the cards.
+benefit = page.safe(engine_cache.hedging_benefits, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules)
 if benefit is None:
     page.stop(slot)
 pm_benefit, cm_benefit = benefit["portfolio"], benefit["cross"]
@@ -131,7 +123,7 @@ linear = cross.breakdown["type"].isin(["perp", "future"])
 st.info(text.read_leverage_caveat(metrics.chosen_leverages(ws.portfolio, ws.cross_preset),
                                   float(cross.breakdown.loc[linear, "initial"].sum()), cross.initial))
 
-page.chart(cached.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset), key="compare_bars")
+page.chart(figures.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules), key="compare_bars")
 st.caption(scenario_text.read_binding(portfolio.binding_scenario, portfolio.details.get("scenario_loss"),
                              metrics.addon_parts(portfolio.breakdown), metrics.unit_losses(portfolio.breakdown))
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")

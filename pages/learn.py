@@ -13,9 +13,10 @@ the engine's answer is shown.
 import streamlit as st
 
 from margin import CROSS_PRESETS
-from ui import cached, lessons, methodology, page, state
-from ui.claims import LESSON, RuleSets
-from views import glossary
+from ui import engine_cache, lessons, methodology, page, state
+from ui.claims import LESSON
+from views import glossary, samples
+from views.rules import RuleSets
 
 LESSON_KEY = "learn_lesson"
 STEP_KEY = "learn_step"
@@ -31,23 +32,6 @@ TAB_NAMES = ["Lessons", "Glossary", "Methodology"]
 PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
                "pages/shocks.py": "Shocks"}
 UNIT_INPUT = {"USD": (1.0, "%.0f"), "USD price": (0.01, "%.2f"), "%": (0.1, "%.1f"), "×": (0.01, "%.2f")}
-
-
-# -- cached engine work --------------------------------------------------------------------------
-@st.cache_data(max_entries=512, show_spinner=False)
-def solution(lesson_id: str, index: int, cross: str, portfolio: str, offsets: str | None = None) -> lessons.Solution:
-    return lessons.solve(lessons.BY_ID[lesson_id], index, cross, cached.portfolio_rules(portfolio, offsets))
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def step_texts(lesson_id: str, step: int, cross: str, portfolio: str, offsets: str | None = None) -> tuple[str, ...]:
-    return lessons.step_text(lessons.BY_ID[lesson_id], step, cross, cached.portfolio_rules(portfolio, offsets))
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str,
-            offsets: str | None = None) -> lessons.Readout:
-    return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, cached.portfolio_rules(portfolio, offsets))
 
 
 # -- lesson state: URL and session ---------------------------------------------------------------
@@ -143,7 +127,7 @@ def _untouched_sample_of(previous: dict | None, ws: state.Workspace) -> bool:
     to go back to is then still ``previous``'s, not this one."""
     if not previous or previous["lesson"] not in lessons.BY_ID:
         return False
-    book, market = state.load_sample(lessons.BY_ID[previous["lesson"]].sample)
+    book, market = samples.load_sample(lessons.BY_ID[previous["lesson"]].sample)
     return ws.portfolio == book and ws.market == market
 
 
@@ -155,7 +139,7 @@ def load_sample(lesson: lessons.Lesson) -> None:
     st.session_state[LOADED_KEY] = lesson.id
     if state.take_link_lesson() == lesson.id:
         return  # a shared view carried its own book with the lesson: keep it (the banner offers the sample)
-    book, market = state.load_sample(lesson.sample)
+    book, market = samples.load_sample(lesson.sample)
     ws = state.get()
     previous = st.session_state.get(PREVIOUS_KEY)
     changed = rules_of(ws) != pinned(lesson)
@@ -200,7 +184,7 @@ def check(lesson_id: str, index: int) -> None:
     attempt = st.session_state.get(attempts_key(lesson_id, index), 0) + (answer is not None)
     st.session_state[attempts_key(lesson_id, index)] = attempt
     try:
-        expected = solution(lesson_id, index, *key)
+        expected = engine_cache.lesson_solution(lesson_id, index, *key)
     except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
         result = lessons.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}")
     else:
@@ -212,7 +196,7 @@ def check(lesson_id: str, index: int) -> None:
 def lesson_banner(lesson: lessons.Lesson) -> None:
     """Say what the lesson did to the workspace, and offer the way back (or forward again)."""
     previous = st.session_state.get(PREVIOUS_KEY)
-    book = state.load_sample(lesson.sample)[0]
+    book = samples.load_sample(lesson.sample)[0]
     title = book.title or lesson.sample
     ws = state.get()
     if ws.portfolio != book:
@@ -256,7 +240,7 @@ def control_panel(lesson: lessons.Lesson, index: int, control: lessons.Control) 
     ws = state.get()
     value = st.slider(control.label, min_value=control.minimum, max_value=control.maximum, value=control.value,
                       step=control.step, help=control.help, key=f"learn_control_{lesson.id}_{index}")
-    result = cached.safe(readout, lesson.id, index, float(value), ws.cross_preset, ws.portfolio_preset, ws.offsets)
+    result = page.safe(engine_cache.lesson_readout, lesson.id, index, float(value), ws.cross_preset, ws.portfolio_preset, ws.offsets)
     if result is None:
         return
     for column, (label, shown) in zip(st.columns(len(result.metrics)), result.metrics, strict=True):
@@ -269,7 +253,7 @@ def step_panel(lesson: lessons.Lesson, number: int) -> None:
     step = lesson.steps[number - 1]
     ws = state.get()
     st.markdown(f"#### {number}. {step.title}")
-    words = cached.safe(step_texts, lesson.id, number - 1, ws.cross_preset, ws.portfolio_preset, ws.offsets)
+    words = page.safe(engine_cache.lesson_step_texts, lesson.id, number - 1, ws.cross_preset, ws.portfolio_preset, ws.offsets)
     if words is None:
         return
     look, move, why = words
@@ -327,7 +311,7 @@ def next_panel(lesson: lessons.Lesson) -> None:
 
 def lesson_panel(lesson: lessons.Lesson, number: int) -> None:
     lesson_banner(lesson)
-    book_title = state.load_sample(lesson.sample)[0].title
+    book_title = samples.load_sample(lesson.sample)[0].title
     st.subheader(lesson.title)
     st.caption(f"Sample: {book_title} · {lesson.summary}")
     rules_note(lesson)
@@ -380,7 +364,7 @@ def lessons_tab(lesson: lessons.Lesson | None, number: int) -> None:
     stories = st.expander("The sample books and their stories", key="learn_stories", on_change="rerun")
     if stories.open:
         with stories:
-            for sample in cached.safe(cached.sample_stories) or []:
+            for sample in page.safe(engine_cache.sample_stories) or []:
                 st.markdown(f"**{sample['title']}**")
                 st.caption(sample["story"])
             st.caption("Pick any of them in the sidebar under “Start from”.")

@@ -5,7 +5,7 @@ import streamlit as st
 from charts.style import MODE_LABELS
 from margin import Future, Perp
 from margin.market import is_stablecoin
-from ui import cached, page, state
+from ui import engine_cache, figures, page, state
 from views import glossary, metrics, text
 
 slot = page.begin()
@@ -32,12 +32,12 @@ def liquidation_panel() -> None:
     modes = ("cross", "portfolio")
     if any(isinstance(p, (Perp, Future)) and p.asset == asset for p in ws.portfolio.positions):
         modes = (*modes, "isolated")
-    presets = {"cross": ws.cross_preset, "isolated": ws.cross_preset, "portfolio": ws.portfolio_preset}
-    figure = cached.safe(cached.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
-                         ws.portfolio_preset, co_move, elasticity)
+    presets = engine_cache.mode_params(ws.cross_preset, ws.portfolio_rules)
+    figure = page.safe(figures.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                       ws.portfolio_rules, co_move, elasticity)
     found = {}
     for mode in modes:
-        result = cached.safe(cached.liquidation, ws.portfolio, ws.market, asset, mode, presets[mode], co_move,
+        result = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, presets[mode], co_move,
                              elasticity)
         if result is not None:
             found[mode] = result

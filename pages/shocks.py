@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cached, page, state
+from ui import engine_cache, figures, page, state
 from views import glossary, metrics, scenario_text, text
 
 slot = page.begin()
@@ -12,8 +12,8 @@ st.caption("One sweep over 10 volatility multipliers × 11 correlation shocks. C
 
 
 def _sweep(ws):
-    return cached.safe(cached.sweep, ws.portfolio, ws.market, metrics.VOL_MULTS, metrics.CORR_SHOCKS,
-                       ws.cross_preset, ws.portfolio_preset)
+    return page.safe(engine_cache.sweep, ws.portfolio, ws.market, metrics.VOL_MULTS, metrics.CORR_SHOCKS,
+                     ws.cross_preset, ws.portfolio_rules)
 
 
 LINES = (
@@ -33,11 +33,14 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
         st.caption(scenario_text.read_corr_shock(held))
     else:
         st.caption(scenario_text.CORR_SHOCK_SCALE)
-    view = cached.safe(cached.sweep_line_view, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset,
-                       along, held, title)
-    if view is None:
+    marks = page.safe(engine_cache.sweep_jumps, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules, along,
+                      held)
+    if marks is None:
         return
-    figure, marks = view
+    figure = page.safe(figures.sweep_line_figure, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules,
+                       along, held, title)
+    if figure is None:
+        return
     page.chart(figure, key=f"shock_{along}_chart")
     for number, jump in enumerate(marks.itertuples(), start=1):
         st.caption(f"{number}. " + scenario_text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
@@ -47,7 +50,7 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
 
 def heatmap_panel(sweep) -> None:
     ws = state.get()
-    page.chart(cached.sweep_heatmap_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_preset),
+    page.chart(figures.sweep_heatmap_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules),
                key="shock_heatmap")
     st.caption(scenario_text.read_sweep_extremes("Portfolio maintenance", float(sweep["portfolio_maintenance"].min()),
                                         float(sweep["portfolio_maintenance"].max())))
@@ -57,7 +60,7 @@ def heatmap_panel(sweep) -> None:
 def grid_panel() -> None:
     ws = state.get()
     st.subheader("The binding risk unit's scenario grid")
-    pm = cached.safe(cached.portfolio, ws.portfolio, ws.market, ws.portfolio_preset)
+    pm = page.safe(engine_cache.portfolio, ws.portfolio, ws.market, ws.portfolio_rules)
     if pm is None:
         return
     unit = pm.details.get("binding_unit")
@@ -65,7 +68,7 @@ def grid_panel() -> None:
         st.info("No risk unit in this book moves with prices, so there is no scenario grid to show.")
         return
     grid = pm.scenario_grids[unit]
-    page.chart(cached.scenario_grid_figure(ws.portfolio, ws.market, ws.portfolio_preset, unit), key="shock_grid")
+    page.chart(figures.scenario_grid_figure(ws.portfolio, ws.market, ws.portfolio_rules, unit), key="shock_grid")
     vol_label, move, pnl = metrics.worst_cell(grid)
     st.caption(scenario_text.read_worst_cell(unit, move, vol_label, pnl))
     scenario_loss = pm.details.get("scenario_loss")
@@ -84,9 +87,9 @@ def grid_panel() -> None:
 def var_panel() -> None:
     ws = state.get()
     st.subheader("A statistical view: Value-at-Risk, 99 %, one day")
-    delta_normal = cached.safe(cached.var, ws.portfolio, ws.market, "delta-normal")
-    monte_carlo = cached.safe(cached.var, ws.portfolio, ws.market, "monte-carlo")
-    pnl = cached.safe(cached.pnl, ws.portfolio, ws.market)
+    delta_normal = page.safe(engine_cache.var, ws.portfolio, ws.market, "delta-normal")
+    monte_carlo = page.safe(engine_cache.var, ws.portfolio, ws.market, "monte-carlo")
+    pnl = page.safe(engine_cache.pnl, ws.portfolio, ws.market)
     if delta_normal is None or monte_carlo is None or pnl is None:
         return
     left, right = st.columns(2)
@@ -96,7 +99,7 @@ def var_panel() -> None:
     with right:
         st.metric("VaR 99 % 1-day, Monte Carlo", text.money(monte_carlo), border=True, help=glossary.tooltip("VaR"))
         st.caption(scenario_text.read_var("monte-carlo", monte_carlo))
-    page.chart(cached.var_figure(ws.portfolio, ws.market), key="shock_var")
+    page.chart(figures.var_figure(ws.portfolio, ws.market), key="shock_var")
     st.caption("Delta-normal uses today's sensitivities only; Monte Carlo reprices every position on 20,000 "
                "simulated days, so option convexity shows up in its tail.")
 

@@ -461,7 +461,7 @@ SAMPLE_NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
 @pytest.mark.parametrize("offsets", ["correlated", "segregated"])
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, offsets):
-    from ui.state import load_sample
+    from views.samples import load_sample
 
     book, market = load_sample(name)
     pm = portfolio_margin(book, market, PORTFOLIO_PRESETS["deribit"].with_changes(offsets=offsets))

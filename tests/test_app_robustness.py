@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui.state
+import views.samples
 from ui.sidebar import SAMPLE_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def _errors(at: AppTest) -> str:
 def test_a_sample_deleted_at_run_time_shows_an_error_and_keeps_the_book(tmp_path, monkeypatch):
     samples = tmp_path / "samples"
     shutil.copytree(ROOT / "sample_portfolios", samples)
-    monkeypatch.setattr(ui.state, "SAMPLES_DIR", samples)
+    monkeypatch.setattr(views.samples, "SAMPLES_DIR", samples)
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     before = at.session_state["workspace"].portfolio

@@ -26,8 +26,8 @@ from margin import (
     portfolio_margin,
 )
 from margin.presets import portfolio_params
-from ui.state import load_sample
 from views import metrics, text
+from views.samples import load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "sample_portfolios").glob("*.json"))
@@ -37,7 +37,7 @@ CORRELATED = portfolio_params(None).with_changes(offsets="correlated")
 
 
 def sample(stem: str) -> tuple[Portfolio, Market]:
-    """A sample's book (margin.load_portfolio) and the market the app builds for it (ui.state)."""
+    """A sample's book (margin.load_portfolio) and the market the app builds for it (views.samples)."""
     path = next(p for p in SAMPLES if p.stem.startswith(stem))
     return load_portfolio(path), load_sample(path.name)[1]
 

@@ -178,8 +178,8 @@ def test_a_share_link_reopens_the_same_compare_page_in_a_fresh_browser(server, t
     from margin import portfolio_margin
     from margin.io import apply_market_overrides
     from margin.presets import portfolio_params
-    from ui.state import base_market
     from views import link, text
+    from views.samples import base_market
 
     tab.goto(page_url(server, "build"), wait_until="domcontentloaded")
     wait_for_idle(tab)

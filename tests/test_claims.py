@@ -21,13 +21,14 @@ from streamlit.testing.v1 import AppTest
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, cross_margin, hedging_benefit, portfolio_margin
 from ui import claims, lessons
-from ui.state import EMPTY, load_sample
 from views import glossary
+from views.rules import OFFSET_CHOICES, RuleSets, every_rule_set
+from views.samples import EMPTY, load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_portfolios"
 SAMPLE_NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
-COMBOS = claims.every_rule_set()
+COMBOS = every_rule_set()
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -112,7 +113,7 @@ def static_texts(lesson: lessons.Lesson) -> list[str]:
     return out
 
 
-def rendered_texts(lesson: lessons.Lesson, rules: claims.RuleSets | None = None) -> list[str]:
+def rendered_texts(lesson: lessons.Lesson, rules: RuleSets | None = None) -> list[str]:
     """Everything the lesson shows with ``rules`` (default: its own): fixed and generated step texts,
     every control's readout at its ends and start, every answer's explanation."""
     rules = rules or lesson.rules
@@ -313,7 +314,7 @@ def test_the_conversion_lesson_asks_for_the_hedging_benefit_the_engine_defines()
 def test_the_default_portfolio_preset_keeps_correlated_offsets():
     """Story claims that name 'correlated offsets' describe the app's default (DESIGN.md)."""
     assert PORTFOLIO_PRESETS["deribit"].offsets == "correlated"
-    assert claims.RuleSets() == lessons.CORRELATION.rules
+    assert RuleSets() == lessons.CORRELATION.rules
 
 
 def test_claims_count():
@@ -323,4 +324,4 @@ def test_claims_count():
                for item in group]
     assert all(n >= 1 for n in counted)
     assert sum(n == len(COMBOS) for n in counted) > len(counted) / 2
-    assert len(COMBOS) == math.prod((len(CROSS_PRESETS), len(PORTFOLIO_PRESETS), len(claims.OFFSETS)))
+    assert len(COMBOS) == math.prod((len(CROSS_PRESETS), len(PORTFOLIO_PRESETS), len(OFFSET_CHOICES)))

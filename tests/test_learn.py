@@ -23,8 +23,8 @@ from margin import (
     portfolio_margin,
 )
 from ui import lessons
-from ui.state import load_sample
 from views import glossary, methodology
+from views.samples import load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -8,8 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from margin import liquidation_price, load_portfolio, portfolio_margin
 from margin.presets import PORTFOLIO_PRESETS, portfolio_params
-from ui import cached, sidebar
+from ui import engine_cache, sidebar
 from views import text
+from views.rules import portfolio_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -116,9 +117,9 @@ def test_another_portfolio_preset_starts_from_its_own_offsets(app):
 
 
 def test_cached_calls_resolve_a_preset_name_to_the_rule_set_in_force():
-    assert cached.portfolio_rules("okx") is PORTFOLIO_PRESETS["okx"]
-    assert cached.portfolio_rules("okx", "segregated") is cached.portfolio_rules("okx", "segregated")
-    assert cached.portfolio_rules("okx", "segregated") == segregated("okx")
-    assert cached.rules_key(segregated("okx")) != cached.rules_key(PORTFOLIO_PRESETS["okx"])
-    assert cached.rules_for(PORTFOLIO_PRESETS["span"]) is PORTFOLIO_PRESETS["span"]
-    assert cached.rules_for("span") is PORTFOLIO_PRESETS["span"]  # outside a session: the preset as published
+    assert portfolio_rules("okx") is PORTFOLIO_PRESETS["okx"]
+    assert portfolio_rules("okx", "segregated") is portfolio_rules("okx", "segregated")
+    assert portfolio_rules("okx", "segregated") == segregated("okx")
+    assert engine_cache.rules_key(segregated("okx")) != engine_cache.rules_key(PORTFOLIO_PRESETS["okx"])
+    assert engine_cache.rules_for(PORTFOLIO_PRESETS["span"]) is PORTFOLIO_PRESETS["span"]
+    assert engine_cache.rules_for("span") is PORTFOLIO_PRESETS["span"]  # a name: the preset as published

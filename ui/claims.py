@@ -5,7 +5,7 @@ A sample's story or a lesson's text that compares numbers ("cheaper", "dearer", 
 :class:`Claim`: the words it backs (``quote``, verbatim), what it says in plain words (``says``),
 and a named predicate (``check``, one of :data:`PREDICATES`) with its arguments.
 tests/test_claims.py evaluates every claim under every combination of rule sets the app offers
-(:func:`every_rule_set`: CROSS_PRESETS × PORTFOLIO_PRESETS × correlated / segregated offsets), or
+(:func:`views.rules.every_rule_set`: CROSS_PRESETS × PORTFOLIO_PRESETS × correlated / segregated offsets), or
 only under the ones its ``only`` names, which the text must then name too (a story names them in
 the sentence; a lesson pins its rule sets and says so on screen). The same test finds every
 comparative word in the texts (:data:`COMPARATIVE`) and fails on a sentence no claim quotes.
@@ -36,13 +36,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from margin import (
-    CROSS_PRESETS,
-    PORTFOLIO_PRESETS,
     Future,
     Market,
     Option,
@@ -57,10 +54,9 @@ from margin import (
     portfolio_margin,
     shock_sweep,
 )
-from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
 from views import metrics
+from views.rules import RuleSets
 
-OFFSETS: tuple[str, ...] = ("correlated", "segregated")
 #: Two engine numbers within this share of the larger (or 1e-6 apart) count as equal.
 SAME = 0.005
 #: ``Claim.only`` value meaning "the rule sets the lesson pins" (the lesson names them on screen).
@@ -73,38 +69,6 @@ COMPARATIVE = re.compile(
     r"below|exceeds?|most|least|first|almost|nothing|never|not move|not change|in full|twice|times)\b",
     re.IGNORECASE,
 )
-
-
-# -- rule sets -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RuleSets:
-    """One combination of the app's rule sets: a cross preset, a portfolio preset, its offsets."""
-
-    cross: str = DEFAULT_CROSS
-    portfolio: str = DEFAULT_PORTFOLIO
-    offsets: str = "correlated"
-
-    @property
-    def portfolio_params(self) -> PortfolioParams:
-        return _portfolio_params(self.portfolio, self.offsets)
-
-    @property
-    def label(self) -> str:
-        return f"{self.cross} / {self.portfolio}, {self.offsets} offsets"
-
-    def matches(self, only: Iterable[tuple[str, str]]) -> bool:
-        return all(getattr(self, key) == value for key, value in only)
-
-
-@lru_cache(maxsize=32)
-def _portfolio_params(name: str, offsets: str) -> PortfolioParams:
-    preset = PORTFOLIO_PRESETS[name]
-    return preset if preset.offsets == offsets else preset.with_changes(offsets=offsets)
-
-
-def every_rule_set() -> tuple[RuleSets, ...]:
-    """Every combination the app offers: cross presets × portfolio presets × offsets."""
-    return tuple(RuleSets(c, p, o) for c, p, o in itertools.product(CROSS_PRESETS, PORTFOLIO_PRESETS, OFFSETS))
 
 
 # -- claims --------------------------------------------------------------------------------------

@@ -10,18 +10,16 @@ this page is the window slider.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from charts import history as history_charts
 from margin import Market
 from margin.history import DEFAULT_LAMBDA, MAX_BRIDGED_DAYS, EstimateResult, gap_warning
-from ui import page, state
+from ui import engine_cache, page, state
 from views import history
 from views.history import EXAMPLE_PATH, MIN_WINDOW
 
 EXPANDER_LABEL = "Estimate volatility and correlation from a price history"
-CACHE_ENTRIES = 16
 METHOD_LABELS = {"plain": "Plain (equal weights)", "ewma": "EWMA (RiskMetrics)"}
 
 UPLOAD_KEY = "history_upload"
@@ -39,22 +37,9 @@ SEEN_KEY = "history_seen_upload"  # file_id of the last upload taken in
 MESSAGE_KEY = "history_message"  # ("success" | "error", text), shown once after "Apply"
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_read(data: bytes) -> tuple[pd.DataFrame | None, str | None]:
-    """:func:`views.history.read_history`, cached on the file's bytes."""
-    return history.read_history(data)
-
-
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_estimate(data: bytes, window: int | None, method: str,
-                    lam: float) -> tuple[EstimateResult | None, str | None]:
-    """:func:`views.history.estimate_history`, cached on the file's bytes and the parameters."""
-    return history.estimate_history(data, window, method, lam, read=cached_read)
-
-
 def handle(data: bytes, market: Market, **options) -> history.Outcome:
-    """:func:`views.history.handle` with the cached estimate."""
-    return history.handle(data, market, estimate=cached_estimate, **options)
+    """:func:`views.history.handle` with the cached estimate (:func:`ui.engine_cache.history_estimate`)."""
+    return history.handle(data, market, estimate=engine_cache.history_estimate, **options)
 
 
 def _set_source(kind: str, name: str, data: bytes, ident: str) -> None:
@@ -181,7 +166,7 @@ def _body(message: tuple[str, str] | None) -> bool:
         st.caption("Upload a CSV of daily closes or use the example to see the estimates.")
         return False
     st.markdown(f"**History:** {source['name']}")
-    prices, error = cached_read(source["data"])
+    prices, error = engine_cache.history_read(source["data"])
     if prices is None:
         st.error(f"Could not read {source['name']}: {error} Nothing was applied; the market is unchanged.")
         return False

@@ -23,7 +23,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from margin import (
     CROSS_PRESETS,
@@ -33,19 +32,16 @@ from margin import (
     PortfolioParams,
     Spot,
     cross_margin,
-    default_market,
     detect_jumps,
     hedging_benefit,
     liquidation_price,
     portfolio_margin,
 )
-from margin.io import apply_market_overrides, load_document
 from margin.market import is_stablecoin
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO, portfolio_params
-from ui.claims import CORRELATED, Claim, RuleSets, claim, shock_line, sold
-from views import scenario_text, text
-
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
+from ui.claims import CORRELATED, Claim, claim, shock_line, sold
+from views import samples, scenario_text, text
+from views.rules import RuleSets
 
 #: Relative change below which two engine numbers count as "the same" in multiple-choice questions.
 SAME = 0.005
@@ -182,16 +178,10 @@ def rules_label(rules: RuleSets) -> str:
 
 
 # -- samples and context -------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _base_market() -> Market:
-    return default_market()
-
-
 @lru_cache(maxsize=32)
 def sample(name: str) -> tuple[Portfolio, Market]:
-    """A sample's book and market (the default market with the file's overrides)."""
-    document = load_document(SAMPLES_DIR / name)
-    return document.portfolio, apply_market_overrides(_base_market(), document.market_overrides)
+    """A sample's book and market, as the app loads them (:func:`views.samples.load_sample`), kept once read."""
+    return samples.load_sample(name)
 
 
 def context(lesson: Lesson, cross: str = DEFAULT_CROSS,

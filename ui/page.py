@@ -7,12 +7,18 @@ alone, so a page is complete even when Streamlit runs its file without app.py (s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from charts import style
+from margin import PortfolioError
 from ui import sidebar, state
+
+T = TypeVar("T")
 
 #: The About entry is what makes the app menu (⋮, top right) appear: with ``client.toolbarMode =
 #: "minimal"`` Streamlit shows the menu only when the page sets an entry, and the menu then carries
@@ -69,8 +75,22 @@ def presenter_mode() -> bool:
     return state.presenter()
 
 
+def safe(func: Callable[..., T], *args, **kwargs) -> T | None:
+    """Call ``func``; on PortfolioError show its message, on anything else a short note. None on error.
+
+    No traceback ever reaches the page.
+    """
+    try:
+        return func(*args, **kwargs)
+    except PortfolioError as error:
+        st.error(str(error))
+    except Exception as error:  # noqa: BLE001 - the page must show a message, not a traceback
+        st.error(f"Something went wrong: {type(error).__name__}: {error}")
+    return None
+
+
 def chart(figure: dict | go.Figure, key: str, config: dict | None = None) -> None:
-    """Draw a figure, given as ``fig.to_dict()`` (the ``ui.cached.*_figure`` functions) or as a Figure;
+    """Draw a figure, given as ``fig.to_dict()`` (the ``ui.figures`` functions) or as a Figure;
     fonts scaled up in presenter mode.
 
     Drawn with Streamlit's theme, which gives the chart the page's light or dark background and text

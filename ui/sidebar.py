@@ -12,8 +12,9 @@ from __future__ import annotations
 import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import cached, state
-from views import link, text
+from ui import engine_cache, state
+from views import samples, text
+from views.rules import OFFSET_CHOICES, portfolio_rules
 
 SAMPLE_KEY = "sidebar_sample"
 CROSS_KEY = "sidebar_cross_preset"
@@ -29,11 +30,11 @@ OFFSETS_READING = {
 
 
 def _sample_label(name: str) -> str:
-    if name == state.EMPTY:
+    if name == samples.EMPTY:
         return "Empty book (10,000 USDC, no positions)"
     if name == state.CUSTOM:
         return "Your own book (uploaded or shared)"
-    titles = {s["name"]: s["title"] for s in cached.sample_stories()}
+    titles = {s["name"]: s["title"] for s in engine_cache.sample_stories()}
     return f"{name[:2]} · {titles.get(name, name)}"
 
 
@@ -42,7 +43,7 @@ def _on_sample() -> None:
     if choice == state.CUSTOM:
         return
     try:
-        portfolio, market = state.load_sample(choice)
+        portfolio, market = samples.load_sample(choice)
     except Exception as error:  # noqa: BLE001 - shown by the sidebar, never as a traceback
         st.session_state["sample_error"] = f"Could not load {choice}: {error}"
         return
@@ -73,7 +74,7 @@ def _show(key: str, value: object) -> None:
 
 def offsets_reading(offsets: str, preset: str) -> str:
     """One line on what the offsets setting does, and whether it is the preset's own."""
-    own = cached.portfolio_rules(preset).offsets
+    own = portfolio_rules(preset).offsets
     whose = f"{preset}'s own setting" if offsets == own else f"{preset} itself uses {own}"
     return f"{OFFSETS_READING[offsets]} ({whose}.)"
 
@@ -83,7 +84,7 @@ def draw() -> st.delta_generator.DeltaGenerator:
     workspace = state.get()
     with st.sidebar:
         st.markdown("### Book")
-        options = [*state.sample_names(), state.EMPTY, state.CUSTOM]
+        options = [*samples.sample_names(), samples.EMPTY, state.CUSTOM]
         _show(SAMPLE_KEY, workspace.sample if workspace.sample in options else state.CUSTOM)
         st.selectbox("Start from", options, key=SAMPLE_KEY, format_func=_sample_label, on_change=_on_sample,
                      help="Loading a sample replaces the current book and resets the market to its defaults.")
@@ -100,7 +101,7 @@ def draw() -> st.delta_generator.DeltaGenerator:
                      help="Scenario grid in the style of a venue (price range, vol shocks, add-ons).")
         offsets = workspace.portfolio_offsets
         _show(OFFSETS_KEY, offsets)
-        st.radio("Offsets across coins", link.OFFSET_CHOICES, key=OFFSETS_KEY, on_change=_on_offsets,
+        st.radio("Offsets across coins", OFFSET_CHOICES, key=OFFSETS_KEY, on_change=_on_offsets,
                  horizontal=True,
                  help="Portfolio margin only: whether positions in different coins may offset each other. Starts "
                       "at the portfolio preset's own setting; choosing another preset goes back to its own.")
@@ -118,7 +119,7 @@ def summary(slot) -> None:
     with slot:
         st.markdown("### Summary")
         try:
-            numbers = cached.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
+            numbers = engine_cache.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
                                       workspace.portfolio_rules)
         except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
             st.caption("The book cannot be evaluated yet; the page says why.")

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import streamlit as st
 
-from margin import Market, Portfolio, PortfolioError, default_market
+from margin import Market, Portfolio, PortfolioError, cross_margin
 from margin.io import (
     apply_market_overrides,
     decode_share_token,
@@ -26,18 +24,17 @@ from margin.io import (
 )
 from margin.params import PortfolioParams
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
-from ui import cached
+from ui.engine_cache import by_identity
 from views import link
+from views.rules import portfolio_rules
+from views.samples import DEFAULT_SAMPLE, base_market, load_sample, sample_names
 
 KEY = "workspace"
 PRESENTER_KEY = "presenter"
 LINK_ERROR_KEY = "link_error"
 LINK_LESSON_KEY = "link_lesson"
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_portfolios"
-DEFAULT_SAMPLE = "03_btc_eth_pair.json"
-EMPTY = "empty"
+#: The sample of a book that is no sample (uploaded, shared, edited into another sample's book).
 CUSTOM = "custom"
-EMPTY_COLLATERAL = {"USDC": 10_000.0}
 
 
 @dataclass(frozen=True)
@@ -80,12 +77,12 @@ class Workspace:
     @property
     def portfolio_offsets(self) -> str:
         """The offsets in force: the user's choice, else the portfolio preset's own."""
-        return self.offsets or cached.portfolio_rules(self.portfolio_preset).offsets
+        return self.offsets or portfolio_rules(self.portfolio_preset).offsets
 
     @property
     def portfolio_rules(self) -> PortfolioParams:
         """The portfolio rule set in force: the preset with the offsets choice (one object per combination)."""
-        return cached.portfolio_rules(self.portfolio_preset, self.offsets)
+        return portfolio_rules(self.portfolio_preset, self.offsets)
 
     @property
     def base(self) -> Portfolio:
@@ -101,32 +98,13 @@ class Workspace:
         if changes.get("portfolio_preset", self.portfolio_preset) != self.portfolio_preset:
             changes.setdefault("offsets", None)
         if changes.get("offsets") is not None:
-            own = cached.portfolio_rules(changes.get("portfolio_preset", self.portfolio_preset)).offsets
+            own = portfolio_rules(changes.get("portfolio_preset", self.portfolio_preset)).offsets
             changes["offsets"] = None if changes["offsets"] == own else changes["offsets"]
         return dataclasses.replace(self, **changes)
 
     def anchored(self, portfolio: Portfolio) -> Workspace:
         """This workspace with ``portfolio`` set by something other than a slider."""
         return self.replace(portfolio=portfolio, slider_anchor=portfolio, slider_revision=self.slider_revision + 1)
-
-
-@lru_cache(maxsize=1)
-def base_market() -> Market:
-    """The default 15-coin market (immutable, so one copy serves every session)."""
-    return default_market()
-
-
-def sample_names() -> list[str]:
-    """File names of the sample portfolios, in order."""
-    return sorted(path.name for path in SAMPLES_DIR.glob("*.json"))
-
-
-def load_sample(name: str) -> tuple[Portfolio, Market]:
-    """The sample's book and market (the default market with the file's overrides)."""
-    if name == EMPTY:
-        return Portfolio((), EMPTY_COLLATERAL, "Empty book", "No positions yet: add rows to the table."), base_market()
-    document = load_document(SAMPLES_DIR / name)
-    return document.portfolio, apply_market_overrides(base_market(), document.market_overrides)
 
 
 def fresh(sample: str = DEFAULT_SAMPLE) -> Workspace:
@@ -159,12 +137,12 @@ def share_query(workspace: Workspace) -> str:
     return link.query(view(workspace))
 
 
-@cached.by_identity
+@by_identity
 def _share_token(portfolio: Portfolio, market: Market) -> str:
     return encode_share_token(portfolio, _overrides(market))
 
 
-@cached.by_identity
+@by_identity
 def _overrides(market: Market) -> dict:
     """The market's differences from the default market: a slider moves the book, not the market,
     so this is computed once per market rather than once per book."""
@@ -279,8 +257,6 @@ def read_document(data: bytes | str) -> tuple[Portfolio, Market]:
     Raises PortfolioError naming the field when the file is malformed or the book cannot be
     evaluated (an asset without a price, an invalid market block).
     """
-    from margin import cross_margin
-
     document = load_document(data)
     market = apply_market_overrides(base_market(), document.market_overrides)
     cross_margin(document.portfolio, market)

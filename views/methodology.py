@@ -143,10 +143,9 @@ def tier_table(params: CrossParams) -> pd.DataFrame:
     """Every maintenance tier of the rule set: asset, from notional, rate, deduction, max leverage."""
     rows = []
     for asset, tiers in params.maintenance_tiers.items():
-        for floor, rate, deduction in tiers:
+        for floor, rate, deduction, leverage in tiers:
             rows.append({"asset": asset, "from notional (USD)": floor, "maintenance rate (%)": rate * 100,
-                         "deduction (USD)": deduction,
-                         "max leverage (×)": (1.0 / (2.0 * rate)) if rate > 0 else math.inf})
+                         "deduction (USD)": deduction, "max leverage (×)": leverage})
     rows.append({"asset": "other assets", "from notional (USD)": 0.0,
                  "maintenance rate (%)": 100.0 / (2.0 * params.default_max_leverage), "deduction (USD)": 0.0,
                  "max leverage (×)": params.default_max_leverage})
