@@ -35,9 +35,11 @@ from margin.results import MarginResult
 
 
 def _tier_lookup(params: CrossParams, assets: tuple[str, ...], asset_index: np.ndarray, notional: np.ndarray):
-    """(rate, deduction) of each position's tier; notional shape (n, P), ``asset_index`` shape (P,)."""
+    """(rate, deduction, max leverage) of each position's tier; notional shape (n, P), ``asset_index``
+    shape (P,)."""
     rate = np.zeros_like(notional)
     deduction = np.zeros_like(notional)
+    tier_leverage = np.full_like(notional, np.inf)
     for a, asset in enumerate(assets):
         columns = asset_index == a
         if not columns.any():
@@ -47,7 +49,8 @@ def _tier_lookup(params: CrossParams, assets: tuple[str, ...], asset_index: np.n
         tier = np.clip(tier, 0, len(tiers) - 1)
         rate[:, columns] = tiers[tier, 1]
         deduction[:, columns] = tiers[tier, 2]
-    return rate, deduction
+        tier_leverage[:, columns] = tiers[tier, 3]
+    return rate, deduction, tier_leverage
 
 
 def _max_leverage(params: CrossParams, arrays: BookArrays) -> np.ndarray:
@@ -126,7 +129,7 @@ def linear_requirements(arrays: BookArrays, params: CrossParams, marks: np.ndarr
     one position (:func:`instruments`):
 
     * the instrument's net quantity Q is the signed sum of its rows; its tier (rate, deduction and
-      max leverage 1 / (2 x rate)) comes from |Q| x mark, and its maintenance is
+      max leverage, the venue's figure or 1 / (2 x rate)) comes from |Q| x mark, and its maintenance is
       max(|Q| x mark x rate - deduction, 0);
     * rows of opposite sign net, as one-way mode nets them: a long 2 and a short 1 on one perp are a
       long 1 position. The rows on the net side share the net position pro rata to |qty| (row j
@@ -151,14 +154,13 @@ def linear_requirements(arrays: BookArrays, params: CrossParams, marks: np.ndarr
     per_size = notional_per_size(arrays, marks)
     notional = np.abs(position_sizes(arrays)) * per_size
     position_notional = np.abs(found.net_qty) * per_size[:, found.first]  # (n, G)
-    rate, deduction = _tier_lookup(params, arrays.assets, found.asset, position_notional)
+    rate, deduction, tier_max = _tier_lookup(params, arrays.assets, found.asset, position_notional)
     position_maintenance = np.maximum(position_notional * rate - deduction, 0.0)
     maintenance = position_maintenance[:, found.group] * found.share
-    rate, deduction = rate[:, found.group], deduction[:, found.group]
+    rate, deduction, tier_max = rate[:, found.group], deduction[:, found.group], tier_max[:, found.group]
     position_notional = position_notional[:, found.group]
     asset_max = _max_leverage(params, arrays)
     chosen = np.where(np.isnan(arrays.lin_leverage), asset_max, np.minimum(arrays.lin_leverage, asset_max))
-    tier_max = np.where(rate > 0, 1.0 / (2.0 * np.where(rate > 0, rate, 1.0)), np.inf)
     leverage = np.minimum(chosen, tier_max)
     initial = np.maximum(position_notional * found.share / leverage, maintenance)
     return {"notional": notional, "position_notional": position_notional, "rate": rate,
@@ -357,6 +359,8 @@ def isolated_margin(
     Each position holds ``isolated_margin`` USD (default |qty| x entry / leverage); nothing else in
     the account can help it. Requirements follow the same rules as cross.
     """
+    if not isinstance(asset, str):
+        raise PortfolioError(f"asset: must be a ticker such as 'BTC' (got {type(asset).__name__}).")
     rules = cross_params(params)
     arrays = book_arrays(book, market)
     spots, _, basis = market_vectors(arrays, market)

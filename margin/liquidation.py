@@ -4,7 +4,7 @@ The requirement is re-evaluated at every trial price (marks, tiers, the whole sc
 so the answer is exact for the model, not a linearisation. Search: scan outward from today's
 price over (0, 100 x today's price] on a log grid, then Brent's method inside the first bracket.
 
-Conventions (DESIGN.md): the root nearest today's price (in log distance) among the crossings
+Conventions (docs/model.md): the root nearest today's price (in log distance) among the crossings
 below and above; today's price when the book is already below maintenance; None when no price
 in the range liquidates. ``co_move=True`` moves the other assets with the chosen one by their
 correlation-implied beta (S_b' = S_b (P / S_a)^beta_b, beta_b = rho_ab vol_b / vol_a).
@@ -35,7 +35,9 @@ _LOWER_MULTIPLE = 1e-6
 _SCAN_POINTS = 240
 
 
-def _check(asset: object, mode: object, market: Market, elasticity: float) -> None:
+def _check(asset: object, mode: object, market: Market, elasticity: float, co_move: object = False) -> None:
+    if not isinstance(co_move, (bool, np.bool_)):
+        raise PortfolioError(f"co_move: must be True or False (got {_show(co_move)}).")
     if not isinstance(mode, str) or mode not in MODES:
         raise PortfolioError(f"mode: must be one of {', '.join(MODES)} (got {_show(mode)}).")
     if not isinstance(asset, str):
@@ -87,7 +89,7 @@ class _Evaluator:
 
     def __init__(self, book: Portfolio, market: Market, asset: str, mode: str, params, co_move: bool,
                  spot_vol_elasticity: float) -> None:
-        _check(asset, mode, market, spot_vol_elasticity)
+        _check(asset, mode, market, spot_vol_elasticity, co_move)
         self.mode = mode
         self.arrays: BookArrays = book_arrays(book, market)
         self.spots, self.vols, self.basis = market_vectors(self.arrays, market)

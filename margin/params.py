@@ -64,15 +64,19 @@ def _tier_number(value: object, name: str, what: str) -> float:
     return float(value)
 
 
-def resolve_tiers(tiers: tuple, name: str = "maintenance_tiers") -> tuple[tuple[float, float, float], ...]:
-    """Normalise tiers to (floor, rate, deduction) with the continuity rule for missing deductions.
+def resolve_tiers(tiers: tuple, name: str = "maintenance_tiers") -> tuple[tuple[float, float, float, float], ...]:
+    """Normalise tiers to (floor, rate, deduction, max leverage) with the continuity rule for
+    missing deductions.
 
     deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1)), deduction(0) = 0 unless
     given. This is the rule Hyperliquid documents for its margin tables and the one Binance's
     published "maintenance amount" column satisfies, so maintenance = notional * rate - deduction
-    is continuous in notional. ``name`` labels the table in messages (``maintenance_tiers['BTC']``).
+    is continuous in notional. The tier's max leverage is the venue's published figure when given
+    (Binance publishes it apart: BTCUSDT's 0.65 % bracket allows 75x, not 1 / (2 x 0.65 %) = 76.9x),
+    else 1 / (2 x rate) (Hyperliquid's rule). ``name`` labels the table in messages.
     """
-    shape = "(notional_floor, rate) or (notional_floor, rate, deduction), e.g. (0, 0.0125)"
+    shape = ("(notional_floor, rate), (notional_floor, rate, deduction) or (notional_floor, rate, deduction, "
+             "max_leverage), e.g. (0, 0.0125)")
     if isinstance(tiers, (str, bytes, Mapping)) or not isinstance(tiers, (tuple, list)):
         raise PortfolioError(f"{name}: must be a list of tiers {shape} (got {_show(tiers)}).")
     if not tiers:
@@ -81,7 +85,7 @@ def resolve_tiers(tiers: tuple, name: str = "maintenance_tiers") -> tuple[tuple[
     previous_floor = -1.0
     for index, tier in enumerate(tiers):
         where = f"{name}[{index}]"
-        if not isinstance(tier, (tuple, list)) or len(tier) not in (2, 3):
+        if not isinstance(tier, (tuple, list)) or len(tier) not in (2, 3, 4):
             raise PortfolioError(f"{where}: must be {shape} (got {_show(tier)}).")
         floor = _tier_number(tier[0], where, "notional floor (USD)")
         if index == 0 and floor != 0:
@@ -94,14 +98,20 @@ def resolve_tiers(tiers: tuple, name: str = "maintenance_tiers") -> tuple[tuple[
         rate = tier[1]
         _check_fraction(rate, f"{where}.rate")
         rate = float(rate)
-        if len(tier) == 3:
+        if len(tier) >= 3 and tier[2] is not None:
             deduction = _tier_number(tier[2], where, "deduction (USD)")
         elif index == 0:
             deduction = 0.0
         else:
             prev_deduction, prev_rate = resolved[-1][2], resolved[-1][1]
             deduction = prev_deduction + floor * (rate - prev_rate)
-        resolved.append((floor, rate, deduction))
+        if len(tier) == 4:
+            leverage = _tier_number(tier[3], where, "max leverage (x)")
+            if not 1.0 <= leverage <= 1000.0:
+                raise PortfolioError(f"{where}: the max leverage must be between 1 and 1000 (got {_show(tier[3])}).")
+        else:
+            leverage = 1.0 / (2.0 * rate) if rate > 0 else math.inf
+        resolved.append((floor, rate, deduction, leverage))
         previous_floor = floor
     return tuple(resolved)
 
@@ -122,7 +132,7 @@ class CrossParams:
         name: label shown in the app.
         max_leverage: asset -> maximum leverage (x) at the smallest tier.
         default_max_leverage: for assets not listed.
-        maintenance_tiers: asset -> tiers ``(notional_floor_usd, rate[, deduction_usd])``. Without
+        maintenance_tiers: asset -> tiers ``(notional_floor_usd, rate[, deduction_usd[, max_leverage]])``. Without
             tiers the rate is 1 / (2 x max leverage) (maintenance = half of initial at max leverage,
             Hyperliquid's rule). The tier's max leverage is 1 / (2 x rate).
         haircuts: asset -> collateral haircut (fraction of value not counted in equity).
@@ -169,11 +179,13 @@ class CrossParams:
     def asset_max_leverage(self, asset: str) -> float:
         return float(self.max_leverage.get(asset, self.default_max_leverage))
 
-    def tiers_for(self, asset: str) -> tuple[tuple[float, float, float], ...]:
-        """Resolved tiers for ``asset``: the table if given, else one tier at 1/(2 x max leverage)."""
+    def tiers_for(self, asset: str) -> tuple[tuple[float, float, float, float], ...]:
+        """Resolved tiers (floor, rate, deduction, max leverage) for ``asset``: the table if given,
+        else one tier at rate 1 / (2 x max leverage)."""
         if asset in self.maintenance_tiers:
             return self.maintenance_tiers[asset]
-        return ((0.0, 1.0 / (2.0 * self.asset_max_leverage(asset)), 0.0),)
+        leverage = self.asset_max_leverage(asset)
+        return ((0.0, 1.0 / (2.0 * leverage), 0.0, leverage),)
 
     def haircut(self, asset: str) -> float:
         if asset in self.haircuts:

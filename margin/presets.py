@@ -41,41 +41,47 @@ HYPERLIQUID = CrossParams(
     ),
 )
 
-# Binance USD-M leverage & margin brackets for BTCUSDT and ETHUSDT: (floor USD, maintenance rate,
-# maintenance amount "cum"), snapshot of the /fapi/v1/leverageBracket response (mid-2024) as
-# stored in freqtrade/exchange/binance_leverage_tiers.json.
-_BINANCE_BTC = (
-    (0, 0.004, 0), (50_000, 0.005, 50), (600_000, 0.0065, 950), (3_000_000, 0.01, 11_450),
-    (12_000_000, 0.02, 131_450), (70_000_000, 0.025, 481_450), (100_000_000, 0.05, 2_981_450),
-    (230_000_000, 0.10, 14_481_450), (480_000_000, 0.125, 26_481_450), (600_000_000, 0.15, 41_481_450),
-    (800_000_000, 0.25, 121_481_450), (1_200_000_000, 0.50, 421_481_450),
-)
-_BINANCE_ETH = (
-    (0, 0.004, 0), (50_000, 0.005, 50), (600_000, 0.0065, 950), (3_000_000, 0.01, 11_450),
-    (12_000_000, 0.02, 131_450), (50_000_000, 0.025, 381_450), (65_000_000, 0.05, 2_006_450),
-    (150_000_000, 0.10, 9_506_450), (320_000_000, 0.125, 17_506_450), (400_000_000, 0.15, 27_506_450),
-    (530_000_000, 0.25, 80_506_450), (800_000_000, 0.50, 280_506_450),
-)
-# ASSUMPTION: a generic alt bracket (75x at the first tier, deductions by continuity).
-_BINANCE_ALT = ((0, 0.0065), (10_000, 0.01), (50_000, 0.02), (250_000, 0.05), (1_000_000, 0.10),
+# Binance USD-M leverage & margin brackets: (notional floor USD, maintenance rate, maintenance amount
+# "cum", max leverage), as Binance's GET /fapi/v1/leverageBracket returns them, snapshot stored in
+# freqtrade/freqtrade, freqtrade/exchange/binance_leverage_tiers.json (commit 3d9514d, 2024-10-24).
+# Max leverage is Binance's published figure per bracket (BTCUSDT's 0.65 % bracket: 75x, not 76.9x).
+# PEPE stands for the 1000PEPEUSDT contract (one contract = 1,000 PEPE; brackets are in USD notional).
+_BINANCE_BRACKETS = {
+    "BTC": ((0, 0.004, 0, 125), (50_000, 0.005, 50, 100), (600_000, 0.0065, 950, 75), (3_000_000, 0.01, 11_450, 50), (12_000_000, 0.02, 131_450, 25), (70_000_000, 0.025, 481_450, 20), (100_000_000, 0.05, 2_981_450, 10), (230_000_000, 0.1, 14_481_450, 5), (480_000_000, 0.125, 26_481_450, 4), (600_000_000, 0.15, 41_481_450, 3), (800_000_000, 0.25, 121_481_450, 2), (1_200_000_000, 0.5, 421_481_450, 1)),
+    "ETH": ((0, 0.004, 0, 125), (50_000, 0.005, 50, 100), (600_000, 0.0065, 950, 75), (3_000_000, 0.01, 11_450, 50), (12_000_000, 0.02, 131_450, 25), (50_000_000, 0.025, 381_450, 20), (65_000_000, 0.05, 2_006_450, 10), (150_000_000, 0.1, 9_506_450, 5), (320_000_000, 0.125, 17_506_450, 4), (400_000_000, 0.15, 27_506_450, 3), (530_000_000, 0.25, 80_506_450, 2), (800_000_000, 0.5, 280_506_450, 1)),
+    "SOL": ((0, 0.005, 0, 100), (20_000, 0.0065, 30, 75), (100_000, 0.01, 380, 50), (800_000, 0.02, 8_380, 25), (4_000_000, 0.025, 28_380, 20), (8_000_000, 0.05, 228_380, 10), (40_000_000, 0.1, 2_228_380, 5), (80_000_000, 0.125, 4_228_380, 4), (100_000_000, 0.25, 16_728_380, 2), (200_000_000, 0.5, 66_728_380, 1)),
+    "XRP": ((0, 0.005, 0, 75), (10_000, 0.0065, 15, 50), (20_000, 0.01, 85, 40), (160_000, 0.02, 1_685, 25), (800_000, 0.025, 5_685, 20), (1_600_000, 0.05, 45_685, 10), (8_000_000, 0.1, 445_685, 5), (16_000_000, 0.125, 845_685, 4), (20_000_000, 0.25, 3_345_685, 2), (40_000_000, 0.5, 13_345_685, 1)),
+    "DOGE": ((0, 0.005, 0, 75), (10_000, 0.007, 20, 50), (50_000, 0.01, 170, 40), (750_000, 0.02, 7_670, 25), (800_000, 0.025, 11_670, 20), (1_600_000, 0.05, 51_670, 10), (8_000_000, 0.1, 451_670, 5), (16_000_000, 0.125, 851_670, 4), (20_000_000, 0.25, 3_351_670, 2), (40_000_000, 0.5, 13_351_670, 1)),
+    "BNB": ((0, 0.005, 0, 75), (10_000, 0.006, 10, 50), (50_000, 0.01, 210, 40), (200_000, 0.02, 2_210, 25), (1_500_000, 0.025, 9_710, 20), (3_000_000, 0.05, 84_710, 10), (15_000_000, 0.1, 834_710, 5), (30_000_000, 0.125, 1_584_710, 4), (37_500_000, 0.25, 6_272_210, 2), (75_000_000, 0.5, 25_022_210, 1)),
+    "ADA": ((0, 0.005, 0, 75), (10_000, 0.01, 50, 50), (50_000, 0.015, 300, 40), (100_000, 0.02, 800, 25), (500_000, 0.025, 3_300, 20), (1_000_000, 0.05, 28_300, 10), (5_000_000, 0.1, 278_300, 5), (10_000_000, 0.125, 528_300, 4), (20_000_000, 0.25, 3_028_300, 2), (30_000_000, 0.5, 10_528_300, 1)),
+    "LINK": ((0, 0.005, 0, 75), (10_000, 0.01, 50, 50), (50_000, 0.015, 300, 40), (80_000, 0.02, 700, 25), (400_000, 0.025, 2_700, 20), (800_000, 0.05, 22_700, 10), (4_000_000, 0.1, 222_700, 5), (8_000_000, 0.125, 422_700, 4), (20_000_000, 0.25, 2_922_700, 2), (30_000_000, 0.5, 10_422_700, 1)),
+    "BCH": ((0, 0.005, 0, 75), (5_000, 0.0065, 7.5, 50), (10_000, 0.01, 42.5, 40), (100_000, 0.02, 1_042.5, 25), (500_000, 0.025, 3_542.5, 20), (1_000_000, 0.05, 28_542.5, 10), (5_000_000, 0.1, 278_542.5, 5), (10_000_000, 0.125, 528_542.5, 4), (15_000_000, 0.25, 2_403_542.5, 2), (25_000_000, 0.5, 8_653_542.5, 1)),
+    "TRX": ((0, 0.0065, 0, 75), (10_000, 0.01, 35, 50), (90_000, 0.015, 485, 40), (120_000, 0.02, 1_085, 25), (650_000, 0.025, 4_335, 20), (800_000, 0.05, 24_335, 10), (3_000_000, 0.1, 174_335, 5), (6_000_000, 0.125, 324_335, 4), (12_000_000, 0.25, 1_824_335, 2), (20_000_000, 0.5, 6_824_335, 1)),
+    "PEPE": ((0, 0.0065, 0, 75), (20_000, 0.01, 70, 50), (200_000, 0.015, 1_070, 40), (300_000, 0.02, 2_570, 25), (1_500_000, 0.025, 10_070, 20), (3_000_000, 0.05, 85_070, 10), (15_000_000, 0.1, 835_070, 5), (30_000_000, 0.125, 1_585_070, 4), (37_500_000, 0.25, 6_272_570, 2), (75_000_000, 0.5, 25_022_570, 1)),
+}
+# ASSUMPTION: assets missing from that snapshot (HYPE, ZEC, LEO) use a generic alt bracket
+# (75x at 0.65 % up to 10,000 USD, deductions by continuity, max leverage 1 / (2 x rate)).
+_BINANCE_ALT = ((0, 0.0065, 0, 75), (10_000, 0.01), (50_000, 0.02), (250_000, 0.05), (1_000_000, 0.10),
                 (5_000_000, 0.125), (10_000_000, 0.25))
 
 BINANCE = CrossParams(
     name="binance",
-    max_leverage={"BTC": 125.0, "ETH": 125.0},
+    max_leverage={asset: float(tiers[0][3]) for asset, tiers in _BINANCE_BRACKETS.items()},
     default_max_leverage=75.0,
-    maintenance_tiers={"BTC": _BINANCE_BTC, "ETH": _BINANCE_ETH,
-                       **{a: _BINANCE_ALT for a in ("SOL", "XRP", "BNB", "DOGE", "ADA", "LINK", "BCH",
-                                                    "TRX", "HYPE", "ZEC", "LEO")}},
+    maintenance_tiers={**_BINANCE_BRACKETS, **{a: _BINANCE_ALT for a in ("HYPE", "ZEC", "LEO")}},
     # ASSUMPTION: collateral haircuts in the spirit of Binance's multi-assets / portfolio-margin
     # collateral ratios (BTC, ETH, BNB counted at 95 %, large alts at 90 %, the rest at 80 %).
     haircuts={"BTC": 0.05, "ETH": 0.05, "BNB": 0.05, "SOL": 0.10, "XRP": 0.10},
     default_haircut=0.20,
     source=(
-        "Binance FAQ 'How to Calculate Liquidation Price of USDS-M Futures Contracts' and "
-        "'Leverage and Margin of USDS-M Futures' (maintenance = notional x rate - maintenance amount); "
-        "BTCUSDT/ETHUSDT brackets from a mid-2024 snapshot; alt brackets and haircuts are assumptions. "
-        "Binance's 'portfolio margin' is this model (unified cross margin) plus collateral haircuts."
+        "Binance USD-M 'Leverage and Margin' brackets as its API returns them (GET /fapi/v1/leverageBracket: "
+        "notional floor, maintenance rate, maintenance amount 'cum', max leverage), snapshot of 2024-10-24 "
+        "(freqtrade's binance_leverage_tiers.json) for BTC, ETH, SOL, XRP, DOGE, BNB, ADA, LINK, BCH, TRX "
+        "and 1000PEPE; maintenance = notional x rate - maintenance amount (Binance FAQ 'How to Calculate "
+        "Liquidation Price of USDS-M Futures Contracts'). ASSUMPTIONS: HYPE, ZEC and LEO use a generic "
+        "alt bracket; collateral haircuts. Binance's 'portfolio margin' (uniMMR, Binance FAQ 2023-05-04, "
+        "updated 2024-11-06) is this model, a sum of per-position maintenance over collateral-rated "
+        "equity, not a scenario model: it is not offered as a portfolio preset here."
     ),
 )
 

@@ -85,8 +85,8 @@ def _one_asset_market(asset: str, price: float, vol: float = 0.5) -> Market:
 def test_hyperliquid_btc_tier_one_deduction_by_continuity():
     """Docs: MMR = half of 1/max-leverage; deduction(1) = 150M x (1/40 - 1/80) ... = 1,875,000."""
     tiers = presets.HYPERLIQUID.tiers_for("BTC")
-    assert tiers[0] == pytest.approx((0.0, 0.0125, 0.0))
-    assert tiers[1] == pytest.approx((150_000_000.0, 0.025, 1_875_000.0))
+    assert tiers[0] == pytest.approx((0.0, 0.0125, 0.0, 40.0))
+    assert tiers[1] == pytest.approx((150_000_000.0, 0.025, 1_875_000.0, 20.0))
 
 
 def test_hyperliquid_btc_maintenance_above_tier_one():
@@ -108,7 +108,7 @@ def test_hyperliquid_testnet_btc_table_deductions():
     expected.append(expected[-1] + 50_000 * (0.05 - 0.02))
     expected.append(expected[-1] + 100_000 * (0.10 - 0.05))
     expected.append(expected[-1] + 300_000 * (1 / 6 - 0.10))
-    assert [d for _, _, d in resolved] == pytest.approx(expected)
+    assert [tier[2] for tier in resolved] == pytest.approx(expected)
     assert expected == pytest.approx([0.0, 75.0, 1_575.0, 6_575.0, 26_575.0])
 
 
@@ -121,7 +121,7 @@ def test_continuity_rule_makes_maintenance_continuous_at_every_floor(floors, rat
     floors = [0.0, *sorted(floors)]
     rates = sorted(rates)[: len(floors)]
     resolved = resolve_tiers(tuple(zip(floors, rates, strict=True)))
-    for (_, r0, d0), (f1, r1, d1) in zip(resolved, resolved[1:], strict=False):
+    for (_, r0, d0, _), (f1, r1, d1, _) in zip(resolved, resolved[1:], strict=False):
         assert f1 * r0 - d0 == pytest.approx(f1 * r1 - d1, rel=1e-9, abs=1e-6)
 
 
@@ -148,19 +148,19 @@ def test_without_tiers_rate_is_half_the_initial_rate_at_max_leverage():
 # Binance brackets
 # ---------------------------------------------------------------------------------------------
 
-#: Published cum ("maintenance amount") columns of the mid-2024 bracket snapshot.
+#: Published cum ("maintenance amount") columns of the 2024 bracket snapshot.
 BINANCE_BTC_CUM = [0, 50, 950, 11_450, 131_450, 481_450, 2_981_450, 14_481_450, 26_481_450,
                    41_481_450, 121_481_450, 421_481_450]
 BINANCE_ETH_CUM = [0, 50, 950, 11_450, 131_450, 381_450, 2_006_450, 9_506_450, 17_506_450,
                    27_506_450, 80_506_450, 280_506_450]
 
 
-@pytest.mark.parametrize("table, cum", [(presets._BINANCE_BTC, BINANCE_BTC_CUM),
-                                        (presets._BINANCE_ETH, BINANCE_ETH_CUM)])
+@pytest.mark.parametrize("table, cum", [(presets._BINANCE_BRACKETS["BTC"], BINANCE_BTC_CUM),
+                                        (presets._BINANCE_BRACKETS["ETH"], BINANCE_ETH_CUM)])
 def test_binance_cum_column_follows_from_floors_and_rates(table, cum):
     """Only (floor, rate) go in; the continuity rule must rebuild Binance's published cum column."""
-    resolved = resolve_tiers(tuple((floor, rate) for floor, rate, _ in table))
-    assert [d for _, _, d in resolved] == pytest.approx(cum, abs=1e-6)
+    resolved = resolve_tiers(tuple((floor, rate) for floor, rate, _, _ in table))
+    assert [tier[2] for tier in resolved] == pytest.approx(cum, abs=1e-6)
     assert [row[2] for row in table] == cum  # the preset carries the published column
 
 
@@ -631,7 +631,7 @@ def _on_a_tier_floor(book: Portfolio, preset: str) -> bool:
         net[key] = net.get(key, 0.0) + p.qty
     for (asset, days), qty in net.items():
         mark = SPLIT_MARKET.prices[asset] * math.exp(SPLIT_MARKET.basis.get(asset, 0.0) * (days or 0.0) / 365)
-        floors = [floor for floor, _, _ in CROSS_PRESETS[preset].tiers_for(asset) if floor > 0]
+        floors = [tier[0] for tier in CROSS_PRESETS[preset].tiers_for(asset) if tier[0] > 0]
         if any(abs(abs(qty) * mark / floor - 1.0) < 1e-9 for floor in floors):
             return True
     return False
@@ -682,3 +682,39 @@ def test_merged_tiers_at_many_prices_at_once_match_one_price_at_a_time(preset, m
                else isolated_margin(book, market, "BTC", preset))
         assert maintenance == pytest.approx(one.maintenance, rel=1e-12)
 
+
+
+# Binance publishes each bracket's max leverage apart from its maintenance rate (GET
+# /fapi/v1/leverageBracket, snapshot of 2024-10-24 in freqtrade's binance_leverage_tiers.json).
+
+
+def test_binance_max_leverage_is_the_published_figure_not_one_over_twice_the_rate():
+    """BTCUSDT 600,000-3,000,000 USD: 0.65 % and 75x (1 / (2 x 0.65 %) would be 76.9x)."""
+    from margin.presets import BINANCE
+
+    btc = 1_000_000.0 / 88_000.0  # a 1M USD position sits in the 0.65 % bracket
+    market = Market({"BTC": 88_000.0}, {"BTC": 0.5})
+    result = cross_margin(Portfolio([Perp("BTC", btc, 88_000.0, leverage=100)]), market, BINANCE)
+    assert result.initial == pytest.approx(1_000_000.0 / 75.0)
+    assert result.maintenance == pytest.approx(1_000_000.0 * 0.0065 - 950.0)
+
+
+def test_binance_1000pepeusdt_first_bracket_is_75x_at_0_65_percent():
+    from margin.presets import BINANCE
+
+    market = Market({"PEPE": 0.00001}, {"PEPE": 1.0})
+    result = cross_margin(Portfolio([Perp("PEPE", 1e9, 0.00001)]), market, BINANCE)  # 10,000 USD
+    assert result.initial == pytest.approx(10_000.0 / 75.0)
+    assert result.maintenance == pytest.approx(10_000.0 * 0.0065)
+
+
+def test_binance_published_maintenance_amounts_follow_the_continuity_rule():
+    """Binance FAQ: maintenance amount(n) = amount(n-1) + floor(n) x (rate(n) - rate(n-1)); every
+    published 'cum' of the snapshot satisfies it, so the engine's rule and Binance's numbers agree."""
+    from margin.params import resolve_tiers
+    from margin.presets import _BINANCE_BRACKETS
+
+    for asset, brackets in _BINANCE_BRACKETS.items():
+        rebuilt = resolve_tiers(tuple((floor, rate) for floor, rate, _, _ in brackets))
+        for (_, _, published, _), (_, _, derived, _) in zip(brackets, rebuilt, strict=True):
+            assert derived == pytest.approx(published, abs=1e-6), asset

@@ -1,6 +1,6 @@
 """Fuzz every public engine entry point: each call succeeds or raises PortfolioError, nothing else.
 
-Students type into the app, upload files and paste share links; the engine's contract (DESIGN.md,
+Students type into the app, upload files and paste share links; the engine's contract (docs/model.md,
 "Public engine API") is that bad input of any kind raises :class:`margin.PortfolioError` naming
 the field and the fix, and that nothing is silently changed. Any other exception type here
 (ValueError, TypeError, KeyError, AttributeError, OverflowError, LinAlgError, ...) is an escape.
@@ -451,20 +451,13 @@ def _no_nan(result) -> None:
                        "asset": st.sampled_from(ASSETS)}, {"asset": BAD_ASSET}))
 def test_margin_models(args):
     book, market = args["book"], args["market"]
-    isolated = None
-    # Known escape in margin/cross.py (see the xfail below): an asset whose == is not a bool.
-    if not isinstance(args["asset"], (np.ndarray, pd.DataFrame, pd.Series)):
-        isolated = _succeeds_or_refuses(isolated_margin, book, market, args["asset"], args["cross"])
+    isolated = _succeeds_or_refuses(isolated_margin, book, market, args["asset"], args["cross"])
     for result in (_succeeds_or_refuses(cross_margin, book, market, args["cross"]),
                    _succeeds_or_refuses(portfolio_margin, book, market, args["pm"]), isolated):
         if result is not None:
             _no_nan(result)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "escape in margin/cross.py (not this module's to fix): isolated_margin tests `asset not in arrays.assets` "
-    "before checking that asset is a ticker, so an array or DataFrame asset raises a bare ValueError "
-    "(ambiguous truth value). When this XPASSes, drop the xfail and the filter in test_margin_models."))
 @pytest.mark.parametrize("asset", [np.array(["BTC", "ETH"]), pd.DataFrame(), pd.Series(["BTC", "ETH"])])
 def test_isolated_margin_refuses_an_array_asset(asset):
     with pytest.raises(PortfolioError):
@@ -495,19 +488,14 @@ def test_value_at_risk(args):
                        "co_move": st.booleans(), "spot_vol_elasticity": st.floats(0, 10)},
                       {"asset": BAD_ASSET, "mode": st.one_of(st.just("Cross"), GARBAGE),
                        "params": st.one_of(st.sampled_from(["bogus", "okx"]), GARBAGE),
-                       # Arrays are left out: known escape in liquidation._Evaluator, see the xfail below.
-                       "co_move": SCALAR_GARBAGE,
+                       "co_move": GARBAGE,
                        "spot_vol_elasticity": outside(0, 10)}))
 def test_liquidation_price(args):
     price = _succeeds_or_refuses(liquidation_price, **args)
     assert price is None or (math.isfinite(price) and price > 0)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "escape in margin/liquidation.py's _Evaluator (not this module's to fix): `if co_move:` takes the truth "
-    "value of whatever it is given, so an array or DataFrame raises a bare ValueError (and 'no' counts as "
-    "True). When this XPASSes, drop the xfail and let test_liquidation_price draw any garbage for co_move."))
-@pytest.mark.parametrize("co_move", [np.array([1.0, 2.0]), pd.DataFrame()])
+@pytest.mark.parametrize("co_move", [np.array([1.0, 2.0]), pd.DataFrame(), "no"])
 def test_liquidation_price_refuses_an_array_co_move(co_move):
     with pytest.raises(PortfolioError):
         liquidation_price(BOOK, MARKET, "BTC", co_move=co_move)
