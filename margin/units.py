@@ -268,6 +268,14 @@ class UnitPlan:
     in_coin: np.ndarray
     roll_rate: np.ndarray
 
+    @property
+    def any_in_coin(self) -> bool:
+        return bool(self.in_coin.any())
+
+    @property
+    def any_roll_shock(self) -> bool:
+        return bool(self.roll_rate.any())
+
 
 def _net_option_contracts(unit: np.ndarray, is_call: np.ndarray, strike: np.ndarray, days: np.ndarray,
                           qty: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
@@ -353,25 +361,34 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     layout, plan = arrays.unit_layout, unit_plan(arrays, params)
     is_unit, n_units = layout.is_unit, len(layout.assets)
     growth = np.exp(basis[arrays.lin_asset] * arrays.lin_years)  # mark / spot of each perp/future row
-    in_usd = ~plan.in_coin
-    exposure = np.where(in_usd, arrays.lin_qty * growth, 0.0) * spots[:, arrays.lin_asset]  # (S, L) USD
-    # An inverse row measured in its coin: its coin P&L at today's index, face x spot / mark per unit
-    # of (1 - 1 / (1 + move)), the same at every price (see UnitSet.revalue).
-    coin_face = np.where(plan.in_coin, arrays.lin_face / growth, 0.0)
+    coins = arrays.lin_qty * growth  # coins of exposure per row (0 for rows measured in their coin)
     per_asset = _linear_rows_per_asset(arrays)
     held_value = layout.held * spots  # (S, A)
-    long_linear = (np.maximum(exposure, 0.0) + np.maximum(coin_face, 0.0)) @ per_asset + np.maximum(held_value, 0.0)
-    short_linear = (np.maximum(-exposure, 0.0) + np.maximum(-coin_face, 0.0)) @ per_asset + np.maximum(-held_value, 0.0)
+    n_real_units = int(is_unit.sum())
+    if plan.any_in_coin:
+        coins = np.where(plan.in_coin, 0.0, coins)
+        # An inverse row measured in its coin: its coin P&L at today's index, face x spot / mark per unit
+        # of (1 - 1 / (1 + move)), the same at every price (see UnitSet.revalue).
+        coin_face = np.where(plan.in_coin, arrays.lin_face / growth, 0.0)
+        inverse_face = (coin_face @ per_asset)[is_unit]
+        face_long, face_short = np.maximum(coin_face, 0.0) @ per_asset, np.maximum(-coin_face, 0.0) @ per_asset
+    else:
+        inverse_face, face_long, face_short = np.zeros(n_real_units), 0.0, 0.0
+    exposure = coins * spots[:, arrays.lin_asset]  # (S, L) USD per unit relative move
+    long_linear = np.maximum(exposure, 0.0) @ per_asset + face_long + np.maximum(held_value, 0.0)
+    short_linear = np.maximum(-exposure, 0.0) @ per_asset + face_short + np.maximum(-held_value, 0.0)
     delta = (exposure @ per_asset + held_value)[:, is_unit]
-    inverse_face = (coin_face @ per_asset)[is_unit]
-    # Roll shock: |size in coins| x index x rate; an inverse row's size in coins is face / mark.
-    roll_base = np.where(plan.in_coin | arrays.lin_is_inverse, np.abs(arrays.lin_face) / growth,
-                         np.abs(arrays.lin_qty) * spots[:, arrays.lin_asset])
-    roll_shock = ((roll_base * plan.roll_rate) @ per_asset)[:, is_unit]
+    if plan.any_roll_shock:
+        # Roll shock: |size in coins| x index x rate; an inverse row's size in coins is face / mark.
+        roll_base = np.where(arrays.lin_is_inverse, np.abs(arrays.lin_face) / growth,
+                             np.abs(arrays.lin_qty) * spots[:, arrays.lin_asset])
+        roll_shock = ((roll_base * plan.roll_rate) @ per_asset)[:, is_unit]
+    else:
+        roll_shock = np.zeros((n_states, n_real_units))
     unit_vols = vols[:, is_unit]
     # Exposure is the book's, not the state's: a unit whose net linear quantity is zero has a
     # zero delta at every price.
-    exposed = ((np.where(in_usd, arrays.lin_qty * growth, 0.0) @ per_asset + layout.held)[is_unit] != 0.0)
+    exposed = ((coins @ per_asset + layout.held)[is_unit] != 0.0)
     exposed = exposed | (inverse_face != 0.0) | plan.option_exposed
     order, opt_asset = layout.opt_order, layout.opt_asset
     n_options = order.size
