@@ -1,7 +1,7 @@
 """What the stories and lessons say is what the engine computes, under every rule set the app offers.
 
 A teaching text that compares numbers ("cheaper", "dearer", "barely", "jumps", "earlier", "saves"...)
-is either generated from the numbers it describes or backed by a claim (ui/claims.py, and each
+is either generated from the numbers it describes or backed by a claim (lessons/stories.py, and each
 lesson's ``claims``): a named predicate over engine results. Here every claim is evaluated under
 every combination of CROSS_PRESETS × PORTFOLIO_PRESETS × offsets (correlated / segregated), or under
 the ones it names (a story names them in the sentence; a lesson pins its rule sets and says so on
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lessons import catalogue, claims, correlation, framework, stories
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, cross_margin, hedging_benefit, portfolio_margin
-from ui import claims, lessons
 from views import glossary
 from views.rules import OFFSET_CHOICES, RuleSets, every_rule_set
 from views.samples import EMPTY, load_sample
@@ -74,14 +74,14 @@ def uncovered(words: str, quotes: list[str], exempt=lambda sentence: False) -> l
 
 
 # -- the stories ----------------------------------------------------------------------------------
-STORY_CASES = [(name, index) for name in sorted(claims.STORY_CLAIMS) for index in
-               range(len(claims.STORY_CLAIMS[name]))]
+STORY_CASES = [(name, index) for name in sorted(stories.STORY_CLAIMS) for index in
+               range(len(stories.STORY_CLAIMS[name]))]
 
 
 @pytest.mark.parametrize(("name", "index"), STORY_CASES,
                          ids=[f"{n[:2]}-{i}" for n, i in STORY_CASES])
 def test_every_story_claim_holds_under_every_rule_set_or_the_ones_its_sentence_names(name, index):
-    item = claims.STORY_CLAIMS[name][index]
+    item = stories.STORY_CLAIMS[name][index]
     words = story(name)
     assert item.quote in words, f"stale claim: “{item.quote}” is not in the story of {name}"
     assert item.only != claims.LESSON, "a story pins no rule sets"
@@ -96,14 +96,14 @@ def test_every_story_claim_holds_under_every_rule_set_or_the_ones_its_sentence_n
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_every_comparative_word_of_a_story_is_backed_by_a_claim(name):
-    quotes = [item.quote for item in claims.STORY_CLAIMS.get(name, ())]
+    quotes = [item.quote for item in stories.STORY_CLAIMS.get(name, ())]
     missing = uncovered(story(name), quotes)
-    assert not missing, (f"{name}: comparative words with no claim (add one to ui/claims.py STORY_CLAIMS, or "
+    assert not missing, (f"{name}: comparative words with no claim (add one to lessons/stories.py STORY_CLAIMS, or "
                          "generate the words from the numbers):\n" + "\n".join(missing))
 
 
 # -- the lessons ----------------------------------------------------------------------------------
-def static_texts(lesson: lessons.Lesson) -> list[str]:
+def static_texts(lesson: framework.Lesson) -> list[str]:
     """The fixed words of a lesson a student reads as statements (generated fields are not here)."""
     out = [lesson.title, lesson.summary]
     for step in lesson.steps:
@@ -113,21 +113,21 @@ def static_texts(lesson: lessons.Lesson) -> list[str]:
     return out
 
 
-def rendered_texts(lesson: lessons.Lesson, rules: RuleSets | None = None) -> list[str]:
+def rendered_texts(lesson: framework.Lesson, rules: RuleSets | None = None) -> list[str]:
     """Everything the lesson shows with ``rules`` (default: its own): fixed and generated step texts,
     every control's readout at its ends and start, every answer's explanation."""
     rules = rules or lesson.rules
     cross, portfolio = rules.cross, rules.portfolio_params
     out = [lesson.title, lesson.summary]
     for number, step in enumerate(lesson.steps):
-        out.extend(lessons.step_text(lesson, number, cross, portfolio))
+        out.extend(framework.step_text(lesson, number, cross, portfolio))
         if step.control is not None:
             for value in {step.control.minimum, step.control.value, step.control.maximum}:
-                readout = lessons.read(lesson, number, value, cross, portfolio)
+                readout = framework.read(lesson, number, value, cross, portfolio)
                 out.append(readout.note)
     for index, question in enumerate(lesson.questions):
         out.append(question.prompt)
-        out.append(lessons.solve(lesson, index, cross, portfolio).why)
+        out.append(framework.solve(lesson, index, cross, portfolio).why)
     return [t for t in out if t]
 
 
@@ -136,12 +136,12 @@ def is_open_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") and "which" in sentence.lower()
 
 
-LESSON_CASES = [(lesson.id, index) for lesson in lessons.LESSONS for index in range(len(lesson.claims))]
+LESSON_CASES = [(lesson.id, index) for lesson in catalogue.LESSONS for index in range(len(lesson.claims))]
 
 
 @pytest.mark.parametrize(("lesson_id", "index"), LESSON_CASES, ids=[f"{a}-{i}" for a, i in LESSON_CASES])
 def test_every_lesson_claim_holds_under_every_rule_set_or_the_lesson_pins_those_it_needs(lesson_id, index):
-    lesson = lessons.BY_ID[lesson_id]
+    lesson = catalogue.BY_ID[lesson_id]
     item = lesson.claims[index]
     shown = "\n".join(rendered_texts(lesson))
     assert item.quote in shown, f"stale claim: “{item.quote}” is not in lesson {lesson_id}"
@@ -151,13 +151,13 @@ def test_every_lesson_claim_holds_under_every_rule_set_or_the_lesson_pins_those_
         combos = [rules for rules in COMBOS if rules.matches(item.only)]
         assert lesson.rules.matches(item.only), (f"{lesson_id} teaches with {lesson.rules.label}, the claim "
                                                  f"needs {item.only}")
-    broken = failures(item, *lessons.sample(lesson.sample), combos)
+    broken = failures(item, *framework.sample(lesson.sample), combos)
     assert not broken, f"{lesson_id}: “{item.quote}” ({item.says}) fails under:\n" + "\n".join(broken)
 
 
-@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in lessons.LESSONS])
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in catalogue.LESSONS])
 def test_every_comparative_word_of_a_lesson_is_backed_by_a_claim(lesson_id):
-    lesson = lessons.BY_ID[lesson_id]
+    lesson = catalogue.BY_ID[lesson_id]
     quotes = [item.quote for item in lesson.claims]
     missing = [word for words in static_texts(lesson) for word in uncovered(words, quotes, is_open_question)]
     assert not missing, (f"{lesson_id}: comparative words with no claim (add one to the lesson's claims, or "
@@ -165,20 +165,20 @@ def test_every_comparative_word_of_a_lesson_is_backed_by_a_claim(lesson_id):
 
 
 def test_every_lesson_pins_rule_sets_the_app_offers():
-    for lesson in lessons.LESSONS:
+    for lesson in catalogue.LESSONS:
         assert lesson.rules in COMBOS, lesson.id
-        assert lesson.rules.cross in lessons.rules_label(lesson.rules)
-        assert lesson.rules.portfolio in lessons.rules_label(lesson.rules)
+        assert lesson.rules.cross in framework.rules_label(lesson.rules)
+        assert lesson.rules.portfolio in framework.rules_label(lesson.rules)
 
 
-@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in lessons.LESSONS])
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in catalogue.LESSONS])
 def test_generated_lesson_texts_render_under_every_rule_set(lesson_id):
     """A student may change the rule sets mid-lesson: every generated text still renders, with numbers."""
-    lesson = lessons.BY_ID[lesson_id]
+    lesson = catalogue.BY_ID[lesson_id]
     for rules in COMBOS:
         for number, step in enumerate(lesson.steps):
             if callable(step.look) or callable(step.why) or callable(step.move):
-                look, _, why = lessons.step_text(lesson, number, rules.cross, rules.portfolio_params)
+                look, _, why = framework.step_text(lesson, number, rules.cross, rules.portfolio_params)
                 assert "$" in look + why or "%" in look + why, (lesson_id, number, rules.label)
 
 
@@ -192,7 +192,7 @@ def test_the_pair_is_not_called_cheap_under_portfolio_margin_while_its_maintenan
     portfolio maintenance is 3× cross maintenance ($7,669 vs $2,481), so portfolio margin liquidates first.
     A sentence may call portfolio margin cheap for this book only about opening it (initial margin)."""
     book, market = load_sample("03_btc_eth_pair.json")
-    texts = [story("03_btc_eth_pair.json"), *rendered_texts(lessons.BY_ID["correlation"])]
+    texts = [story("03_btc_eth_pair.json"), *rendered_texts(catalogue.BY_ID["correlation"])]
     for sentence in (s for words in texts for s in sentences(words)):
         if CHEAP.search(sentence) and "portfolio" in sentence.lower():
             assert ONLY_INITIAL.search(sentence), f"“{sentence}”: cheap to open, dearer to keep"
@@ -208,7 +208,7 @@ def test_the_strangle_does_not_say_cross_margin_barely_notices_a_vol_doubling():
     rises = {rules.cross: cross_margin(book, doubled, rules.cross).maintenance
              / cross_margin(book, market, rules.cross).maintenance - 1 for rules in COMBOS}
     assert min(rises.values()) > 0.3
-    texts = [story("05_short_strangle.json"), *rendered_texts(lessons.BY_ID["vol-jump"])]
+    texts = [story("05_short_strangle.json"), *rendered_texts(catalogue.BY_ID["vol-jump"])]
     for sentence in (s for words in texts for s in sentences(words)):
         assert not re.search(r"\b(barely|hardly|scarcely)\b", sentence, re.IGNORECASE), sentence
 
@@ -217,9 +217,9 @@ def test_the_strangle_does_not_say_cross_margin_barely_notices_a_vol_doubling():
 def test_the_vol_lesson_points_only_at_the_jumps_the_shocks_page_draws(rules):
     """Lesson 3's Shocks step names exactly the marks the page draws (views.metrics grids, margin.detect_jumps),
     for the strangle and for the BTC/ETH pair it compares it with; 'no jump' when there is none."""
-    lesson = lessons.BY_ID["vol-jump"]
+    lesson = catalogue.BY_ID["vol-jump"]
     number = next(i for i, step in enumerate(lesson.steps) if step.page == "pages/shocks.py")
-    look, _, why = lessons.step_text(lesson, number, rules.cross, rules.portfolio_params)
+    look, _, why = framework.step_text(lesson, number, rules.cross, rules.portfolio_params)
     for name, words in (("05_short_strangle.json", look), ("03_btc_eth_pair.json", why)):
         book, market = load_sample(name)
         _, marks = claims.shock_line(book, market, rules.cross, rules.portfolio_params)
@@ -252,36 +252,36 @@ def test_the_empty_book_is_charged_a_depeg_add_on_and_no_text_calls_it_a_stress_
 
 def test_the_depeg_lesson_says_the_add_on_is_a_share_of_the_current_value_and_the_loss_is_in_equity():
     """USDT from 1.00 to 0.80: equity falls by $10,000 while the add-on falls from $500 to $400 (deribit)."""
-    lesson = lessons.BY_ID["haircuts-depeg"]
+    lesson = catalogue.BY_ID["haircuts-depeg"]
     number = next(i for i, step in enumerate(lesson.steps) if step.control is not None)
     control = lesson.steps[number].control
     for rules in COMBOS:
         cross, portfolio = rules.cross, rules.portfolio_params
-        _, _, why = lessons.step_text(lesson, number, cross, portfolio)
+        _, _, why = framework.step_text(lesson, number, cross, portfolio)
         assert "current value" in why and "equity" in why
         rate = portfolio.depeg_addon_rate
-        book, market = lessons.sample(lesson.sample)
+        book, market = framework.sample(lesson.sample)
         at_peg, low = (portfolio_margin(book, market.with_prices({"USDT": p}), portfolio) for p in (1.0, 0.9))
         addon = [float(r.breakdown.loc[r.breakdown["component"] == "depeg add-on", "maintenance"].sum())
                  for r in (at_peg, low)]
         assert addon == pytest.approx([rate * 50_000, rate * 45_000])
         assert "as the depeg deepens it shrinks" in why
-        note = lessons.read(lesson, number, control.minimum, cross, portfolio).note
+        note = framework.read(lesson, number, control.minimum, cross, portfolio).note
         assert "current value" in note and "lower than at the peg" in note
 
 
 def test_selling_the_hedge_in_the_binance_lesson_keeps_the_account_value():
     """Lesson 7's 'take the hedge away' sells the BTC for USDC: equity is unchanged (it used to delete $167k)."""
-    lesson = lessons.BY_ID["binance"]
+    lesson = catalogue.BY_ID["binance"]
     number = next(i for i, step in enumerate(lesson.steps) if step.control is not None)
     control = lesson.steps[number].control
     for rules in COMBOS:
-        shown = [dict(lessons.read(lesson, number, held, rules.cross, rules.portfolio_params).metrics)
+        shown = [dict(framework.read(lesson, number, held, rules.cross, rules.portfolio_params).metrics)
                  for held in (control.maximum, control.minimum)]
         money = [float(s["Binance equity"].replace("$", "").replace(",", "")) for s in shown]
         assert money[1] >= money[0] - 1, (rules.label, money)  # no haircut on USDC: it may only rise
         assert shown[1]["Binance initial (cross + haircuts)"] == shown[0]["Binance initial (cross + haircuts)"]
-    book, market = lessons.sample(lesson.sample)
+    book, market = framework.sample(lesson.sample)
     sold = claims.sold(book, market, "BTC")
     assert portfolio_margin(sold, market).equity == pytest.approx(portfolio_margin(book, market).equity)
 
@@ -301,26 +301,26 @@ def test_the_glossary_defines_the_hedging_benefit_as_an_offset_within_a_mode():
 
 
 def test_the_conversion_lesson_asks_for_the_hedging_benefit_the_engine_defines():
-    lesson = lessons.BY_ID["hedge"]
+    lesson = catalogue.BY_ID["hedge"]
     index = next(i for i, q in enumerate(lesson.questions) if "hedging benefit" in q.prompt)
-    book, market = lessons.sample(lesson.sample)
+    book, market = framework.sample(lesson.sample)
     for rules in COMBOS:
-        solution = lessons.solve(lesson, index, rules.cross, rules.portfolio_params)
+        solution = framework.solve(lesson, index, rules.cross, rules.portfolio_params)
         expected = hedging_benefit(book, market, "portfolio", rules.portfolio_params).initial
         assert solution.value == pytest.approx(expected), rules.label
-        assert lessons.fmt(expected, lesson.questions[index].unit) in solution.why
+        assert framework.fmt(expected, lesson.questions[index].unit) in solution.why
 
 
 def test_the_default_portfolio_preset_keeps_correlated_offsets():
     """Story claims that name 'correlated offsets' describe the app's default (DESIGN.md)."""
     assert PORTFOLIO_PRESETS["deribit"].offsets == "correlated"
-    assert RuleSets() == lessons.CORRELATION.rules
+    assert RuleSets() == correlation.CORRELATION.rules
 
 
 def test_claims_count():
     """Every claim is checked under at least one combination; most under all of them."""
     counted = [len([r for r in COMBOS if r.matches(item.only)]) if item.only != claims.LESSON else 1
-               for group in (*claims.STORY_CLAIMS.values(), *(lesson.claims for lesson in lessons.LESSONS))
+               for group in (*stories.STORY_CLAIMS.values(), *(lesson.claims for lesson in catalogue.LESSONS))
                for item in group]
     assert all(n >= 1 for n in counted)
     assert sum(n == len(COMBOS) for n in counted) > len(counted) / 2

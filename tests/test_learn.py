@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from charts import compare, style
+from lessons import catalogue, framework
 from margin import (
     CROSS_PRESETS,
     PORTFOLIO_PRESETS,
@@ -22,7 +23,6 @@ from margin import (
     load_portfolio,
     portfolio_margin,
 )
-from ui import lessons
 from views import glossary, methodology
 from views.samples import load_sample
 
@@ -39,7 +39,7 @@ REQUIRED_TERMS = (
 )
 
 
-# -- the engine's answers, computed here independently of ui.lessons -------------------------------
+# -- the engine's answers, computed here independently of lessons/ ----------------------------------
 def _same(a, b, scale) -> bool:
     return abs((a or 0.0) - (b or 0.0)) <= 0.005 * scale
 
@@ -50,7 +50,7 @@ def _rise(before, after) -> float:
 
 def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deribit") -> list:
     """Per question: a number (numeric questions) or the index of the correct option."""
-    lesson = lessons.BY_ID[lesson_id]
+    lesson = catalogue.BY_ID[lesson_id]
     book, market = load_sample(lesson.sample)
     if lesson_id == "contagion":
         today = market.prices["SOL"]
@@ -126,7 +126,7 @@ def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def answer(at: AppTest, lesson: lessons.Lesson, index: int, value) -> tuple[list[str], list[str]]:
+def answer(at: AppTest, lesson: framework.Lesson, index: int, value) -> tuple[list[str], list[str]]:
     """Enter ``value`` for question ``index``, press Check; this question's (successes, warnings) on the page."""
     question = lesson.questions[index]
     key = f"learn_answer_{lesson.id}_{index}"
@@ -151,8 +151,8 @@ def plotly_spec(at: AppTest) -> dict:
 
 # -- lessons end to end ---------------------------------------------------------------------------
 def test_there_are_at_least_seven_lessons_each_on_a_sample_with_steps_and_questions():
-    assert len(lessons.LESSONS) >= 7
-    for lesson in lessons.LESSONS:
+    assert len(catalogue.LESSONS) >= 7
+    for lesson in catalogue.LESSONS:
         assert (SAMPLES / lesson.sample).is_file()
         assert len(lesson.steps) >= 3 and lesson.questions
         assert any(step.control is not None for step in lesson.steps), lesson.id
@@ -160,9 +160,9 @@ def test_there_are_at_least_seven_lessons_each_on_a_sample_with_steps_and_questi
             assert step.look and step.why
 
 
-@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in lessons.LESSONS])
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in catalogue.LESSONS])
 def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_id):
-    lesson = lessons.BY_ID[lesson_id]
+    lesson = catalogue.BY_ID[lesson_id]
     rules = lesson.rules
     at = open_lesson(lesson_id, 1)
     assert at.session_state["workspace"].portfolio == load_portfolio(SAMPLES / lesson.sample)
@@ -177,12 +177,12 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
         if number <= len(lesson.steps):
             step = lesson.steps[number - 1]
             assert f"#### {number}. {step.title}" in headings
-            look, _, why = lessons.step_text(lesson, number - 1, rules.cross, rules.portfolio_params)
+            look, _, why = framework.step_text(lesson, number - 1, rules.cross, rules.portfolio_params)
             assert f"**Look at** · {look}" in headings and f"**What happens and why** · {why}" in headings
             if step.control is not None:  # the control's live readout is on the page, computed by the engine
                 at.slider(key=f"learn_control_{lesson.id}_{number - 1}").set_value(step.control.maximum).run()
                 assert not at.exception and not errors(at)
-                readout = lessons.read(lesson, number - 1, step.control.maximum, rules.cross, rules.portfolio_params)
+                readout = framework.read(lesson, number - 1, step.control.maximum, rules.cross, rules.portfolio_params)
                 shown = {m.label: m.value for m in at.metric}
                 for label, value in readout.metrics:
                     assert shown[label] == value
@@ -198,7 +198,7 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
         else:
             assert right is not None and math.isfinite(right)
             wrong = right * 1.5 + 10 * (1 + abs(right))
-        shown = question.options[right] if question.is_choice else lessons.fmt(right, question.unit)
+        shown = question.options[right] if question.is_choice else framework.fmt(right, question.unit)
         successes, warnings = answer(at, lesson, index, wrong)  # first wrong answer: a second try, no answer
         assert warnings and not successes
         assert warnings[0].startswith("Not quite") and "Try again" in warnings[0]
@@ -212,20 +212,20 @@ def test_each_lesson_runs_end_to_end_and_checks_answers_with_the_engine(lesson_i
 
 
 def test_a_right_first_answer_and_an_empty_check_use_no_try():
-    lesson = lessons.BY_ID["costs-more"]
+    lesson = catalogue.BY_ID["costs-more"]
     at = open_lesson(lesson.id, lesson.n_steps)
     at.button(key=f"learn_check_{lesson.id}_1").click().run()  # nothing entered yet: not a try
     assert at.session_state[f"learn_feedback_{lesson.id}_1"][1].message == "Enter a number first."
     right = expected_answers(lesson.id)[1]
     successes, _ = answer(at, lesson, 1, right * 3 + 100)
     _, warnings = answer(at, lesson, 1, right * 3 + 100)
-    assert "Try again" not in warnings[0] and lessons.fmt(right, "USD") in warnings[0]
+    assert "Try again" not in warnings[0] and framework.fmt(right, "USD") in warnings[0]
     successes, _ = answer(at, lesson, 0, expected_answers(lesson.id)[0])
     assert successes and successes[0].startswith("Right")
 
 
 def test_the_last_step_links_to_the_next_lesson_and_the_last_lesson_finishes():
-    first, second = lessons.LESSONS[0], lessons.LESSONS[1]
+    first, second = catalogue.LESSONS[0], catalogue.LESSONS[1]
     at = open_lesson(first.id, first.n_steps)
     button = at.button(key="learn_next_lesson")
     assert second.title in button.label
@@ -233,12 +233,12 @@ def test_the_last_step_links_to_the_next_lesson_and_the_last_lesson_finishes():
     assert not at.exception and not errors(at)
     assert (at.query_params["lesson"], at.query_params["step"]) == (second.id, "1")
     assert at.session_state["workspace"].portfolio == load_portfolio(SAMPLES / second.sample)
-    last = lessons.LESSONS[-1]
+    last = catalogue.LESSONS[-1]
     at = open_lesson(last.id, last.n_steps)
-    assert lessons.next_lesson(last) is None
+    assert catalogue.next_lesson(last) is None
     at.button(key="learn_finish").click().run()
     assert "lesson" not in at.query_params
-    assert any(lesson.title in m.value for m in at.markdown for lesson in lessons.LESSONS)
+    assert any(lesson.title in m.value for m in at.markdown for lesson in catalogue.LESSONS)
 
 
 def test_a_lesson_pins_its_rule_sets_and_gives_the_students_back_when_it_is_left():
@@ -273,7 +273,7 @@ def test_a_lesson_pins_its_rule_sets_and_gives_the_students_back_when_it_is_left
 
 
 def test_a_rule_set_a_step_suggests_keeps_every_check_of_the_lesson():
-    lesson = lessons.BY_ID["haircuts-depeg"]
+    lesson = catalogue.BY_ID["haircuts-depeg"]
     number = next(i for i, step in enumerate(lesson.steps, start=1) if step.preset is not None)
     at = open_lesson(lesson.id, number)
     at.button(key=f"learn_preset_{lesson.id}_{number}").click().run()
@@ -285,36 +285,36 @@ def test_a_rule_set_a_step_suggests_keeps_every_check_of_the_lesson():
 def test_answers_follow_the_active_rule_sets_not_a_stored_answer():
     at = open_lesson("vol-jump", 4)
     at.selectbox(key="sidebar_portfolio_preset").set_value("okx").run()
-    lesson = lessons.BY_ID["vol-jump"]
+    lesson = catalogue.BY_ID["vol-jump"]
     okx, deribit = expected_answers("vol-jump", pm="okx")[0], expected_answers("vol-jump", pm="deribit")[0]
     assert abs(okx - deribit) > 5  # the presets disagree, so the check must use the active one
     _, warnings = answer(at, lesson, 0, deribit)
     hint = "too low" if deribit < okx else "too high"
     assert warnings and hint in warnings[0]  # the first try gets a hint from the active rule sets' answer
     _, warnings = answer(at, lesson, 0, deribit)
-    assert warnings and lessons.fmt(okx, "%") in warnings[0]
+    assert warnings and framework.fmt(okx, "%") in warnings[0]
     successes, _ = answer(at, lesson, 0, okx)
     assert successes
     assert "okx" in " ".join(c.value for c in at.caption)
 
 
 def test_numeric_answers_count_within_the_tolerance_and_choices_by_engine_comparison():
-    lesson = lessons.BY_ID["vol-jump"]
+    lesson = catalogue.BY_ID["vol-jump"]
     question = lesson.questions[0]
-    solution = lessons.solve(lesson, 0)
-    tol = lessons.tolerance(question, solution.value)
-    assert lessons.check(question, solution, solution.value + 0.9 * tol).correct
-    assert not lessons.check(question, solution, solution.value + 1.1 * tol).correct
-    assert not lessons.check(question, solution, None).correct
+    solution = framework.solve(lesson, 0)
+    tol = framework.tolerance(question, solution.value)
+    assert framework.check(question, solution, solution.value + 0.9 * tol).correct
+    assert not framework.check(question, solution, solution.value + 1.1 * tol).correct
+    assert not framework.check(question, solution, None).correct
     choice = lesson.questions[1]
-    picked = lessons.solve(lesson, 1)
+    picked = framework.solve(lesson, 1)
     assert picked.accepted == {expected_answers("vol-jump")[1]}
-    assert not lessons.check(choice, picked, None).correct
+    assert not framework.check(choice, picked, None).correct
 
 
 # -- lesson links ---------------------------------------------------------------------------------
 def test_a_lesson_link_round_trips_through_the_url():
-    lesson = lessons.BY_ID["correlation"]
+    lesson = catalogue.BY_ID["correlation"]
     at = open_lesson("correlation", 3)
     assert f"#### 3. {lesson.steps[2].title}" in [m.value for m in at.markdown]
     assert any("?lesson=correlation&step=3" in c.value for c in at.code)
@@ -340,7 +340,7 @@ def test_a_lesson_link_on_another_page_opens_the_learn_page():
 
 
 def test_a_lesson_link_opens_the_lessons_tab_even_after_the_glossary_was_open():
-    lesson = lessons.BY_ID["correlation"]
+    lesson = catalogue.BY_ID["correlation"]
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/learn.py").run()
     at.session_state["learn_tab"] = "Glossary"
@@ -399,8 +399,8 @@ def test_the_lesson_picker_lists_every_lesson_and_the_preset_button_switches_the
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/learn.py").run()
     options = at.selectbox(key="learn_pick").options
-    assert all(any(lesson.title in option for option in options) for lesson in lessons.LESSONS)
-    for lesson in lessons.LESSONS:
+    assert all(any(lesson.title in option for option in options) for lesson in catalogue.LESSONS)
+    for lesson in catalogue.LESSONS:
         assert any(lesson.title in m.value for m in at.markdown)
     at.button(key="learn_start_haircuts-depeg").click().run()
     at.button(key="learn_next").click().run()
@@ -555,7 +555,7 @@ def test_scale_spec_scales_every_font_and_nothing_else():
 
 
 def test_lessons_work_on_the_samples_as_the_app_loads_them():
-    for lesson in lessons.LESSONS:
-        assert lessons.sample(lesson.sample)[0] == load_sample(lesson.sample)[0]
-        assert lessons.sample(lesson.sample)[1] == load_sample(lesson.sample)[1]
-    assert isinstance(lessons.sample("04_covered_call.json")[0].positions[1], Option)
+    for lesson in catalogue.LESSONS:
+        assert framework.sample(lesson.sample)[0] == load_sample(lesson.sample)[0]
+        assert framework.sample(lesson.sample)[1] == load_sample(lesson.sample)[1]
+    assert isinstance(framework.sample("04_covered_call.json")[0].positions[1], Option)

@@ -219,7 +219,7 @@ def test_a_link_to_a_lesson_step_keeps_its_own_book_and_settings():
     params = link.encode(link.View(encode_share_token(edited), "binance", "okx", "segregated", False, "hedge", 2))
     at = open_view(params)  # opened on the default page: it goes to Learn
     assert at.title[0].value == "Learn"
-    assert f"#### 2. {__import__('ui.lessons').lessons.BY_ID['hedge'].steps[1].title}" in [m.value for m in at.markdown]
+    assert f"#### 2. {__import__('lessons.catalogue').catalogue.BY_ID['hedge'].steps[1].title}" in [m.value for m in at.markdown]
     workspace = at.session_state["workspace"]
     assert workspace.portfolio == edited  # not replaced by the lesson's sample
     assert (workspace.cross_preset, workspace.portfolio_preset, workspace.portfolio_offsets) == (

@@ -29,10 +29,10 @@ import pandas as pd
 import streamlit as st
 
 import margin
+from lessons import catalogue, framework
 from margin import Market, Portfolio, PortfolioParams
 from margin.history import EstimateResult
 from margin.io import portfolio_to_dict
-from ui import lessons
 from views import history, metrics, samples
 from views.rules import portfolio_rules
 
@@ -223,23 +223,23 @@ LESSON_ENTRIES = 512
 
 @st.cache_data(max_entries=LESSON_ENTRIES, show_spinner=False)
 def lesson_solution(lesson_id: str, index: int, cross: str, portfolio: str,
-                    offsets: str | None = None) -> lessons.Solution:
+                    offsets: str | None = None) -> framework.Solution:
     """The engine's answer to question ``index`` of a lesson under these rule sets."""
-    return lessons.solve(lessons.BY_ID[lesson_id], index, cross, portfolio_rules(portfolio, offsets))
+    return framework.solve(catalogue.BY_ID[lesson_id], index, cross, portfolio_rules(portfolio, offsets))
 
 
 @st.cache_data(max_entries=LESSON_ENTRIES, show_spinner=False)
 def lesson_step_texts(lesson_id: str, step: int, cross: str, portfolio: str,
                       offsets: str | None = None) -> tuple[str, ...]:
     """(look, move, why) of a lesson's content step, generated from the numbers where they are."""
-    return lessons.step_text(lessons.BY_ID[lesson_id], step, cross, portfolio_rules(portfolio, offsets))
+    return framework.step_text(catalogue.BY_ID[lesson_id], step, cross, portfolio_rules(portfolio, offsets))
 
 
 @st.cache_data(max_entries=LESSON_ENTRIES, show_spinner=False)
 def lesson_readout(lesson_id: str, step: int, value: float, cross: str, portfolio: str,
-                   offsets: str | None = None) -> lessons.Readout:
+                   offsets: str | None = None) -> framework.Readout:
     """The live numbers of a lesson step's control at ``value``."""
-    return lessons.read(lessons.BY_ID[lesson_id], step, value, cross, portfolio_rules(portfolio, offsets))
+    return framework.read(catalogue.BY_ID[lesson_id], step, value, cross, portfolio_rules(portfolio, offsets))
 
 
 # -- a price history (Build page, market data) ------------------------------------------------------

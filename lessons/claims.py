@@ -5,10 +5,11 @@ A sample's story or a lesson's text that compares numbers ("cheaper", "dearer", 
 :class:`Claim`: the words it backs (``quote``, verbatim), what it says in plain words (``says``),
 and a named predicate (``check``, one of :data:`PREDICATES`) with its arguments.
 tests/test_claims.py evaluates every claim under every combination of rule sets the app offers
-(:func:`views.rules.every_rule_set`: CROSS_PRESETS × PORTFOLIO_PRESETS × correlated / segregated offsets), or
-only under the ones its ``only`` names, which the text must then name too (a story names them in
-the sentence; a lesson pins its rule sets and says so on screen). The same test finds every
-comparative word in the texts (:data:`COMPARATIVE`) and fails on a sentence no claim quotes.
+(:func:`views.rules.every_rule_set`: CROSS_PRESETS × PORTFOLIO_PRESETS × correlated / segregated
+offsets), or only under the ones its ``only`` names, which the text must then name too (a story names
+them in the sentence; a lesson pins its rule sets and says so on screen). The same test finds every
+comparative word in the texts (:data:`COMPARATIVE`) and fails on a sentence no claim quotes. The
+stories' claims are in :mod:`lessons.stories`, each lesson's in its own module.
 
 Predicates read *quantities* named by a small spec, ``[scale*]name[@change,change...]``:
 
@@ -61,6 +62,9 @@ from views.rules import RuleSets
 SAME = 0.005
 #: ``Claim.only`` value meaning "the rule sets the lesson pins" (the lesson names them on screen).
 LESSON = (("lesson", "pinned"),)
+#: ``Claim.only`` values: the claim holds with correlated (segregated) cross-unit offsets.
+CORRELATED = (("offsets", "correlated"),)
+SEGREGATED = (("offsets", "segregated"),)
 
 #: Words that compare numbers. A sentence of a story or a lesson holding one must be quoted by a claim.
 COMPARATIVE = re.compile(
@@ -379,192 +383,4 @@ PREDICATES: dict[str, Callable[..., Verdict]] = {
     "compare": compare, "between": between, "ratio": ratio, "rises_more": rises_more, "steady": steady,
     "correlations": correlations, "equity_at_liquidation": equity_at_liquidation, "binding_move": binding_move,
     "jumps": jumps, "worst_corner": worst_corner,
-}
-
-
-# -- the sample stories' claims ------------------------------------------------------------------
-CORRELATED = (("offsets", "correlated"),)
-SEGREGATED = (("offsets", "segregated"),)
-
-STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
-    "01_naked_long_perp.json": (
-        claim("Nothing offsets it, so neither mode has a hedging benefit",
-              "the hedging benefit is 0 under cross margin", "compare", a="benefit.cross.initial", op="==", b=0.0),
-        claim("Nothing offsets it, so neither mode has a hedging benefit",
-              "the hedging benefit is 0 under portfolio margin (initial)", "compare",
-              a="benefit.portfolio.initial", op="==", b=0.0),
-        claim("Nothing offsets it, so neither mode has a hedging benefit",
-              "the hedging benefit is 0 under portfolio margin (maintenance)", "compare",
-              a="benefit.portfolio.maintenance", op="==", b=0.0),
-        claim("10 % of the notional up front", "cross initial is 10 % of the BTC notional", "ratio",
-              a="cross.initial", b="notional.BTC", low=0.0995, high=0.1005),
-        claim("1.25 % under hyperliquid", "cross maintenance is 1.25 % of the notional under hyperliquid", "ratio",
-              only=(("cross", "hyperliquid"),), a="cross.maintenance", b="notional.BTC", low=0.0124, high=0.0126),
-        claim("16 % under deribit", "the BTC scan loss is 16 % of the notional under deribit", "ratio",
-              only=(("portfolio", "deribit"),), a="component.scenario loss", b="notional.BTC", low=0.159, high=0.161),
-        claim("plus a depeg add-on on the USDC", "portfolio maintenance is the BTC scan loss plus the depeg add-on",
-              "compare", a="portfolio.maintenance", op="==", b="component.scenario loss",
-              plus="component.depeg add-on"),
-        claim("asks more than cross margin, both up front and to stay open",
-              "portfolio initial is above cross initial", "compare", a="portfolio.initial", op=">", b="cross.initial"),
-        claim("asks more than cross margin, both up front and to stay open",
-              "portfolio maintenance is above cross maintenance", "compare", a="portfolio.maintenance", op=">",
-              b="cross.maintenance"),
-        claim("it liquidates the long at a higher BTC price",
-              "the portfolio liquidation price of BTC is above the cross one", "compare",
-              a="liquidation.portfolio.BTC", op=">", b="liquidation.cross.BTC"),
-    ),
-    "02_basis_trade.json": (
-        claim("The book barely moves with the BTC price",
-              "a 10 % BTC move changes portfolio equity by at most 1 % of the BTC held", "steady",
-              a="portfolio.equity", changes=("BTC*0.9", "BTC*1.1"), within="0.01*held.BTC"),
-        claim("The book barely moves with the BTC price",
-              "a 10 % BTC move changes cross equity (after haircuts) by at most 1 % of the BTC held", "steady",
-              a="cross.equity", changes=("BTC*0.9", "BTC*1.1"), within="0.01*held.BTC"),
-        claim("20 % of its notional up front", "cross initial is 20 % of the perp's notional", "ratio",
-              a="cross.initial", b="notional.BTC", low=0.1995, high=0.2005),
-        claim("asks far less initial margin", "portfolio initial is under a tenth of cross initial", "compare",
-              a="portfolio.initial", op="<", b="cross.initial", times=0.1),
-        claim("with almost no scenario loss", "the scenario loss is under 0.1 % of the BTC held", "compare",
-              a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
-        claim("a basis add-on and a depeg add-on on the USDC",
-              "the basis and depeg add-ons make up the portfolio maintenance", "compare",
-              a="portfolio.maintenance", op="==", b="component.basis add-on", plus="component.depeg add-on"),
-    ),
-    "03_btc_eth_pair.json": (
-        claim("each leg on its own", "the cross hedging benefit is 0", "compare",
-              a="benefit.cross.initial", op="==", b=0.0),
-        claim("10 % of its notional up front", "cross initial is 10 % of the two legs' notional", "compare",
-              a="cross.initial", op="==", b="0.1*notional.BTC", plus="0.1*notional.ETH"),
-        claim("of matched volatility", "vol × notional of the two legs within 1 %", "ratio",
-              a="vol_notional.BTC", b="vol_notional.ETH", low=0.99, high=1.01),
-        claim("85 % correlated", "BTC/ETH correlation is 0.85", "between", a="correlation.BTC.ETH", low=0.85,
-              high=0.85),
-        claim("With correlated offsets the legs partly cancel and its initial margin is below cross's",
-              "with correlated offsets, portfolio initial is below cross initial", "compare", only=CORRELATED,
-              a="portfolio.initial", op="<", b="cross.initial"),
-        claim("With correlated offsets the legs partly cancel",
-              "with correlated offsets, the portfolio hedging benefit is positive", "compare", only=CORRELATED,
-              a="benefit.portfolio.initial", op=">", b=0.0),
-        claim("with segregated offsets each coin is margined alone, nothing offsets, and it is above",
-              "with segregated offsets, the portfolio hedging benefit is 0", "compare", only=SEGREGATED,
-              a="benefit.portfolio.initial", op="==", b=0.0),
-        claim("with segregated offsets each coin is margined alone, nothing offsets, and it is above",
-              "with segregated offsets, portfolio initial is above cross initial", "compare", only=SEGREGATED,
-              a="portfolio.initial", op=">", b="cross.initial"),
-        claim("more than the 20,000 USDC posted",
-              "with segregated offsets, portfolio initial is above the account's equity", "compare", only=SEGREGATED,
-              a="portfolio.initial", op=">", b="portfolio.equity"),
-        claim("its maintenance margin is at least twice cross's",
-              "portfolio maintenance is at least 2 × cross maintenance", "compare",
-              a="portfolio.maintenance", op=">=", b="cross.maintenance", times=2.0),
-        claim("it liquidates the pair at a higher BTC price than cross margin",
-              "the portfolio liquidation price of BTC is above the cross one", "compare",
-              a="liquidation.portfolio.BTC", op=">", b="liquidation.cross.BTC"),
-        claim("the offset shrinks and the portfolio requirement climbs",
-              "with correlated offsets, the hedging benefit falls as the correlation shock goes to −1", "compare",
-              only=CORRELATED, a="benefit.portfolio.maintenance@corr=-1", op="<", b="benefit.portfolio.maintenance"),
-        claim("the offset shrinks and the portfolio requirement climbs",
-              "with correlated offsets, portfolio maintenance rises as the correlation shock goes to −1", "compare",
-              only=CORRELATED, a="portfolio.maintenance@corr=-1", op=">", b="portfolio.maintenance"),
-    ),
-    "04_covered_call.json": (
-        claim("16 % above the market", "the call strike is 16 % above ETH's price", "between",
-              a="moneyness.ETH.call", low=0.155, high=0.165),
-        claim("charges the short calls as if they were naked",
-              "cross initial is the calls' initial standing alone", "compare",
-              a="cross.initial", op="==", b="cross.initial@only:call"),
-        claim("charges the short calls as if they were naked",
-              "cross maintenance is the calls' maintenance standing alone", "compare",
-              a="cross.maintenance", op="==", b="cross.maintenance@only:call"),
-        claim("the calls' upside risk is covered", "the portfolio hedging benefit is positive", "compare",
-              a="benefit.portfolio.initial", op=">", b=0.0),
-        claim("but the coins' downside is now charged",
-              "the portfolio requirement is set by a fall in ETH", "binding_move", side="down"),
-        claim("a hedge saves margin only when it removes risk the cross rules were charging, and they charge "
-              "nothing for the coins", "cross margin asks nothing for the coins alone (initial)", "compare",
-              a="cross.initial@drop:call", op="==", b=0.0),
-        claim("a hedge saves margin only when it removes risk the cross rules were charging, and they charge "
-              "nothing for the coins", "cross margin asks nothing for the coins alone (maintenance)", "compare",
-              a="cross.maintenance@drop:call", op="==", b=0.0),
-        claim("Here portfolio margin costs more", "portfolio initial is above cross initial", "compare",
-              a="portfolio.initial", op=">", b="cross.initial"),
-        claim("Here portfolio margin costs more", "portfolio maintenance is above cross maintenance", "compare",
-              a="portfolio.maintenance", op=">", b="cross.maintenance"),
-    ),
-    "05_short_strangle.json": (
-        claim("when vol doubles, both requirements rise",
-              "cross maintenance rises when volatility doubles", "compare",
-              a="cross.maintenance@vol*2", op=">", b="cross.maintenance"),
-        claim("when vol doubles, both requirements rise",
-              "portfolio maintenance rises when volatility doubles", "compare",
-              a="portfolio.maintenance@vol*2", op=">", b="portfolio.maintenance"),
-        claim("cross maintenance through the option marks alone",
-              "the rise of cross maintenance equals the rise of the short options' value", "compare",
-              a="cross.maintenance@vol*2", op="==", b="cross.maintenance",
-              plus=("cross.equity", "-cross.equity@vol*2")),
-        claim("portfolio maintenance more than twice as much, in %",
-              "portfolio maintenance rises at least twice as much in % as cross maintenance", "rises_more",
-              first="portfolio.maintenance", second="cross.maintenance", change="vol*2", times=2.0),
-        claim("because its scan range widens too", "the BTC scan range is wider at vol ×2", "compare",
-              a="range.BTC@vol*2", op=">", b="range.BTC"),
-    ),
-    "06_conversion.json": (
-        claim("Whatever BTC does, the book ends at 88,000",
-              "the book's value does not move with BTC (put-call parity)", "steady",
-              a="portfolio.equity", changes=("BTC*0.5", "BTC*0.8", "BTC*1.2", "BTC*2"), within=1.0),
-        claim("Portfolio margin charges almost nothing",
-              "portfolio initial is under 0.5 % of the BTC held", "compare", a="portfolio.initial", op="<",
-              b="held.BTC", times=0.005),
-        claim("cross margin still charges the short call",
-              "cross initial is the short call's initial standing alone", "compare",
-              a="cross.initial", op="==", b="cross.initial@only:call"),
-        claim("cross margin still charges the short call",
-              "cross initial is above 10 % of the BTC held", "compare", a="cross.initial", op=">", b="held.BTC",
-              times=0.1),
-    ),
-    "07_diversified_alts.json": (
-        claim("about 20,000 USD each", "each perp's notional is within 5 % of 20,000", "between",
-              a="notional.SOL", low=19_000, high=21_000),
-        claim("about 20,000 USD each", "each perp's notional is within 5 % of 20,000", "between",
-              a="notional.XRP", low=19_000, high=21_000),
-        claim("about 20,000 USD each", "each perp's notional is within 5 % of 20,000", "between",
-              a="notional.DOGE", low=19_000, high=21_000),
-        claim("about 20,000 USD each", "each perp's notional is within 5 % of 20,000", "between",
-              a="notional.ADA", low=19_000, high=21_000),
-        claim("about 20,000 USD each", "each perp's notional is within 5 % of 20,000", "between",
-              a="notional.LINK", low=19_000, high=21_000),
-        claim("the coins move together", "pairwise correlations between 0.6 and 0.8", "correlations",
-              assets=("SOL", "XRP", "DOGE", "ADA", "LINK"), low=0.6, high=0.8),
-        claim("With correlated offsets, portfolio margin gives some diversification credit at today's correlations",
-              "with correlated offsets, the hedging benefit is positive today", "compare", only=CORRELATED,
-              a="benefit.portfolio.maintenance", op=">", b=0.0),
-        claim("takes it back when correlations jump toward 1 in a crash",
-              "at a correlation shock of +1 the hedging benefit is 0", "compare",
-              a="benefit.portfolio.maintenance@corr=1", op="==", b=0.0),
-        claim("with segregated offsets it gives none to begin with",
-              "with segregated offsets, the hedging benefit is 0 today", "compare", only=SEGREGATED,
-              a="benefit.portfolio.maintenance", op="==", b=0.0),
-    ),
-    "08_stablecoin_depeg.json": (
-        claim("Cross margin counts the USDT at face value",
-              "without the perp, cross equity is the 50,000 USDT", "compare",
-              a="cross.equity@drop:perp", op="==", b="held.USDT"),
-        claim("Portfolio margin adds a depeg add-on", "the portfolio breakdown has a depeg add-on", "compare",
-              a="component.depeg add-on", op=">", b=0.0),
-        claim("a stablecoin that loses its peg shrinks the collateral",
-              "USDT at 0.90 takes 5,000 off equity", "compare", a="cross.equity@USDT=0.9", op="==",
-              b="cross.equity", plus="-0.1*held.USDT"),
-    ),
-    "09_cross_contagion.json": (
-        claim("If HYPE rallies 50 %, its loss drains the shared pool",
-              "HYPE up 50 % takes half the HYPE notional out of cross equity", "compare",
-              a="cross.equity@HYPE*1.5", op="==", b="cross.equity", plus="-0.5*notional.HYPE"),
-        claim("the cross account falls below maintenance, the healthy SOL position with it",
-              "HYPE up 50 %, SOL unchanged: cross equity is below cross maintenance", "compare",
-              a="cross.equity@HYPE*1.5", op="<", b="cross.maintenance@HYPE*1.5"),
-        claim("in isolated mode the SOL position would not notice",
-              "the isolated SOL liquidation price is the same after a 50 % HYPE rally", "compare",
-              a="liquidation.isolated.SOL@HYPE*1.5", op="==", b="liquidation.isolated.SOL"),
-    ),
 }

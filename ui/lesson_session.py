@@ -1,0 +1,185 @@
+"""The open lesson of the Learn page across reruns: its place in the URL and the session, the sample
+book and rule sets it puts in the workspace (and gives back), and checking an answer.
+
+A lesson opens from its URL, ``?lesson=<id>&step=<n>``: a teacher shares one link. Opening a lesson
+loads its sample book into the workspace and sets the rule sets it teaches with (``Lesson.rules``),
+keeping the student's own book and rule sets to give back when the lesson is left (the picker's
+"Choose a lesson…", Finish, or "Back to my previous book"). Next/Back keep the URL in step.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lessons import catalogue, framework
+from lessons.framework import Lesson
+from ui import engine_cache, state
+from views import samples
+
+LESSON_KEY = "learn_lesson"
+STEP_KEY = "learn_step"
+LOADED_KEY = "learn_loaded"
+PREVIOUS_KEY = "learn_previous"
+OWN_RULES_KEY = "learn_own_rules"
+RESTORED_KEY = "learn_rules_restored"
+PICK_KEY = "learn_pick"
+TAB_KEY = "learn_tab"
+TERM_SHOWN_KEY = "learn_term_shown"
+STEP_SHOWN_KEY = "learn_step_shown"
+
+
+def answer_key(lesson_id: str, index: int) -> str:
+    return f"learn_answer_{lesson_id}_{index}"
+
+
+def feedback_key(lesson_id: str, index: int) -> str:
+    return f"learn_feedback_{lesson_id}_{index}"
+
+
+def attempts_key(lesson_id: str, index: int) -> str:
+    return f"learn_attempts_{lesson_id}_{index}"
+
+
+def go(lesson_id: str | None, step: int = 1) -> None:
+    """Open ``lesson_id`` at ``step`` (1-based) and put both in the URL; None closes the lesson."""
+    if lesson_id is None:
+        st.session_state.pop(LESSON_KEY, None)
+        for name in ("lesson", "step"):
+            if name in st.query_params:
+                del st.query_params[name]
+        return
+    st.session_state[LESSON_KEY], st.session_state[STEP_KEY] = lesson_id, step
+    st.query_params["lesson"], st.query_params["step"] = lesson_id, str(step)
+
+
+def on_pick() -> None:
+    wanted = st.session_state.get(PICK_KEY)
+    if wanted is None:
+        leave()
+    go(wanted)
+
+
+def finish() -> None:
+    """The last lesson's last step: close the lesson, giving the student's rule sets back."""
+    leave()
+    go(None)
+
+
+def current() -> tuple[Lesson | None, int]:
+    """The open lesson and step: the URL wins, else the session (the URL may be gone after navigation)."""
+    wanted = st.query_params.get("lesson")
+    if wanted:
+        lesson = catalogue.get(wanted)
+        if lesson is None:
+            st.warning(f"There is no lesson called “{wanted}”; choose one below.")
+            go(None)
+        else:
+            st.session_state[LESSON_KEY] = lesson.id
+            st.session_state[STEP_KEY] = framework.clamp_step(lesson, st.query_params.get("step", 1))
+    lesson = catalogue.get(st.session_state.get(LESSON_KEY))
+    if lesson is None:
+        return None, 1
+    step = framework.clamp_step(lesson, st.session_state.get(STEP_KEY, 1))
+    go(lesson.id, step)
+    return lesson, step
+
+
+def rules_of(ws: state.Workspace) -> tuple[str, str, str]:
+    return ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets
+
+
+def pinned(lesson: Lesson) -> tuple[str, str, str]:
+    return lesson.rules.cross, lesson.rules.portfolio, lesson.rules.offsets
+
+
+def apply_rules(rules: tuple[str, str, str]) -> None:
+    cross, portfolio, offsets = rules
+    state.save(state.get().replace(cross_preset=cross, portfolio_preset=portfolio, offsets=offsets))
+
+
+def pin_rules(lesson_id: str) -> None:
+    """Set the lesson's rule sets, keeping the student's own to give back when the lesson is left."""
+    lesson = catalogue.BY_ID[lesson_id]
+    ws = state.get()
+    if rules_of(ws) != pinned(lesson):
+        st.session_state.setdefault(OWN_RULES_KEY, rules_of(ws))
+        apply_rules(pinned(lesson))
+
+
+def leave() -> None:
+    """Give the student's own rule sets back (the ones before the first lesson they opened)."""
+    own = st.session_state.pop(OWN_RULES_KEY, None)
+    if own is not None:
+        if rules_of(state.get()) != tuple(own):
+            st.session_state[RESTORED_KEY] = tuple(own)
+        apply_rules(tuple(own))
+
+
+def _untouched_sample_of(previous: dict | None, ws: state.Workspace) -> bool:
+    """True when ``ws`` still holds the sample the lesson of ``previous`` loaded (nothing edited): the book
+    to go back to is then still ``previous``'s, not this one."""
+    if not previous or previous["lesson"] not in catalogue.BY_ID:
+        return False
+    book, market = samples.load_sample(catalogue.BY_ID[previous["lesson"]].sample)
+    return ws.portfolio == book and ws.market == market
+
+
+def open_sample(lesson: Lesson) -> None:
+    """Put the lesson's sample and rule sets in the workspace once per opening, keeping the previous book
+    (the student's own, across a chain of lessons) to go back to."""
+    if st.session_state.get(LOADED_KEY) == lesson.id:
+        return
+    st.session_state[LOADED_KEY] = lesson.id
+    if state.take_link_lesson() == lesson.id:
+        return  # a shared view carried its own book with the lesson: keep it (the banner offers the sample)
+    book, market = samples.load_sample(lesson.sample)
+    ws = state.get()
+    previous = st.session_state.get(PREVIOUS_KEY)
+    changed = rules_of(ws) != pinned(lesson)
+    pin_rules(lesson.id)
+    if _untouched_sample_of(previous, ws):
+        previous["lesson"] = lesson.id  # a chain of lessons: the book to go back to stays the student's own
+    elif ws.portfolio == book and ws.market == market:
+        st.session_state.pop(PREVIOUS_KEY, None)
+    else:
+        st.session_state[PREVIOUS_KEY] = {"lesson": lesson.id, "workspace": ws}
+    if ws.portfolio != book or ws.market != market:
+        state.replace_book(book, market, sample=lesson.sample)
+        changed = True
+    if changed:
+        st.rerun()  # redraw the sidebar with the lesson's book and rule sets
+
+
+def restore_previous() -> None:
+    previous = st.session_state.pop(PREVIOUS_KEY, None)
+    if previous:
+        ws = previous["workspace"]
+        state.replace_book(ws.portfolio, ws.market, sample=ws.sample)
+    leave()
+
+
+def reload_sample() -> None:
+    st.session_state.pop(LOADED_KEY, None)  # the next run loads the sample again, keeping this book to go back to
+
+
+def use_preset(kind: str, name: str) -> None:
+    field = "cross_preset" if kind == "cross" else "portfolio_preset"
+    state.save(state.get().replace(**{field: name}))
+
+
+def check(lesson_id: str, index: int) -> None:
+    """Answer-time check: the engine computes the expected answer with the active rule sets. A wrong
+    answer gets another try (lessons.TRIES in all) before the engine's answer is shown."""
+    ws = state.get()
+    lesson = catalogue.BY_ID[lesson_id]
+    key = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
+    answer = st.session_state.get(answer_key(lesson_id, index))
+    attempt = st.session_state.get(attempts_key(lesson_id, index), 0) + (answer is not None)
+    st.session_state[attempts_key(lesson_id, index)] = attempt
+    try:
+        expected = engine_cache.lesson_solution(lesson_id, index, *key)
+    except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
+        result = framework.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}")
+    else:
+        result = framework.check(lesson.questions[index], expected, answer, max(attempt, 1))
+    st.session_state[feedback_key(lesson_id, index)] = (key, result)
