@@ -27,7 +27,7 @@ st.caption("One row per position. Size is in coins and always positive; the side
 asset_options = list(ws.market.assets)
 edited = st.data_editor(
     editor.positions_frame(ws.base),
-    key=f"positions_{ws.revision}",
+    key=f"positions_{ws.editors.positions}",
     num_rows="dynamic",
     hide_index=True,
     width="stretch",
@@ -61,7 +61,7 @@ if st.session_state.get(FILLED_KEY):
 st.subheader("Collateral")
 edited_collateral = st.data_editor(
     editor.collateral_frame(ws.base),
-    key=f"collateral_{ws.outside_revision}",
+    key=f"collateral_{ws.editors.collateral}",
     num_rows="dynamic",
     hide_index=True,
     column_config={"asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
@@ -82,11 +82,11 @@ else:
     else:
         if filled:
             # Restart the table from the book, so the entries it took from today's prices show in it.
-            ws = state.save(ws.anchored(candidate).replace(editor_base=candidate, revision=ws.revision + 1))
+            state.save(ws.with_book(candidate, "filled"))
             st.session_state[FILLED_KEY] = text.read_filled_entries(filled)
             st.rerun()
         if candidate != ws.portfolio:
-            ws = state.save(ws.anchored(candidate))
+            ws = ws.with_book(candidate, "table")  # saved with the market's changes, below
 
 # -- sliders -----------------------------------------------------------------------------------
 st.subheader("Adjust one position")
@@ -96,7 +96,7 @@ def _apply_slider(field: str, index: int, key: str) -> None:
     current = state.get()
     try:
         position = editor.adjust(current.portfolio.positions[index], field, st.session_state[key])
-        state.replace_book(current.portfolio.replace_position(index, position), from_slider=True)
+        state.replace_book(current.portfolio.replace_position(index, position), source="slider")
     except (PortfolioError, IndexError) as error:
         st.session_state["build_slider_error"] = str(error)
 
@@ -118,7 +118,7 @@ else:
     for column, (field, bounds) in zip(columns, ranges.items(), strict=True):
         # Keyed on the anchor: the slider keeps its identity (and the browser its widget) while
         # dragged, and restarts from a value set elsewhere (the table, a sample).
-        key = f"slider_{field}_{ws.slider_revision}_{index}"
+        key = f"slider_{field}_{ws.editors.sliders}_{index}"
         column.slider(names[field], min_value=bounds["min"], max_value=bounds["max"], value=bounds["value"],
                       step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key))
     if st.session_state.get("build_slider_error"):
@@ -140,10 +140,10 @@ def market_inputs(assets: list[str]) -> None:
         today = ws.market.prices[asset]
         prices[asset] = left.number_input(f"{asset} price (USD)", min_value=1e-9, value=float(today),
                                           step=metrics.nice_step(today), format="%.6g",
-                                          key=f"price_{ws.market_revision}_{asset}")
+                                          key=f"price_{ws.editors.market}_{asset}")
         vols[asset] = right.number_input(f"{asset} volatility (% a year)", min_value=0.1, max_value=2000.0,
                                          value=float(ws.market.vols[asset] * 100), step=5.0,
-                                         key=f"vol_{ws.market_revision}_{asset}") / 100.0
+                                         key=f"vol_{ws.editors.market}_{asset}") / 100.0
 
 
 def correlation_inputs(pair_list: list[tuple[str, str]]) -> None:
@@ -151,7 +151,7 @@ def correlation_inputs(pair_list: list[tuple[str, str]]) -> None:
     for n, (a, b) in enumerate(pair_list):
         pairs[(a, b)] = columns[n % len(columns)].number_input(
             f"ρ {a}/{b}", min_value=-1.0, max_value=1.0, value=float(correlation.loc[a, b]), step=0.05,
-            format="%.2f", key=f"rho_{ws.market_revision}_{a}_{b}")
+            format="%.2f", key=f"rho_{ws.editors.market}_{a}_{b}")
 
 
 # Stablecoins (priced near $1, barely volatile) are folded away: editable, but not in a student's way.
@@ -180,7 +180,7 @@ def _repair(frame) -> None:
     except PortfolioError as error:
         st.session_state["build_repair_error"] = str(error)
         return
-    state.save(current.replace(market=market, market_revision=current.market_revision + 1))
+    state.save(current.with_market(market))
 
 
 try:
@@ -202,7 +202,9 @@ if not wanted.equals(market.correlation):
 if st.session_state.get("build_repair_error"):
     st.error(st.session_state.pop("build_repair_error"))
 if market != ws.market:
-    ws = state.save(ws.replace(market=market))
+    ws = ws.with_market(market, "controls")
+if ws is not state.get():
+    state.save(ws)  # the run's one save: what the tables and the market controls changed
 
 # -- save, load, share -------------------------------------------------------------------------
 st.subheader("Save, load and share")

@@ -123,11 +123,11 @@ def test_a_slider_move_keeps_the_sliders_range_and_the_collateral_table_and_the_
     # Same widget (not rebuilt by the browser), same range: the thumb stays under the hand.
     assert (size.key, size.max, size.value) == (before_key, before_max, pytest.approx(3.0))
     after = workspace(app)
-    # The collateral table is keyed on outside_revision: unchanged, so not rebuilt either.
-    assert after.outside_revision == ws.outside_revision and after.revision == ws.revision + 1
-    assert after.editor_base.positions[0].qty == pytest.approx(3.0)  # the positions table restarts from it
+    # The collateral table is keyed on editors.collateral: unchanged, so not rebuilt either.
+    assert after.editors.collateral == ws.editors.collateral and after.editors.positions == ws.editors.positions + 1
+    assert after.editors.base.positions[0].qty == pytest.approx(3.0)  # the positions table restarts from it
     # A size typed in the table moves the slider there.
-    app.session_state[f"positions_{after.revision}"] = {
+    app.session_state[f"positions_{after.editors.positions}"] = {
         "edited_rows": {"0": {"size": 2.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert workspace(app).portfolio.positions[0].qty == pytest.approx(2.0)
@@ -136,7 +136,7 @@ def test_a_slider_move_keeps_the_sliders_range_and_the_collateral_table_and_the_
 
 def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
     ws = workspace(app)
-    app.session_state[f"positions_{ws.revision}"] = {
+    app.session_state[f"positions_{ws.editors.positions}"] = {
         "edited_rows": {"0": {"size": 3.0}, "1": {"strike": 1000.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception
@@ -146,7 +146,7 @@ def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
 
 def test_valid_table_edits_all_apply_at_once(app):
     ws = workspace(app)
-    app.session_state[f"positions_{ws.revision}"] = {
+    app.session_state[f"positions_{ws.editors.positions}"] = {
         "edited_rows": {"1": {"size": 30.0}},
         "added_rows": [{"type": "call", "asset": "BTC", "side": "short", "size": 1.0, "strike": 100000.0,
                         "expiry": 30.0}],
@@ -278,7 +278,7 @@ def test_learn_lists_every_sample_story(app):
 def test_an_engine_error_is_the_engines_message_not_a_traceback(app):
     ws = workspace(app)
     unpriced = Portfolio((Perp("NOPE", 1.0, 5.0),), {"USDC": 1000.0})
-    app.session_state["workspace"] = ws.replace(portfolio=unpriced, editor_base=unpriced, revision=ws.revision + 1)
+    app.session_state["workspace"] = ws.with_book(unpriced, "outside")
     for page in ("pages/compare.py", "pages/shocks.py"):
         app.switch_page(page).run()
         assert not app.exception, page

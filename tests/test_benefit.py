@@ -270,7 +270,7 @@ def test_compare_page_on_sample_01_shows_a_zero_hedging_benefit_and_no_offset_sa
     at.selectbox(key="sidebar_sample").set_value("01_naked_long_perp.json").run()
     ws = at.session_state["workspace"]
     book = at_leverage(ws.portfolio, leverage)
-    at.session_state["workspace"] = ws.replace(portfolio=book, editor_base=book, revision=ws.revision + 1)
+    at.session_state["workspace"] = ws.with_book(book, "outside")
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
     shown = {m.label: m.value for m in at.metric}

@@ -101,7 +101,7 @@ def app() -> AppTest:
 def test_a_new_perp_row_without_entry_opens_at_todays_price_and_the_table_shows_it(app):
     ws = app.session_state["workspace"]
     today = ws.market.prices["SOL"]
-    app.session_state[f"positions_{ws.revision}"] = {
+    app.session_state[f"positions_{ws.editors.positions}"] = {
         "edited_rows": {}, "deleted_rows": [],
         "added_rows": [{"type": "perp", "asset": "SOL", "side": "long", "size": 10.0}]}
     app.run()
@@ -110,7 +110,7 @@ def test_a_new_perp_row_without_entry_opens_at_todays_price_and_the_table_shows_
     added = after.portfolio.positions[-1]
     assert isinstance(added, Perp) and added.asset == "SOL" and added.entry_price == today
     # the table restarted from the book: its new row shows the entry it took
-    assert after.revision == ws.revision + 1
+    assert after.editors.positions == ws.editors.positions + 1
     table = app.data_editor[0].value
     assert table["entry"].iloc[-1] == today
     assert any(text.price(today) in i.value and "row 3" in i.value for i in app.info)

@@ -223,7 +223,7 @@ def test_the_example_history_applies_and_the_btc_vol_becomes_the_estimate(app, p
     assert not app.exception and not errors(app)
     expected = estimate_market_inputs(prices)
     ws = app.session_state["workspace"]
-    assert ws.market_revision == before.market_revision + 1
+    assert ws.editors.market == before.editors.market + 1
     assert ws.market.vols["BTC"] == pytest.approx(expected.vols["BTC"], rel=1e-12) != before.market.vols["BTC"]
     assert ws.market.vols["SOL"] == pytest.approx(expected.vols["SOL"], rel=1e-12)
     assert ws.market.correlation.loc["BTC", "ETH"] == pytest.approx(expected.correlation.loc["BTC", "ETH"])

@@ -72,7 +72,7 @@ def _apply(window: int | None, method: str, lam: float, ignore_unknown: bool, re
         if outcome.market is None:
             st.session_state[MESSAGE_KEY] = ("error", f"{outcome.error} Nothing was applied; the market is unchanged.")
             return
-        state.save(current.replace(market=outcome.market, market_revision=current.market_revision + 1))
+        state.save(current.with_market(outcome.market))
         st.session_state[MESSAGE_KEY] = ("success", history.applied_message(outcome, source["name"]))
     except Exception as error:  # noqa: BLE001 - never a traceback
         st.session_state[MESSAGE_KEY] = ("error", f"Nothing was applied ({type(error).__name__}: {error}).")

@@ -92,27 +92,38 @@ def pinned(lesson: Lesson) -> tuple[str, str, str]:
     return lesson.rules.cross, lesson.rules.portfolio, lesson.rules.offsets
 
 
-def apply_rules(rules: tuple[str, str, str]) -> None:
-    cross, portfolio, offsets = rules
-    state.save(state.get().replace(cross_preset=cross, portfolio_preset=portfolio, offsets=offsets))
+def _with_lesson_rules(ws: state.Workspace, lesson: Lesson) -> state.Workspace:
+    """``ws`` with the lesson's rule sets, keeping the student's own to give back when the lesson is left."""
+    if rules_of(ws) == pinned(lesson):
+        return ws
+    st.session_state.setdefault(OWN_RULES_KEY, rules_of(ws))
+    return ws.with_rules(*pinned(lesson))
+
+
+def _with_own_rules(ws: state.Workspace) -> state.Workspace:
+    """``ws`` with the student's own rule sets back (the ones before the first lesson they opened)."""
+    own = st.session_state.pop(OWN_RULES_KEY, None)
+    if own is None:
+        return ws
+    if rules_of(ws) != tuple(own):
+        st.session_state[RESTORED_KEY] = tuple(own)
+    return ws.with_rules(*own)
+
+
+def _save(ws: state.Workspace) -> None:
+    """Save ``ws`` if it is a change (one save per run: each callback composes its changes first)."""
+    if ws is not state.get():
+        state.save(ws)
 
 
 def pin_rules(lesson_id: str) -> None:
     """Set the lesson's rule sets, keeping the student's own to give back when the lesson is left."""
-    lesson = catalogue.BY_ID[lesson_id]
-    ws = state.get()
-    if rules_of(ws) != pinned(lesson):
-        st.session_state.setdefault(OWN_RULES_KEY, rules_of(ws))
-        apply_rules(pinned(lesson))
+    _save(_with_lesson_rules(state.get(), catalogue.BY_ID[lesson_id]))
 
 
 def leave() -> None:
     """Give the student's own rule sets back (the ones before the first lesson they opened)."""
-    own = st.session_state.pop(OWN_RULES_KEY, None)
-    if own is not None:
-        if rules_of(state.get()) != tuple(own):
-            st.session_state[RESTORED_KEY] = tuple(own)
-        apply_rules(tuple(own))
+    _save(_with_own_rules(state.get()))
 
 
 def _untouched_sample_of(previous: dict | None, ws: state.Workspace) -> bool:
@@ -135,8 +146,7 @@ def open_sample(lesson: Lesson) -> None:
     book, market = samples.load_sample(lesson.sample)
     ws = state.get()
     previous = st.session_state.get(PREVIOUS_KEY)
-    changed = rules_of(ws) != pinned(lesson)
-    pin_rules(lesson.id)
+    opened = _with_lesson_rules(ws, lesson)
     if _untouched_sample_of(previous, ws):
         previous["lesson"] = lesson.id  # a chain of lessons: the book to go back to stays the student's own
     elif ws.portfolio == book and ws.market == market:
@@ -144,18 +154,22 @@ def open_sample(lesson: Lesson) -> None:
     else:
         st.session_state[PREVIOUS_KEY] = {"lesson": lesson.id, "workspace": ws}
     if ws.portfolio != book or ws.market != market:
-        state.replace_book(book, market, sample=lesson.sample)
-        changed = True
-    if changed:
+        state.forget_link_error()
+        opened = opened.with_book(book, "outside", market, lesson.sample)
+    if opened is not ws:
+        state.save(opened)
         st.rerun()  # redraw the sidebar with the lesson's book and rule sets
 
 
 def restore_previous() -> None:
+    """Put the book the lesson replaced back, with the student's own rule sets."""
     previous = st.session_state.pop(PREVIOUS_KEY, None)
+    ws = state.get()
     if previous:
-        ws = previous["workspace"]
-        state.replace_book(ws.portfolio, ws.market, sample=ws.sample)
-    leave()
+        own = previous["workspace"]
+        state.forget_link_error()
+        ws = ws.with_book(own.portfolio, "outside", own.market, own.sample)
+    _save(_with_own_rules(ws))
 
 
 def reload_sample() -> None:
@@ -164,7 +178,7 @@ def reload_sample() -> None:
 
 def use_preset(kind: str, name: str) -> None:
     field = "cross_preset" if kind == "cross" else "portfolio_preset"
-    state.save(state.get().replace(**{field: name}))
+    state.save(state.get().with_rules(**{field: name}))
 
 
 def check(lesson_id: str, index: int) -> None:

@@ -52,11 +52,11 @@ def _on_sample() -> None:
 
 
 def _on_preset(key: str, field: str) -> None:
-    state.save(state.get().replace(**{field: st.session_state[key]}))
+    state.save(state.get().with_rules(**{field: st.session_state[key]}))
 
 
 def _on_offsets() -> None:
-    state.save(state.get().replace(offsets=st.session_state[OFFSETS_KEY]))
+    state.save(state.get().with_rules(offsets=st.session_state[OFFSETS_KEY]))
 
 
 def _on_presenter() -> None:

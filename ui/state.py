@@ -1,9 +1,10 @@
 """The one session object of the dashboard: a frozen ``Workspace`` in st.session_state["workspace"].
 
-Pages read it with :func:`get` and write a new one with :func:`save` (which also keeps the share
-link in the address bar in sync, see :mod:`views.link`). A book replaced from outside the editors
-(sample, upload, link, slider) goes through :func:`replace_book`, which bumps ``revision`` so the
-editors restart from it. Presenter mode is the session's other setting (st.session_state["presenter"]).
+Pages read it with :func:`get`, make the run's changes with its ``with_book`` / ``with_market`` /
+``with_rules`` methods (which keep the Build page's widget bookkeeping, :class:`Editors`) and write
+the result once with :func:`save`, which also keeps the share link in the address bar in sync (see
+:mod:`views.link`); :func:`replace_book` does both for a book from outside the tables (sample,
+upload, lesson, slider). Presenter mode is the session's other setting (st.session_state["presenter"]).
 A session opened from a link starts from the whole view it carries (:func:`get`).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Literal
 
 import streamlit as st
 
@@ -37,6 +39,43 @@ LINK_LESSON_KEY = "link_lesson"
 CUSTOM = "custom"
 
 
+#: Where a new book comes from, which decides which editors restart from it (:meth:`Workspace.with_book`).
+BookSource = Literal["table", "filled", "slider", "outside"]
+#: Where a new market comes from: the market controls themselves, or anything else (which restarts them).
+MarketSource = Literal["controls", "outside"]
+_KEEP = object()
+
+
+@dataclass(frozen=True)
+class Editors:
+    """The Build page's widget bookkeeping, kept apart from the book: the revision each editor is keyed
+    on (a new revision makes Streamlit build a new widget, which starts from the workspace) and what
+    the editors start from. :meth:`Workspace.with_book` and :meth:`Workspace.with_market` bump them.
+
+    Attributes:
+        positions: bumps when the book is replaced from outside the positions table (a slider too);
+            the table is keyed on it so it restarts from ``base``.
+        collateral: bumps when the book is replaced from outside the Build page's controls (sample,
+            upload, link, lesson); the collateral table is keyed on it, so a slider move does not
+            rebuild it (a browser redraws a rebuilt widget from scratch).
+        market: bumps when the market is replaced from outside the market controls (sample, upload,
+            repair, a price history); the market controls are keyed on it.
+        sliders: bumps with every new ``anchor``; the sliders are keyed on it, so they restart from a
+            value set elsewhere but keep their identity while dragged.
+        base: the book as it was at the last ``positions`` revision: the table's starting data (None: the
+            book itself, until the table changes it).
+        anchor: the book as last set by anything but a slider; slider ranges come from it, so a range
+            does not rescale under the user's hand while they drag (None: the book itself).
+    """
+
+    positions: int = 0
+    collateral: int = 0
+    market: int = 0
+    sliders: int = 0
+    base: Portfolio | None = None
+    anchor: Portfolio | None = None
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Everything the pages share.
@@ -46,33 +85,22 @@ class Workspace:
         market: prices, vols, correlations (the default market with the user's changes).
         cross_preset, portfolio_preset: names of the rule sets (keys of CROSS_PRESETS / PORTFOLIO_PRESETS).
         offsets: the portfolio rule set's cross-unit offsets, "correlated" or "segregated"; None keeps the
-            portfolio preset's own setting (and a new portfolio preset starts from its own, see :meth:`replace`).
+            portfolio preset's own setting (and a new portfolio preset starts from its own, see
+            :meth:`with_rules`).
         sample: file name of the sample the book started from, "empty", or "custom" (upload, link).
-        revision: bumps when the book is replaced from outside the positions table (a slider too);
-            the table is keyed on it so it restarts from ``editor_base``.
-        outside_revision: bumps when the book is replaced from outside the Build page's controls
-            (sample, upload, link, lesson); the collateral table is keyed on it, so a slider move
-            does not rebuild it (a browser redraws a rebuilt widget from scratch).
-        market_revision: the same for the market controls.
-        editor_base: the book as it was at the last revision: the table's starting data.
-        slider_anchor: the book as last set by anything but a slider; slider ranges come from it,
-            so a range does not rescale under the user's hand while they drag.
-        slider_revision: bumps with every new anchor; the sliders are keyed on it, so they restart
-            from a value set elsewhere but keep their identity while dragged.
+        editors: the Build page's widget bookkeeping (:class:`Editors`).
+
+    Change it through :meth:`with_book`, :meth:`with_market` and :meth:`with_rules`, which keep the
+    bookkeeping; the result is saved once per run with :func:`save`.
     """
 
     portfolio: Portfolio
     market: Market
     cross_preset: str = DEFAULT_CROSS
     portfolio_preset: str = DEFAULT_PORTFOLIO
-    sample: str = DEFAULT_SAMPLE
-    revision: int = 0
-    outside_revision: int = 0
-    market_revision: int = 0
-    editor_base: Portfolio | None = None
-    slider_anchor: Portfolio | None = None
-    slider_revision: int = 0
     offsets: str | None = None
+    sample: str = DEFAULT_SAMPLE
+    editors: Editors = Editors()
 
     @property
     def portfolio_offsets(self) -> str:
@@ -86,30 +114,67 @@ class Workspace:
 
     @property
     def base(self) -> Portfolio:
-        return self.editor_base if self.editor_base is not None else self.portfolio
+        """The book the positions table starts from."""
+        return self.editors.base if self.editors.base is not None else self.portfolio
 
     @property
     def anchor(self) -> Portfolio:
-        return self.slider_anchor if self.slider_anchor is not None else self.portfolio
+        """The book the sliders' ranges come from."""
+        return self.editors.anchor if self.editors.anchor is not None else self.portfolio
 
-    def replace(self, **changes) -> Workspace:
-        """A copy with ``changes``; another portfolio preset, unless ``offsets`` is given too, comes with
-        its own offsets setting (the choice was a variant of the previous preset)."""
-        if changes.get("portfolio_preset", self.portfolio_preset) != self.portfolio_preset:
-            changes.setdefault("offsets", None)
-        if changes.get("offsets") is not None:
-            own = portfolio_rules(changes.get("portfolio_preset", self.portfolio_preset)).offsets
-            changes["offsets"] = None if changes["offsets"] == own else changes["offsets"]
-        return dataclasses.replace(self, **changes)
+    def with_book(self, portfolio: Portfolio, source: BookSource, market: Market | None = None,
+                  sample: str | None = None) -> Workspace:
+        """This workspace holding ``portfolio``, the editors restarted as ``source`` requires.
 
-    def anchored(self, portfolio: Portfolio) -> Workspace:
-        """This workspace with ``portfolio`` set by something other than a slider."""
-        return self.replace(portfolio=portfolio, slider_anchor=portfolio, slider_revision=self.slider_revision + 1)
+        ``source``: "table", typed into the Build page's tables (they keep their state; the sliders
+        re-anchor on it); "filled", the table's blank entries filled from today's prices (the positions
+        table restarts from it, the sliders re-anchor); "slider", a Build-page slider moved one position
+        (the positions table restarts; the collateral table and the sliders' ranges stay); "outside",
+        a sample, an upload, a link or a lesson (every editor restarts; ``market`` and ``sample`` may
+        come with it).
+        """
+        editors = self.editors
+        if source != "slider":
+            editors = dataclasses.replace(editors, anchor=portfolio, sliders=editors.sliders + 1)
+        elif editors.anchor is None:
+            editors = dataclasses.replace(editors, anchor=self.portfolio)
+        if source != "table":
+            editors = dataclasses.replace(editors, base=portfolio, positions=editors.positions + 1)
+        elif editors.base is None:  # the table keeps starting from the book it was drawn from
+            editors = dataclasses.replace(editors, base=self.portfolio)
+        if source == "outside":
+            editors = dataclasses.replace(editors, collateral=editors.collateral + 1)
+        elif market is not None or sample is not None:
+            raise ValueError(f"only a book from outside brings a market or a sample, not one from the {source}")
+        changed = dataclasses.replace(self, portfolio=portfolio, editors=editors,
+                                      sample=self.sample if sample is None else sample)
+        return changed if market is None else changed.with_market(market, "outside")
+
+    def with_market(self, market: Market, source: MarketSource = "outside") -> Workspace:
+        """This workspace with ``market``; from anywhere but the market controls, they restart from it."""
+        editors = self.editors
+        if source == "outside":
+            editors = dataclasses.replace(editors, market=editors.market + 1)
+        return dataclasses.replace(self, market=market, editors=editors)
+
+    def with_rules(self, cross_preset: str | None = None, portfolio_preset: str | None = None,
+                   offsets: str | None | object = _KEEP) -> Workspace:
+        """This workspace with other rule sets. Another portfolio preset, unless ``offsets`` is given too,
+        comes with its own offsets setting (the choice was a variant of the previous preset); an offsets
+        choice equal to the preset's own is stored as None."""
+        preset = portfolio_preset or self.portfolio_preset
+        if offsets is _KEEP:
+            offsets = self.offsets if preset == self.portfolio_preset else None
+        if offsets is not None and offsets == portfolio_rules(preset).offsets:
+            offsets = None
+        return dataclasses.replace(self, cross_preset=cross_preset or self.cross_preset, portfolio_preset=preset,
+                                   offsets=offsets)
 
 
 def fresh(sample: str = DEFAULT_SAMPLE) -> Workspace:
+    """A workspace on the sample ``sample`` with the default rule sets."""
     portfolio, market = load_sample(sample)
-    return Workspace(portfolio, market, sample=sample, editor_base=portfolio)
+    return Workspace(portfolio, market, sample=sample)
 
 
 def share_token(workspace: Workspace) -> str:
@@ -156,8 +221,7 @@ def from_token(token: str) -> Workspace:
 
 def _from_document(document) -> Workspace:
     market = apply_market_overrides(base_market(), document.market_overrides)
-    return Workspace(document.portfolio, market, sample=_sample_of(document.portfolio, market),
-                     editor_base=document.portfolio)
+    return Workspace(document.portfolio, market, sample=_sample_of(document.portfolio, market))
 
 
 def _sample_of(portfolio: Portfolio, market: Market) -> str:
@@ -175,8 +239,7 @@ def from_link(params) -> tuple[Workspace, link.View]:
     """The workspace and view a link's query parameters describe; PortfolioError saying what is wrong."""
     view_, document = link.decode(params)
     workspace = fresh() if document is None else _from_document(document)
-    workspace = workspace.replace(cross_preset=view_.cross_preset, portfolio_preset=view_.portfolio_preset,
-                                  offsets=view_.offsets)
+    workspace = workspace.with_rules(view_.cross_preset, view_.portfolio_preset, view_.offsets)
     return workspace, view_
 
 
@@ -210,7 +273,7 @@ def get() -> Workspace:
             set_presenter(opened.presenter)
             if opened.book is not None and opened.lesson:
                 st.session_state[LINK_LESSON_KEY] = opened.lesson
-    save(workspace)
+    _store(workspace)
     return workspace
 
 
@@ -221,34 +284,33 @@ def take_link_lesson() -> str | None:
 
 
 def save(workspace: Workspace) -> Workspace:
-    st.session_state[KEY] = workspace
-    sync_link(workspace)
+    """Make ``workspace`` the session's: once per run, after every change of the run is made (the
+    ``with_*`` methods compose). The address bar follows it."""
+    _store(workspace)
     return workspace
 
 
-def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None,
-                 from_slider: bool = False) -> Workspace:
-    """Replace the book (and optionally the market) from outside the table; editors restart from it.
+def _store(workspace: Workspace) -> None:
+    st.session_state[KEY] = workspace
+    sync_link(workspace)
 
-    ``from_slider``: the change came from a Build-page slider, which only moves one position: the
-    positions table restarts, the collateral table, the sliders and their ranges stay as they are.
-    """
-    current = get()
-    if not from_slider:
-        current = current.anchored(portfolio).replace(outside_revision=current.outside_revision + 1)
-    elif current.slider_anchor is None:
-        current = current.replace(slider_anchor=current.portfolio)
-    changes: dict = {"portfolio": portfolio, "editor_base": portfolio, "revision": current.revision + 1}
-    if market is not None:
-        changes.update(market=market, market_revision=current.market_revision + 1)
-    if sample is not None:
-        changes["sample"] = sample
-    st.session_state.pop(LINK_ERROR_KEY, None)
-    return save(current.replace(**changes))
+
+def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None,
+                 source: BookSource = "outside") -> Workspace:
+    """Save the workspace with ``portfolio`` (and ``market``, ``sample``) from ``source``
+    (:meth:`Workspace.with_book`). A new book clears the message of a link that could not be opened."""
+    forget_link_error()
+    return save(get().with_book(portfolio, source, market, sample))
 
 
 def link_error() -> str | None:
+    """Why the link this session was opened from could not be opened (None when it could)."""
     return st.session_state.get(LINK_ERROR_KEY)
+
+
+def forget_link_error() -> None:
+    """Stop showing the link's message: the book it failed to open has been replaced."""
+    st.session_state.pop(LINK_ERROR_KEY, None)
 
 
 def read_document(data: bytes | str) -> tuple[Portfolio, Market]:
