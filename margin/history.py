@@ -1,3 +1,4 @@
+# Over 400 lines: the estimators and the module docstring stating the conventions every formula relies on.
 """Price history: annualised volatilities and correlations from daily closes, plain or EWMA.
 
 Reading a CSV of closes (wide or long, every problem named by line) lives in
@@ -13,24 +14,12 @@ Units and conventions
   :attr:`margin.market.Market.vols`. A daily variance is annualised with a **365-day year**,
   ``sigma_annual = sqrt(365 * var_daily)``, because crypto trades every calendar day (the same
   year the engine uses for option expiries).
-* **Missing dates.** Crypto trades every day, so a history should hold a close for every calendar
-  day between its first and last date. A run of missing days is a *gap* (:func:`find_gaps`); the
-  return across a gap of ``g`` missing days spans ``k = g + 1`` days. For a random walk a k-day
-  return's variance is k times a day's, so the estimators use ``u = r / sqrt(k)``, which has one
-  day's variance, in place of ``r``: nothing is filled in and the prices are never changed.
-
-  - A gap of up to :data:`MAX_BRIDGED_DAYS` missing days is **bridged** that way and **reported**:
-    :attr:`EstimateResult.gaps` lists the gaps inside the window, :func:`gap_warning` says it in words.
-  - A **longer gap** inside the window is **refused** (:class:`~margin.errors.PortfolioError` naming
-    its dates and the fix: fill in the closes, or use only the history after the gap). One return
-    then stands in for weeks, the EWMA's "recent" would mean a month ago, and such a hole usually
-    means the file was assembled wrong; the estimate would look precise and not be.
-  - Days before the first or after the last date are not gaps: the history simply starts or ends.
-  - Dates must increase: a DataFrame with a date repeated or out of order is refused
-    (:func:`parse_price_history` sorts a file's rows itself and refuses a repeated date).
-  - ``calendar="trading"`` says each row is one trading period (e.g. business-day closes, with
-    ``days_per_year=252``): the spacing of the dates is then not checked and every return counts as
-    one period. An index that holds no dates is read the same way.
+* **Missing dates** (:mod:`margin.history_dates`): the return across ``g`` missing days spans
+  ``k = g + 1`` days, and as a k-day return's variance is k times a day's the estimators use
+  ``u = r / sqrt(k)`` (:func:`scaled_returns`) in place of ``r``: nothing is filled in, the prices are
+  never changed. A gap of up to :data:`MAX_BRIDGED_DAYS` days is bridged and reported
+  (:attr:`EstimateResult.gaps`, :func:`gap_warning`); a longer one inside the window raises
+  :class:`HistoryGapError`. ``calendar="trading"``: each row is one trading period, dates unchecked.
 * Two estimators, chosen with ``method``, both on the (scaled) returns ``u``:
 
   - ``"plain"``: sample standard deviation (``ddof=1``, mean removed) and Pearson correlation of
@@ -71,6 +60,17 @@ import numpy as np
 import pandas as pd
 
 from margin.errors import PortfolioError
+from margin.history_dates import (
+    CALENDARS,
+    MAX_BRIDGED_DAYS,
+    Gap,
+    HistoryGapError,
+    calendar_days,
+    find_gaps,
+    gap_warning,
+    gaps_behind,
+    return_spans,
+)
 from margin.history_io import (
     ASSET_NAMES,
     CLOSE_NAMES,
@@ -97,16 +97,23 @@ __all__ = [
     "MIN_ROWS",
     "EstimateResult",
     "Gap",
+    "HistoryGapError",
+    "InconsistentCorrelationError",
+    "annualised_deviation",
     "annualised_vols",
     "apply_estimates",
+    "correlation_from_covariance",
     "correlation_matrix",
     "estimate_market_inputs",
+    "ewma_covariance",
     "ewma_variance_update",
     "ewma_weights",
     "find_gaps",
     "gap_warning",
     "log_returns",
     "parse_price_history",
+    "sample_covariance",
+    "scaled_returns",
 ]
 
 #: A daily return variance at or below this (daily deviation 1e-12) counts as "the price never moved".
@@ -116,197 +123,6 @@ DEFAULT_LAMBDA = 0.94
 #: Calendar days per year: crypto trades every day.
 DAYS_PER_YEAR = 365
 METHODS = ("plain", "ewma")
-#: Longest run of missing calendar days that is bridged (the return across it scaled to one day);
-#: a longer gap inside the window is refused. 3 covers an outage over a long weekend.
-MAX_BRIDGED_DAYS = 3
-#: ``"daily"``: a close every calendar day, gaps detected; ``"trading"``: each row is one period.
-CALENDARS = ("daily", "trading")
-#: How many gaps a message names before "and N more".
-_GAPS_NAMED = 3
-_DAY = pd.Timedelta(days=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Dates and gaps
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Gap:
-    """A run of consecutive calendar days with no close, between two dates that have one.
-
-    Attributes:
-        first: the first missing day (midnight).
-        days: how many days are missing in a row (1 for a single missing day).
-    """
-
-    first: pd.Timestamp
-    days: int
-
-    @property
-    def last(self) -> pd.Timestamp:
-        """The last missing day."""
-        return self.first + (self.days - 1) * _DAY
-
-    @property
-    def before(self) -> pd.Timestamp:
-        """The date of the last close before the gap."""
-        return self.first - _DAY
-
-    @property
-    def after(self) -> pd.Timestamp:
-        """The date of the first close after the gap."""
-        return self.last + _DAY
-
-    @property
-    def span(self) -> int:
-        """Days spanned by the return across the gap (missing days + 1)."""
-        return self.days + 1
-
-    def __str__(self) -> str:
-        if self.days == 1:
-            return f"{self.first:%Y-%m-%d}"
-        return f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({self.days} days)"
-
-
-def _calendar_days(index: pd.Index) -> pd.DatetimeIndex | None:
-    """The dates of ``index`` as midnights, checked to increase; None when it holds no dates."""
-    if not isinstance(index, pd.DatetimeIndex):
-        return None
-    if index.hasnans:
-        row = int(np.flatnonzero(index.isna())[0])
-        raise PortfolioError(
-            f"prices: row {row + 1} has no date. Give every close its date, or delete the row."
-        )
-    days = index.normalize()
-    if days.tz is not None:
-        days = days.tz_localize(None)
-    steps = np.diff(days.asi8)
-    bad = np.flatnonzero(steps <= 0)
-    if bad.size:
-        i = int(bad[0])
-        if steps[i] == 0:
-            raise PortfolioError(
-                f"prices: two closes on {days[i]:%Y-%m-%d} (rows {i + 1} and {i + 2}). Keep one close per "
-                "asset per day: delete or correct one of the rows."
-            )
-        raise PortfolioError(
-            f"prices: the dates are not in order ({days[i]:%Y-%m-%d} in row {i + 1} is followed by "
-            f"{days[i + 1]:%Y-%m-%d}). Sort the rows by date, e.g. prices.sort_index(); "
-            "parse_price_history() sorts a file's rows itself."
-        )
-    return days
-
-
-def _return_spans(index: pd.Index, calendar: str) -> np.ndarray:
-    """Calendar days spanned by each return (one fewer than rows); all 1 without a daily calendar."""
-    days = _calendar_days(index)  # checks the order of the dates whatever the calendar
-    if days is None or calendar != "daily":
-        return np.ones(max(len(index) - 1, 0))
-    return _day_steps(days)
-
-
-def _day_steps(days: pd.DatetimeIndex) -> np.ndarray:
-    """Whole calendar days between consecutive midnights (whatever the index's time unit)."""
-    return np.rint(np.asarray((days[1:] - days[:-1]) / _DAY, dtype=float))
-
-
-def _gaps(ends: pd.Index, spans: np.ndarray) -> tuple[Gap, ...]:
-    """The gaps behind the returns ending on ``ends`` that span ``spans`` days."""
-    gaps = []
-    for i in np.flatnonzero(spans > 1):
-        end = pd.Timestamp(ends[i]).normalize()
-        end = end.tz_localize(None) if end.tzinfo is not None else end
-        gaps.append(Gap(end - (int(spans[i]) - 1) * _DAY, int(spans[i]) - 1))
-    return tuple(gaps)
-
-
-def find_gaps(prices: pd.DataFrame | pd.Series | pd.DatetimeIndex) -> tuple[Gap, ...]:
-    """The runs of missing calendar days between the first and the last date, oldest first.
-
-    Args:
-        prices: daily closes indexed by date (as from :func:`parse_price_history`), or the dates.
-
-    Returns:
-        One :class:`Gap` per run of missing days (empty when every day has a close). Days before
-        the first date or after the last are not gaps.
-
-    Raises:
-        PortfolioError if the dates repeat or are out of order, or if there are no dates.
-    """
-    index = prices if isinstance(prices, pd.Index) else getattr(prices, "index", None)
-    if not isinstance(index, pd.DatetimeIndex):
-        raise PortfolioError(
-            "find_gaps: expected closes indexed by date, or the dates (a DatetimeIndex). "
-            "Use parse_price_history() to read a CSV."
-        )
-    days = _calendar_days(index)
-    assert days is not None
-    return _gaps(days[1:], _day_steps(days))
-
-
-def _named(gaps: tuple[Gap, ...] | list[Gap]) -> str:
-    named = "; ".join(str(gap) for gap in gaps[:_GAPS_NAMED])
-    rest = len(gaps) - _GAPS_NAMED
-    return named + (f"; and {rest} more gap{'s' if rest > 1 else ''}" if rest > 0 else "")
-
-
-def gap_warning(gaps: tuple[Gap, ...] | list[Gap]) -> str:
-    """In words: which days are missing and what bridging them did ("" when none are).
-
-    The gaps are those of :attr:`EstimateResult.gaps` (bridged, each at most
-    :data:`MAX_BRIDGED_DAYS` days).
-    """
-    if not gaps:
-        return ""
-    missing = sum(gap.days for gap in gaps)
-    days = f"{missing} day{'s are' if missing > 1 else ' is'} missing from the history"
-    if len(gaps) == 1:
-        gap = gaps[0]
-        how = (
-            f"The return from {gap.before:%Y-%m-%d} to {gap.after:%Y-%m-%d} spans {gap.span} days and a "
-            f"{gap.span}-day return's variance is {gap.span} times a one-day return's, so it was divided by "
-            f"√{gap.span} and counts as one daily return."
-        )
-    else:
-        how = (
-            f"Each of the {len(gaps)} returns across a gap spans k days (k = missing days + 1) and a k-day "
-            "return's variance is k times a day's, so each was divided by √k and counts as one daily return."
-        )
-    return (
-        f"{days} ({_named(gaps)}). {how} Effect: the estimate rests on {missing} return"
-        f"{'s' if missing > 1 else ''} fewer than a complete file would give, and no multi-day move is "
-        "counted as a one-day move (which would inflate the volatility). The file is unchanged: add the "
-        "missing closes to use every day."
-    )
-
-
-def _long_gap_error(long_gaps: list[Gap], returns_after: int) -> PortfolioError:
-    """The refusal of gaps longer than MAX_BRIDGED_DAYS; ``returns_after``: returns after the last one."""
-    first, last = long_gaps[0], long_gaps[-1]
-    if len(long_gaps) == 1:
-        what = f"no closes from {first.first:%Y-%m-%d} to {first.last:%Y-%m-%d} ({first.days} days in a row)"
-    else:
-        what = (
-            f"closes are missing for more than {MAX_BRIDGED_DAYS} days in a row in {len(long_gaps)} places: "
-            f"{_named(long_gaps)}"
-        )
-    if returns_after >= 2:
-        fix = (
-            f"use only the closes from {last.after:%Y-%m-%d} on (delete the rows before it, or choose a "
-            f"window of at most {returns_after} returns)"
-        )
-    else:  # nothing to estimate from after the gap: the rows after it are the odd ones out
-        rows = returns_after + 1
-        fix = (
-            f"delete the {rows} row{'s' if rows > 1 else ''} from {last.after:%Y-%m-%d} on, so that the "
-            f"history ends on {last.before:%Y-%m-%d}"
-        )
-    return PortfolioError(
-        f"price history: {what}. Crypto trades every day, so the return from {first.before:%Y-%m-%d} to "
-        f"{first.after:%Y-%m-%d} spans {first.span} days; counted as one day's move it would inflate the "
-        f"volatility. A gap of up to {MAX_BRIDGED_DAYS} missing days is bridged (the return across it is "
-        "scaled to a one-day return), a longer one is refused rather than guessed. Fill in the missing closes "
-        f"from your price source, or {fix}."
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,7 +156,7 @@ def _check_prices(prices: object, minimum: int = MIN_ROWS) -> pd.DataFrame:
             f"prices['{prices.columns[column]}'] at {prices.index[row]}: {values[row, column]} is not a price "
             "above 0. Fill the gap or correct the close."
         )
-    _calendar_days(prices.index)
+    calendar_days(prices.index)
     return pd.DataFrame(values, index=prices.index, columns=[str(c) for c in prices.columns])
 
 
@@ -392,7 +208,7 @@ class _Sample:
 def _windowed_returns(prices: pd.DataFrame, window: int | None, calendar: str = "daily") -> _Sample:
     clean = _check_prices(prices, minimum=2)
     returns = log_returns(clean)
-    spans = _return_spans(clean.index, calendar)
+    spans = return_spans(clean.index, calendar)
     available = len(returns)
     if available < MIN_ROWS - 1:
         raise PortfolioError(
@@ -415,10 +231,10 @@ def _windowed_returns(prices: pd.DataFrame, window: int | None, calendar: str = 
     used, used_spans = returns.iloc[start:], spans[start:]
     too_long = np.flatnonzero(used_spans > MAX_BRIDGED_DAYS + 1)
     if too_long.size:
-        long_gaps = list(_gaps(used.index[too_long], used_spans[too_long]))
-        raise _long_gap_error(long_gaps, returns_after=len(used) - int(too_long[-1]) - 1)
-    scaled = used / np.sqrt(used_spans)[:, None] if (used_spans > 1).any() else used
-    return _Sample(scaled, used_spans, _gaps(used.index, used_spans))
+        long_gaps = gaps_behind(used.index[too_long], used_spans[too_long])
+        raise HistoryGapError(long_gaps, returns_after=len(used) - int(too_long[-1]) - 1)
+    scaled = scaled_returns(used, used_spans)
+    return _Sample(scaled, used_spans, gaps_behind(used.index, used_spans))
 
 
 def ewma_variance_update(prev_var: float, ret: float, lam: float = DEFAULT_LAMBDA) -> float:
@@ -448,16 +264,27 @@ def ewma_weights(count: int, lam: float = DEFAULT_LAMBDA, spans: object = None) 
     return weights
 
 
+def sample_covariance(returns: np.ndarray) -> np.ndarray:
+    """Sample covariance of returns (rows: days, columns: assets), mean removed, ``ddof=1``:
+    ``C = (U - mean(U))ᵀ (U - mean(U)) / (m - 1)`` for m returns."""
+    centred = returns - returns.mean(axis=0)
+    return centred.T @ centred / (len(returns) - 1)
+
+
+def ewma_covariance(returns: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """EWMA covariance of returns (rows: days, oldest first), zero mean: ``C = Σ_t w_t u_t u_tᵀ`` with the
+    weights of :func:`ewma_weights` (the seeded RiskMetrics recursion unrolled)."""
+    return (returns * weights[:, None]).T @ returns
+
+
 def _covariance(sample: _Sample, method: str, lam: float) -> np.ndarray:
-    """Daily covariance matrix of the returns: sample (ddof=1, demeaned) or seeded EWMA (zero mean)."""
+    """Daily covariance matrix of the returns used, by ``method``; a price that never moves is refused."""
     returns = sample.returns
     values = returns.to_numpy()
     if method == "plain":
-        centred = values - values.mean(axis=0)
-        covariance = centred.T @ centred / (len(values) - 1)
+        covariance = sample_covariance(values)
     else:
-        weights = ewma_weights(len(values), lam, sample.spans)
-        covariance = (values * weights[:, None]).T @ values
+        covariance = ewma_covariance(values, ewma_weights(len(values), lam, sample.spans))
     covariance = (covariance + covariance.T) / 2.0
     variances = np.diag(covariance)
     flat = [returns.columns[i] for i in np.flatnonzero(~(variances > MIN_DAILY_VARIANCE))]
@@ -469,6 +296,17 @@ def _covariance(sample: _Sample, method: str, lam: float) -> np.ndarray:
             "or use a longer window."
         )
     return covariance
+
+
+def annualised_deviation(daily_variance: np.ndarray, days_per_year: float) -> np.ndarray:
+    """Annualised volatility (fraction) from daily variances: ``σ = √(days_per_year × var_daily)``."""
+    return np.sqrt(daily_variance * days_per_year)
+
+
+def scaled_returns(returns: pd.DataFrame, spans: np.ndarray) -> pd.DataFrame:
+    """Each return divided by the square root of the days it spans, ``u = r / √k``: a k-day return's
+    variance is k times a day's, so ``u`` has one day's variance."""
+    return returns / np.sqrt(spans)[:, None] if (spans > 1).any() else returns
 
 
 def _valid_correlation(values: np.ndarray, assets: list[str]) -> tuple[pd.DataFrame, bool]:
@@ -506,9 +344,14 @@ def _estimate(
     return sample, _covariance(sample, method, float(lam))
 
 
-def _correlation_from_covariance(covariance: np.ndarray, assets: list[str]) -> tuple[pd.DataFrame, bool]:
+def correlation_from_covariance(covariance: np.ndarray) -> np.ndarray:
+    """Correlations from a covariance matrix: ``ρ_ij = C_ij / (σ_i σ_j)``, ``σ_i = √C_ii``."""
     deviations = np.sqrt(np.diag(covariance))
-    return _valid_correlation(covariance / np.outer(deviations, deviations), assets)
+    return covariance / np.outer(deviations, deviations)
+
+
+def _correlation_from_covariance(covariance: np.ndarray, assets: list[str]) -> tuple[pd.DataFrame, bool]:
+    return _valid_correlation(correlation_from_covariance(covariance), assets)
 
 
 def annualised_vols(
@@ -538,7 +381,7 @@ def annualised_vols(
     """
     days = _check_days(days_per_year)
     sample, covariance = _estimate(prices, window, method, lam, calendar)
-    return pd.Series(np.sqrt(np.diag(covariance) * days), index=sample.returns.columns, name="vol")
+    return pd.Series(annualised_deviation(np.diag(covariance), days), index=sample.returns.columns, name="vol")
 
 
 def correlation_matrix(
@@ -621,7 +464,7 @@ def estimate_market_inputs(
     sample, covariance = _estimate(prices, window, method, lam, calendar)
     returns = sample.returns
     correlation, repaired = _correlation_from_covariance(covariance, list(returns.columns))
-    vols = np.sqrt(np.diag(covariance) * days)
+    vols = annualised_deviation(np.diag(covariance), days)
     return EstimateResult(
         vols={str(asset): float(vol) for asset, vol in zip(returns.columns, vols, strict=True)},
         correlation=correlation,
@@ -638,6 +481,37 @@ def estimate_market_inputs(
     )
 
 
+class InconsistentCorrelationError(PortfolioError):
+    """The estimated correlations clash with the ones a market keeps for the assets the history does not
+    cover: together the matrix is not positive semi-definite (``apply_estimates(..., repair=True)``
+    would use the nearest valid matrix).
+
+    Attributes:
+        estimated: the assets whose correlations come from the history.
+        kept: the market's other assets, whose correlations are kept.
+
+    A caller with another way to ask for the repair (the app's checkbox) words it with
+    ``explain(repair=...)``.
+    """
+
+    #: How the message says to ask for the repair.
+    REPAIR = "apply with repair=True"
+
+    def __init__(self, estimated: list[str], kept: list[str]) -> None:
+        self.estimated = tuple(estimated)
+        self.kept = tuple(kept)
+        super().__init__(self.explain())
+
+    def explain(self, repair: str = REPAIR) -> str:
+        """The clash in words; ``repair``: how to ask for the nearest valid matrix."""
+        return (
+            f"price history: the estimated correlations among {', '.join(self.estimated)} are inconsistent with "
+            f"the correlations the market keeps for {', '.join(self.kept)} (together the matrix is not positive "
+            f"semi-definite). Include those assets in the history, edit their correlations, or {repair} to use "
+            "the nearest valid matrix."
+        )
+
+
 def apply_estimates(
     market: Market, estimate: EstimateResult, *, ignore_unknown: bool = False, repair: bool = False
 ) -> Market:
@@ -652,7 +526,7 @@ def apply_estimates(
         ignore_unknown: if False (default), an asset in the history but not in the market raises
             PortfolioError naming it; if True such assets are left out.
         repair: the estimated block combined with the kept pairs can be inconsistent (not PSD). By
-            default that raises PortfolioError; with ``repair=True`` the combined matrix is replaced by
+            default that raises InconsistentCorrelationError; with ``repair=True`` the combined matrix is replaced by
             its nearest valid correlation matrix (which moves the kept pairs and estimates slightly).
 
     Returns:
@@ -693,11 +567,6 @@ def apply_estimates(
         check_correlation_psd(correlation)
     except PortfolioError:
         if not repair:
-            raise PortfolioError(
-                f"price history: the estimated correlations among {', '.join(common)} are inconsistent with "
-                f"the correlations the market keeps for {', '.join(kept)} (together the matrix is not positive "
-                "semi-definite). Include those assets in the history, edit their correlations, or apply with "
-                "repair=True to use the nearest valid matrix."
-            ) from None
+            raise InconsistentCorrelationError(common, kept) from None
         correlation = nearest_correlation(correlation)
     return Market(market.prices, vols, correlation, market.basis)

@@ -1,3 +1,4 @@
+# Over 400 lines: one reader that names every way a price file can be wrong, by line and column.
 """Price history files: read a CSV of daily closes into a clean table, or say exactly what is wrong.
 
 :func:`parse_price_history` is the one entry point (also importable from :mod:`margin.history`,

@@ -4,6 +4,7 @@ The pure handler (views.history.handle and friends) is tested on bytes; the page
 with the example button, the uploader and a history placed in session state.
 """
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -15,8 +16,14 @@ from streamlit.testing.v1 import AppTest
 
 from charts import history as charts_history
 from charts.style import FONT_SIZE
-from margin import Market, default_market
-from margin.history import estimate_market_inputs, parse_price_history
+from margin import Market, PortfolioError, default_market
+from margin.history import (
+    HistoryGapError,
+    InconsistentCorrelationError,
+    apply_estimates,
+    estimate_market_inputs,
+    parse_price_history,
+)
 from ui import history_panel as panel
 from views import history
 
@@ -115,8 +122,30 @@ def test_a_clash_with_the_kept_correlations_is_reported_and_repair_fixes_it():
                     {("BTC", "XRP"): 0.9, ("ETH", "XRP"): 0.9, ("BTC", "ETH"): 0.85})
     clash = history.handle(data, market)
     assert clash.market is None and clash.inconsistent and "XRP" in clash.error
+    assert 'or tick "Repair" below to use the nearest valid matrix' in clash.error and "repair=True" not in clash.error
     repaired = history.handle(data, market, repair=True)
     assert repaired.market is not None and repaired.market.correlation.loc["BTC", "ETH"] < 0
+
+
+def test_the_engines_refusals_are_typed_and_the_page_words_their_fixes_with_its_own_controls(prices):
+    """No message is rewritten: the engine raises HistoryGapError / InconsistentCorrelationError carrying
+    what the refusal is about, and the page asks each to say its fix with the page's control."""
+    gappy = prices.drop(prices.loc["2025-01-30":"2025-03-30"].index)
+    with pytest.raises(HistoryGapError) as refused:
+        estimate_market_inputs(gappy)
+    error = refused.value
+    assert isinstance(error, PortfolioError) and error.returns_after == 275 and [g.days for g in error.gaps] == [60]
+    assert str(error) == error.explain() and "or choose a window of at most 275 returns)" in str(error)
+    assert error.explain(history.WINDOW_SLIDER).endswith("(delete the rows before it, or move the Window slider "
+                                                         "to 275 or less).")
+    assert error.explain(None).endswith("(delete the rows before it).")
+    clash = dataclasses.replace(estimate_market_inputs(prices[["BTC", "SOL"]]), correlation=pd.DataFrame(
+        [[1.0, -0.99], [-0.99, 1.0]], index=["BTC", "SOL"], columns=["BTC", "SOL"]))
+    with pytest.raises(InconsistentCorrelationError) as inconsistent:
+        apply_estimates(default_market(), clash)
+    assert inconsistent.value.estimated == ("BTC", "SOL") and "ETH" in inconsistent.value.kept
+    assert "or apply with repair=True to use" in str(inconsistent.value)
+    assert 'or tick "Repair" below to use' in inconsistent.value.explain(history.REPAIR_BOX)
 
 
 def test_a_volatility_the_controls_cannot_show_is_refused():

@@ -11,7 +11,6 @@ ever half-applied). The plain-language readings of an estimate are here too. No 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from margin import Market, PortfolioError
 from margin.history import (
     DEFAULT_LAMBDA,
     EstimateResult,
+    HistoryGapError,
+    InconsistentCorrelationError,
     apply_estimates,
     estimate_market_inputs,
     parse_price_history,
@@ -55,18 +56,20 @@ class Outcome:
     inconsistent: bool = False
 
 
-_WINDOW_FIX = re.compile(r", or choose a window of at most (\d+) returns\)")
-
-
-def _slider_fix(match: re.Match) -> str:
-    most = int(match.group(1))
-    return f", or move the Window slider to {most} or less)" if most >= MIN_WINDOW else ")"
+#: How the page asks for a shorter window (a gap too long to bridge) and for the repair (inconsistent
+#: correlations): its own controls, in place of the engine's keyword arguments.
+WINDOW_SLIDER = "move the Window slider to {returns} or less"
+REPAIR_BOX = 'tick "Repair" below'
 
 
 def _message(error: Exception) -> str:
+    """What the page says for ``error``: a typed refusal worded with the page's own controls, any other
+    PortfolioError as it is, anything else as a file that could not be read."""
+    if isinstance(error, HistoryGapError):
+        # The page's way to shorten the window is its slider, which starts at MIN_WINDOW returns.
+        return error.explain(WINDOW_SLIDER if error.returns_after >= MIN_WINDOW else None)
     if isinstance(error, PortfolioError):
-        # A gap too long to bridge: the page's way to shorten the window is its slider.
-        return _WINDOW_FIX.sub(_slider_fix, str(error))
+        return str(error)
     return f"the file could not be read ({type(error).__name__}: {error})."
 
 
@@ -133,18 +136,21 @@ def preview_apply(market: Market, estimate: EstimateResult, ignore_unknown: bool
     try:
         return Outcome(estimate, apply_estimates(market, estimate, ignore_unknown=True, repair=repair), None,
                        unknown)
+    except InconsistentCorrelationError as error:
+        if not repair and _repairable(market, estimate):
+            return Outcome(estimate, None, error.explain(repair=REPAIR_BOX), unknown, inconsistent=True)
+        return Outcome(estimate, None, _message(error), unknown)
     except Exception as error:  # noqa: BLE001
-        message = _message(error)
-    inconsistent = False
-    if not repair:
-        try:
-            apply_estimates(market, estimate, ignore_unknown=True, repair=True)
-            inconsistent = True
-        except Exception:  # noqa: BLE001 - the first message is the one to show
-            pass
-    if inconsistent:
-        message = message.replace("apply with repair=True", "tick \"Repair\" below")
-    return Outcome(estimate, None, message, unknown, inconsistent)
+        return Outcome(estimate, None, _message(error), unknown)
+
+
+def _repairable(market: Market, estimate: EstimateResult) -> bool:
+    """True when applying with the repair works (the nearest valid matrix can be found)."""
+    try:
+        apply_estimates(market, estimate, ignore_unknown=True, repair=True)
+    except Exception:  # noqa: BLE001 - the first message is the one to show
+        return False
+    return True
 
 
 def handle(data: bytes, market: Market, *, window: int | None = None, method: str = "plain",
