@@ -60,6 +60,7 @@ def _leave_folder_mode() -> None:
     Streamlit picks the legacy mode when the ``pages/`` folder exists and the very first request a
     server sees is a page URL; app.py (and its st.navigation) never runs then, and the sidebar
     lists files instead of the app's pages. Clearing the flag and rerunning restores the app.
+    The flag is private to Streamlit: tests/test_streamlit_switches.py fails when it changes.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -108,7 +109,8 @@ def _trusted_figure(spec: dict) -> go.Figure:
     """A Figure around a spec that plotly already validated when the chart was built.
 
     st.plotly_chart validates a dict again property by property (~15 ms a chart); a Figure it only
-    serialises. ``_validate`` is plotly's own switch for this; without it, validate as usual.
+    serialises. ``_validate`` is plotly's own switch for this (tests/test_streamlit_switches.py checks
+    it); without it, validate as usual.
     """
     try:
         return go.Figure(spec, _validate=False)
