@@ -1,4 +1,4 @@
-"""Test configuration: make the project root importable (app, charts, ui, margin, scripts)."""
+"""Test configuration: make the project root importable (app, margin, charts, views, lessons, ui, scripts)."""
 
 import sys
 from pathlib import Path

@@ -312,7 +312,7 @@ def test_the_conversion_lesson_asks_for_the_hedging_benefit_the_engine_defines()
 
 
 def test_the_default_portfolio_preset_keeps_correlated_offsets():
-    """Story claims that name 'correlated offsets' describe the app's default (DESIGN.md)."""
+    """Story claims that name 'correlated offsets' describe the app's default (the deribit preset's own offsets)."""
     assert PORTFOLIO_PRESETS["deribit"].offsets == "correlated"
     assert RuleSets() == correlation.CORRELATION.rules
 

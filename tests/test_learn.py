@@ -63,7 +63,7 @@ def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deri
         rows = portfolio_margin(book, market, pm).breakdown
         parts = [rows.loc[rows["component"] == k, "maintenance"].clip(lower=0).sum()
                  for k in ("scenario loss", "short-option minimum", "depeg add-on", "basis add-on")]
-        # the hedging benefit (DESIGN.md): positions standing alone minus the book, within portfolio margin
+        # the hedging benefit (docs/model.md): positions standing alone minus the book, within portfolio margin
         return [hedging_benefit(book, market, "portfolio", pm).initial, max(range(4), key=parts.__getitem__)]
     if lesson_id == "vol-jump":
         doubled = market.shocked(vol_mult=2)

@@ -8,6 +8,7 @@ message names the row and the field: "Row 2, strike: must be > 0 ...".
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -225,8 +226,6 @@ def build_portfolio(base: Portfolio, positions: list, collateral: Mapping[str, f
 
 def adjust(position, field: str, value: float):
     """A copy of ``position`` with one slider field changed (size keeps the side)."""
-    import dataclasses
-
     if field == "size":
         return dataclasses.replace(position, qty=math.copysign(float(value), position.qty or 1.0))
     if field == "leverage":

@@ -13,6 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from margin import Future, Option, Perp
+from margin.presets import cross_params
+
 DAYS_PER_YEAR = 365.0
 
 #: Shock grid of the Shocks page: 10 vol multipliers x 11 correlation shocks (one sweep).
@@ -28,9 +31,6 @@ def chosen_leverages(book, params=None) -> list[float]:
     """The leverage cross initial margin applies to each perp and future of ``book``: the one chosen,
     or the rule set's maximum for the asset when none is (or when the chosen one exceeds it). Tier
     caps on very large notionals are not applied. ``params``: a cross preset name or CrossParams."""
-    from margin import Future, Perp
-    from margin.presets import cross_params
-
     rules = cross_params(params)
     out = []
     for position in book.positions:
@@ -242,8 +242,6 @@ def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[
     size: 0 to 5x today's size; leverage (perps, futures): 1 to the rule set's maximum; strike
     (options): 0.3x to 2x spot; expiry (options, futures): 0 to a year (or further if set so).
     """
-    from margin import Future, Option, Perp
-
     size = abs(position.qty)
     ranges = {"size": {"min": 0.0, "max": max(5.0 * size, 1.0), "step": nice_step(max(size, 1e-6)),
                        "value": size}}
