@@ -1,3 +1,4 @@
+# Over 400 lines: six position types and the portfolio, each validated field by field.
 """Positions and portfolios: immutable values with validation that names the field and the fix.
 
 Conventions: quantities are signed (negative = short) and counted in units of the underlying

@@ -1,3 +1,4 @@
+# Over 400 lines: the Market value and the validation that names the asset or pair of every bad input.
 """Market state: prices (USD), annualised volatilities, correlations and futures basis.
 
 A :class:`Market` is an immutable value. Every constructor argument is validated and any problem

@@ -1,3 +1,4 @@
+# Over 400 lines: the one portfolio-margin model (scan, add-ons, labels) that every path calls.
 """Portfolio margin: risk units revalued over price x volatility scenarios, plus add-ons.
 
 A *risk unit* is one underlying and everything written on it (spot holdings, perps, futures,

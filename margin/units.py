@@ -1,3 +1,4 @@
+# Over 400 lines: the one struct of arrays every portfolio-margin path prices with, and its per-book plan.
 """Risk units as arrays: every underlying of a book and everything written on it, revalued at once.
 
 Portfolio margin revalues each risk unit (one underlying: its spot holdings, perps, futures and
