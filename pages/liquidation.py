@@ -45,9 +45,10 @@ def liquidation_panel() -> None:
         return
     page.chart(figure, key="liq_chart")
     if elasticity > 0:
-        st.caption("With vol rising as the price falls, cross maintenance barely moves (a slow bleed: only option "
-                   "marks feel volatility), while portfolio maintenance climbs in steps as the scenario range "
-                   "widens with volatility.")
+        lines = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                          ws.portfolio_rules, co_move, elasticity)
+        if lines is not None:
+            st.caption(text.read_spot_vol(lines, today))
     vol = ws.market.vols[asset]
     sigma = metrics.daily_sigma(vol)
     columns = st.columns(len(found))

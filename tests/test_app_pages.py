@@ -568,3 +568,25 @@ def test_isolated_liquidation_names_the_sub_account_not_the_account():
     assert text.read_liquidation("cross", "BTC", 96_542.0, 87_960.0, False).startswith(
         "Under cross margin the account is liquidated if BTC rises to $96,542 (+9.8 % from $87,960)")
     assert "the BTC sub-account is already below" in text.read_liquidation("isolated", "BTC", 1.0, 1.0, True)
+
+
+def test_the_spot_vol_reading_is_generated_from_the_curves():
+    """The spot-vol caption quotes each mode's maintenance at today's and the lowest price, and says
+    which rose more only as the numbers say (it used to claim cross 'barely moves' whatever the book)."""
+    import pandas as pd
+
+    from views.text import read_spot_vol
+
+    rising = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [90.0, 100.0],
+                           "maintenance_portfolio": [300.0, 100.0]})
+    assert "portfolio maintenance rises more than cross" in read_spot_vol(rising, 100.0)
+    reversed_ = rising.rename(columns={"maintenance_cross": "maintenance_portfolio",
+                                       "maintenance_portfolio": "maintenance_cross"})
+    assert "cross maintenance rises more than portfolio" in read_spot_vol(reversed_, 100.0)
+    equal = rising.assign(maintenance_cross=rising["maintenance_portfolio"])
+    assert "rises more" not in read_spot_vol(equal, 100.0)
+    mixed = rising.assign(maintenance_cross=[50.0, 100.0])
+    assert "portfolio maintenance rises while cross falls" in read_spot_vol(mixed, 100.0)
+    both_fall = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [40.0, 100.0],
+                              "maintenance_portfolio": [80.0, 100.0]})
+    assert "portfolio maintenance falls less than cross" in read_spot_vol(both_fall, 100.0)

@@ -327,3 +327,33 @@ def read_stablecoins(assets: list[str], prices) -> str:
             parts.append(f"{asset} {price(value)}, {percent(abs(off))} {'below' if off < 0 else 'above'} its $1 peg")
     return ("; ".join(parts) + ". Their volatility and correlations matter only if a peg breaks: change them here "
             "to study a depeg.")
+
+
+def read_spot_vol(curves, today: float, modes: tuple[str, ...] = ("cross", "portfolio")) -> str:
+    """What the spot-vol slider did, read off the liquidation curves (``margin.margin_curves`` frame):
+    each mode's maintenance at today's price and at the lowest trial price, and which rose more."""
+    low = curves.loc[curves["price"].idxmin()]
+    here = curves.loc[(curves["price"] - today).abs().idxmin()]
+    parts, growth = [], {}
+    for mode in modes:
+        column = f"maintenance_{mode}"
+        if column not in curves:
+            continue
+        start, end = float(here[column]), float(low[column])
+        growth[mode] = end / start if start > 0 else float("inf") if end > 0 else 1.0
+        parts.append(f"{mode} maintenance goes from {money(start)} to {money(end)}")
+    if not parts:
+        return ""
+    sentence = (f"With volatility rising as the price falls, from {price(float(here['price']))} down to "
+                f"{price(float(low['price']))} {' and '.join(parts)}.")
+    if {"cross", "portfolio"} <= growth.keys() and growth["cross"] != growth["portfolio"]:
+        faster, slower = ("portfolio", "cross") if growth["portfolio"] > growth["cross"] else ("cross", "portfolio")
+        if growth[slower] >= 1.0:
+            how = f"{faster} maintenance rises more than {slower}"
+        elif growth[faster] > 1.0:
+            how = f"{faster} maintenance rises while {slower} falls"
+        else:
+            how = f"{faster} maintenance falls less than {slower}"
+        sentence += (f" Relative to today, {how}: under cross margin volatility reaches the requirement only "
+                     "through option marks, while the portfolio scenarios widen with it.")
+    return sentence
