@@ -577,7 +577,7 @@ def test_the_spot_vol_reading_is_generated_from_the_curves():
 
     from views.text import read_spot_vol
 
-    rising = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [90.0, 100.0],
+    rising = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [110.0, 100.0],
                            "maintenance_portfolio": [300.0, 100.0]})
     assert "portfolio maintenance rises more than cross" in read_spot_vol(rising, 100.0)
     reversed_ = rising.rename(columns={"maintenance_cross": "maintenance_portfolio",

@@ -345,7 +345,7 @@ def read_spot_vol(curves, today: float, modes: tuple[str, ...] = ("cross", "port
     if not parts:
         return ""
     sentence = (f"With volatility rising as the price falls, from {price(float(here['price']))} down to "
-                f"{price(float(low['price']))} {' and '.join(parts)}.")
+                f"{price(float(low['price']))}, {' and '.join(parts)}.")
     if {"cross", "portfolio"} <= growth.keys() and growth["cross"] != growth["portfolio"]:
         faster, slower = ("portfolio", "cross") if growth["portfolio"] > growth["cross"] else ("cross", "portfolio")
         if growth[slower] >= 1.0:
