@@ -39,6 +39,7 @@ from margin import (
     Spot,
     cross_margin,
     detect_jumps,
+    hedging_benefit,
     isolated_margin,
     liquidation_price,
     load_document,
@@ -51,6 +52,7 @@ from margin import (
     simulate_pnl,
     value_at_risk,
 )
+from margin.instruments import InverseFuture, InversePerp
 from margin.io import apply_market_overrides, decode_share_token, encode_share_token
 
 #: Examples per test (1,500 in all). MARGIN_FUZZ_SCALE=20 runs twenty times as many, for a deeper
@@ -367,19 +369,26 @@ PERP_ARGS = arguments({"asset": ASSET, "qty": QTY, "entry_price": ENTRY, "levera
                        "isolated_margin": MARGIN}, POSITION_BAD)
 FUTURE_ARGS = arguments({"asset": ASSET, "qty": QTY, "entry_price": ENTRY, "expiry_days": DAYS,
                          "leverage": LEVERAGE, "isolated_margin": MARGIN}, POSITION_BAD)
+INVERSE_PERP_ARGS = arguments({"asset": ASSET, "usd_size": QTY, "entry_price": ENTRY, "leverage": LEVERAGE,
+                               "isolated_margin": MARGIN}, {**POSITION_BAD, "usd_size": BAD_QTY})
+INVERSE_FUTURE_ARGS = arguments({"asset": ASSET, "usd_size": QTY, "entry_price": ENTRY, "expiry_days": DAYS,
+                                 "leverage": LEVERAGE, "isolated_margin": MARGIN}, {**POSITION_BAD, "usd_size": BAD_QTY})
 OPTION_ARGS = arguments({"asset": ASSET, "kind": st.sampled_from(["call", "put", "PUT"]), "strike": ENTRY,
                          "expiry_days": DAYS, "qty": QTY, "entry_price": st.none() | st.floats(0, 1e12)},
                         {**POSITION_BAD, "entry_price": st.one_of(outside(0, 1e12))})
 
 
 @FUZZ
-@given(spot=SPOT_ARGS, perp=PERP_ARGS, future=FUTURE_ARGS, option=OPTION_ARGS)
-def test_position_constructors(spot, perp, future, option):
-    for cls, args in ((Spot, spot), (Perp, perp), (Future, future), (Option, option)):
+@given(spot=SPOT_ARGS, perp=PERP_ARGS, future=FUTURE_ARGS, option=OPTION_ARGS, inverse_perp=INVERSE_PERP_ARGS,
+       inverse_future=INVERSE_FUTURE_ARGS)
+def test_position_constructors(spot, perp, future, option, inverse_perp, inverse_future):
+    for cls, args in ((Spot, spot), (Perp, perp), (Future, future), (Option, option), (InversePerp, inverse_perp),
+                      (InverseFuture, inverse_future)):
         position = _succeeds_or_refuses(cls, **args)
         if position is not None:
             hash(position)
-            assert position.qty == float(args["qty"])  # nothing silently changed
+            size = "usd_size" if cls in (InversePerp, InverseFuture) else "qty"
+            assert getattr(position, size) == float(args[size])  # nothing silently changed
 
 
 VALID_POSITIONS = st.one_of(st.builds(Spot, **{k: v for k, v in {"asset": st.sampled_from(ASSETS), "qty": QTY}.items()}),
@@ -387,6 +396,8 @@ VALID_POSITIONS = st.one_of(st.builds(Spot, **{k: v for k, v in {"asset": st.sam
                                                    "leverage": LEVERAGE, "isolated_margin": MARGIN}).map(
                                                        lambda a: Perp(**a)),
                             st.builds(Future, ASSET, QTY, ENTRY, DAYS, LEVERAGE, MARGIN),
+                            st.builds(InversePerp, ASSET, QTY, ENTRY, LEVERAGE, MARGIN),
+                            st.builds(InverseFuture, ASSET, QTY, ENTRY, DAYS, LEVERAGE, MARGIN),
                             st.builds(Option, ASSET, st.sampled_from(["call", "put"]), ENTRY, DAYS, QTY))
 POSITION_LISTS = st.lists(VALID_POSITIONS, max_size=4)
 COLLATERAL = st.dictionaries(st.sampled_from(ASSETS), st.floats(-1e12, 1e12), max_size=3)
@@ -456,6 +467,8 @@ def test_margin_models(args):
                    _succeeds_or_refuses(portfolio_margin, book, market, args["pm"]), isolated):
         if result is not None:
             _no_nan(result)
+    for mode, params in (("cross", args["cross"]), ("portfolio", args["pm"]), (args["asset"], None)):
+        _succeeds_or_refuses(hedging_benefit, book, market, mode, params)
 
 
 @pytest.mark.parametrize("asset", [np.array(["BTC", "ETH"]), pd.DataFrame(), pd.Series(["BTC", "ETH"])])
