@@ -6,7 +6,9 @@ import streamlit as st
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from margin.presets import cross_params
 from ui import engine_cache, figures, page, state
-from views import glossary, metrics, scenario_text, text
+from views import coins, components, glossary, metrics, scenario_text, text
+from views.methodology import source_parts
+from views.rules import preset_title
 
 TABLES_KEY = "compare_tables"
 STANDALONE_KEY = "compare_standalone"
@@ -39,9 +41,11 @@ portfolio = page.safe(engine_cache.portfolio, ws.portfolio, ws.market, ws.portfo
 if cross is None or portfolio is None:
     page.stop(slot)
 
-st.caption(f"Rule sets: cross = **{ws.cross_preset}**, portfolio = **{ws.portfolio_preset}** "
-           "(change them in the sidebar).")
-st.info(text.BINANCE_NOTE)
+st.caption(f"Rule sets: cross = **{preset_title('cross', ws.cross_preset)}**, portfolio = "
+           f"**{preset_title('portfolio', ws.portfolio_preset)}**, {ws.portfolio_offsets} offsets (change them in the "
+           "sidebar; where each comes from: the last section of this page).")
+if ws.cross_preset == "binance":
+    st.info(text.BINANCE_NOTE)
 
 
 def card(label: str, value: str, reading: str, delta: str | None = None, term: str | None = None) -> None:
@@ -76,11 +80,15 @@ with right:
     card("Portfolio free collateral", text.money(portfolio.free_collateral),
          text.read_free_collateral(portfolio.free_collateral, "portfolio"), term="free collateral")
 
+coin = coins.book_coin(ws.portfolio)
+if coin is not None and coin in ws.market.prices:
+    st.caption(coins.read_in_coin(coin, ws.market, cross, portfolio))
 rules = cross_params(ws.cross_preset)
 st.caption(text.read_initial_vs_maintenance(
     metrics.cross_parts(cross.breakdown, metrics.chosen_leverages(ws.portfolio, ws.cross_preset)),
     cross.initial, cross.maintenance, portfolio.initial, portfolio.maintenance, ws.portfolio_rules.im_multiplier,
-    ws.portfolio_preset, (rules.option_initial_base, rules.option_initial_floor, rules.option_maintenance_rate)))
+    ws.portfolio_preset, (rules.option_initial_base, rules.option_initial_floor, rules.option_maintenance_rate),
+    ws.portfolio_rules.mm_factor))
 
 st.subheader("Hedging benefit: offsets within a mode")
 st.caption("For one mode: what the positions would ask each standing alone (same rule set, same market; each "
@@ -119,17 +127,18 @@ with d1:
 with d2:
     card("Cross − portfolio, maintenance", text.money_gap(cross.maintenance, portfolio.maintenance),
          text.read_mode_difference(cross.maintenance, portfolio.maintenance, "maintenance"))
-linear = cross.breakdown["type"].isin(["perp", "future"])
+linear = cross.breakdown["type"].isin(metrics.CONTRACT_KINDS)
 st.info(text.read_leverage_caveat(metrics.chosen_leverages(ws.portfolio, ws.cross_preset),
                                   float(cross.breakdown.loc[linear, "initial"].sum()), cross.initial))
 
 page.chart(figures.requirement_figure(ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules), key="compare_bars")
 st.caption(scenario_text.read_binding(portfolio.binding_scenario, portfolio.details.get("scenario_loss"),
-                             metrics.addon_parts(portfolio.breakdown), metrics.unit_losses(portfolio.breakdown))
+                             metrics.addon_parts(portfolio.breakdown), metrics.unit_losses(portfolio.breakdown),
+                             ws.portfolio_rules.mm_factor)
            + f" ({glossary.term_link('binding scenario', 'what is a binding scenario?')})")
 
 
-def breakdown_tables(cross, portfolio) -> None:
+def breakdown_tables(cross, portfolio, preset: str) -> None:
     st.subheader("Cross margin: a requirement per position")
     st.caption("Cross margin adds up each position's own requirement; nothing offsets anything.")
     st.dataframe(
@@ -144,11 +153,13 @@ def breakdown_tables(cross, portfolio) -> None:
         },
     )
     st.subheader("Portfolio margin: a requirement per component")
+    named = components.VENUE_NAMES.get(preset)
     st.caption(f"Each {glossary.term_link('risk unit')}'s worst scenario loss, the "
                f"{glossary.term_link('correlation offset', 'offset')} the correlations allow, and the "
-               f"{glossary.term_link('add-on', 'add-ons')}.")
+               f"{glossary.term_link('add-on', 'add-ons')}."
+               + (f" Components carry the names {preset}'s documents use, the engine's in brackets." if named else ""))
     st.dataframe(
-        portfolio.breakdown, hide_index=True, width="stretch", placeholder="—",
+        components.named_breakdown(portfolio.breakdown, preset), hide_index=True, width="stretch", placeholder="—",
         column_config={
             "maintenance": st.column_config.NumberColumn("Maintenance (USD)", format="dollar"),
             "initial": st.column_config.NumberColumn("Initial (USD)", format="dollar"),
@@ -161,9 +172,12 @@ tables = st.expander("Breakdown tables: per position (cross) and per component (
                      on_change="rerun")
 if tables.open:
     with tables:
-        breakdown_tables(cross, portfolio)
+        breakdown_tables(cross, portfolio, ws.portfolio_preset)
 sources = st.expander("Where the rule sets come from", key="compare_sources", on_change="rerun")
 if sources.open:  # drawn only when asked for: fewer elements for the browser to redraw per change
-    sources.markdown(f"**Cross · {ws.cross_preset}**: {CROSS_PRESETS[ws.cross_preset].source}")
-    sources.markdown(f"**Portfolio · {ws.portfolio_preset}**: {PORTFOLIO_PRESETS[ws.portfolio_preset].source}")
+    for mode, params in (("Cross", CROSS_PRESETS[ws.cross_preset]), ("Portfolio", PORTFOLIO_PRESETS[ws.portfolio_preset])):
+        follows, simplifications = source_parts(params.source)
+        sources.markdown(f"**{mode} · {params.title}**: {follows}")
+        if simplifications:
+            sources.markdown("Simplifications:\n" + "\n".join(f"- {item}" for item in simplifications))
 page.end(slot)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from charts.style import MODE_LABELS
 from margin import Future, Perp
+from margin.instruments import INVERSE_TYPES
 from margin.market import is_stablecoin
 from ui import engine_cache, figures, page, state
 from views import glossary, metrics, text
@@ -30,7 +31,7 @@ def liquidation_panel() -> None:
                               help="vol' = vol × (P / today)^-k. 0 keeps vols fixed.")
     today = ws.market.prices[asset]
     modes = ("cross", "portfolio")
-    if any(isinstance(p, (Perp, Future)) and p.asset == asset for p in ws.portfolio.positions):
+    if any(isinstance(p, (Perp, Future, *INVERSE_TYPES)) and p.asset == asset for p in ws.portfolio.positions):
         modes = (*modes, "isolated")
     presets = engine_cache.mode_params(ws.cross_preset, ws.portfolio_rules)
     figure = page.safe(figures.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
@@ -47,8 +48,10 @@ def liquidation_panel() -> None:
     if elasticity > 0:
         lines = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
                           ws.portfolio_rules, co_move, elasticity)
-        if lines is not None:
-            st.caption(text.read_spot_vol(lines, today))
+        held = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                         ws.portfolio_rules, co_move, 0.0)
+        if lines is not None and held is not None:
+            st.caption(text.read_spot_vol(lines, held, today))
     vol = ws.market.vols[asset]
     sigma = metrics.daily_sigma(vol)
     columns = st.columns(len(found))

@@ -23,6 +23,20 @@ LINES = (
 OPTION_LABELS = {"corr_shock": scenario_text.corr_shock_option, "vol_mult": lambda value: f"×{value:g}"}
 
 
+def _correlation_reading(ws, held: float) -> None:
+    """Why the portfolio line along the correlation shock moves or stays flat (segregated offsets: no
+    correlation enters), from the sweep's own numbers at the held volatility."""
+    sweep = page.safe(engine_cache.sweep, ws.portfolio, ws.market, metrics.VOL_MULTS, metrics.CORR_SHOCKS,
+                      ws.cross_preset, ws.portfolio_rules)
+    pm = page.safe(engine_cache.portfolio, ws.portfolio, ws.market, ws.portfolio_rules)
+    if sweep is None or pm is None:
+        return
+    line = metrics.sweep_line(sweep, "vol_mult", held)["portfolio_maintenance"]
+    losing = sum(1 for loss in metrics.unit_losses(pm.breakdown).values() if not text.is_zero(loss))
+    st.caption(scenario_text.read_correlation_line(ws.portfolio_preset, ws.portfolio_offsets, float(line.min()),
+                                                   float(line.max()), losing))
+
+
 @st.fragment
 def line_panel(along: str, fixed: str, options: list, label: str, title: str) -> None:
     """One line of the sweep with the slider that picks it: moving the slider redraws this chart only."""
@@ -33,6 +47,7 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
         st.caption(scenario_text.read_corr_shock(held))
     else:
         st.caption(scenario_text.CORR_SHOCK_SCALE)
+        _correlation_reading(ws, held)
     marks = page.safe(engine_cache.sweep_jumps, ws.portfolio, ws.market, ws.cross_preset, ws.portfolio_rules, along,
                       held)
     if marks is None:
@@ -43,7 +58,8 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
         return
     page.chart(figure, key=f"shock_{along}_chart")
     for number, jump in enumerate(marks.itertuples(), start=1):
-        st.caption(f"{number}. " + scenario_text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason))
+        st.caption(f"{number}. " + scenario_text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason,
+                                                                    jump.slope_before))
     if marks.empty:
         st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
 
@@ -73,7 +89,8 @@ def grid_panel() -> None:
     st.caption(scenario_text.read_worst_cell(unit, move, vol_label, pnl))
     scenario_loss = pm.details.get("scenario_loss")
     losses = metrics.unit_losses(pm.breakdown)
-    st.caption(scenario_text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses))
+    st.caption(scenario_text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses,
+                                          ws.portfolio_rules.mm_factor))
     kind, extreme = metrics.binding_kind(pm.details.get("binding_key"))
     moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
     against = scenario_text.read_binding_against_grid(

@@ -20,7 +20,8 @@ from margin import (
 )
 from margin.presets import PORTFOLIO_PRESETS
 from ui.state import Workspace
-from views import editor, metrics, scenario_text, text
+from views import components, editor, metrics, scenario_text, text
+from views.methodology import source_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -316,11 +317,13 @@ def test_summary_measures_each_cushion_against_its_own_equity():
 def test_compare_names_the_rule_sets_sources_once_asked(app):
     app.switch_page("pages/compare.py").run()
     ws = workspace(app)
-    source = PORTFOLIO_PRESETS[ws.portfolio_preset].source
-    assert not any(source in m.value for m in app.markdown)  # folded: not even sent to the browser
+    follows, simplifications = source_parts(PORTFOLIO_PRESETS[ws.portfolio_preset].source)
+    assert not any(follows in m.value for m in app.markdown)  # folded: not even sent to the browser
     app.session_state["compare_sources"] = True
     app.run()
-    assert any(source in m.value for m in app.markdown)
+    shown = " ".join(m.value for m in app.markdown)
+    assert follows in shown and simplifications and all(item in shown for item in simplifications)
+    assert PORTFOLIO_PRESETS[ws.portfolio_preset].title in shown
 
 
 def test_compare_breakdown_tables_are_folded_and_drawn_once_opened(app):
@@ -332,6 +335,49 @@ def test_compare_breakdown_tables_are_folded_and_drawn_once_opened(app):
     cross_table, portfolio_table = (d.value for d in app.dataframe)
     assert cross_table["maintenance"].sum() == pytest.approx(cross_margin(ws.portfolio, ws.market).maintenance)
     assert portfolio_table["maintenance"].sum() == pytest.approx(portfolio_margin(ws.portfolio, ws.market).maintenance)
+
+
+@pytest.mark.parametrize("preset", ["okx", "deribit", "classroom"])
+def test_the_portfolio_breakdown_carries_the_venues_component_names(app, preset):
+    """OKX's MR components where the engine has them (scenario loss = max(MR1, MR6), roll shock = MR4 basis),
+    Deribit's simulate fields; the classroom set keeps the engine's names. The rows still add up."""
+    app.selectbox(key="sidebar_portfolio_preset").set_value(preset).run()
+    app.switch_page("pages/compare.py").run()
+    app.session_state["compare_tables"] = True
+    app.run()
+    ws = workspace(app)
+    portfolio_table = app.dataframe[1].value
+    expected = portfolio_margin(ws.portfolio, ws.market, ws.portfolio_rules)
+    assert portfolio_table["maintenance"].sum() == pytest.approx(expected.maintenance)
+    assert list(portfolio_table["component"]) == [components.venue_name(preset, c) for c in expected.breakdown["component"]]
+    names = set(portfolio_table["component"])
+    if preset == "okx":
+        assert {"MR1 / MR6: max(spot shock, ½ × extreme move) (scenario loss)", "MR4: basis (roll shock)"} <= names
+    elif preset == "deribit":
+        assert "roll_shock (roll shock)" in names and any(n.startswith("mm_factor") for n in names)
+    else:
+        assert names == {"scenario loss", "correlation offset", "depeg add-on"}
+    captions = " ".join(c.value for c in app.caption)
+    assert (f"names {preset}'s documents use" in captions) == (preset != "classroom")
+
+
+@pytest.mark.parametrize("preset", ["okx", "deribit", "classroom"])
+def test_the_shocks_page_says_why_correlation_does_or_does_not_move_the_requirement(app, preset):
+    app.selectbox(key="sidebar_portfolio_preset").set_value(preset).run()
+    app.switch_page("pages/shocks.py").run()
+    assert not app.exception and not errors(app)
+    ws = workspace(app)
+    captions = " ".join(c.value for c in app.caption)
+    line = [portfolio_margin(ws.portfolio, ws.market.shocked(corr_shock=s), ws.portfolio_rules).maintenance
+            for s in (-1.0, 0.0, 1.0)]
+    if ws.portfolio_offsets == "segregated":
+        assert line[0] == pytest.approx(line[1]) == pytest.approx(line[2])  # checked: correlation changes nothing
+        assert (f"Under {preset} with segregated offsets each coin is margined on its own and the requirements add "
+                "up, so no correlation enters the portfolio requirement") in captions
+        assert text.money(line[1]) in captions
+    else:
+        assert line[0] > line[1]  # the pair's hedge breaks down
+        assert "With correlated offsets the portfolio requirement ranges from" in captions
 
 
 def test_compare_standalone_table_is_folded_and_adds_up_to_the_hedging_benefit(app):
@@ -458,13 +504,14 @@ def test_read_binding_names_add_ons_when_no_scenario_loses_and_the_sum_when_no_o
 SAMPLE_NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
 
 
+@pytest.mark.parametrize("preset", ["classroom", "deribit", "okx"])
 @pytest.mark.parametrize("offsets", ["correlated", "segregated"])
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
-def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, offsets):
+def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, offsets, preset):
     from views.samples import load_sample
 
     book, market = load_sample(name)
-    pm = portfolio_margin(book, market, PORTFOLIO_PRESETS["deribit"].with_changes(offsets=offsets))
+    pm = portfolio_margin(book, market, PORTFOLIO_PRESETS[preset].with_changes(offsets=offsets))
     unit = pm.details["binding_unit"]
     grid = pm.scenario_grids[unit]
     vol, move, pnl = metrics.worst_cell(grid)
@@ -477,7 +524,8 @@ def test_no_sentence_under_the_grid_contradicts_the_grid_on_any_sample(name, off
     scenario_loss = pm.details["scenario_loss"]
     binding = scenario_text.read_binding(pm.binding_scenario, scenario_loss, metrics.addon_parts(pm.breakdown), losses)
     if not losing:
-        assert cell.startswith("No cell") and "no scenario sets" in binding
+        assert cell.startswith("No cell")
+        assert "no scenario sets" in binding or "no add-on applies" in binding  # add-ons, or nothing at all
         return
     kind, extreme = metrics.binding_kind(pm.details["binding_key"])
     moves, _ = metrics.binding_moves(pm.binding_scenario, list(pm.scenario_grids))
@@ -570,23 +618,27 @@ def test_isolated_liquidation_names_the_sub_account_not_the_account():
     assert "the BTC sub-account is already below" in text.read_liquidation("isolated", "BTC", 1.0, 1.0, True)
 
 
-def test_the_spot_vol_reading_is_generated_from_the_curves():
-    """The spot-vol caption quotes each mode's maintenance at today's and the lowest price, and says
-    which rose more only as the numbers say (it used to claim cross 'barely moves' whatever the book)."""
+def test_the_spot_vol_reading_credits_volatility_with_what_it_adds():
+    """The caption compares each mode's maintenance with volatility rising and held, at the same
+    price: on the short strangle a deep put adds to both alike, and only the difference is read."""
     import pandas as pd
 
     from views.text import read_spot_vol
 
-    rising = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [110.0, 100.0],
-                           "maintenance_portfolio": [300.0, 100.0]})
-    assert "portfolio maintenance rises more than cross" in read_spot_vol(rising, 100.0)
-    reversed_ = rising.rename(columns={"maintenance_cross": "maintenance_portfolio",
-                                       "maintenance_portfolio": "maintenance_cross"})
-    assert "cross maintenance rises more than portfolio" in read_spot_vol(reversed_, 100.0)
-    equal = rising.assign(maintenance_cross=rising["maintenance_portfolio"])
-    assert "rises more" not in read_spot_vol(equal, 100.0)
-    mixed = rising.assign(maintenance_cross=[50.0, 100.0])
-    assert "portfolio maintenance rises while cross falls" in read_spot_vol(mixed, 100.0)
-    both_fall = pd.DataFrame({"price": [30.0, 100.0], "maintenance_cross": [40.0, 100.0],
-                              "maintenance_portfolio": [80.0, 100.0]})
-    assert "portfolio maintenance falls less than cross" in read_spot_vol(both_fall, 100.0)
+    prices = [60.0, 80.0, 100.0]
+    held = pd.DataFrame({"price": prices, "maintenance_cross": [150.0, 120.0, 100.0],
+                         "maintenance_portfolio": [60.0, 50.0, 40.0]})
+    rising = held.assign(maintenance_cross=[152.0, 121.0, 100.0], maintenance_portfolio=[90.0, 77.0, 40.0])
+    sentence = read_spot_vol(rising, held, 100.0)
+    assert "adds $1 to cross maintenance and adds $27 to portfolio maintenance" in sentence
+    assert "Portfolio margin feels it more" in sentence
+    swapped = read_spot_vol(held.assign(maintenance_cross=[160.0, 150.0, 100.0]), held, 100.0)
+    assert "Cross margin feels it more" in swapped
+    assert "alike" in read_spot_vol(held, held, 100.0)
+
+
+def test_the_liquidation_page_reads_the_spot_vol_slider_from_both_curves(app):
+    app.switch_page("pages/liquidation.py").run()
+    app.slider(key="liq_elasticity").set_value(1.5).run()
+    assert not app.exception
+    assert any("against the same price with volatility unchanged" in c.value for c in app.caption)

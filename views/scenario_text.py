@@ -11,15 +11,29 @@ from views.text import is_zero, money, percent, shown_gap
 
 
 def read_binding(label: str | None, scenario_loss: float | None = None,
-                 addons: list[tuple[str, float]] | None = None, unit_losses: dict[str, float] | None = None) -> str:
+                 addons: list[tuple[str, float]] | None = None, unit_losses: dict[str, float] | None = None,
+                 factor: float = 1.0) -> str:
     """The scenario that sets the portfolio requirement, from the engine's label and numbers.
 
     ``scenario_loss``: the loss after offsets (USD); ``addons``: [(name, USD)], the breakdown's add-on
-    rows; ``unit_losses``: each risk unit's worst loss alone (USD). Without the numbers, the label
-    alone. A book whose scenarios lose nothing is said so, the requirement named as its add-ons; a
-    book whose requirement adds up its units' own worst cases (no offset counts) is said so too,
-    rather than naming the largest unit's scenario as if it set the whole requirement.
+    rows; ``unit_losses``: each risk unit's worst loss alone (USD); ``factor``: the rule set's
+    maintenance factor (Deribit's mm_factor: maintenance = factor × (loss + add-ons)). Without the
+    numbers, the label alone. A book whose scenarios lose nothing is said so, the requirement named as
+    its add-ons; a book whose requirement adds up its units' own worst cases (no offset counts) is said
+    so too, rather than naming the largest unit's scenario as if it set the whole requirement.
     """
+    reading = _read_binding(label, scenario_loss, addons, unit_losses)
+    if scenario_loss is None or factor == 1.0:
+        return reading
+    total = float(scenario_loss) + sum(usd for _, usd in (addons or []))
+    if is_zero(total):
+        return reading
+    return (f"{reading} This rule set keeps {percent(factor, 0)} of that as maintenance (its maintenance factor): "
+            f"{money(factor * total)}.")
+
+
+def _read_binding(label: str | None, scenario_loss: float | None, addons: list[tuple[str, float]] | None,
+                  unit_losses: dict[str, float] | None) -> str:
     if not label:
         return "No scenario sets the portfolio requirement: nothing in the book moves with prices."
     if scenario_loss is None:
@@ -137,14 +151,20 @@ def read_binding_against_grid(unit: str, kind: str, extreme: bool, binding_move:
     return where + why
 
 
-def read_jump(along: str, at: float, scenario_after: str, reason: str) -> str:
-    """One jump of ``detect_jumps``: vol lines are read upward, correlation lines from +1 toward −1."""
+def read_jump(along: str, at: float, scenario_after: str, reason: str, slope_before: float | None = None) -> str:
+    """One jump of ``detect_jumps``: vol lines are read upward, correlation lines from +1 toward −1.
+    ``slope_before`` (the sweep's slope into the point): a requirement that was flat or falling
+    "starts rising", one that was rising "starts rising faster"."""
     if along == "vol_mult":
         where = f"Past ×{at:g} volatility"
     else:
         where = f"Below a correlation shock of {corr_shock(at)} ({corr_shock_effect(at)}),"
     if reason == "binding scenario changes":
         return f"{where} the binding scenario becomes: {scenario_after}."
+    if slope_before is not None and slope_before < 0:
+        return f"{where} the requirement stops falling and starts rising; binding: {scenario_after}."
+    if slope_before is not None and slope_before == 0:
+        return f"{where} the requirement starts rising; binding: {scenario_after}."
     return f"{where} the requirement starts rising faster; binding: {scenario_after}."
 
 
@@ -190,6 +210,28 @@ def corr_shock_option(shock: float) -> str:
     if round(shock, 6) == 0:
         return "0: today's"
     return corr_shock(shock)
+
+
+def read_correlation_line(preset: str, offsets: str, low: float, high: float, losing_units: int) -> str:
+    """Why the portfolio line of the requirement-vs-correlation chart moves or stays flat, from its lowest and
+    highest maintenance (USD), the rule set's offsets setting ("correlated" | "segregated") and how many risk
+    units lose money in some scenario today."""
+    flat = is_zero(shown_gap(high, low))
+    if offsets == "segregated":
+        if flat:
+            return (f"Under {preset} with segregated offsets each coin is margined on its own and the requirements "
+                    f"add up, so no correlation enters the portfolio requirement: it stays at {money(high)} across "
+                    "every correlation shock. Choose correlated offsets in the sidebar to see correlation at work.")
+        return (f"Under {preset} with segregated offsets each coin is margined on its own; the portfolio requirement "
+                f"still ranges from {money(low)} to {money(high)} along this line.")
+    if flat and losing_units <= 1:
+        return (f"The portfolio requirement stays at {money(high)} across every correlation shock: at most one risk "
+                "unit of this book can lose money, so there is nothing for correlation to offset.")
+    if flat:
+        return (f"The portfolio requirement stays at {money(high)} across every correlation shock: no correlation "
+                "changes this book's worst case here.")
+    return (f"With correlated offsets the portfolio requirement ranges from {money(low)} to {money(high)} along this "
+            "line: correlation decides how much the coins' moves offset each other.")
 
 
 def read_corr_shock(shock: float) -> str:

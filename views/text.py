@@ -269,13 +269,15 @@ def _rate(fraction: float) -> str:
 
 def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_maintenance: float,
                                 portfolio_initial: float, portfolio_maintenance: float, im_multiplier: float,
-                                portfolio_preset: str, option_rule: tuple[float, float, float]) -> str:
+                                portfolio_preset: str, option_rule: tuple[float, float, float],
+                                mm_factor: float = 1.0) -> str:
     """Why each mode's initial and maintenance margins stand where they do, from the engine's numbers.
 
     ``cross_parts``: :func:`views.metrics.cross_parts` (perps and futures, short options, borrows: their
     initial, maintenance and notional, USD, and the leverages used); ``im_multiplier``: the portfolio
     rule set's initial / maintenance; ``option_rule``: the cross rule set's (initial base, initial
-    floor, maintenance rate) for short options, fractions of the underlying.
+    floor, maintenance rate) for short options, fractions of the underlying; ``mm_factor``: the
+    portfolio rule set's maintenance / (loss + add-ons) (Deribit's 0.8).
     """
     reasons = []
     linear = cross_parts.get("linear")
@@ -301,8 +303,13 @@ def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_m
     cross += (": " + "; ".join(reasons) + "." if reasons else ".")
     portfolio = f"Portfolio margin {_times(portfolio_initial, portfolio_maintenance)}"
     if not is_zero(portfolio_maintenance):
-        portfolio += (f": {portfolio_preset}'s rule set sets initial at {im_multiplier:g} × maintenance "
-                      "(its im_multiplier), and maintenance is the worst scenario loss plus add-ons.")
+        if mm_factor == 1.0:
+            portfolio += (f": {portfolio_preset}'s rule set sets initial at {im_multiplier:g} × maintenance "
+                          "(its im_multiplier), and maintenance is the worst scenario loss plus add-ons.")
+        else:
+            portfolio += (f": {portfolio_preset}'s rule set sets maintenance at {mm_factor:g} × the worst scenario "
+                          f"loss plus add-ons (its mm_factor) and initial at {im_multiplier:g} × maintenance (its "
+                          f"im_multiplier), so initial is {mm_factor * im_multiplier:g} × the loss plus add-ons.")
     else:
         portfolio += "."
     return f"{cross} {portfolio}"
@@ -329,31 +336,33 @@ def read_stablecoins(assets: list[str], prices) -> str:
             "to study a depeg.")
 
 
-def read_spot_vol(curves, today: float, modes: tuple[str, ...] = ("cross", "portfolio")) -> str:
-    """What the spot-vol slider did, read off the liquidation curves (``margin.margin_curves`` frame):
-    each mode's maintenance at today's price and at the lowest trial price, and which rose more."""
-    low = curves.loc[curves["price"].idxmin()]
-    here = curves.loc[(curves["price"] - today).abs().idxmin()]
-    parts, growth = [], {}
+def read_spot_vol(with_vol, without_vol, today: float, fall: float = 0.2,
+                  modes: tuple[str, ...] = ("cross", "portfolio")) -> str:
+    """What the spot-vol slider adds, read off two liquidation-curve frames (``margin.margin_curves``):
+    with volatility rising as the price falls, and with volatility held. Each mode's maintenance at the
+    trial price nearest ``fall`` below today is compared across the two, so the sentence credits
+    volatility only with what volatility adds (a put going in the money adds to both frames alike)."""
+    row = int((with_vol["price"] - today * (1.0 - fall)).abs().idxmin())
+    at = float(with_vol.loc[row, "price"])
+    added = {}
     for mode in modes:
         column = f"maintenance_{mode}"
-        if column not in curves:
-            continue
-        start, end = float(here[column]), float(low[column])
-        growth[mode] = end / start if start > 0 else float("inf") if end > 0 else 1.0
-        parts.append(f"{mode} maintenance goes from {money(start)} to {money(end)}")
-    if not parts:
+        if column in with_vol and column in without_vol:
+            added[mode] = float(with_vol.loc[row, column]) - float(without_vol.loc[row, column])
+    if not added:
         return ""
-    sentence = (f"With volatility rising as the price falls, from {price(float(here['price']))} down to "
-                f"{price(float(low['price']))}, {' and '.join(parts)}.")
-    if {"cross", "portfolio"} <= growth.keys() and growth["cross"] != growth["portfolio"]:
-        faster, slower = ("portfolio", "cross") if growth["portfolio"] > growth["cross"] else ("cross", "portfolio")
-        if growth[slower] >= 1.0:
-            how = f"{faster} maintenance rises more than {slower}"
-        elif growth[faster] > 1.0:
-            how = f"{faster} maintenance rises while {slower} falls"
+    parts = " and ".join(f"{'adds' if value >= 0 else 'takes'} {money(abs(value))} {'to' if value >= 0 else 'off'} "
+                         f"{mode} maintenance" for mode, value in added.items())
+    sentence = (f"At {price(at)} ({percent(1.0 - at / today)} below today), volatility rising as the price "
+                f"falls {parts}, against the same price with volatility unchanged.")
+    if {"cross", "portfolio"} <= added.keys():
+        cross, portfolio = added["cross"], added["portfolio"]
+        if abs(cross - portfolio) < 0.5:
+            sentence += " Both modes feel it alike here."
+        elif portfolio > cross:
+            sentence += (" Portfolio margin feels it more: its scan range and vol scenarios grow with volatility, "
+                         "while cross margin feels volatility only through option marks.")
         else:
-            how = f"{faster} maintenance falls less than {slower}"
-        sentence += (f" Relative to today, {how}: under cross margin volatility reaches the requirement only "
-                     "through option marks, while the portfolio scenarios widen with it.")
+            sentence += (" Cross margin feels it more here: the option marks it charges in full rise with "
+                         "volatility, more than the portfolio scenarios widen.")
     return sentence
