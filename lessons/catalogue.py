@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lessons.binance import BINANCE_PM
+from lessons.coin_margined import COIN_MARGINED
 from lessons.contagion import CONTAGION
 from lessons.correlation import CORRELATION
 from lessons.costs_more import COSTS_MORE
@@ -14,7 +15,7 @@ from lessons.slow_bleed import SLOW_BLEED
 from lessons.vol_jump import VOL_JUMP
 
 LESSONS: tuple[Lesson, ...] = (CONTAGION, HEDGE, VOL_JUMP, CORRELATION, SLOW_BLEED, HAIRCUTS, BINANCE_PM,
-                               DIVERSIFICATION, COSTS_MORE)
+                               DIVERSIFICATION, COSTS_MORE, COIN_MARGINED)
 BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 
 

@@ -48,7 +48,7 @@ import pandas as pd
 
 from margin.cross import cross_margin
 from margin.errors import PortfolioError
-from margin.instruments import Future, Option, Perp, Portfolio, Spot, describe
+from margin.instruments import Future, InverseFuture, InversePerp, Option, Perp, Portfolio, Spot, describe
 from margin.market import Market
 from margin.params import CrossParams, PortfolioParams
 from margin.portfolio import portfolio_margin
@@ -70,7 +70,8 @@ class HedgingBenefit:
         mode: "cross" or "portfolio".
         params_name: the rule set used.
         standalone: one row per position standing alone: ``position`` (label), ``kind`` ("perp",
-            "future", "option", "holding"), ``asset``, ``qty`` (net, in coins), ``rows`` (indices of
+            "future", "inverse perp", "inverse future", "option", "holding"), ``asset``, ``qty`` (net, in
+            coins; an inverse contract's face / entry), ``rows`` (indices of
             the book's ``positions`` it gathers; empty for collateral alone), ``initial`` and
             ``maintenance`` (USD, the position's requirement in a book of its own).
         standalone_initial, standalone_maintenance: column sums of ``standalone``.
@@ -101,11 +102,16 @@ class HedgingBenefit:
 
 
 def _instrument(position) -> tuple:
-    """The instrument a row trades: rows with equal keys are one position."""
+    """The instrument a row trades: rows with equal keys are one position (a coin-margined contract is
+    an instrument of its own, apart from the linear one on the same asset)."""
     if isinstance(position, Perp):
         return ("perp", position.asset)
     if isinstance(position, Future):
         return ("future", position.asset, float(position.expiry_days))
+    if isinstance(position, InversePerp):
+        return ("inverse perp", position.asset)
+    if isinstance(position, InverseFuture):
+        return ("inverse future", position.asset, float(position.expiry_days))
     if isinstance(position, Option):
         return ("option", position.asset, position.kind, float(position.strike), float(position.expiry_days))
     return ("holding", position.asset)

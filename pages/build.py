@@ -3,11 +3,11 @@
 import streamlit as st
 
 from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
-from margin.instruments import describe
+from margin.instruments import INVERSE_TYPES
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
 from ui import history_panel, page, state
-from views import editor, metrics, samples, text
+from views import coins, editor, metrics, samples, text
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
@@ -21,9 +21,10 @@ if ws.portfolio.title or ws.portfolio.story:
 
 # -- positions ---------------------------------------------------------------------------------
 st.subheader("Positions")
-st.caption("One row per position. Size is in coins and always positive; the side says long or short. "
-           "Leave leverage blank for the rule set's maximum, isolated margin blank for entry notional / leverage, "
-           "and the entry of a perp or future blank for today's price.")
+st.caption("One row per position. Size is in coins, except for inverse (coin-margined) perps and futures, which "
+           f"are sized in US dollars of face value under {editor.USD_SIZE_LABEL} and settle in the coin. Sizes are "
+           "always positive; the side says long or short. Leave leverage blank for the rule set's maximum, isolated "
+           "margin blank for entry notional / leverage, and the entry of a perp or future blank for today's price.")
 asset_options = list(ws.market.assets)
 edited = st.data_editor(
     editor.positions_frame(ws.base),
@@ -34,13 +35,21 @@ edited = st.data_editor(
     placeholder="",
     column_config={
         "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
-                                                 help="perp, dated future, call or put option, or a spot holding"),
+                                                 help="perp, dated future, call or put option, spot holding, or "
+                                                      "an inverse (coin-margined) perp or future: sized in USD, "
+                                                      "settled in the coin"),
         "asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
         "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
-        "size": st.column_config.NumberColumn("Size (coins)", min_value=0.0),
+        "size": st.column_config.NumberColumn(editor.SIZE_LABEL, min_value=0.0,
+                                              help="in coins: perps, futures, options and spot holdings"),
+        "usd_size": st.column_config.NumberColumn(editor.USD_SIZE_LABEL, min_value=0.0,
+                                                  help="inverse perps and futures only: the face value in US "
+                                                       "dollars, worth face / price coins; their profit and loss "
+                                                       "is paid in the coin"),
         "entry": st.column_config.NumberColumn("Entry (USD)", min_value=0.0,
-                                               help="entry price; left blank on a perp or future, today's price "
-                                                    "is filled in; for options the premium paid, display only"),
+                                               help="entry price; left blank on a perp or future (inverse too), "
+                                                    "today's price is filled in; for options the premium paid, "
+                                                    "display only"),
         "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
         "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
         "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
@@ -55,6 +64,9 @@ shown_assets = [a for a in editor.table_assets(edited) if a in ws.market.prices]
 if shown_assets:
     st.caption("Today's prices: " + " · ".join(f"{a} {text.price(ws.market.prices[a])}" for a in shown_assets)
                + " (set them under Market below).")
+inverse_rows = coins.read_inverse_rows(ws.portfolio.positions if row_errors else positions, ws.market)
+if inverse_rows:
+    st.caption(inverse_rows)
 if st.session_state.get(FILLED_KEY):
     st.info(st.session_state.pop(FILLED_KEY))
 
@@ -106,14 +118,17 @@ if table_errors:
 elif not ws.portfolio.positions:
     st.caption("Add a position to the table to adjust it here.")
 else:
-    labels = [f"Row {i + 1}: {describe(p)}" for i, p in enumerate(ws.portfolio.positions)]
-    index = st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__, key=PICK_KEY)
+    labels = [f"Row {i + 1}: {coins.position_label(p, ws.market)}" for i, p in enumerate(ws.portfolio.positions)]
+    # Keyed on the book's arrivals from outside (a sample, an upload, a link): the browser would keep
+    # showing the previous book's label for the same row number.
+    index = st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__,
+                         key=f"{PICK_KEY}_{ws.editors.collateral}")
     position = ws.portfolio.positions[index]
     asset_max = CROSS_PRESETS[ws.cross_preset].asset_max_leverage(position.asset)
     ranges = metrics.anchored_slider_ranges(position, metrics.same_position(ws.anchor, index, position),
                                             ws.market.prices.get(position.asset, 1.0), asset_max)
-    names = {"size": f"Size ({position.asset})", "leverage": "Leverage (×)", "strike": "Strike (USD)",
-             "expiry": "Expiry (days)"}
+    size_name = "Size (USD face value)" if isinstance(position, INVERSE_TYPES) else f"Size ({position.asset})"
+    names = {"size": size_name, "leverage": "Leverage (×)", "strike": "Strike (USD)", "expiry": "Expiry (days)"}
     columns = st.columns(len(ranges))
     for column, (field, bounds) in zip(columns, ranges.items(), strict=True):
         # Keyed on the anchor: the slider keeps its identity (and the browser its widget) while

@@ -1,6 +1,8 @@
 """The Build page's positions table (views.editor) and what the page does with it: a perp or future
 row left without an entry opens at today's mark, the table shows the entry it took, blank cells
-show blank (not "None"), and the market controls fold the stablecoins away."""
+show blank (not "None"), and the market controls fold the stablecoins away. Coin-margined (inverse)
+rows are sized in USD of face value, round-trip through the table, get named messages and a reading
+of their face in coins."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from margin import Future, Perp, Portfolio, cross_margin, default_market
+from margin import Future, Perp, Portfolio, Spot, cross_margin, default_market
+from margin.instruments import InverseFuture, InversePerp
 from margin.market import is_stablecoin
-from views import editor, text
+from views import coins, editor, metrics, samples, text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -140,3 +143,151 @@ def test_stablecoins_are_folded_away_but_editable(app):
     price = next(n for n in folded.number_input if n.label == f"{stables[0]} price (USD)")
     price.set_value(0.9).run()
     assert not app.exception and app.session_state["workspace"].market.prices[stables[0]] == pytest.approx(0.9)
+
+
+# -- coin-margined (inverse) rows: sized in USD of face value, settled in the coin ------------------------
+def test_inverse_rows_round_trip_through_the_table_with_their_usd_size():
+    book = Portfolio((InversePerp("BTC", 10_000.0, 87_000.0, leverage=20.0, isolated_margin=600.0),
+                      InverseFuture("ETH", -25_000.0, 3_000.0, 90.0),
+                      Perp("BTC", 0.5, 88_000.0)), {"BTC": 1.0})
+    frame = editor.positions_frame(book)
+    assert frame["type"].tolist() == ["inverse perp", "inverse future", "perp"]
+    assert frame["usd_size"].tolist()[:2] == [10_000.0, 25_000.0] and frame["side"].tolist()[:2] == ["long", "short"]
+    assert frame["size"].isna().tolist() == [True, True, False]  # one size column per row, the other blank
+    assert pd.isna(frame.loc[2, "usd_size"]) and frame.loc[1, "expiry"] == 90.0
+    positions, errors = editor.frame_positions(frame)
+    assert not errors and tuple(positions) == book.positions
+
+
+def test_every_sample_round_trips_through_the_table():
+    for name in samples.sample_names():
+        book, _ = samples.load_sample(name)
+        positions, errors = editor.frame_positions(editor.positions_frame(book))
+        assert not errors and tuple(positions) == book.positions, name
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    ({"type": "inverse perp", "size": 1.0, "entry": 87_000.0},
+     "Row 1, size: an inverse perp is sized in US dollars of face value, not coins: enter it under "
+     f"{editor.USD_SIZE_LABEL} and clear {editor.SIZE_LABEL}."),
+    ({"type": "perp", "size": 1.0, "usd_size": 10_000.0, "entry": 87_000.0},
+     f"Row 1, usd_size: a perp is sized in coins under {editor.SIZE_LABEL}; {editor.USD_SIZE_LABEL} is for inverse "
+     "contracts only: clear the cell."),
+    ({"type": "inverse future", "entry": 87_000.0, "expiry": 30.0},
+     f"Row 1, usd_size: enter the face value in US dollars under {editor.USD_SIZE_LABEL} (positive; the side sets "
+     "long or short)."),
+    ({"type": "inverse perp", "usd_size": -5.0, "entry": 87_000.0},
+     "Row 1, usd_size: must be 0 or more; use the side column for shorts."),
+    ({"type": "inverse future", "usd_size": 10_000.0, "entry": 87_000.0},
+     "Row 1, expiry: an inverse future needs its days to expiry."),
+    ({"type": "inverse perp", "usd_size": 10_000.0, "entry": 87_000.0, "strike": 90_000.0},
+     "Row 1, strike: an inverse perp has no strike in USD; clear the cell."),
+    ({"type": "inverse perp", "usd_size": 10_000.0, "entry": 0.0}, "Row 1, entry: must be > 0"),
+    ({"type": "inverse perp", "usd_size": 10_000.0, "entry": 87_000.0, "leverage": 0.5}, "Row 1, leverage: must be >= 1"),
+    ({"type": "inverse perp", "usd_size": 1e13, "entry": 87_000.0}, "Row 1, usd_size: must be <= 1e+12"),
+])
+def test_a_bad_inverse_row_gets_a_message_naming_the_row_and_the_field(cells, message):
+    _, errors = editor.frame_positions(pd.DataFrame([row(asset="BTC", side="long", **cells)]))
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+
+
+def test_an_inverse_row_left_without_entry_opens_at_todays_mark():
+    market = default_market()
+    spot = market.prices["BTC"]
+    assert editor.today_mark("inverse perp", "BTC", None, market) == spot
+    assert editor.today_mark("inverse future", "BTC", 90.0, market) == editor.today_mark("future", "BTC", 90.0, market)
+    frame = pd.DataFrame([row(type="inverse perp", asset="BTC", side="long", usd_size=10_000.0),
+                          row(type="inverse future", asset="BTC", side="short", usd_size=5_000.0, expiry=90.0)])
+    filled_frame, filled = editor.fill_entries(frame, market)
+    assert [number for number, _, _ in filled] == [1, 2]
+    positions, errors = editor.frame_positions(filled_frame)
+    assert not errors
+    assert positions[0] == InversePerp("BTC", 10_000.0, spot)
+    assert positions[1] == InverseFuture("BTC", -5_000.0, coins.today_mark(positions[1], market), 90.0)
+
+
+def test_the_slider_of_an_inverse_row_moves_its_usd_face_and_keeps_its_side():
+    short = InverseFuture("BTC", -50_000.0, 89_000.0, 90.0)
+    ranges = metrics.slider_ranges(short, 88_000.0, 50.0)
+    assert ranges["size"] == {"min": 0.0, "max": 250_000.0, "step": 100.0, "value": 50_000.0}
+    assert set(ranges) == {"size", "leverage", "expiry"}
+    assert editor.adjust(short, "size", 20_000.0) == InverseFuture("BTC", -20_000.0, 89_000.0, 90.0)
+    assert editor.adjust(short, "leverage", 10.0).leverage == 10.0
+    assert editor.adjust(short, "expiry", 30.0).expiry_days == 30.0
+    assert set(metrics.slider_ranges(InversePerp("BTC", 1_000.0, 88_000.0), 88_000.0, 50.0)) == {"size", "leverage"}
+
+
+def test_an_inverse_rows_reading_gives_its_face_in_coins_at_todays_price():
+    market = default_market().with_prices({"BTC": 88_000.0})
+    perp = InversePerp("BTC", 10_000.0, 87_000.0)
+    assert coins.read_inverse(perp, market) == "long $10,000 BTC inverse perp = 0.1136 BTC at today's price ($88,000)"
+    assert coins.position_label(perp, market) == "Long $10,000 BTC inverse perp (= 0.1136 BTC today)"
+    assert coins.position_label(Perp("BTC", 1.0, 87_000.0), market) == "Long 1 BTC perp"
+    future = InverseFuture("BTC", -10_000.0, 87_000.0, 90.0)
+    mark = coins.today_mark(future, market)
+    assert mark == pytest.approx(88_000.0 * math.exp(market.basis["BTC"] * 90 / 365))
+    assert f"= {10_000 / mark:.4f} BTC at its mark today ({text.price(mark)})" in coins.read_inverse(future, market)
+    assert coins.read_inverse_rows((Perp("BTC", 1.0, 87_000.0),), market) == ""
+
+
+def test_a_book_is_coin_margined_when_every_position_settles_in_one_coin():
+    perp, future = InversePerp("BTC", 10_000.0, 87_000.0), InverseFuture("BTC", -5_000.0, 88_000.0, 30.0)
+    assert coins.book_coin(Portfolio((perp, future), {"BTC": 1.0, "USDC": 10.0})) == "BTC"
+    assert coins.book_coin(Portfolio((perp, Spot("BTC", 1.0)))) == "BTC"
+    assert coins.book_coin(Portfolio((perp, Perp("BTC", 1.0, 87_000.0)))) is None  # a linear contract settles in USD
+    assert coins.book_coin(Portfolio((perp, InversePerp("ETH", 1_000.0, 3_000.0)))) is None  # two coins
+    assert coins.book_coin(Portfolio((), {"BTC": 1.0})) is None
+
+
+def test_the_sample_coin_book_opens_on_the_build_page_unchanged(app):
+    """The table once read inverse rows as spot holdings and rewrote the book on the first run."""
+    book, _ = samples.load_sample("10_coin_margined_btc.json")
+    app.selectbox(key="sidebar_sample").set_value("10_coin_margined_btc.json").run()
+    assert not app.exception and not [e.value for e in app.error]
+    assert app.session_state["workspace"].portfolio == book
+    table = app.data_editor[0].value
+    assert table["type"].tolist() == ["inverse perp", "inverse future"]
+    assert table["usd_size"].tolist() == [100_000.0, 50_000.0] and table["size"].isna().all()
+    reading = next(c.value for c in app.caption if c.value.startswith("Coin-margined rows"))
+    ws = app.session_state["workspace"]
+    for number, position in enumerate(book.positions, start=1):
+        assert f"row {number}, {coins.read_inverse(position, ws.market)}" in reading
+    assert "long $100,000 BTC inverse perp = 1.1369 BTC at today's price ($87,960)" in reading
+    pick = next(s for s in app.selectbox if s.label == "Position")
+    assert pick.options[0] == "Row 1: Long $100,000 BTC inverse perp (= 1.1369 BTC today)"
+    assert [s.label for s in app.slider] == ["Size (USD face value)", "Leverage (×)"]
+
+
+def test_the_usd_size_slider_of_an_inverse_perp_resizes_its_face(app):
+    app.selectbox(key="sidebar_sample").set_value("10_coin_margined_btc.json").run()
+    next(s for s in app.slider if s.label == "Size (USD face value)").set_value(150_000.0).run()
+    assert not app.exception and not [e.value for e in app.error]
+    perp = app.session_state["workspace"].portfolio.positions[0]
+    assert isinstance(perp, InversePerp) and perp.usd_size == 150_000.0
+    assert app.data_editor[0].value["usd_size"].iloc[0] == 150_000.0
+
+
+def test_a_new_inverse_row_typed_in_usd_opens_at_todays_price(app):
+    ws = app.session_state["workspace"]
+    today = ws.market.prices["BTC"]
+    app.session_state[f"positions_{ws.editors.positions}"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"type": "inverse perp", "asset": "BTC", "side": "short", "usd_size": 20_000.0}]}
+    app.run()
+    assert not app.exception and not [e.value for e in app.error]
+    added = app.session_state["workspace"].portfolio.positions[-1]
+    assert added == InversePerp("BTC", -20_000.0, today)
+    assert any(f"short $20,000 BTC inverse perp = {20_000 / today:.4f} BTC" in c.value for c in app.caption)
+
+
+def test_an_inverse_row_sized_in_coins_is_named_and_nothing_is_applied(app):
+    ws = app.session_state["workspace"]
+    app.session_state[f"positions_{ws.editors.positions}"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"type": "inverse perp", "asset": "BTC", "side": "long", "size": 1.0}]}
+    app.run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        f"Row 3, size: an inverse perp is sized in US dollars of face value, not coins: enter it under "
+        f"{editor.USD_SIZE_LABEL} and clear {editor.SIZE_LABEL}."]
+    assert app.session_state["workspace"].portfolio == ws.portfolio

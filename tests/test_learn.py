@@ -16,6 +16,7 @@ from margin import (
     CROSS_PRESETS,
     PORTFOLIO_PRESETS,
     Option,
+    Portfolio,
     Spot,
     cross_margin,
     hedging_benefit,
@@ -23,6 +24,7 @@ from margin import (
     load_portfolio,
     portfolio_margin,
 )
+from margin.instruments import InversePerp
 from views import glossary, methodology
 from views.samples import load_sample
 
@@ -108,6 +110,19 @@ def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deri
     if lesson_id == "costs-more":
         c, p = cross_margin(book, market, cross).initial, portfolio_margin(book, market, pm).initial
         return [1 if p > c else 0, abs(p - c)]
+    if lesson_id == "coin-margined":
+        perp = next(p for p in book.positions if isinstance(p, InversePerp))
+        today, face = market.prices["BTC"], perp.usd_size
+        fallen = market.with_prices({"BTC": today * 0.84})
+        lost = cross_margin(Portfolio([perp]), market, cross).equity - cross_margin(Portfolio([perp]), fallen,
+                                                                                  cross).equity
+        backed = Portfolio([perp], {"BTC": face / today})
+        ratio = portfolio_margin(backed, market, pm).maintenance / portfolio_margin(Portfolio([perp]), market,
+                                                                                    pm).maintenance
+        usdc = Portfolio([perp], {"USDC": face})
+        first = 0 if liquidation_price(backed, market, "BTC", "cross", cross) > liquidation_price(
+            usdc, market, "BTC", "cross", cross) else 1
+        return [100 * lost / (0.84 * today) * today / face, ratio, first]  # the loss in BTC, per face in BTC
     raise AssertionError(lesson_id)
 
 

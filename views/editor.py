@@ -1,9 +1,12 @@
 """The positions table of the Build page: Portfolio <-> DataFrame, row by row. Pure; no streamlit.
 
-One row per position with columns type, asset, side, size, entry, leverage, strike, expiry,
-isolated_margin. ``type`` is spot, perp, future, call or put; ``size`` is positive and ``side``
-(long/short) carries the sign. Rows are validated by the engine's own constructors, so every
-message names the row and the field: "Row 2, strike: must be > 0 ...".
+One row per position with columns type, asset, side, size, usd_size, entry, leverage, strike,
+expiry, isolated_margin. ``type`` is spot, perp, future, call, put, inverse perp or inverse future.
+Linear contracts, options and spot are sized in coins (``size``); coin-margined (inverse) contracts
+in US dollars of face value (``usd_size``), as their venues quote them: each row fills one of the
+two. Sizes are positive and ``side`` (long/short) carries the sign. Rows are validated by the
+engine's own constructors, so every message names the row and the field: "Row 2, strike: must be
+> 0 ...".
 """
 
 from __future__ import annotations
@@ -15,22 +18,31 @@ from collections.abc import Mapping
 import pandas as pd
 
 from margin import Future, Option, Perp, Portfolio, PortfolioError, Spot
+from margin.instruments import INVERSE_TYPES, InverseFuture, InversePerp
 
-TYPES = ("perp", "future", "call", "put", "spot")
+TYPES = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future")
+#: The coin-margined types: sized in USD of face value (``usd_size``), P&L paid in the coin.
+INVERSE = ("inverse perp", "inverse future")
 SIDES = ("long", "short")
-COLUMNS = ["type", "asset", "side", "size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
-NUMERIC = ["size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+COLUMNS = ["type", "asset", "side", "size", "usd_size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+NUMERIC = ["size", "usd_size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+#: The column headers of the size columns, as the Build page shows them (messages name them too).
+SIZE_LABEL = "Size (coins)"
+USD_SIZE_LABEL = "Size (USD, inverse)"
 
-#: Which optional fields each type accepts, and which it requires.
+#: Which optional fields each type accepts, and which it requires (besides its size).
 _ALLOWED = {
     "spot": set(),
     "perp": {"entry", "leverage", "isolated_margin"},
     "future": {"entry", "leverage", "isolated_margin", "expiry"},
     "call": {"entry", "strike", "expiry"},
     "put": {"entry", "strike", "expiry"},
+    "inverse perp": {"entry", "leverage", "isolated_margin"},
+    "inverse future": {"entry", "leverage", "isolated_margin", "expiry"},
 }
 _REQUIRED = {"spot": set(), "perp": {"entry"}, "future": {"entry", "expiry"},
-             "call": {"strike", "expiry"}, "put": {"strike", "expiry"}}
+             "call": {"strike", "expiry"}, "put": {"strike", "expiry"},
+             "inverse perp": {"entry"}, "inverse future": {"entry", "expiry"}}
 _FIELD_HELP = {
     "entry": "entry price in USD", "strike": "strike in USD", "expiry": "days to expiry",
     "leverage": "leverage (x)", "isolated_margin": "isolated margin in USD",
@@ -51,7 +63,14 @@ def _blank(value: object) -> bool:
 def position_row(position) -> dict:
     """One table row for a position."""
     row = dict.fromkeys(COLUMNS)
-    row.update(asset=position.asset, side="long" if position.qty >= 0 else "short", size=abs(position.qty))
+    row.update(asset=position.asset, side="long" if position.qty >= 0 else "short")
+    if isinstance(position, INVERSE_TYPES):
+        row.update(type=position.kind_label, usd_size=abs(position.usd_size), entry=position.entry_price,
+                   leverage=position.leverage, isolated_margin=position.isolated_margin)
+        if isinstance(position, InverseFuture):
+            row["expiry"] = position.expiry_days
+        return row
+    row["size"] = abs(position.qty)
     if isinstance(position, Option):
         row.update(type=position.kind, strike=position.strike, expiry=position.expiry_days, entry=position.entry_price)
     elif isinstance(position, (Perp, Future)):
@@ -85,21 +104,13 @@ def _row_position(row: Mapping):
     side = row.get("side")
     if _blank(side) or str(side).lower() not in SIDES:
         raise PortfolioError("side: choose long or short.")
-    size = row.get("size")
-    if _blank(size):
-        raise PortfolioError("size: enter a size in coins (positive; the side sets long or short).")
-    try:
-        size = float(size)
-    except (TypeError, ValueError):
-        raise PortfolioError(f"size: must be a number (got {size!r}).") from None
-    if not math.isfinite(size) or size < 0:
-        raise PortfolioError("size: must be 0 or more; use the side column for shorts.")
+    size = _row_size(kind, row)
     for name in _REQUIRED[kind]:
         if _blank(row.get(name)):
-            raise PortfolioError(f"{name}: a {kind} needs its {_FIELD_HELP[name]}.")
-    for name in set(NUMERIC) - {"size"} - _ALLOWED[kind]:
+            raise PortfolioError(f"{name}: {_a(kind)} needs its {_FIELD_HELP[name]}.")
+    for name in set(NUMERIC) - {"size", "usd_size"} - _ALLOWED[kind]:
         if not _blank(row.get(name)):
-            raise PortfolioError(f"{name}: a {kind} has no {_FIELD_HELP[name]}; clear the cell.")
+            raise PortfolioError(f"{name}: {_a(kind)} has no {_FIELD_HELP[name]}; clear the cell.")
     values = {name: float(row[name]) for name in _ALLOWED[kind] if not _blank(row.get(name))}
     qty = size if str(side).lower() == "long" else -size
     asset = str(row["asset"]).strip()
@@ -110,7 +121,43 @@ def _row_position(row: Mapping):
     if kind == "future":
         return Future(asset, qty, values["entry"], values["expiry"], values.get("leverage"),
                       values.get("isolated_margin"))
+    if kind == "inverse perp":
+        return InversePerp(asset, qty, values["entry"], values.get("leverage"), values.get("isolated_margin"))
+    if kind == "inverse future":
+        return InverseFuture(asset, qty, values["entry"], values["expiry"], values.get("leverage"),
+                             values.get("isolated_margin"))
     return Option(asset, kind, values["strike"], values["expiry"], qty, values.get("entry"))
+
+
+def _a(kind: str) -> str:
+    """'a perp', 'an inverse perp'."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _row_size(kind: str, row: Mapping) -> float:
+    """The row's size, positive: in coins (``size``), or in USD of face value (``usd_size``) for an
+    inverse contract; the other size column must be blank, so a number is never read in the wrong unit."""
+    inverse = kind in INVERSE
+    name, other = ("usd_size", "size") if inverse else ("size", "usd_size")
+    if not _blank(row.get(other)):
+        if inverse:
+            raise PortfolioError(f"size: {_a(kind)} is sized in US dollars of face value, not coins: enter it under "
+                                 f"{USD_SIZE_LABEL} and clear {SIZE_LABEL}.")
+        raise PortfolioError(f"usd_size: {_a(kind)} is sized in coins under {SIZE_LABEL}; {USD_SIZE_LABEL} is for "
+                             "inverse contracts only: clear the cell.")
+    value = row.get(name)
+    if _blank(value):
+        if inverse:
+            raise PortfolioError(f"usd_size: enter the face value in US dollars under {USD_SIZE_LABEL} (positive; "
+                                 "the side sets long or short).")
+        raise PortfolioError("size: enter a size in coins (positive; the side sets long or short).")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise PortfolioError(f"{name}: must be a number (got {value!r}).") from None
+    if not math.isfinite(value) or value < 0:
+        raise PortfolioError(f"{name}: must be 0 or more; use the side column for shorts.")
+    return value
 
 
 def _rename(message: str) -> str:
@@ -140,15 +187,16 @@ def frame_positions(frame: pd.DataFrame) -> tuple[list, list[str]]:
 
 
 def today_mark(kind: object, asset: object, expiry: object, market) -> float | None:
-    """Today's mark (USD) of a perp or future on ``asset``: the spot price for a perp, spot x
-    exp(basis x days / 365) for a future (the market's rule, :class:`margin.Market`); None when the
-    asset has no price, the row is no perp or future, or a future has no valid expiry yet."""
-    if _blank(kind) or _blank(asset) or str(kind).lower() not in ("perp", "future"):
+    """Today's mark (USD) of a perp or future on ``asset`` (linear or inverse): the spot price for a
+    perp, spot x exp(basis x days / 365) for a future (the market's rule, :class:`margin.Market`);
+    None when the asset has no price, the row is no perp or future, or a future has no valid expiry yet."""
+    kind = "" if _blank(kind) else str(kind).lower().removeprefix("inverse ")
+    if _blank(asset) or kind not in ("perp", "future"):
         return None
     spot = market.prices.get(str(asset).strip())
     if spot is None:
         return None
-    if str(kind).lower() == "perp":
+    if kind == "perp":
         return float(spot)
     try:
         days = float(expiry)
@@ -160,7 +208,7 @@ def today_mark(kind: object, asset: object, expiry: object, market) -> float | N
 
 
 def fill_entries(frame: pd.DataFrame, market) -> tuple[pd.DataFrame, list[tuple[int, str, float]]]:
-    """The table with each perp or future row's blank entry set to today's mark (:func:`today_mark`),
+    """The table with each perp or future row's (linear or inverse) blank entry set to today's mark (:func:`today_mark`),
     and [(row number, asset, entry)] of the rows filled. ``frame`` itself is left as it is."""
     filled: list[tuple[int, str, float]] = []
     out = frame.copy()
@@ -225,7 +273,10 @@ def build_portfolio(base: Portfolio, positions: list, collateral: Mapping[str, f
 
 
 def adjust(position, field: str, value: float):
-    """A copy of ``position`` with one slider field changed (size keeps the side)."""
+    """A copy of ``position`` with one slider field changed (size keeps the side; an inverse contract's
+    size is its USD face value)."""
+    if field == "size" and isinstance(position, INVERSE_TYPES):
+        return dataclasses.replace(position, usd_size=math.copysign(float(value), position.usd_size or 1.0))
     if field == "size":
         return dataclasses.replace(position, qty=math.copysign(float(value), position.qty or 1.0))
     if field == "leverage":

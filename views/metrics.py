@@ -14,9 +14,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from margin import Future, Option, Perp
+from margin.instruments import INVERSE_TYPES, InverseFuture
 from margin.presets import cross_params
 
 DAYS_PER_YEAR = 365.0
+#: Perps and futures, linear (sized in coins) and inverse (sized in USD of face value).
+_CONTRACTS = (Perp, Future, *INVERSE_TYPES)
+#: The cross breakdown's "type" of those contracts.
+CONTRACT_KINDS = ("perp", "future", "inverse perp", "inverse future")
 
 #: Shock grid of the Shocks page: 10 vol multipliers x 11 correlation shocks (one sweep).
 VOL_MULTS: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
@@ -28,13 +33,14 @@ CURVE_LOW, CURVE_HIGH = 0.3, 2.0
 
 
 def chosen_leverages(book, params=None) -> list[float]:
-    """The leverage cross initial margin applies to each perp and future of ``book``: the one chosen,
-    or the rule set's maximum for the asset when none is (or when the chosen one exceeds it). Tier
-    caps on very large notionals are not applied. ``params``: a cross preset name or CrossParams."""
+    """The leverage cross initial margin applies to each perp and future of ``book`` (linear or
+    inverse): the one chosen, or the rule set's maximum for the asset when none is (or when the
+    chosen one exceeds it). Tier caps on very large notionals are not applied. ``params``: a cross
+    preset name or CrossParams."""
     rules = cross_params(params)
     out = []
     for position in book.positions:
-        if isinstance(position, (Perp, Future)):
+        if isinstance(position, _CONTRACTS):
             most = rules.asset_max_leverage(position.asset)
             out.append(float(most if position.leverage is None else min(position.leverage, most)))
     return out
@@ -168,8 +174,8 @@ def unit_losses(breakdown: pd.DataFrame) -> dict[str, float]:
 
 
 def addon_parts(breakdown: pd.DataFrame) -> list[tuple[str, float]]:
-    """[("basis add-on on BTC", USD), ...]: the add-on rows of a portfolio breakdown."""
-    rows = breakdown[breakdown["component"].str.contains("add-on|minimum", regex=True)]
+    """[("basis add-on on BTC", USD), ...]: the add-on rows of a portfolio breakdown (roll shock included)."""
+    rows = breakdown[breakdown["component"].str.contains("add-on|minimum|roll shock", regex=True)]
     return [(f"{component} on {unit}", float(value))
             for component, unit, value in zip(rows["component"], rows["unit"], rows["maintenance"], strict=True)]
 
@@ -180,16 +186,17 @@ def grid_range(grid: pd.DataFrame) -> float:
 
 
 def cross_parts(breakdown: pd.DataFrame, leverages: list[float]) -> dict:
-    """Cross margin by kind of position, from its breakdown (USD): "linear" (perps and futures:
-    initial, maintenance, notional, each row's maintenance / notional as "rates", and the
-    ``leverages`` used), "options" (short options: initial, maintenance), "borrows"."""
+    """Cross margin by kind of position, from its breakdown (USD): "linear" (perps and futures, inverse
+    ones too, whose notional is their USD face value: initial, maintenance, notional, each row's
+    maintenance / notional as "rates", and the ``leverages`` used), "options" (short options:
+    initial, maintenance), "borrows"."""
     def part(mask) -> dict:
         rows = breakdown[mask]
         return {"initial": float(rows["initial"].sum()), "maintenance": float(rows["maintenance"].sum()),
                 "notional": float(rows["notional"].sum())}
 
     kinds = breakdown["type"]
-    linear_mask = kinds.isin(["perp", "future"])
+    linear_mask = kinds.isin(CONTRACT_KINDS)
     linear = part(linear_mask)
     rows = breakdown[linear_mask & (breakdown["notional"] > 0) & (breakdown["maintenance"] > 0)]
     linear.update(rates=(rows["maintenance"] / rows["notional"]).tolist(), leverages=list(leverages) or [1.0])
@@ -239,13 +246,14 @@ def nice_step(magnitude: float) -> float:
 def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[str, float]]:
     """Slider bounds for one position: field -> {min, max, step, value}.
 
-    size: 0 to 5x today's size; leverage (perps, futures): 1 to the rule set's maximum; strike
-    (options): 0.3x to 2x spot; expiry (options, futures): 0 to a year (or further if set so).
+    size: 0 to 5x today's size (in coins; an inverse contract's in USD of face value); leverage
+    (perps, futures): 1 to the rule set's maximum; strike (options): 0.3x to 2x spot; expiry
+    (options, futures): 0 to a year (or further if set so).
     """
-    size = abs(position.qty)
+    size = abs(position.usd_size) if isinstance(position, INVERSE_TYPES) else abs(position.qty)
     ranges = {"size": {"min": 0.0, "max": max(5.0 * size, 1.0), "step": nice_step(max(size, 1e-6)),
                        "value": size}}
-    if isinstance(position, (Perp, Future)):
+    if isinstance(position, _CONTRACTS):
         value = position.leverage if position.leverage is not None else max_leverage
         ranges["leverage"] = {"min": 1.0, "max": float(max(max_leverage, value)), "step": 1.0, "value": float(value)}
     if isinstance(position, Option):
@@ -253,7 +261,7 @@ def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[
         step = nice_step(spot)
         ranges["strike"] = {"min": math.floor(low / step) * step, "max": math.ceil(high / step) * step,
                             "step": step, "value": position.strike}
-    if isinstance(position, (Option, Future)):
+    if isinstance(position, (Option, Future, InverseFuture)):
         ranges["expiry"] = {"min": 0.0, "max": float(max(365.0, position.expiry_days)), "step": 1.0,
                             "value": float(position.expiry_days)}
     return ranges
