@@ -168,7 +168,7 @@ def _choose_other_preset(page, attempt: int) -> float | None:
     box.first.click()
     options = page.locator('[role="option"]')
     options.first.wait_for(timeout=5_000)
-    # Preset order is deribit, okx, span; the current one is deribit (the default).
+    # Preset order is classroom, deribit, okx, span; the current one is classroom (the default).
     option = options.nth(1 + attempt % 2)
     start = page.evaluate("performance.now()")
     option.click()

@@ -40,7 +40,7 @@ from margin import (  # noqa: E402
     value_at_risk,
 )
 from margin.book import book_arrays, market_vectors  # noqa: E402
-from margin.presets import DERIBIT_PM  # noqa: E402
+from margin.presets import CLASSROOM_PM  # noqa: E402
 from margin.pricing import Black76Revaluer  # noqa: E402
 from margin.runtime import keep_freed_memory  # noqa: E402
 from margin.units import unit_set  # noqa: E402
@@ -95,7 +95,7 @@ def paired_medians(funcs, repeat: int, min_seconds: float = 0.4) -> list[float]:
     return [statistics.median(bucket) for bucket in times]
 
 
-def floor_revaluation(book: Portfolio, market, params=DERIBIT_PM):
+def floor_revaluation(book: Portfolio, market, params=CLASSROOM_PM):
     """The revaluations portfolio_margin performs, as one bare NumPy expression.
 
     Every option is priced at every move its unit needs (its own grid and two extremes, steps + 2;

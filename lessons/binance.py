@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from lessons.claims import claim, sold
-from lessons.framework import Context, Control, Lesson, Question, Readout, Solution, Step, differs
+from lessons.framework import CLASSROOM_RULES, Context, Control, Lesson, Question, Readout, Solution, Step, differs
 from margin import CROSS_PRESETS, Portfolio, Spot, cross_margin, portfolio_margin
-from margin.presets import DEFAULT_PORTFOLIO
 from views import scenario_text, text
 from views.rules import RuleSets
 
@@ -104,7 +103,7 @@ BINANCE_PM = Lesson(
         Question("Sell the 2 BTC held (the hedge) for USDC. Whose initial margin changes?", _solve_binance_which,
                  options=HEDGE_OPTIONS),
     ),
-    rules=RuleSets("binance", DEFAULT_PORTFOLIO, "correlated"),
+    rules=RuleSets("binance", CLASSROOM_RULES.portfolio, "correlated"),
     claims=(
         claim("how much equity does the haircut on the BTC held remove",
               "Binance's equity (after haircuts) is below the book's value", "compare",

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from lessons.claims import Claim
 from margin import Market, Portfolio, PortfolioParams, cross_margin, liquidation_price, portfolio_margin
-from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO, portfolio_params
+from margin.presets import CLASSROOM_PM, DEFAULT_CROSS, DEFAULT_PORTFOLIO, portfolio_params
 from views import samples, text
 from views.rules import RuleSets
 
@@ -36,6 +36,8 @@ from views.rules import RuleSets
 SAME = 0.005
 #: Tries a student gets at a question before the engine's answer is shown.
 TRIES = 2
+#: The rule sets a lesson teaches with unless it is about a venue: the classroom set (correlated offsets).
+CLASSROOM_RULES = RuleSets(DEFAULT_CROSS, CLASSROOM_PM.name, "correlated")
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -141,7 +143,8 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Lesson:
-    """A lesson on one sample book, taught with the rule sets ``rules`` (pinned while it is open).
+    """A lesson on one sample book, taught with the rule sets ``rules`` (pinned while it is open): the
+    classroom rule set unless the lesson is about a venue (:data:`CLASSROOM_RULES`).
 
     ``claims`` back the fixed words of its texts that compare numbers (see :mod:`lessons.claims`).
     """
@@ -152,7 +155,7 @@ class Lesson:
     summary: str
     steps: tuple[Step, ...]
     questions: tuple[Question, ...]
-    rules: RuleSets = RuleSets()
+    rules: RuleSets = CLASSROOM_RULES
     claims: tuple[Claim, ...] = ()
 
     @property
@@ -162,7 +165,7 @@ class Lesson:
 
 
 def rules_label(rules: RuleSets) -> str:
-    """'cross hyperliquid / portfolio deribit, correlated offsets'."""
+    """'cross hyperliquid / portfolio classroom, correlated offsets'."""
     return f"cross {rules.cross} / portfolio {rules.portfolio}, {rules.offsets} offsets"
 
 

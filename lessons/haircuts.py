@@ -14,7 +14,7 @@ from lessons.framework import (
     both_margins,
     which_word,
 )
-from margin import CROSS_PRESETS, cross_margin, portfolio_margin
+from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, cross_margin, portfolio_margin
 from views import text
 
 BINANCE = CROSS_PRESETS["binance"]
@@ -43,16 +43,38 @@ def _depeg_read(ctx: Context, usdt: float) -> Readout:
     else:
         equity = (f"equity is {text.money(abs(loss))} {'lower' if loss > 0 else 'higher'} than at the peg, in both "
                   "modes alike")
-    note = (f"USDT at {usdt:.2f}: the {held:,.0f} USDT are worth {text.money(held * usdt)} and {equity}. The add-on "
-            f"is {text.percent(rate)} of the USDT's current value: {text.money(addon)} (at the peg "
-            f"{text.money(addon_at_peg)}).")
+    charge = (f"The add-on is {text.percent(rate)} of the USDT's current value: {text.money(addon)} (at the peg "
+              f"{text.money(addon_at_peg)})." if rate > 0 else
+              f"{ctx.portfolio_name} charges no depeg add-on ({text.money(addon)}).")
+    note = f"USDT at {usdt:.2f}: the {held:,.0f} USDT are worth {text.money(held * usdt)} and {equity}. {charge}"
     return Readout((("Cross equity", text.money(cm.equity)), ("Equity lost since the peg", text.money(loss)),
                     ("Portfolio depeg add-on", text.money(addon))), note)
+
+
+def _depeg_look(ctx: Context) -> str:
+    rate = ctx.portfolio_rules.depeg_addon_rate
+    if rate > 0:
+        return (f"The portfolio breakdown on Compare has a 'depeg add-on' row on the USDT: {text.percent(rate)} of its "
+                f"value under {ctx.portfolio_name}.")
+    return (f"Under {ctx.portfolio_name} the portfolio breakdown on Compare has no depeg add-on row: this rule set "
+            f"charges 0 % on stablecoins. Switch the portfolio rule set to {_charging()} to see one.")
+
+
+def _charging() -> str:
+    """The portfolio presets that charge a depeg add-on, 'a, b or c'."""
+    names = [name for name, params in PORTFOLIO_PRESETS.items() if params.depeg_addon_rate > 0]
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
 
 
 def _depeg_why(ctx: Context) -> str:
     held = ctx.book.holdings().get("USDT", 0.0)
     rate = ctx.portfolio_rules.depeg_addon_rate
+    if rate <= 0:
+        return (f"A depeg takes equity away dollar for dollar, in both modes: at 0.90 the {held:,.0f} USDT are worth "
+                f"{text.money(0.9 * held)}, and that loss lands in equity, not in the requirement. "
+                f"{ctx.portfolio_name} charges no depeg add-on (0 % of the stablecoin's current value), so nothing is "
+                "set aside in advance for a further slide; other rule sets charge a share of the current value. "
+                "Cross margin charges nothing for a depeg.")
     peg, low = (_depeg_addon(_at_usdt(ctx, price)[1]) for price in (1.0, 0.9))
     follows = which_word(low, peg, "grows", "shrinks", "stays")
     return (f"A depeg takes equity away dollar for dollar, in both modes: at 0.90 the {held:,.0f} USDT are worth "
@@ -111,7 +133,7 @@ HAIRCUTS = Lesson(
              why="Stablecoins carry no haircut: the rule set assumes 1 USDT = 1 USD.",
              page="pages/compare.py"),
         Step("The depeg add-on",
-             look="The portfolio breakdown on Compare has a 'depeg add-on' row on the USDT.",
+             look=_depeg_look,
              move="Slide the USDT price toward 0.80.",
              why=_depeg_why,
              control=Control("USDT price (USD)", 0.80, 1.00, 1.00, 0.01, _depeg_read,
@@ -134,8 +156,6 @@ HAIRCUTS = Lesson(
               "compare", a="cross.equity@drop:perp", op="==", b="held.USDT"),
         claim("Stablecoins carry no haircut", "without the perp, cross equity is the 50,000 USDT", "compare",
               a="cross.equity@drop:perp", op="==", b="held.USDT"),
-        claim("has a 'depeg add-on' row on the USDT", "the depeg add-on is positive", "compare",
-              a="component.depeg add-on", op=">", b=0.0),
         claim("A depeg takes equity away dollar for dollar, in both modes",
               "USDT at 0.90 takes 10 % of the USDT off cross equity", "compare", a="cross.equity@USDT=0.9", op="==",
               b="cross.equity", plus="-0.1*held.USDT"),

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from lessons.claims import CORRELATED, SEGREGATED, Claim, claim
 
+#: Every add-on row of a portfolio breakdown and the maintenance factor's (its row is (mm_factor − 1) × the
+#: loss plus add-ons, so the rows add up to maintenance), as claim quantities.
+_ADDONS = ("component.basis add-on", "component.roll shock", "component.short-option minimum",
+           "component.depeg add-on", "component.maintenance factor")
+
 STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
     "01_naked_long_perp.json": (
         claim("Nothing offsets it, so neither mode has a hedging benefit",
@@ -21,11 +26,15 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
               a="cross.initial", b="notional.BTC", low=0.0995, high=0.1005),
         claim("1.25 % under hyperliquid", "cross maintenance is 1.25 % of the notional under hyperliquid", "ratio",
               only=(("cross", "hyperliquid"),), a="cross.maintenance", b="notional.BTC", low=0.0124, high=0.0126),
-        claim("16 % under deribit", "the BTC scan loss is 16 % of the notional under deribit", "ratio",
-              only=(("portfolio", "deribit"),), a="component.scenario loss", b="notional.BTC", low=0.159, high=0.161),
-        claim("plus a depeg add-on on the USDC", "portfolio maintenance is the BTC scan loss plus the depeg add-on",
+        *(claim("16 % under classroom and deribit", f"the BTC scan loss is 16 % of the notional under {name}", "ratio",
+                only=(("portfolio", name),), a="component.scenario loss", b="notional.BTC", low=0.159, high=0.161)
+          for name in ("classroom", "deribit")),
+        claim("12 % under okx", "the BTC scan loss is 12 % of the notional under okx", "ratio",
+              only=(("portfolio", "okx"),), a="component.scenario loss", b="notional.BTC", low=0.119, high=0.121),
+        claim("and adds the rule set's add-ons",
+              "portfolio maintenance is the BTC scan loss plus the add-ons (after the rule set's maintenance factor)",
               "compare", a="portfolio.maintenance", op="==", b="component.scenario loss",
-              plus="component.depeg add-on"),
+              plus=_ADDONS),
         claim("asks more than cross margin, both up front and to stay open",
               "portfolio initial is above cross initial", "compare", a="portfolio.initial", op=">", b="cross.initial"),
         claim("asks more than cross margin, both up front and to stay open",
@@ -48,9 +57,13 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
               a="portfolio.initial", op="<", b="cross.initial", times=0.1),
         claim("with almost no scenario loss", "the scenario loss is under 0.1 % of the BTC held", "compare",
               a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
-        claim("a basis add-on and a depeg add-on on the USDC",
-              "the basis and depeg add-ons make up the portfolio maintenance", "compare",
-              a="portfolio.maintenance", op="==", b="component.basis add-on", plus="component.depeg add-on"),
+        claim("its requirement is the rule set's add-ons",
+              "the add-ons (after the rule set's maintenance factor) make up the portfolio maintenance", "compare",
+              a="portfolio.maintenance", op="==", b=0.0, plus=_ADDONS),
+        *(claim("or a roll shock under deribit and okx", f"under {name} the hedged BTC pays a roll shock", "compare",
+                only=(("portfolio", name),), a="component.roll shock", op=">", b=0.0) for name in ("deribit", "okx")),
+        claim("except under deribit", "deribit charges no depeg add-on on the USDC", "compare",
+              only=(("portfolio", "deribit"),), a="component.depeg add-on", op="==", b=0.0),
     ),
     "03_btc_eth_pair.json": (
         claim("each leg on its own", "the cross hedging benefit is 0", "compare",
@@ -124,11 +137,16 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
               "the rise of cross maintenance equals the rise of the short options' value", "compare",
               a="cross.maintenance@vol*2", op="==", b="cross.maintenance",
               plus=("cross.equity", "-cross.equity@vol*2")),
-        claim("portfolio maintenance more than twice as much, in %",
-              "portfolio maintenance rises at least twice as much in % as cross maintenance", "rises_more",
-              first="portfolio.maintenance", second="cross.maintenance", change="vol*2", times=2.0),
-        claim("because its scan range widens too", "the BTC scan range is wider at vol ×2", "compare",
-              a="range.BTC@vol*2", op=">", b="range.BTC"),
+        claim("portfolio maintenance by more, in %",
+              "portfolio maintenance rises more in % than cross maintenance", "rises_more",
+              first="portfolio.maintenance", second="cross.maintenance", change="vol*2"),
+        *(claim("more than twice as much under classroom and span, whose scan ranges widen too",
+                f"under {name} portfolio maintenance rises at least twice as much in % as cross maintenance",
+                "rises_more", only=(("portfolio", name),), first="portfolio.maintenance", second="cross.maintenance",
+                change="vol*2", times=2.0) for name in ("classroom", "span")),
+        *(claim("more than twice as much under classroom and span, whose scan ranges widen too",
+                f"under {name} the BTC scan range is wider at vol ×2", "compare", only=(("portfolio", name),),
+                a="range.BTC@vol*2", op=">", b="range.BTC") for name in ("classroom", "span")),
     ),
     "06_conversion.json": (
         claim("Whatever BTC does, the book ends at 88,000",
@@ -171,8 +189,11 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
         claim("Cross margin counts the USDT at face value",
               "without the perp, cross equity is the 50,000 USDT", "compare",
               a="cross.equity@drop:perp", op="==", b="held.USDT"),
-        claim("Portfolio margin adds a depeg add-on", "the portfolio breakdown has a depeg add-on", "compare",
-              a="component.depeg add-on", op=">", b=0.0),
+        *(claim("Portfolio margin under classroom, okx and span adds a depeg add-on",
+                f"under {name} the portfolio breakdown has a depeg add-on", "compare", only=(("portfolio", name),),
+                a="component.depeg add-on", op=">", b=0.0) for name in ("classroom", "okx", "span")),
+        claim("deribit's rule set charges none", "deribit charges no depeg add-on", "compare",
+              only=(("portfolio", "deribit"),), a="component.depeg add-on", op="==", b=0.0),
         claim("a stablecoin that loses its peg shrinks the collateral",
               "USDT at 0.90 takes 5,000 off equity", "compare", a="cross.equity@USDT=0.9", op="==",
               b="cross.equity", plus="-0.1*held.USDT"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from lessons.claims import claim, shock_line
+from lessons.claims import LESSON, claim, shock_line
 from lessons.framework import (
     SAME,
     Context,
@@ -95,6 +95,9 @@ def _jump_look(ctx: Context) -> str:
 def _range_sentence(ctx: Context, asset: str = "BTC") -> str:
     rules, vol = ctx.portfolio_rules, float(ctx.market.vols[asset])
     floor, k, days = rules.range_floor(asset), rules.range_vol_multiple, rules.range_horizon_days
+    if k <= 0:
+        return (f"The {asset} scan range of {ctx.portfolio_name} is fixed at ±{text.percent(floor)}: volatility does "
+                "not move it, so only the options' repricing moves the requirement.")
     responsive = k * vol * math.sqrt(days / 365.0)
     rule = (f"The {asset} scan range is max({text.percent(floor)}, {k:g}·σ·√({days:g}/365)): at today's "
             f"{text.percent(vol, 0)} volatility the second term is {text.percent(responsive)}, ")
@@ -104,14 +107,35 @@ def _range_sentence(ctx: Context, asset: str = "BTC") -> str:
     return rule + "already above the floor, so every step of volatility widens the range."
 
 
+def _widens(ctx: Context, asset: str = "BTC") -> bool:
+    """Whether the active rule set's scan range of ``asset`` follows volatility (a positive multiple k)."""
+    return ctx.portfolio_rules.range_vol_multiple > 0 and asset in ctx.market.vols
+
+
 def _jump_why(ctx: Context) -> str:
     marked, _ = _line_text(ctx, ctx.book, ctx.market)
     pair_book, pair_market = sample(PAIR_SAMPLE)
     pair_marked, pair_span = _line_text(ctx, pair_book, pair_market)
-    strangle = ("For the strangle, the options' repricing lifts the requirement from the first step and a wider "
-                f"range adds to that slope: the chart {marked}.")
+    lifted = "a wider range adds to that slope" if _widens(ctx) else "the range stays where it is"
+    strangle = (f"For the strangle, the options' repricing lifts the requirement from the first step and {lifted}: "
+                f"the chart {marked}.")
     return (f"{_range_sentence(ctx)} {strangle} A book without options feels volatility only through its scan "
             f"ranges: for the BTC/ETH pair (sample 03, same rule sets) {pair_span}, and the chart {pair_marked}.")
+
+
+def _double_why(ctx: Context) -> str:
+    """What doubling volatility does to each mode, from the active rule set's ranges at ×1 and ×2."""
+    _, _, p1, p2 = _vol_numbers(ctx)
+    before, after = p1.details.get("ranges", {}).get("BTC"), p2.details.get("ranges", {}).get("BTC")
+    cross = "Cross margin reacts only through the option marks."
+    if before is None or after is None:
+        return f"Portfolio margin revalues the options at the new volatility. {cross}"
+    if after > before and text.percent(after) != text.percent(before):
+        return ("Portfolio margin reacts twice: the options are revalued at the new volatility, and the scan range "
+                f"widens (range = max(floor, k·σ·√h)), from ±{text.percent(before)} to ±{text.percent(after)} under "
+                f"{ctx.portfolio_name}, so a bigger move is tested. {cross}")
+    return (f"Portfolio margin reacts once: the options are revalued at the new volatility, while {ctx.portfolio_name}'s "
+            f"scan range stays at ±{text.percent(after)} (it does not follow volatility). {cross}")
 
 
 _DOUBLED = "vol*2"
@@ -121,7 +145,8 @@ VOL_JUMP = Lesson(
     title="When volatility doubles",
     sample="05_short_strangle.json",
     summary="A short strangle looks calm until volatility doubles: both requirements rise, cross margin's "
-            "through the option marks alone, portfolio margin's more, because it also tests a wider range.",
+            "through the option marks alone, portfolio margin's more: it revalues the options in every scenario, "
+            "and under the classroom rule set it also tests a wider range.",
     steps=(
         Step("A short-volatility book",
              look="Two short BTC options, a 100,000 call and a 76,000 put, two weeks to expiry, backed by "
@@ -132,9 +157,7 @@ VOL_JUMP = Lesson(
         Step("Double the volatility",
              look="Cross and portfolio maintenance, and the scenario that sets the portfolio requirement.",
              move="Move the volatility multiplier to ×2.",
-             why="Portfolio margin reacts twice: the options are revalued at the new volatility, and the scan "
-                 "range widens (range = max(floor, k·σ·√h)), so a bigger move is tested. Cross margin reacts only "
-                 "through the option marks.",
+             why=_double_why,
              control=Control("Volatility multiplier (×)", 1.0, 3.0, 1.0, 0.25, _vol_read,
                              "Every volatility times this factor (Market.shocked(vol_mult=...)).")),
         Step("Where the slope changes", look=_jump_look, why=_jump_why, page="pages/shocks.py"),
@@ -154,27 +177,17 @@ VOL_JUMP = Lesson(
               "cross maintenance rises exactly by the short options' value", "compare",
               a=f"cross.maintenance@{_DOUBLED}", op="==", b="cross.maintenance",
               plus=("cross.equity", f"-cross.equity@{_DOUBLED}")),
-        claim("portfolio margin's more, because it also tests a wider range",
-              "portfolio maintenance rises more in % than cross maintenance", "rises_more",
+        claim("portfolio margin's more", "portfolio maintenance rises more in % than cross maintenance", "rises_more",
               first="portfolio.maintenance", second="cross.maintenance", change=_DOUBLED),
-        claim("portfolio margin's more, because it also tests a wider range", "the BTC scan range is wider at ×2",
-              "compare", a=f"range.BTC@{_DOUBLED}", op=">", b="range.BTC"),
+        claim("under the classroom rule set it also tests a wider range",
+              "the BTC scan range is wider at ×2 under the lesson's rule sets (classroom widens it with volatility)",
+              "compare", only=LESSON, a=f"range.BTC@{_DOUBLED}", op=">", b="range.BTC"),
         claim("loses when BTC moves far", "a 30 % fall loses money", "compare", a="portfolio.equity@BTC*0.7",
               op="<", b="portfolio.equity"),
         claim("loses when BTC moves far", "a 30 % rise loses money", "compare", a="portfolio.equity@BTC*1.3",
               op="<", b="portfolio.equity"),
         claim("or when volatility rises and the options get dearer", "doubling volatility loses money", "compare",
               a=f"portfolio.equity@{_DOUBLED}", op="<", b="portfolio.equity"),
-        claim("Portfolio margin reacts twice", "doubling volatility revalues the options (equity falls)",
-              "compare", a=f"portfolio.equity@{_DOUBLED}", op="<", b="portfolio.equity"),
-        claim("Portfolio margin reacts twice", "doubling volatility widens the BTC scan range", "compare",
-              a=f"range.BTC@{_DOUBLED}", op=">", b="range.BTC"),
-        claim("the scan range widens (range = max(floor, k·σ·√h)), so a bigger move is tested",
-              "the BTC scan range is wider at ×2", "compare", a=f"range.BTC@{_DOUBLED}", op=">", b="range.BTC"),
-        claim("Cross margin reacts only through the option marks",
-              "cross maintenance rises exactly by the short options' value", "compare",
-              a=f"cross.maintenance@{_DOUBLED}", op="==", b="cross.maintenance",
-              plus=("cross.equity", f"-cross.equity@{_DOUBLED}")),
         claim("through the option marks only", "cross maintenance rises exactly by the short options' value",
               "compare", a=f"cross.maintenance@{_DOUBLED}", op="==", b="cross.maintenance",
               plus=("cross.equity", f"-cross.equity@{_DOUBLED}")),

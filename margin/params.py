@@ -129,7 +129,8 @@ class CrossParams:
     """Cross (and isolated) margin rules: per-position requirements summed, no offsets.
 
     Attributes:
-        name: label shown in the app.
+        name: the preset's key (menus, share links).
+        label: what the app shows for it (a venue and what it follows); "" shows ``name``.
         max_leverage: asset -> maximum leverage (x) at the smallest tier.
         default_max_leverage: for assets not listed.
         maintenance_tiers: asset -> tiers ``(notional_floor_usd, rate[, deduction_usd[, max_leverage]])``. Without
@@ -146,6 +147,7 @@ class CrossParams:
     """
 
     name: str = "custom"
+    label: str = ""
     max_leverage: Mapping[str, float] = field(default_factory=FrozenMap)
     default_max_leverage: float = 10.0
     maintenance_tiers: Mapping[str, tuple] = field(default_factory=FrozenMap)
@@ -160,6 +162,7 @@ class CrossParams:
 
     def __post_init__(self) -> None:
         _check_text(self.name, "name")
+        _check_text(self.label, "label")
         _check_text(self.source, "source")
         object.__setattr__(self, "max_leverage", _asset_map(self.max_leverage, "max_leverage", "{'BTC': 40}"))
         tables = _asset_map(self.maintenance_tiers, "maintenance_tiers", "{'BTC': [(0, 0.0125), (150e6, 0.025)]}")
@@ -175,6 +178,11 @@ class CrossParams:
         for name in ("option_initial_base", "option_initial_floor", "option_maintenance_rate",
                      "borrow_initial_rate", "borrow_maintenance_rate"):
             _check_fraction(getattr(self, name), name)
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when there is none."""
+        return self.label or self.name
 
     def asset_max_leverage(self, asset: str) -> float:
         return float(self.max_leverage.get(asset, self.default_max_leverage))
@@ -205,7 +213,8 @@ class PortfolioParams:
     """Portfolio (risk-based) margin rules.
 
     Attributes:
-        name: label shown in the app.
+        name: the preset's key (menus, share links).
+        label: what the app shows for it (a venue and what it follows); "" shows ``name``.
         price_range: asset -> floor of the scan range as a fraction of spot (0.16 = +/-16 %).
         default_price_range: floor for assets not listed.
         range_vol_multiple, range_horizon_days: the range responds to volatility:
@@ -236,6 +245,7 @@ class PortfolioParams:
     """
 
     name: str = "custom"
+    label: str = ""
     price_range: Mapping[str, float] = field(default_factory=FrozenMap)
     default_price_range: float = 0.20
     range_vol_multiple: float = 4.0
@@ -267,6 +277,7 @@ class PortfolioParams:
 
     def __post_init__(self) -> None:
         _check_text(self.name, "name")
+        _check_text(self.label, "label")
         _check_text(self.source, "source")
         object.__setattr__(self, "price_range", _asset_map(self.price_range, "price_range", "{'BTC': 0.16}"))
         object.__setattr__(self, "haircuts", _asset_map(self.haircuts, "haircuts", "{'ETH': 0.05}"))
@@ -313,6 +324,11 @@ class PortfolioParams:
             raise PortfolioError(f"im_multiplier: initial margin cannot be below maintenance (got {self.im_multiplier}).")
         for asset, cut in self.haircuts.items():
             _check_fraction(cut, f"haircuts['{asset}']")
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when there is none."""
+        return self.label or self.name
 
     def range_floor(self, asset: str) -> float:
         return float(self.price_range.get(asset, self.default_price_range))

@@ -163,17 +163,18 @@ def _addon_amounts(units: UnitSet, arrays: BookArrays, spots: np.ndarray, params
 
 
 def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params: PortfolioParams) -> list[dict]:
-    """The breakdown rows of state ``m``'s add-ons (from :func:`_addon_amounts`), USD."""
+    """The breakdown rows of state ``m``'s add-ons (from :func:`_addon_amounts`), USD. An add-on the rule
+    set does not have (rate 0, as Deribit's and OKX's basis add-on) gets no row."""
     rows = []
     for u, asset in enumerate(units.assets[: units.units_per_state]):
         net_short = float(units.net_short[u])
-        if net_short > 0:
+        if net_short > 0 and params.short_option_min_rate > 0:
             rows.append({"component": "short-option minimum", "unit": asset,
                          "maintenance": float(amounts["short_option"][m, u]),
                          "explanation": f"{params.short_option_min_rate * 100:g} % of the underlying per "
                                         f"net short contract per strike ({net_short:g} contracts)"})
         hedged = float(amounts["hedged"][m, u])
-        if hedged > 0:
+        if hedged > 0 and params.basis_addon_rate > 0:
             rows.append({"component": "basis add-on", "unit": asset, "maintenance": float(amounts["basis"][m, u]),
                          "explanation": f"{params.basis_addon_rate * 100:g} % of the {hedged:,.0f} USD of "
                                         "offsetting linear positions: perp, future and spot prices can drift apart"})
@@ -183,7 +184,7 @@ def addon_rows(amounts: dict, m: int, units: UnitSet, arrays: BookArrays, params
             rows.append({"component": "roll shock", "unit": asset, "maintenance": roll,
                          "explanation": f"max({floor * 100:g} %, {annual * 100:g} % a year x years to expiry) of each "
                                         "perp's and future's size at the index: its funding or basis can move"})
-    for j in np.flatnonzero(amounts["depeg_holding"]):
+    for j in np.flatnonzero(amounts["depeg_holding"]) if params.depeg_addon_rate > 0 else ():
         asset, value = arrays.assets[arrays.hold_asset[j]], float(amounts["held_value"][m, j])
         rows.append({"component": "depeg add-on", "unit": asset, "maintenance": float(amounts["depeg"][m, j]),
                      "explanation": f"{params.depeg_addon_rate * 100:g} % of {value:,.0f} USD of {asset}: "
@@ -380,8 +381,8 @@ def _breakdown(outcome: dict, params: PortfolioParams) -> pd.DataFrame:
                      "explanation": "units that move together and hedge each other lose less jointly "
                                     "than the sum of their worst cases"})
     rows.extend(outcome["addon_rows"]())
-    if params.mm_factor != 1.0:
-        requirement = outcome["loss"] + outcome["addon_total"]
+    requirement = outcome["loss"] + outcome["addon_total"]
+    if params.mm_factor != 1.0 and requirement > 0:
         rows.append({"component": "maintenance factor", "unit": "all",
                      "maintenance": (params.mm_factor - 1.0) * requirement,
                      "explanation": f"maintenance is {params.mm_factor:g} x the {requirement:,.0f} USD above "
@@ -421,14 +422,15 @@ def portfolio_margin(
     Args:
         book: the Portfolio.
         market: the Market.
-        params: None (the "deribit" preset), "deribit", "okx", "span" or a PortfolioParams.
+        params: None (the "classroom" preset), "classroom", "deribit", "okx", "span" or a PortfolioParams.
 
     Returns a MarginResult whose ``breakdown`` has one row per component (scenario loss per
     unit, correlation offset, add-ons), ``binding_scenario`` names the worst scenario, and
     ``scenario_grids`` holds each unit's price x vol P&L grid.
 
-    Example: a lone long 1 BTC perp at 88,000 USD under "deribit" loses 16 % in the -16 %
-    scenario: maintenance 14,080 USD, initial 18,304 USD.
+    Example: a lone long 1 BTC perp at 88,000 USD under "classroom" loses 16 % in the -16 %
+    scenario: maintenance 14,080 USD, initial 18,304 USD. Under "deribit" the roll shock adds 1 % of
+    the size and maintenance is 0.8 x that: 11,968 USD, initial 14,960 USD (the risk-matrix margin).
     """
     rules = portfolio_params(params)
     arrays = book_arrays(book, market)

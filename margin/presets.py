@@ -1,7 +1,11 @@
-"""Named rule sets in the style of real venues. Approximations, with their sources.
+"""Named rule sets: venues' published rules, and one teaching rule set named as such.
 
-Venues change their tables often; these are snapshots for teaching, not a venue's live rules.
-Where a venue does not publish a number we need, the value is an ASSUMPTION and says so.
+Each preset's ``source`` names the document it follows, that document's date, and every
+simplification (after "SIMPLIFICATIONS:"): where the engine departs from the venue, and where a venue
+does not publish a number we need and the value is assumed. Venues change their tables often; these
+are dated snapshots, not a venue's live rules. "classroom" (the default) is not a venue's: it keeps
+Deribit's grid with correlated offsets across coins, for teaching. "deribit" and "okx" reproduce a
+worked example their venue publishes (tests/test_deribit_pm.py, tests/test_okx_pm.py).
 """
 
 from __future__ import annotations
@@ -28,16 +32,19 @@ _HL_TABLES = {
 
 HYPERLIQUID = CrossParams(
     name="hyperliquid",
+    label="Hyperliquid (margin tiers, read Nov 2026)",
     max_leverage={a: float(t[0][1]) for a, t in _HL_TABLES.items()},
     default_max_leverage=3.0,
     maintenance_tiers={a: _tiers_from_leverage(t) for a, t in _HL_TABLES.items()},
     haircuts={},
     default_haircut=0.0,
     source=(
-        "Hyperliquid Docs, Trading > Margin tiers and > Liquidations "
-        "(hyperliquid.gitbook.io/hyperliquid-docs): maintenance = half the initial margin at max "
-        "leverage, deduction by continuity; ZEC grouped with the 3M-tier alts and unlisted assets "
-        "at 3x are assumptions. Options use Deribit's standard formula (Hyperliquid lists no options)."
+        "Hyperliquid Docs, Trading > Margin tiers and > Liquidations (hyperliquid.gitbook.io/hyperliquid-docs, "
+        "mainnet tables as read Nov 2026): max leverage per tier for BTC, ETH, SOL, XRP, DOGE, LINK, ADA, BCH, "
+        "HYPE, TRX, BNB; maintenance = half the initial margin at the tier's max leverage, deduction by "
+        "continuity; liquidation when equity falls below maintenance. SIMPLIFICATIONS: ZEC grouped with the "
+        "3M-tier alts; unlisted assets at 3x; no collateral haircuts (USDC margin); short options use "
+        "Deribit's standard formula (Hyperliquid lists no options); no funding, fees or partial liquidation."
     ),
 )
 
@@ -66,6 +73,7 @@ _BINANCE_ALT = ((0, 0.0065, 0, 75), (10_000, 0.01), (50_000, 0.02), (250_000, 0.
 
 BINANCE = CrossParams(
     name="binance",
+    label="Binance USD-M (brackets of 2024-10-24)",
     max_leverage={asset: float(tiers[0][3]) for asset, tiers in _BINANCE_BRACKETS.items()},
     default_max_leverage=75.0,
     maintenance_tiers={**_BINANCE_BRACKETS, **{a: _BINANCE_ALT for a in ("HYPE", "ZEC", "LEO")}},
@@ -77,16 +85,20 @@ BINANCE = CrossParams(
         "Binance USD-M 'Leverage and Margin' brackets as its API returns them (GET /fapi/v1/leverageBracket: "
         "notional floor, maintenance rate, maintenance amount 'cum', max leverage), snapshot of 2024-10-24 "
         "(freqtrade's binance_leverage_tiers.json) for BTC, ETH, SOL, XRP, DOGE, BNB, ADA, LINK, BCH, TRX "
-        "and 1000PEPE; maintenance = notional x rate - maintenance amount (Binance FAQ 'How to Calculate "
-        "Liquidation Price of USDS-M Futures Contracts'). ASSUMPTIONS: HYPE, ZEC and LEO use a generic "
-        "alt bracket; collateral haircuts. Binance's 'portfolio margin' (uniMMR, Binance FAQ 2023-05-04, "
-        "updated 2024-11-06) is this model, a sum of per-position maintenance over collateral-rated "
-        "equity, not a scenario model: it is not offered as a portfolio preset here."
+        "and 1000PEPE, with Binance's max leverage per bracket; maintenance = notional x rate - maintenance "
+        "amount (Binance FAQ 'How to Calculate Liquidation Price of USDS-M Futures Contracts'). Binance's "
+        "'portfolio margin' (uniMMR, Binance FAQ 2023-05-04, updated 2024-11-06) is this model, a sum of "
+        "per-position maintenance over collateral-rated equity, not a scenario model: it is not offered as a "
+        "portfolio preset here. SIMPLIFICATIONS: HYPE, ZEC and LEO use a generic alt bracket (75x at 0.65 %, "
+        "deductions by continuity); collateral haircuts (5 % BTC, ETH, BNB; 10 % SOL, XRP; 20 % others) are "
+        "assumed in the spirit of Binance's collateral ratios, not its tiered table; short options use "
+        "Deribit's standard formula."
     ),
 )
 
 DERIBIT_CROSS = CrossParams(
     name="deribit",
+    label="Deribit standard margin (notice of 11 Jan 2022)",
     # Deribit notice of 11 Jan 2022: BTC/ETH futures IM 2 % + size-based add-on, MM 1 % + add-on.
     # The per-coin size add-on (0.005 % per BTC) is left out: one rate per asset.
     max_leverage={"BTC": 50.0, "ETH": 50.0},
@@ -95,15 +107,22 @@ DERIBIT_CROSS = CrossParams(
     haircuts={"BTC": 0.02, "ETH": 0.02},
     default_haircut=0.10,
     source=(
-        "Deribit standard (cross-collateral) margin: futures IM 2 % / MM 1 % (support notice "
-        "'11 January 2022', size add-on omitted); short options IM = max(0.15 - OTM/underlying, 0.1) "
-        "x underlying + mark, MM = 0.075 x underlying + mark (Deribit margin docs as mirrored by TSLab); "
-        "haircuts and alt leverage are assumptions."
+        "Deribit standard (cross-collateral) margin: futures IM 2 % / MM 1 % for BTC and ETH (support notice "
+        "of 11 January 2022); short options IM = max(0.15 - OTM/underlying, 0.1) x underlying + mark, "
+        "MM = 0.075 x underlying + mark (Deribit margin docs as mirrored by TSLab, read Nov 2026). "
+        "SIMPLIFICATIONS: the per-coin size add-on (0.005 % per BTC) is left out, one rate per asset; short "
+        "puts use 0.075 x underlying + mark (the mirror gives max(0.075, 0.075 x mark) + mark); requirements "
+        "in USD, not in the settlement coin; haircuts (2 % BTC and ETH, 10 % others) and 20x for other "
+        "coins are assumptions."
     ),
 )
 
-DERIBIT_PM = PortfolioParams(
-    name="deribit",
+#: The app's default portfolio rule set: a teaching variant, not a venue's. The shape of Deribit's grid
+#: (+/-16 % in 9 buckets, vol up/flat/down) with correlated offsets across coins (so the correlation
+#: shock visibly matters, docs/model.md), a range that widens with volatility and IM = 1.3 x MM.
+CLASSROOM_PM = PortfolioParams(
+    name="classroom",
+    label="Classroom (Deribit-style grid, correlated offsets)",
     price_range={"BTC": 0.16, "ETH": 0.16},
     default_price_range=0.20,
     range_vol_multiple=4.0,
@@ -121,21 +140,25 @@ DERIBIT_PM = PortfolioParams(
     depeg_addon_rate=0.01,
     im_multiplier=1.3,
     source=(
-        "Deribit 'Portfolio Margin' (support.deribit.com): +/-16 % in 9 evenly spaced buckets with vol "
-        "up/same/down; legacy page: short-option minimum 0.01 BTC per net short contract (1 % of the "
-        "underlying) and 1 % of offsetting futures. ASSUMPTIONS: 20 % range for alts, the vol-range "
-        "rule of docs/model.md, extreme moves of 2x range at 35 % (SPAN's weight), depeg 1 %, IM = 1.3 x MM, "
-        "range = max(floor, 4 daily sigma)."
+        "A teaching rule set, not a venue's. Its grid follows Deribit's knowledge-base page 'Portfolio Margin' "
+        "(support.deribit.com, article 25944756247837, undated, read Nov 2026): +/-16 % for BTC and ETH in 9 "
+        "evenly spaced buckets, each with vol up / same / down; its add-ons Deribit's legacy PM page "
+        "(deribit.com/pages/docs/portfoliomargin, undated, read Nov 2026): 1 % of the underlying per net short "
+        "option contract per strike and 1 % of offsetting futures; its vol shocks, +50 % / -25 % with powers "
+        "0.3 / 0.13, Deribit's API example of 2024-06-17. SIMPLIFICATIONS: correlated offsets across coins "
+        "(Deribit margins each settlement currency apart); the range widens with volatility, max(floor, 4 daily "
+        "sigma), where Deribit's is fixed; extreme moves of 2 x range counted at 35 % (SPAN's weight) instead of Deribit's "
+        "extended table; no roll shock, mm_factor or pnl_offset; 20 % range for coins other than BTC and ETH; "
+        "depeg add-on 1 % of stablecoins; IM = 1.3 x MM; P&L of every contract in USD."
     ),
 )
 
-#: Deribit's Segregated Portfolio Margin ("PME") as its API documents it, for coin-margined books.
+#: Deribit's Segregated Portfolio Margin as its API documents it (coin risk for coin-margined contracts).
 #: Reproduces the worked example of Deribit's API reference, private/pme/simulate (a BTC perpetual
 #: and the BTC-28JUN24 future; model parameters of 2024-06-17) to 1e-9 BTC (tests/test_deribit_pm.py).
-#: Not yet offered in the app's preset menu: the app's menus, samples and lessons are still built on
-#: the teaching rule set above, which keeps its name until the coin-margined UI lands (issue 18).
-DERIBIT_PM_EXACT = PortfolioParams(
-    name="deribit-pme",
+DERIBIT_PM = PortfolioParams(
+    name="deribit",
+    label="Deribit (Segregated PM, API model of 2024-06-17)",
     price_range={"BTC": 0.16, "ETH": 0.18},
     default_price_range=0.20,
     range_vol_multiple=0.0,
@@ -160,44 +183,67 @@ DERIBIT_PM_EXACT = PortfolioParams(
         "Deribit API reference, private/pme/simulate (docs.deribit.com; example model_params of "
         "2024-06-17): btc_usd price_range 0.16 in 4 buckets a side (9 points) x 3 vol scenarios, "
         "volatility_range_up 0.5 / down 0.25, vega powers 0.3 / 0.13, mm_factor 0.8 (maintenance = 0.8 x "
-        "risk-matrix margin; initial = the risk-matrix margin, MMP and open-order margin not modelled), "
-        "pnl_offset 0, roll shock = |size| x max(min_annualised_move 0.01, annualised_move_risk 0.075 x "
-        "years); coin-margined P&L in BTC, q x (1 - 1/(1 + move)). ETH (a live response of 2026-02-15): "
-        "price_range 0.18, roll 0.005 / 0.05. Deribit KB 'Portfolio Margin': Segregated PM treats each "
-        "settlement currency separately. SIMPLIFICATIONS: Deribit's extended table (-66 % ... +500 %, "
-        "vol up, a fraction with a dampener) is not published in full, so extreme moves of 2x range "
-        "count at 35 % instead (for perps and futures the grid binds, as Deribit's clipped extended "
-        "cells do); ETH's vol up 0.4 and min_volatility_for_shock_up 0.5 are not modelled (one vol "
-        "shock for all coins); the roll shock's time function is linear in years (the examples "
-        "exercise only its floor); pnl_offset scales gains before currencies are combined in cross "
-        "PM and cannot change a segregated worst loss; no delta shock or correlation contingency "
-        "(both 0 in the examples); coins other than BTC and ETH use a 20 % range (not published)."
+        "risk-matrix margin; initial = the risk-matrix margin), pnl_offset 0, roll shock = |size| x "
+        "max(min_annualised_move 0.01, annualised_move_risk 0.075 x years); coin-margined P&L in BTC, "
+        "q x (1 - 1/(1 + move)). ETH (a live response of 2026-02-15): price_range 0.18, roll 0.005 / 0.05. "
+        "Deribit KB 'Portfolio Margin' (article 25944756247837, undated, read Nov 2026): Segregated PM treats "
+        "each settlement currency separately. SIMPLIFICATIONS: Deribit's extended table (-66 % ... +500 %, "
+        "vol up, a fraction with a dampener) is not published in full, so extreme moves of 2x range count at "
+        "35 % instead (for perps and futures the grid binds, as Deribit's clipped extended cells do); MMP "
+        "and open-order margin are not modelled (initial = the risk-matrix margin); ETH's vol up 0.4 and "
+        "min_volatility_for_shock_up 0.5 are not modelled (one vol shock for all coins); the roll shock's "
+        "time function is linear in years (the examples exercise only its floor); pnl_offset scales gains "
+        "before currencies are combined in cross PM and cannot change a segregated worst loss; no delta "
+        "shock or correlation contingency (both 0 in the examples); linear (USDC-settled) contracts are "
+        "valued in USD; coins other than BTC and ETH use a 20 % range (not published); no add-on for "
+        "short options or stablecoins."
     ),
 )
 
+#: The name DERIBIT_PM had while the venue-exact set sat beside the teaching one (issue 18).
+DERIBIT_PM_EXACT = DERIBIT_PM
+
+_OKX_LARGE_ALTS = ("LTC", "BCH", "EOS", "OKB", "DOT", "BSV", "LINK", "FIL", "ADA", "TRX", "UNI", "XRP")
 OKX_PM = PortfolioParams(
     name="okx",
-    price_range={"BTC": 0.12, "ETH": 0.12, "XRP": 0.18, "BCH": 0.18, "LINK": 0.18, "ADA": 0.18, "TRX": 0.18},
+    label="OKX (portfolio margin, risk units, 2 Jan 2025)",
+    price_range={"BTC": 0.12, "ETH": 0.12, **{a: 0.18 for a in _OKX_LARGE_ALTS}},
     default_price_range=0.25,
-    range_vol_multiple=4.0,
-    range_horizon_days=1.0,
+    range_vol_multiple=0.0,
     price_steps=7,
     vol_states=("up", "flat", "down"),
     extreme_multiple=2.0,
-    extreme_fraction=0.35,
+    extreme_fraction=0.5,
     short_option_min_rate=0.01,
-    basis_addon_rate=0.005,
+    basis_addon_rate=0.0,
+    roll_shock_floor={"BTC": 0.002, "ETH": 0.002, **{a: 0.008 for a in _OKX_LARGE_ALTS}},
+    default_roll_shock_floor=0.008,
     depeg_addon_rate=0.02,
     im_multiplier=1.3,
+    offsets="segregated",
     source=(
-        "OKX portfolio margin parameter notice (2 Jan 2025): spot shock +/-0/4/8/12 % for BTC/ETH, "
-        "+/-0/6/12/18 % for large alts, +/-25 % others; extreme move +/-24 % BTC/ETH. ASSUMPTIONS: the "
-        "extreme move counted at 35 %, add-on rates, IM = 1.3 x MM (OKX publishes no multiplier)."
+        "OKX API v5 'Position builder' (POST /api/v5/account/position-builder, example of 2025-01-15: "
+        "BTC-USDT-SWAP short, LTC-USDT-SWAP long) and OKX notice 'OKX will further adjust portfolio "
+        "margin parameters' (2 Jan 2025): a risk unit per underlying, MMR = max(MR1, MR2, MR6) + MR3 + MR4 "
+        "+ MR5, summed over units in USD (no offset between underlyings), IMR = 1.3 x MMR; MR1 spot shock "
+        "+/-0/4/8/12 % for BTC/ETH, +/-0/6/12/18 % for LTC, BCH, EOS, OKB, DOT, BSV, LINK, FIL, ADA, TRX, "
+        "UNI, XRP, +/-0/8/16/25 % others; MR6 = half the loss at the extreme move (+/-24 % BTC/ETH, "
+        "+/-36 % large alts, +/-50 % others). The engine maps MR1 to its price grid (vol up/flat/down), "
+        "MR6 to extreme moves of 2 x range at 50 %, MR4 basis to its roll-shock add-on. SIMPLIFICATIONS: "
+        "MR4 = 0.2 % of |delta| for BTC/ETH and 0.8 % for the rest (rates implied by the example, not "
+        "published); SOL, DOGE, PEPE, BNB, SHIB, ORDI, WLD have a 36 % extreme move at OKX but 2 x 25 % = "
+        "50 % here; other coins' inner shocks are 8.3 / 16.7 % (7 even points) where OKX has 8 / 16 %; "
+        "MR2, MR3 and MR5 (time value, vol span, rates) are the engine's vol up / flat / down scenarios "
+        "(Deribit's shifts), not OKX's vega tables; MR7 (position reduction cost), MR8 (borrowing) and MR9 "
+        "are not modelled; the short-option minimum of 1 % and the stablecoin depeg add-on of 2 % are "
+        "assumptions (OKX publishes neither)."
     ),
 )
 
+
 SPAN_PM = PortfolioParams(
     name="span",
+    label="SPAN-style (16 scenarios, NSE parameters)",
     price_range={},
     default_price_range=0.10,
     range_vol_multiple=6.0,
@@ -217,15 +263,21 @@ SPAN_PM = PortfolioParams(
     source=(
         "SPAN's 16 risk scenarios (price 0, +/-1/3, +/-2/3, +/-1 of the scan range x vol up/down, plus "
         "+/-2x range at 35 %), as tabulated for NSE SPAN (McMillan, Options as a Strategic Investment, "
-        "ch. 34); scan range 6 daily sigma scaled by sqrt(2) with a 10 % floor and vol scan 25 % of "
-        "implied vol, after NSE Clearing's published parameters. IM = 1.3 x MM is an assumption."
+        "5th ed., 2012, ch. 34, whose one-future risk array tests/test_portfolio.py reproduces); scan range "
+        "6 daily sigma scaled by sqrt(2) with a 10 % floor and vol scan 25 % of implied vol, after NSE "
+        "Clearing's published parameters (undated, read Nov 2026). SIMPLIFICATIONS: SPAN-style, not a crypto "
+        "venue's rule set; correlated offsets across coins stand in for SPAN's inter-commodity spread credits "
+        "(tiered by a clearing house's spread table); no intra-commodity (calendar) spread charge beyond the "
+        "basis add-on of 0.5 %; short-option minimum 1 % and depeg add-on 1 % are assumptions; IM = 1.3 x MM "
+        "is an assumption (clearing houses set initial apart)."
     ),
 )
 
 CROSS_PRESETS: dict[str, CrossParams] = {p.name: p for p in (HYPERLIQUID, BINANCE, DERIBIT_CROSS)}
-PORTFOLIO_PRESETS: dict[str, PortfolioParams] = {p.name: p for p in (DERIBIT_PM, OKX_PM, SPAN_PM)}
+PORTFOLIO_PRESETS: dict[str, PortfolioParams] = {p.name: p for p in (CLASSROOM_PM, DERIBIT_PM, OKX_PM, SPAN_PM)}
 DEFAULT_CROSS = "hyperliquid"
-DEFAULT_PORTFOLIO = "deribit"
+#: The teaching rule set: docs/model.md wants the first visit to show correlated offsets at work.
+DEFAULT_PORTFOLIO = "classroom"
 
 
 def cross_params(params: CrossParams | str | None) -> CrossParams:

@@ -24,6 +24,7 @@ from tests.browser_support import (
     streamlit_server,
     wait_for_idle,
 )
+from views.rules import preset_title
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -147,8 +148,8 @@ def _choose_a_view(tab) -> None:
     click_sidebar_toggle(tab, "sidebar_presenter")
 
 
-CHOSEN = {"sample": "07 · Diversified long alts", "cross": "binance", "portfolio": "okx", "offsets": "segregated",
-          "presenter": True}
+CHOSEN = {"sample": "07 · Diversified long alts", "cross": preset_title("cross", "binance"),
+          "portfolio": preset_title("portfolio", "okx"), "offsets": "segregated", "presenter": True}
 
 
 def test_the_sidebar_shows_the_choices_after_every_page_switch(server, tab):

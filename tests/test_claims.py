@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons import catalogue, claims, correlation, framework, stories
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, cross_margin, hedging_benefit, portfolio_margin
+from margin.presets import DEFAULT_PORTFOLIO
 from views import glossary
 from views.rules import OFFSET_CHOICES, RuleSets, every_rule_set
 from views.samples import EMPTY, load_sample
@@ -251,7 +252,8 @@ def test_the_empty_book_is_charged_a_depeg_add_on_and_no_text_calls_it_a_stress_
 
 
 def test_the_depeg_lesson_says_the_add_on_is_a_share_of_the_current_value_and_the_loss_is_in_equity():
-    """USDT from 1.00 to 0.80: equity falls by $10,000 while the add-on falls from $500 to $400 (deribit)."""
+    """USDT from 1.00 to 0.80: equity falls by $10,000 while the add-on falls from $500 to $400 (classroom); a rule
+    set without a depeg add-on (deribit) says it charges none."""
     lesson = catalogue.BY_ID["haircuts-depeg"]
     number = next(i for i, step in enumerate(lesson.steps) if step.control is not None)
     control = lesson.steps[number].control
@@ -265,9 +267,13 @@ def test_the_depeg_lesson_says_the_add_on_is_a_share_of_the_current_value_and_th
         addon = [float(r.breakdown.loc[r.breakdown["component"] == "depeg add-on", "maintenance"].sum())
                  for r in (at_peg, low)]
         assert addon == pytest.approx([rate * 50_000, rate * 45_000])
-        assert "as the depeg deepens it shrinks" in why
         note = framework.read(lesson, number, control.minimum, cross, portfolio).note
-        assert "current value" in note and "lower than at the peg" in note
+        assert "lower than at the peg" in note
+        if rate > 0:
+            assert "as the depeg deepens it shrinks" in why and "current value" in note
+        else:
+            assert "charges no depeg add-on" in why and "charges no depeg add-on" in note
+            assert "has no depeg add-on row" in framework.step_text(lesson, number, cross, portfolio)[0]
 
 
 def test_selling_the_hedge_in_the_binance_lesson_keeps_the_account_value():
@@ -312,9 +318,18 @@ def test_the_conversion_lesson_asks_for_the_hedging_benefit_the_engine_defines()
 
 
 def test_the_default_portfolio_preset_keeps_correlated_offsets():
-    """Story claims that name 'correlated offsets' describe the app's default (the deribit preset's own offsets)."""
-    assert PORTFOLIO_PRESETS["deribit"].offsets == "correlated"
+    """docs/model.md: the default rule set keeps correlated offsets, so the correlation shock visibly matters on
+    a first visit; it is the classroom set, named as a teaching set, while the venue presets margin each coin
+    apart as their venues publish."""
+    assert DEFAULT_PORTFOLIO == "classroom" and PORTFOLIO_PRESETS[DEFAULT_PORTFOLIO].offsets == "correlated"
+    assert "Classroom" in PORTFOLIO_PRESETS[DEFAULT_PORTFOLIO].label
+    assert PORTFOLIO_PRESETS["deribit"].offsets == PORTFOLIO_PRESETS["okx"].offsets == "segregated"
     assert RuleSets() == correlation.CORRELATION.rules
+
+
+def test_lessons_pin_the_classroom_rule_set_unless_they_are_about_a_venue():
+    for lesson in catalogue.LESSONS:
+        assert lesson.rules.portfolio == "classroom", lesson.id
 
 
 def test_claims_count():

@@ -82,11 +82,12 @@ def test_an_inverse_long_loses_more_coin_on_a_fall_than_it_gains_on_the_same_ris
 
 
 def test_coin_collateral_doubles_an_inverse_longs_usd_exposure():
-    """In USD, a long inverse perp of face F backed by F / price coins moves like 2 F of the coin."""
+    """In USD (the classroom rule set measures risk in USD), a long inverse perp of face F backed by F / price
+    coins moves like 2 F of the coin."""
     market = Market({"BTC": 80_000.0}, {"BTC": 0.5})
-    naked = portfolio_margin(Portfolio([InversePerp("BTC", 100_000.0, 80_000.0)]), market, "deribit")
-    backed = portfolio_margin(Portfolio([InversePerp("BTC", 100_000.0, 80_000.0)], {"BTC": 1.25}), market, "deribit")
-    linear = portfolio_margin(Portfolio([Perp("BTC", 2.5, 80_000.0)]), market, "deribit")
+    naked = portfolio_margin(Portfolio([InversePerp("BTC", 100_000.0, 80_000.0)]), market, "classroom")
+    backed = portfolio_margin(Portfolio([InversePerp("BTC", 100_000.0, 80_000.0)], {"BTC": 1.25}), market, "classroom")
+    linear = portfolio_margin(Portfolio([Perp("BTC", 2.5, 80_000.0)]), market, "classroom")
     assert backed.details["scenario_loss"] == pytest.approx(2 * naked.details["scenario_loss"], rel=1e-12)
     assert backed.details["scenario_loss"] == pytest.approx(linear.details["scenario_loss"], rel=1e-12)
 

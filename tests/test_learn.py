@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def _rise(before, after) -> float:
     return (after / before - 1) * 100
 
 
-def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "deribit") -> list:
+def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "classroom") -> list:
     """Per question: a number (numeric questions) or the index of the correct option."""
     lesson = catalogue.BY_ID[lesson_id]
     book, market = load_sample(lesson.sample)
@@ -266,9 +267,9 @@ def test_a_lesson_pins_its_rule_sets_and_gives_the_students_back_when_it_is_left
     at.switch_page("pages/learn.py").run()
     at.selectbox(key="learn_pick").set_value("correlation").run()
     ws = at.session_state["workspace"]
-    assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == ("hyperliquid", "deribit", "correlated")
+    assert (ws.cross_preset, ws.portfolio_preset, ws.portfolio_offsets) == ("hyperliquid", "classroom", "correlated")
     notes = " ".join(c.value for c in at.caption)
-    assert "This lesson uses hyperliquid / deribit (the cross / portfolio rule sets, correlated offsets)" in notes
+    assert "This lesson uses hyperliquid / classroom (the cross / portfolio rule sets, correlated offsets)" in notes
     assert "deribit / okx, segregated offsets) come back" in notes
     # a chain of lessons keeps the student's own rule sets to give back, and the binance lesson pins binance
     at.selectbox(key="learn_pick").set_value("binance").run()
@@ -301,12 +302,12 @@ def test_answers_follow_the_active_rule_sets_not_a_stored_answer():
     at = open_lesson("vol-jump", 4)
     at.selectbox(key="sidebar_portfolio_preset").set_value("okx").run()
     lesson = catalogue.BY_ID["vol-jump"]
-    okx, deribit = expected_answers("vol-jump", pm="okx")[0], expected_answers("vol-jump", pm="deribit")[0]
-    assert abs(okx - deribit) > 5  # the presets disagree, so the check must use the active one
-    _, warnings = answer(at, lesson, 0, deribit)
-    hint = "too low" if deribit < okx else "too high"
+    okx, classroom = expected_answers("vol-jump", pm="okx")[0], expected_answers("vol-jump", pm="classroom")[0]
+    assert abs(okx - classroom) > 5  # the presets disagree, so the check must use the active one
+    _, warnings = answer(at, lesson, 0, classroom)
+    hint = "too low" if classroom < okx else "too high"
     assert warnings and hint in warnings[0]  # the first try gets a hint from the active rule sets' answer
-    _, warnings = answer(at, lesson, 0, deribit)
+    _, warnings = answer(at, lesson, 0, classroom)
     assert warnings and framework.fmt(okx, "%") in warnings[0]
     successes, _ = answer(at, lesson, 0, okx)
     assert successes
@@ -490,7 +491,11 @@ def test_the_formulas_shown_use_the_active_presets():
     assert r"\ell_{\max}^{\text{BTC}} = 125" in shown  # binance's BTC max leverage
     assert r"h_{\text{BTC}} = 5\,\%" in shown
     text_shown = "\n".join(m.value for m in at.markdown)
-    assert okx.source in text_shown and CROSS_PRESETS["binance"].source in text_shown
+    for preset in (okx, CROSS_PRESETS["binance"]):  # each source: its document and date, then every simplification
+        follows, simplifications = methodology.source_parts(preset.source)
+        assert follows in text_shown and simplifications and all(item in text_shown for item in simplifications)
+    assert any(okx.title in s.value for s in at.subheader)
+    assert r"R_a = f_a" in shown and r"0.5\,\max" in shown and "MR4 basis" in text_shown  # OKX: fixed ranges, MR6, MR4
     tiers = next(d.value for d in at.dataframe if "maintenance rate (%)" in d.value.columns)
     btc = tiers[tiers["asset"] == "BTC"]
     assert len(btc) == len(CROSS_PRESETS["binance"].maintenance_tiers["BTC"])
@@ -529,12 +534,34 @@ def test_the_methodology_renderer_draws_a_modified_rule_set():
     assert any("Limitations" in s.value for s in at.subheader)
 
 
-def test_the_scan_range_table_matches_the_engine():
+@pytest.mark.parametrize("preset", list(PORTFOLIO_PRESETS))
+def test_the_scan_range_table_matches_the_engine(preset):
     book, market = load_sample("05_short_strangle.json")
-    table = methodology.range_table(PORTFOLIO_PRESETS["deribit"], book, market.shocked(vol_mult=2))
-    ranges = portfolio_margin(book, market.shocked(vol_mult=2)).details["ranges"]
+    table = methodology.range_table(PORTFOLIO_PRESETS[preset], book, market.shocked(vol_mult=2))
+    ranges = portfolio_margin(book, market.shocked(vol_mult=2), preset).details["ranges"]
     assert table.set_index("risk unit")["scan range R (%)"].to_dict() == pytest.approx(
         {k: v * 100 for k, v in ranges.items()})
+
+
+def test_every_presets_methodology_names_its_document_date_and_simplifications():
+    """Issue 18: every preset's source lists the document, its date and each simplification, and the
+    Methodology tab prints it for the active presets, the new ones included."""
+    for preset in (*CROSS_PRESETS.values(), *PORTFOLIO_PRESETS.values()):
+        follows, simplifications = methodology.source_parts(preset.source)
+        assert re.search(r"\b20[12]\d\b", follows), preset.name  # a dated document
+        assert simplifications, preset.name
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/learn.py").run()
+    at.session_state["learn_tab"] = "Methodology"
+    at.run()
+    for name in PORTFOLIO_PRESETS:
+        at.selectbox(key="sidebar_portfolio_preset").set_value(name).run()
+        assert not at.exception and not errors(at)
+        preset, shown = PORTFOLIO_PRESETS[name], "\n".join(m.value for m in at.markdown)
+        assert all(item in shown for item in methodology.source_parts(preset.source)[1]), name
+        formulas = latex_text(at)
+        assert ((r"\mathrm{MM} = 0.8\,(L + A)" in formulas) == (preset.mm_factor == 0.8)), name
+        assert ((r"\max(r_a" in formulas) == (name in ("deribit", "okx"))), name  # the roll shock / MR4
 
 
 # -- presenter --------------------------------------------------------------------------------------

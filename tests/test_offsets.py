@@ -45,6 +45,12 @@ VOLS = {"BTC": 0.55, "ETH": 0.7, "SOL": 0.85, "XRP": 0.9, "DOGE": 1.0, "LINK": 0
 PRESETS = sorted(PORTFOLIO_PRESETS)
 
 
+def correlated(preset: str):
+    """The preset with correlated offsets: the invariants are the correlated model's (Deribit and OKX margin
+    each coin apart as published; the sidebar's offsets choice turns the offsets on)."""
+    return PORTFOLIO_PRESETS[preset].with_changes(offsets="correlated")
+
+
 @st.composite
 def correlations(draw, coins=ALL_COINS):
     """A valid correlation matrix (a random factor model, so positive semi-definite), as pairs."""
@@ -133,11 +139,12 @@ def test_positions_that_cannot_gain_or_lose_change_no_requirement(n_units, data,
              "cancelling perps": [Perp(coin, 3.0, PRICES[coin]), Perp(coin, -3.0, PRICES[coin] * 1.1)],
              "cancelling options": [Option(coin, "call", PRICES[coin], 30.0, 2.0),
                                     Option(coin, "call", PRICES[coin], 30.0, -2.0)]}[dead]
-    before = portfolio_margin(book, market, preset)
-    after = portfolio_margin(Portfolio([*book.positions, *extra], book.collateral), market, preset)
-    addon = after.details["addon_total"] - before.details["addon_total"]  # cancelling perps pay basis, nothing else
+    params = correlated(preset)
+    before = portfolio_margin(book, market, params)
+    after = portfolio_margin(Portfolio([*book.positions, *extra], book.collateral), market, params)
+    addon = after.details["addon_total"] - before.details["addon_total"]  # cancelling perps pay basis (roll), nothing else
     assert _close(after.details["scenario_loss"], before.details["scenario_loss"])
-    assert _close(after.maintenance - addon, before.maintenance)
+    assert _close(after.maintenance - params.mm_factor * addon, before.maintenance)
 
 
 @settings(max_examples=15, deadline=None)
@@ -176,7 +183,7 @@ def _linear_exposure(book: Portfolio, market: Market, params) -> dict[str, float
 def test_a_linear_books_joint_loss_is_the_joint_normal_figure(n_units, data, rho, preset):
     book = data.draw(linear_books(n_units, n_units))
     market = market_with(rho)
-    params = PORTFOLIO_PRESETS[preset]
+    params = correlated(preset)
     e = _linear_exposure(book, market, params)
     assets = list(e)
     corr = market.correlation.loc[assets, assets].to_numpy()
@@ -192,7 +199,7 @@ def test_three_units_keep_the_pair_hedge_when_a_third_unit_drives():
     rho = {("BTC", "ETH"): 0.9, ("BTC", "SOL"): 0.3, ("ETH", "SOL"): 0.3}
     market = market_with(rho)
     book = Portfolio([Perp("BTC", 1.0, 88_000.0), Perp("ETH", -30.0, 2_900.0), Perp("SOL", 1_000.0, 138.0)])
-    params = PORTFOLIO_PRESETS["deribit"]
+    params = PORTFOLIO_PRESETS["classroom"]
     e = _linear_exposure(book, market, params)
     vector = np.array([e["BTC"], e["ETH"], e["SOL"]])
     corr = market.correlation.loc[["BTC", "ETH", "SOL"], ["BTC", "ETH", "SOL"]].to_numpy()
@@ -209,10 +216,10 @@ def test_three_units_keep_the_pair_hedge_when_a_third_unit_drives():
 def test_correlated_never_exceeds_segregated(n_units, data, rho, preset):
     book = data.draw(st.one_of(option_books(n_units, n_units), linear_books(n_units, n_units)))
     market = market_with(rho)
-    params = PORTFOLIO_PRESETS[preset]
-    correlated = portfolio_margin(book, market, params)
-    segregated = portfolio_margin(book, market, params.with_changes(offsets="segregated"))
-    assert correlated.maintenance <= segregated.maintenance * (1 + 1e-12) + 1e-9
+    params = correlated(preset)
+    joint = portfolio_margin(book, market, params)
+    alone = portfolio_margin(book, market, params.with_changes(offsets="segregated"))
+    assert joint.maintenance <= alone.maintenance * (1 + 1e-12) + 1e-9
 
 
 @pytest.mark.parametrize("n_units", [2, 3, 5])
@@ -223,10 +230,10 @@ def test_correlated_equals_segregated_when_all_move_together_and_point_one_way(n
     rho = {(a, b): 1.0 for i, a in enumerate(COINS) for b in COINS[i + 1:]}
     market = market_with(rho)
     book = Portfolio([Perp(c, sign * s / PRICES[c], PRICES[c]) for c, s in zip(COINS, sizes, strict=False)])
-    params = PORTFOLIO_PRESETS[preset]
-    correlated = portfolio_margin(book, market, params).details["scenario_loss"]
-    segregated = portfolio_margin(book, market, params.with_changes(offsets="segregated")).details["scenario_loss"]
-    assert correlated == pytest.approx(segregated, rel=1e-9)
+    params = correlated(preset)
+    joint = portfolio_margin(book, market, params).details["scenario_loss"]
+    alone = portfolio_margin(book, market, params.with_changes(offsets="segregated")).details["scenario_loss"]
+    assert joint == pytest.approx(alone, rel=1e-9)
 
 
 # -- continuity in rho ---------------------------------------------------------------------------------
@@ -242,8 +249,8 @@ def test_the_requirement_is_continuous_in_correlation(n_units, data, rho, preset
     the identity (shock -1) and all-ones (shock +1), where eigenvalues meet."""
     market = market_with(rho)
     step = 1e-7 if start < 1.0 else -1e-7
-    here = portfolio_margin(book, market.shocked(corr_shock=start), preset)
-    there = portfolio_margin(book, market.shocked(corr_shock=start + step), preset)
+    here = portfolio_margin(book, market.shocked(corr_shock=start), correlated(preset))
+    there = portfolio_margin(book, market.shocked(corr_shock=start + step), correlated(preset))
     size = portfolio_margin(book, market, PORTFOLIO_PRESETS[preset].with_changes(offsets="segregated")).maintenance
     assert abs(here.maintenance - there.maintenance) <= 1e-4 * max(size, 1.0)
 

@@ -35,12 +35,12 @@ from margin import (
     portfolio_margin,
 )
 from margin.portfolio import scan_range
-from margin.presets import DERIBIT_PM, OKX_PM, SPAN_PM
+from margin.presets import CLASSROOM_PM, DERIBIT_PM, OKX_PM, PORTFOLIO_PRESETS, SPAN_PM
 from margin.pricing import black76_price
 from margin.reference import reference_portfolio_margin
 
 FAST = settings(max_examples=30, deadline=None)
-PRESETS = ["deribit", "okx", "span"]
+PRESETS = list(PORTFOLIO_PRESETS)  # classroom, deribit, okx, span
 
 
 def _market(prices, vols, corr=None, basis=None) -> Market:
@@ -119,14 +119,17 @@ def test_extreme_scenario_binds_when_its_weight_exceeds_one_half():
        preset=st.sampled_from(PRESETS), basis=st.floats(min_value=-0.2, max_value=0.3),
        days=st.floats(min_value=0.0, max_value=365.0), kind=st.sampled_from(["perp", "future"]))
 def test_lone_linear_position_costs_range_times_notional(price, vol, qty, preset, basis, days, kind):
-    params = {"deribit": DERIBIT_PM, "okx": OKX_PM, "span": SPAN_PM}[preset]
+    params = PORTFOLIO_PRESETS[preset]
     market = _market({"BTC": price}, {"BTC": vol}, basis={"BTC": basis})
     if kind == "perp":
         position, mark = Perp("BTC", qty, price), price
     else:
         position, mark = Future("BTC", qty, price, days), price * math.exp(basis * days / 365)
     result = portfolio_margin(Portfolio([position]), market, preset)
-    expected = _range(params, "BTC", vol) * abs(qty) * mark
+    floor, annual = params.roll_shock("BTC")  # Deribit's roll shock, OKX's MR4 basis: size at the index
+    years = 0.0 if kind == "perp" else days / 365
+    roll = abs(qty) * price * max(floor, annual * years)
+    expected = params.mm_factor * (_range(params, "BTC", vol) * abs(qty) * mark + roll)
     assert result.maintenance == pytest.approx(expected, rel=1e-9)
     assert result.initial == pytest.approx(params.im_multiplier * expected, rel=1e-9)
 
@@ -136,14 +139,23 @@ def test_lone_linear_position_costs_range_times_notional(price, vol, qty, preset
 # ---------------------------------------------------------------------------------------------
 
 
-def test_lone_long_btc_perp_under_deribit():
+def test_lone_long_btc_perp_under_classroom():
     """+/-16 % range (BTC vol 55 %: 4 daily sigma = 11.5 % < 16 %): MM = 16 % of notional, IM = 1.3x."""
-    result = portfolio_margin(Portfolio([Perp("BTC", 1.0, 88_000.0)]), BTC_ETH, "deribit")
+    result = portfolio_margin(Portfolio([Perp("BTC", 1.0, 88_000.0)]), BTC_ETH, "classroom")
     assert result.maintenance == pytest.approx(0.16 * 88_000.0)
     assert result.initial == pytest.approx(1.3 * 0.16 * 88_000.0)
     assert list(result.breakdown["component"]) == ["scenario loss"]  # no add-ons
     np.testing.assert_allclose(np.array(result.scenario_grids["BTC"].columns, dtype=float),
                                np.linspace(-0.16, 0.16, 9), atol=1e-6)
+
+
+def test_lone_long_btc_perp_under_deribit():
+    """Deribit S:PM: 16 % loss + roll shock 1 % of the size at the index, times mm_factor 0.8; initial is
+    the risk-matrix margin (0.8 x 1.25 = 1)."""
+    result = portfolio_margin(Portfolio([Perp("BTC", 1.0, 88_000.0)]), BTC_ETH, "deribit")
+    assert result.maintenance == pytest.approx(0.8 * (0.16 + 0.01) * 88_000.0)
+    assert result.initial == pytest.approx((0.16 + 0.01) * 88_000.0)
+    assert list(result.breakdown["component"]) == ["scenario loss", "roll shock", "maintenance factor"]
 
 
 def test_okx_btc_spot_shocks():
@@ -156,28 +168,33 @@ def test_okx_btc_spot_shocks():
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_spot_hedged_with_short_perp_pays_only_the_basis_addon(preset):
-    params = {"deribit": DERIBIT_PM, "okx": OKX_PM, "span": SPAN_PM}[preset]
+    params = PORTFOLIO_PRESETS[preset]
     book = Portfolio([Spot("BTC", 2.0), Perp("BTC", -2.0, 88_000.0)])
     result = portfolio_margin(book, BTC_ETH, preset)
     rows = result.breakdown.set_index("component")
     assert rows.loc["scenario loss", "maintenance"] == pytest.approx(0.0, abs=1e-6)
-    assert rows.loc["basis add-on", "maintenance"] == pytest.approx(params.basis_addon_rate * 176_000.0)
-    assert result.maintenance == pytest.approx(params.basis_addon_rate * 176_000.0)
+    basis = params.basis_addon_rate * 176_000.0  # min(long, short) linear USD
+    roll = params.roll_shock("BTC")[0] * 176_000.0  # the perp's size at the index (Deribit, OKX's MR4)
+    assert rows.get("maintenance").get("basis add-on", 0.0) == pytest.approx(basis)
+    assert rows.get("maintenance").get("roll shock", 0.0) == pytest.approx(roll)
+    assert basis + roll > 0
+    assert result.maintenance == pytest.approx(params.mm_factor * (basis + roll))
     # ... far below the unhedged spot alone.
     assert result.maintenance < 0.1 * portfolio_margin(Portfolio([Spot("BTC", 2.0)]), BTC_ETH, preset).maintenance
 
 
 def test_stablecoins_are_not_scanned_but_pay_the_depeg_addon():
-    result = portfolio_margin(Portfolio([], {"USDC": 100_000.0}), BTC_ETH, "deribit")
+    result = portfolio_margin(Portfolio([], {"USDC": 100_000.0}), BTC_ETH, "classroom")
     assert result.scenario_grids == {}
-    assert result.maintenance == pytest.approx(DERIBIT_PM.depeg_addon_rate * 100_000.0)
+    assert result.maintenance == pytest.approx(CLASSROOM_PM.depeg_addon_rate * 100_000.0)
+    assert portfolio_margin(Portfolio([], {"USDC": 100_000.0}), BTC_ETH, "deribit").maintenance == 0.0  # none at Deribit
 
 
 def test_short_option_minimum_nets_per_strike():
     """Deribit legacy page: call +10 and put -20 on strike X -> net short 10 -> 10 x 1 %."""
     market = _market({"BTC": 88_000.0}, {"BTC": 0.55})
     book = Portfolio([Option("BTC", "call", 90_000.0, 30, 10.0), Option("BTC", "put", 90_000.0, 30, -20.0)])
-    rows = portfolio_margin(book, market, "deribit").breakdown.set_index("component")
+    rows = portfolio_margin(book, market, "classroom").breakdown.set_index("component")
     assert rows.loc["short-option minimum", "maintenance"] == pytest.approx(0.01 * 88_000.0 * 10)
 
 
@@ -187,7 +204,8 @@ def test_portfolio_equity_counts_holdings_pnl_and_option_marks():
                      collateral={"USDC": 10_000.0})
     mark = float(black76_price(88_000.0, 80_000.0, 0.55, 30 / 365, False))
     expected = 10_000.0 + (88_000.0 - 90_000.0) + 2 * 2_900.0 + mark
-    assert portfolio_margin(book, BTC_ETH, "deribit").equity == pytest.approx(expected)
+    for preset in PRESETS:
+        assert portfolio_margin(book, BTC_ETH, preset).equity == pytest.approx(expected)
 
 
 def test_extreme_moves_cannot_push_prices_below_zero():
@@ -212,21 +230,23 @@ def test_vol_shock_raises_the_requirement_of_a_short_strangle(preset):
     assert stressed.maintenance > calm.maintenance
 
 
-@pytest.mark.parametrize("params", [DERIBIT_PM, OKX_PM, SPAN_PM])
-def test_scan_range_widens_with_volatility(params):
+@pytest.mark.parametrize("params", list(PORTFOLIO_PRESETS.values()), ids=list(PORTFOLIO_PRESETS))
+def test_scan_range_widens_with_volatility_where_the_rule_set_says_so(params):
+    """classroom and span widen the range with volatility; Deribit and OKX publish fixed ranges."""
     vols = np.linspace(0.05, 5.0, 60)
     ranges = [scan_range(params, "BTC", v) for v in vols]
     assert all(b >= a for a, b in zip(ranges, ranges[1:], strict=False))
     for v, r in zip(vols, ranges, strict=True):
         assert r == pytest.approx(_range(params, "BTC", v))
-    assert ranges[-1] > ranges[0]
+    assert (ranges[-1] > ranges[0]) == (params.range_vol_multiple > 0)
+    assert (params.range_vol_multiple > 0) == (params.name in ("classroom", "span"))
 
 
 def test_vol_shock_widens_the_range_of_the_result():
-    """Deribit BTC: 4 x 0.55 / sqrt(365) = 11.5 % < 16 % floor; doubled vol gives 23.0 %."""
+    """classroom BTC: 4 x 0.55 / sqrt(365) = 11.5 % < 16 % floor; doubled vol gives 23.0 %."""
     book = Portfolio([Perp("BTC", 1.0, 88_000.0)])
-    calm = portfolio_margin(book, BTC_ETH, "deribit")
-    stressed = portfolio_margin(book, BTC_ETH.shocked(vol_mult=2.0), "deribit")
+    calm = portfolio_margin(book, BTC_ETH, "classroom")
+    stressed = portfolio_margin(book, BTC_ETH.shocked(vol_mult=2.0), "classroom")
     assert calm.details["ranges"]["BTC"] == pytest.approx(0.16)
     assert stressed.details["ranges"]["BTC"] == pytest.approx(4 * 1.1 / math.sqrt(365))
     assert stressed.maintenance == pytest.approx(88_000.0 * 4 * 1.1 / math.sqrt(365))
@@ -246,8 +266,12 @@ def test_hedged_pair_costs_more_as_correlation_breaks_down(rho, vol_btc, vol_eth
     market = _market({"BTC": 88_000.0, "ETH": 2_900.0}, {"BTC": vol_btc, "ETH": vol_eth}, {("BTC", "ETH"): rho})
     eth_notional = notional * vol_btc / vol_eth
     book = Portfolio([Perp("BTC", notional / 88_000.0, 88_000.0), Perp("ETH", -eth_notional / 2_900.0, 2_900.0)])
-    costs = [portfolio_margin(book, market.shocked(corr_shock=s), preset).maintenance for s in (0.0, -0.5, -1.0)]
+    params = PORTFOLIO_PRESETS[preset].with_changes(offsets="correlated")  # Deribit and OKX: the sidebar's choice
+    costs = [portfolio_margin(book, market.shocked(corr_shock=s), params).maintenance for s in (0.0, -0.5, -1.0)]
     assert costs[0] < costs[1] < costs[2]
+    if PORTFOLIO_PRESETS[preset].offsets == "segregated":  # as the venue publishes it: correlation changes nothing
+        alone = [portfolio_margin(book, market.shocked(corr_shock=s), preset).maintenance for s in (0.0, -1.0)]
+        assert alone[0] == pytest.approx(alone[1], rel=1e-12)
 
 
 @FAST
@@ -257,17 +281,21 @@ def test_long_only_book_costs_more_as_correlation_rises(sizes, preset):
     market = default_market()
     book = Portfolio([Perp(a, n / market.prices[a], market.prices[a]) for a, n in zip(("BTC", "ETH", "SOL"), sizes,
                                                                                        strict=True)])
-    costs = [portfolio_margin(book, market.shocked(corr_shock=s), preset) for s in (0.0, 0.5, 1.0)]
+    params = PORTFOLIO_PRESETS[preset].with_changes(offsets="correlated")  # Deribit and OKX: the sidebar's choice
+    costs = [portfolio_margin(book, market.shocked(corr_shock=s), params) for s in (0.0, 0.5, 1.0)]
     assert costs[0].maintenance < costs[1].maintenance < costs[2].maintenance
     # Perfect correlation: no diversification left, the requirement is the sum of unit losses.
-    assert costs[2].maintenance == pytest.approx(costs[2].details["segregated_loss"], rel=1e-9)
+    top = costs[2].details
+    assert top["scenario_loss"] == pytest.approx(top["segregated_loss"], rel=1e-9)
+    assert costs[2].maintenance == pytest.approx(params.mm_factor * (top["segregated_loss"] + top["addon_total"]),
+                                                 rel=1e-9)
 
 
 def test_hedged_pair_benefits_from_correlation():
     """The signed aggregation rewards a hedge when assets co-move: far below segregated."""
     book = Portfolio([Perp("BTC", 1.0, 88_000.0), Perp("ETH", -88_000.0 * 0.55 / 0.70 / 2_900.0, 2_900.0)])
-    correlated = portfolio_margin(book, BTC_ETH, "deribit")
-    segregated = portfolio_margin(book, BTC_ETH, DERIBIT_PM.with_changes(offsets="segregated"))
+    correlated = portfolio_margin(book, BTC_ETH, "classroom")
+    segregated = portfolio_margin(book, BTC_ETH, CLASSROOM_PM.with_changes(offsets="segregated"))
     assert correlated.maintenance < 0.6 * segregated.maintenance
 
 
@@ -326,7 +354,7 @@ def test_requirement_is_non_negative_and_breakdown_adds_up(book, market, preset)
 @FAST
 @given(book=books, market=markets, preset=st.sampled_from(PRESETS))
 def test_segregated_never_costs_less_than_correlated(book, market, preset):
-    params = {"deribit": DERIBIT_PM, "okx": OKX_PM, "span": SPAN_PM}[preset]
+    params = PORTFOLIO_PRESETS[preset]
     correlated = portfolio_margin(book, market, params)
     segregated = portfolio_margin(book, market, params.with_changes(offsets="segregated"))
     assert segregated.maintenance >= correlated.maintenance - 1e-9 * max(1.0, segregated.maintenance)
@@ -351,7 +379,7 @@ def _assert_matches_reference(book, market, params):
 @st.composite
 def rule_sets(draw):
     """A preset, sometimes with numbers changed so rarely-binding rules (extremes, the vol floor) bind."""
-    params = {"deribit": DERIBIT_PM, "okx": OKX_PM, "span": SPAN_PM}[draw(st.sampled_from(PRESETS))]
+    params = PORTFOLIO_PRESETS[draw(st.sampled_from(PRESETS))]
     changes = {"offsets": draw(st.sampled_from(["correlated", "correlated", "segregated"]))}
     if draw(st.booleans()):
         changes["extreme_fraction"] = draw(st.sampled_from([0.6, 0.9]))
@@ -384,8 +412,9 @@ EDGE_BOOKS = {
 
 
 @pytest.mark.parametrize("name", list(EDGE_BOOKS))
-@pytest.mark.parametrize("params", [DERIBIT_PM, SPAN_PM, OKX_PM.with_changes(vol_down_shift=0.5, extreme_fraction=0.9)],
-                         ids=["deribit", "span", "okx-modified"])
+@pytest.mark.parametrize("params", [CLASSROOM_PM, DERIBIT_PM, SPAN_PM,
+                                    OKX_PM.with_changes(vol_down_shift=0.5, extreme_fraction=0.9)],
+                         ids=["classroom", "deribit", "span", "okx-modified"])
 def test_engine_matches_slow_reference_on_edge_books(name, params):
     _assert_matches_reference(EDGE_BOOKS[name], default_market(), params)
 
@@ -395,5 +424,5 @@ def test_engine_matches_slow_reference_on_the_design_book():
     book = Portfolio([Perp("BTC", 1.0, 88_000.0, leverage=10), Perp("ETH", -30.0, 2_900.0),
                       Option("BTC", "call", 100_000.0, 30, -1.0), Spot("ETH", 5.0)],
                      collateral={"USDC": 20_000.0})
-    for params in (DERIBIT_PM, OKX_PM, SPAN_PM):
+    for params in PORTFOLIO_PRESETS.values():
         _assert_matches_reference(book, default_market(), params)

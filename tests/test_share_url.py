@@ -126,7 +126,8 @@ def test_the_workspace_from_a_link_computes_with_the_linked_rule_sets():
 
 @pytest.mark.parametrize(("params", "says"), [
     ({"cross": "ftx"}, "cross margin preset 'ftx' is not one of hyperliquid, binance, deribit"),
-    ({"portfolio": "cme", "book": TOKEN}, "portfolio margin preset 'cme' is not one of deribit, okx, span"),
+    ({"portfolio": "cme", "book": TOKEN}, "portfolio margin preset 'cme' is not one of classroom, deribit, okx, span"),
+    ({"portfolio": "okx", "v": "3"}, "link version '3' is not one of 1, 2"),
     ({"offsets": "partial"}, "offsets setting 'partial' is not one of correlated, segregated"),
     ({"presenter": "maybe"}, "presenter must be 'on' or 'off'"),
     ({"book": "%%%not-a-book"}, "the 'book' parameter is damaged"),
@@ -159,17 +160,18 @@ def open_view(params: dict[str, str]) -> AppTest:
 
 
 def test_a_full_view_link_restores_rule_sets_offsets_and_presenter_mode_and_their_numbers():
-    params = link.encode(link.View(TOKEN, "binance", "okx", "segregated", True))
+    params = link.encode(link.View(TOKEN, "binance", "okx", "correlated", True))  # okx's own is segregated
     at = open_view(params)
     assert not at.error
+    assert not [i for i in at.info if "This link was made before" in i.value]  # a current link: nothing to say
     assert at.selectbox(key="sidebar_cross_preset").value == "binance"
     assert at.selectbox(key="sidebar_portfolio_preset").value == "okx"
-    assert at.radio(key="sidebar_offsets").value == "segregated"
+    assert at.radio(key="sidebar_offsets").value == "correlated"
     assert at.toggle(key="sidebar_presenter").value is True and at.session_state["presenter"] is True
     assert {name: at.query_params[name] for name in params} == params  # the address bar keeps the link
     at.switch_page("pages/compare.py").run()
     market = apply_market_overrides(default_market(), OVERRIDES)
-    rules = portfolio_params("okx").with_changes(offsets="segregated")
+    rules = portfolio_params("okx").with_changes(offsets="correlated")
     cm, pm = cross_margin(BOOK, market, "binance"), portfolio_margin(BOOK, market, rules)
     numbers = shown(at)
     assert numbers["Cross initial margin"] == text.money(cm.initial)
@@ -210,8 +212,40 @@ def test_a_link_with_a_bad_setting_is_refused_whole_with_the_reason(params):
     assert len(messages) == 1 and "shared link could not be opened" in messages[0] and "Traceback" not in messages[0]
     workspace = at.session_state["workspace"]
     assert workspace.portfolio == load_portfolio(SAMPLES / "03_btc_eth_pair.json")
-    assert (workspace.cross_preset, workspace.portfolio_preset, workspace.offsets) == ("hyperliquid", "deribit", None)
+    assert (workspace.cross_preset, workspace.portfolio_preset, workspace.offsets) == ("hyperliquid", "classroom", None)
     assert at.query_params[link.CROSS] == "hyperliquid"  # the address bar now describes what is shown
+
+
+# -- links made before version 2 (issue 18): "deribit" was the teaching rule set now called "classroom" --------
+OLD_LINK = {"book": TOKEN, "cross": "binance", "portfolio": "deribit", "offsets": "segregated"}  # no "v"
+
+
+def test_an_old_deribit_link_opens_the_classroom_rule_set_its_sender_saw_and_says_so():
+    view, document = link.decode(OLD_LINK)
+    assert (view.cross_preset, view.portfolio_preset, view.offsets) == ("binance", "classroom", "segregated")
+    assert "now called “classroom”" in view.notice and document.portfolio == BOOK
+    assert link.encode(view)[link.VERSION] == link.CURRENT_VERSION and link.encode(view)[link.PORTFOLIO] == "classroom"
+    assert link.decode({**OLD_LINK, "offsets": "correlated"})[0].offsets is None  # classroom's own
+    current, _ = link.decode({**OLD_LINK, "v": "2"})  # a current link's deribit is Deribit's
+    assert current.portfolio_preset == "deribit" and current.offsets is None and current.notice is None
+    old_okx, _ = link.decode({**OLD_LINK, "portfolio": "okx", "offsets": "correlated"})
+    assert (old_okx.portfolio_preset, old_okx.offsets) == ("okx", "correlated") and "differ" in old_okx.notice
+    assert link.decode({"portfolio": "span"})[0].notice is None  # span's rules did not change
+    assert link.decode({"cross": "deribit"})[0].notice is None  # nor the deribit cross preset's
+
+
+def test_an_old_deribit_link_shows_its_notice_and_the_numbers_its_sender_saw():
+    at = open_view(OLD_LINK)
+    assert not at.error
+    notes = [i.value for i in at.info]
+    assert any("now called “classroom”" in note for note in notes), notes
+    assert at.selectbox(key="sidebar_portfolio_preset").value == "classroom"
+    assert at.query_params[link.PORTFOLIO] == "classroom" and at.query_params[link.VERSION] == link.CURRENT_VERSION
+    at.switch_page("pages/compare.py").run()
+    market = apply_market_overrides(default_market(), OVERRIDES)
+    pm = portfolio_margin(BOOK, market, portfolio_params("classroom").with_changes(offsets="segregated"))
+    assert shown(at)["Portfolio maintenance margin"] == text.money(pm.maintenance)
+    assert any("now called “classroom”" in i.value for i in at.info)  # on every page until the book is replaced
 
 
 def test_a_link_to_a_lesson_step_keeps_its_own_book_and_settings():

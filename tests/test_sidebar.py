@@ -37,7 +37,7 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def segregated(preset: str = "deribit"):
+def segregated(preset: str = "classroom"):
     return portfolio_params(preset).with_changes(offsets="segregated")
 
 
@@ -116,10 +116,19 @@ def test_another_portfolio_preset_starts_from_its_own_offsets(app):
     assert metric_values(app)["Portfolio initial margin"] == text.money(expected)
 
 
+def test_the_preset_menus_show_each_presets_label():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    menu = at.selectbox(key="sidebar_portfolio_preset")
+    assert menu.value == "classroom" and list(menu.options) == [p.title for p in PORTFOLIO_PRESETS.values()]
+    assert "Classroom (Deribit-style grid, correlated offsets)" in menu.options
+    assert "deribit and okx: the venues' published rules" in menu.help
+
+
 def test_cached_calls_resolve_a_preset_name_to_the_rule_set_in_force():
     assert portfolio_rules("okx") is PORTFOLIO_PRESETS["okx"]
-    assert portfolio_rules("okx", "segregated") is portfolio_rules("okx", "segregated")
-    assert portfolio_rules("okx", "segregated") == segregated("okx")
-    assert engine_cache.rules_key(segregated("okx")) != engine_cache.rules_key(PORTFOLIO_PRESETS["okx"])
+    assert portfolio_rules("okx", "segregated") is PORTFOLIO_PRESETS["okx"]  # okx's own setting
+    assert portfolio_rules("okx", "correlated") is portfolio_rules("okx", "correlated")
+    assert portfolio_rules("classroom", "segregated") == segregated("classroom")
+    assert engine_cache.rules_key(portfolio_rules("okx", "correlated")) != engine_cache.rules_key(PORTFOLIO_PRESETS["okx"])
     assert engine_cache.rules_for(PORTFOLIO_PRESETS["span"]) is PORTFOLIO_PRESETS["span"]
     assert engine_cache.rules_for("span") is PORTFOLIO_PRESETS["span"]  # a name: the preset as published

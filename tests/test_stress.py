@@ -16,7 +16,7 @@ from margin import (
     shock_sweep,
 )
 from margin.portfolio import scan_range
-from margin.presets import DERIBIT_PM
+from margin.presets import CLASSROOM_PM
 
 MARKET = Market({"BTC": 88_000.0, "ETH": 2_900.0, "SOL": 138.0, "USDC": 1.0},
                 {"BTC": 0.55, "ETH": 0.70, "SOL": 0.85, "USDC": 0.01},
@@ -55,9 +55,9 @@ def test_strangle_requirement_starts_rising_faster_where_the_range_starts_respon
     vol_mult = 0.16 / (4 x 0.55 / sqrt(365)) = 1.39; past it the grid widens with vol."""
     strangle = Portfolio([Option("BTC", "call", 100_000.0, 14, -2.0), Option("BTC", "put", 76_000.0, 14, -2.0)],
                          {"USDC": 40_000.0})
-    knee = 0.16 / (DERIBIT_PM.range_vol_multiple * 0.55 / np.sqrt(365.0))
-    assert scan_range(DERIBIT_PM, "BTC", 0.55 * (knee - 0.01)) == pytest.approx(0.16)
-    assert scan_range(DERIBIT_PM, "BTC", 0.55 * (knee + 0.2)) > 0.16
+    knee = 0.16 / (CLASSROOM_PM.range_vol_multiple * 0.55 / np.sqrt(365.0))
+    assert scan_range(CLASSROOM_PM, "BTC", 0.55 * (knee - 0.01)) == pytest.approx(0.16)
+    assert scan_range(CLASSROOM_PM, "BTC", 0.55 * (knee + 0.2)) > 0.16
     mults = [1.0, 1.2, 1.4, 1.6, 1.8, 2.0]
     sweep = shock_sweep(strangle, MARKET, vol_mults=mults, corr_shocks=[0.0])
     jumps = detect_jumps(sweep, along="vol_mult")

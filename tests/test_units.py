@@ -11,7 +11,7 @@ import margin.units as units_module
 from margin import Option, Perp, Portfolio, PortfolioError, Spot, portfolio_margin
 from margin import book as book_module
 from margin.book import book_arrays, equity_parts, market_vectors
-from margin.presets import DERIBIT_PM, portfolio_params
+from margin.presets import CLASSROOM_PM, portfolio_params
 from margin.pricing import black76_price
 from margin.units import unit_set
 from tests.books import MARKET
@@ -27,7 +27,7 @@ def _looped_pnl(book, units, moves):
     for u, asset in enumerate(units.assets):
         spot, iv = MARKET.prices[asset], MARKET.vols[asset]
         options = [p for p in book.positions if isinstance(p, Option) and p.asset == asset]
-        vols = units_module.shocked_vols(DERIBIT_PM, iv, np.array([p.expiry_days for p in options], dtype=float))
+        vols = units_module.shocked_vols(CLASSROOM_PM, iv, np.array([p.expiry_days for p in options], dtype=float))
         for i, move in enumerate(moves[u]):
             move = max(move, -1.0)
             for v in states.values():
@@ -47,7 +47,7 @@ def test_vectorised_revaluation_equals_a_loop(book_positions, seed, dedup, block
     book = Portfolio(book_positions, {"USDT": 5_000.0})
     arrays = book_arrays(book, MARKET)
     spots, vols, basis = market_vectors(arrays, MARKET)
-    units = unit_set(arrays, spots, vols, basis, DERIBIT_PM)
+    units = unit_set(arrays, spots, vols, basis, CLASSROOM_PM)
     if len(units) == 0:
         return
     rng = np.random.default_rng(seed)
@@ -73,7 +73,7 @@ def test_units_at_several_states_equal_one_unit_set_per_state(book_positions, se
     rng = np.random.default_rng(seed)
     state_spots = spots * rng.uniform(0.3, 2.0, size=(3, spots.size))
     state_vols = vols * rng.uniform(0.5, 3.0, size=(3, vols.size))
-    stacked = units_module.unit_sets(arrays, state_spots, state_vols, basis, DERIBIT_PM)
+    stacked = units_module.unit_sets(arrays, state_spots, state_vols, basis, CLASSROOM_PM)
     n_units = stacked.units_per_state
     if n_units == 0:
         return
@@ -82,7 +82,7 @@ def test_units_at_several_states_equal_one_unit_set_per_state(book_positions, se
     moves = rng.choice([-1.5, -0.3, 0.0, 0.1, 0.4], size=(len(stacked), 7))
     pnl = stacked.revalue(moves)
     for m in range(3):
-        alone = unit_set(arrays, state_spots[m], state_vols[m], basis, DERIBIT_PM)
+        alone = unit_set(arrays, state_spots[m], state_vols[m], basis, CLASSROOM_PM)
         view = stacked.state(m)
         for name in ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short",
                      "exposed", "opt_unit", "opt_qty", "opt_vols", "opt_base", "option_starts"):
@@ -100,7 +100,7 @@ def test_an_option_at_expiry_is_revalued_at_intrinsic_value_beside_live_ones():
     book = Portfolio((Option("BTC", "call", 80_000.0, 0.0, 2.0), Option("BTC", "put", 95_000.0, 30.0, -1.0),
                       Perp("ETH", 3.0, 2_900.0)), {"USDT": 5_000.0})
     arrays = book_arrays(book, MARKET)
-    units = unit_set(*_at_market(book), DERIBIT_PM)
+    units = unit_set(*_at_market(book), CLASSROOM_PM)
     assert not units.revaluer.live
     moves = np.array([[-1.5, -0.2, 0.0, 0.1, 0.3]] * len(units))
     expected = _looped_pnl(book, units, moves)
@@ -117,7 +117,7 @@ def monkeypatch_module():
 def test_units_are_the_underlyings_with_derivatives_or_non_stable_holdings():
     book = Portfolio((Perp("ETH", 1.0, 2_900.0), Spot("SOL", 3.0), Option("BTC", "call", 95_000.0, 30.0, -1.0)),
                      {"USDT": 1_000.0})
-    units = unit_set(*_at_market(book), DERIBIT_PM)
+    units = unit_set(*_at_market(book), CLASSROOM_PM)
     assert units.assets == ("ETH", "SOL", "BTC")  # USDT collateral is a depeg add-on, not a unit
     assert units.linear_delta.tolist() == pytest.approx([2_900.0, 3 * 138.0, 0.0])
     assert units.opt_unit.tolist() == [2]
@@ -130,7 +130,7 @@ def _at_market(book):
 
 # -- what is kept from one pricing to the next --------------------------------------------------------
 
-RULE_SETS = ("deribit", "okx", "span")
+RULE_SETS = ("classroom", "deribit", "okx", "span")
 
 
 @settings(max_examples=30, deadline=None)
@@ -146,7 +146,7 @@ def test_kept_plans_price_like_a_book_seen_for_the_first_time(book_positions, co
         assert seen[name].maintenance == pytest.approx(fresh.maintenance, rel=1e-12, abs=1e-9)
         assert seen[name].details["addon_total"] == pytest.approx(fresh.details["addon_total"], rel=1e-12, abs=1e-9)
         rows = fresh.breakdown[fresh.breakdown["component"].str.endswith("add-on")
-                               | (fresh.breakdown["component"] == "short-option minimum")]
+                               | fresh.breakdown["component"].isin(["short-option minimum", "roll shock"])]
         assert fresh.details["addon_total"] == pytest.approx(rows["maintenance"].sum(), rel=1e-12, abs=1e-9)
         rules = portfolio_params(name)
         arrays = book_arrays(book, MARKET)

@@ -141,6 +141,8 @@ def begin(lesson_page: bool = False) -> DeltaGenerator:
     if state.link_error():
         reason = state.link_error().removeprefix("share link: ")
         st.error(f"The shared link could not be opened, so the default book and settings are shown instead: {reason}")
+    elif state.link_notice():
+        st.info(state.link_notice())
     return slot
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from ui import engine_cache, state
 from views import samples, text
-from views.rules import OFFSET_CHOICES, portfolio_rules
+from views.rules import OFFSET_CHOICES, portfolio_rules, preset_title
 
 SAMPLE_KEY = "sidebar_sample"
 CROSS_KEY = "sidebar_cross_preset"
@@ -93,12 +93,15 @@ def draw() -> st.delta_generator.DeltaGenerator:
         st.markdown("### Rule sets")
         _show(CROSS_KEY, workspace.cross_preset)
         st.selectbox("Cross margin preset", list(CROSS_PRESETS), key=CROSS_KEY, on_change=_on_preset,
-                     args=(CROSS_KEY, "cross_preset"),
-                     help="Per-position rules in the style of a venue (tiers, leverage, haircuts).")
+                     args=(CROSS_KEY, "cross_preset"), format_func=lambda name: preset_title("cross", name),
+                     help="A venue's per-position rules (tiers, leverage, haircuts), as of the dated document "
+                          "its source names (Learn › Methodology).")
         _show(PORTFOLIO_KEY, workspace.portfolio_preset)
         st.selectbox("Portfolio margin preset", list(PORTFOLIO_PRESETS), key=PORTFOLIO_KEY, on_change=_on_preset,
-                     args=(PORTFOLIO_KEY, "portfolio_preset"),
-                     help="Scenario grid in the style of a venue (price range, vol shocks, add-ons).")
+                     args=(PORTFOLIO_KEY, "portfolio_preset"), format_func=lambda name: preset_title("portfolio", name),
+                     help="classroom: the teaching rule set (Deribit's grid with correlated offsets across coins). "
+                          "deribit and okx: the venues' published rules, each coin margined apart. span: SPAN's "
+                          "16 scenarios. Each one's source and simplifications are on Learn › Methodology.")
         offsets = workspace.portfolio_offsets
         _show(OFFSETS_KEY, offsets)
         st.radio("Offsets across coins", OFFSET_CHOICES, key=OFFSETS_KEY, on_change=_on_offsets,

@@ -34,6 +34,7 @@ from views.samples import DEFAULT_SAMPLE, base_market, load_sample, sample_names
 KEY = "workspace"
 PRESENTER_KEY = "presenter"
 LINK_ERROR_KEY = "link_error"
+LINK_NOTICE_KEY = "link_notice"
 LINK_LESSON_KEY = "link_lesson"
 #: The sample of a book that is no sample (uploaded, shared, edited into another sample's book).
 CUSTOM = "custom"
@@ -271,6 +272,8 @@ def get() -> Workspace:
             st.session_state[LINK_ERROR_KEY] = f"the link could not be read ({type(error).__name__})."
         else:
             set_presenter(opened.presenter)
+            if opened.notice:
+                st.session_state[LINK_NOTICE_KEY] = opened.notice
             if opened.book is not None and opened.lesson:
                 st.session_state[LINK_LESSON_KEY] = opened.lesson
     _store(workspace)
@@ -308,9 +311,15 @@ def link_error() -> str | None:
     return st.session_state.get(LINK_ERROR_KEY)
 
 
+def link_notice() -> str | None:
+    """How an older link this session was opened from was read (None for a current link): views.link's notice."""
+    return st.session_state.get(LINK_NOTICE_KEY)
+
+
 def forget_link_error() -> None:
-    """Stop showing the link's message: the book it failed to open has been replaced."""
+    """Stop showing the link's messages (why it failed, how an older one was read): its book has been replaced."""
     st.session_state.pop(LINK_ERROR_KEY, None)
+    st.session_state.pop(LINK_NOTICE_KEY, None)
 
 
 def read_document(data: bytes | str) -> tuple[Portfolio, Market]:

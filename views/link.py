@@ -1,6 +1,6 @@
 """The share link: the whole view in the address bar's query string, and back.
 
-    ?book=<token>&cross=<preset>&portfolio=<preset>&offsets=<correlated|segregated>[&presenter=on]
+    ?book=<token>&cross=<preset>&portfolio=<preset>&offsets=<correlated|segregated>&v=2[&presenter=on]
      [&lesson=<id>&step=<n>]
 
 ``book`` is :func:`margin.io.encode_share_token` of the book and the market's changes from the
@@ -8,6 +8,13 @@ default market; the rest are the sidebar's settings and, on the Learn page, the 
 page keeps the :data:`SETTINGS` in the address bar (``ui.state.sync_link``); the Learn page keeps
 ``lesson`` and ``step``. Pure functions, no Streamlit: :func:`decode` either returns the whole view
 or raises PortfolioError with a sentence a reader can act on, so a link opens exactly or not at all.
+
+``v`` is the link's version. Links without one were made before version 2 (issue 18), when the
+portfolio preset called "deribit" was the teaching rule set that is now "classroom", and "okx" a
+correlated, volatility-scaled variant. Such a link is read as it was meant, never silently:
+``portfolio=deribit`` opens the classroom rule set, the one its sender saw (the same rules, renamed),
+and ``portfolio=okx`` opens today's okx, whose rules changed; either way :attr:`View.notice` says what
+happened, and the app shows it. A version this app does not know is refused.
 """
 
 from __future__ import annotations
@@ -20,10 +27,23 @@ from margin import PortfolioError
 from margin.io import PortfolioDocument, decode_share_token
 from margin.presets import CROSS_PRESETS, DEFAULT_CROSS, DEFAULT_PORTFOLIO, PORTFOLIO_PRESETS
 
-BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, LESSON, STEP = (
-    "book", "cross", "portfolio", "offsets", "presenter", "lesson", "step")
-#: What every page writes: the book and the sidebar's settings (the Learn page adds lesson and step).
-SETTINGS = (BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER)
+BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, LESSON, STEP, VERSION = (
+    "book", "cross", "portfolio", "offsets", "presenter", "lesson", "step", "v")
+#: What every page writes: the book and the sidebar's settings, and the link's version (the Learn page adds
+#: lesson and step).
+SETTINGS = (BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, VERSION)
+#: The version :func:`encode` writes. Version 1 (no ``v``): links made before the presets followed their venues.
+CURRENT_VERSION = "2"
+#: Version-1 portfolio presets: the name a link carried -> (the preset it opens now, what the app says).
+_RENAMED_V1 = {
+    "deribit": ("classroom", "This link was made before the portfolio presets were renamed: its “deribit” was "
+                             "the teaching rule set now called “classroom”, so it opens with classroom, as its "
+                             "sender saw it. The “deribit” preset now follows Deribit's published Segregated "
+                             "Portfolio Margin; choose it in the sidebar to compare."),
+    "okx": ("okx", "This link was made before the okx preset followed OKX's published rules (fixed spot shocks, "
+                   "each coin margined apart, MR4 basis): it opens with today's okx and the offsets it carried, so "
+                   "its portfolio numbers differ from what its sender saw."),
+}
 OFFSET_CHOICES = ("correlated", "segregated")
 _ON, _OFF = ("on", "true", "1", "yes"), ("off", "false", "0", "no")
 
@@ -39,6 +59,8 @@ class View:
         presenter: presenter mode on.
         lesson, step: the lesson open on the Learn page and its 1-based step (None: no lesson). The
             Learn page judges them (an unknown lesson is a warning there, a step out of range is clamped).
+        notice: what the app must say about how an older link was read (None for a current link);
+            not written back into a link.
     """
 
     book: str | None = None
@@ -48,6 +70,7 @@ class View:
     presenter: bool = False
     lesson: str | None = None
     step: int | None = None
+    notice: str | None = None
 
 
 def encode(view: View) -> dict[str, str]:
@@ -56,6 +79,7 @@ def encode(view: View) -> dict[str, str]:
     params[CROSS] = view.cross_preset
     params[PORTFOLIO] = view.portfolio_preset
     params[OFFSETS] = view.offsets or PORTFOLIO_PRESETS[view.portfolio_preset].offsets
+    params[VERSION] = CURRENT_VERSION
     if view.presenter:
         params[PRESENTER] = "on"
     if view.lesson:
@@ -121,11 +145,19 @@ def _document(token: str) -> PortfolioDocument:
 def decode(params: Mapping[str, str]) -> tuple[View, PortfolioDocument | None]:
     """The view a query string describes, and its decoded book (None when the link has no book).
 
-    Raises PortfolioError naming what is wrong (a damaged book, an unknown preset, a bad offsets or
-    presenter value); parameters the link does not name take their defaults, others are ignored.
+    Raises PortfolioError naming what is wrong (a damaged book, an unknown preset or version, a bad
+    offsets or presenter value); parameters the link does not name take their defaults, others are
+    ignored. A version-1 link's portfolio preset is read as the module docstring says, with a notice.
     """
+    version = _choice(params, VERSION, ("1", CURRENT_VERSION), "1", "link version")
     cross = _choice(params, CROSS, tuple(CROSS_PRESETS), DEFAULT_CROSS, "cross margin preset")
-    portfolio = _choice(params, PORTFOLIO, tuple(PORTFOLIO_PRESETS), DEFAULT_PORTFOLIO, "portfolio margin preset")
+    notice = None
+    if version == "1":
+        portfolio = _choice(params, PORTFOLIO, tuple(PORTFOLIO_PRESETS), DEFAULT_PORTFOLIO, "portfolio margin preset")
+        if portfolio in _RENAMED_V1 and params.get(PORTFOLIO) is not None:
+            portfolio, notice = _RENAMED_V1[portfolio]
+    else:
+        portfolio = _choice(params, PORTFOLIO, tuple(PORTFOLIO_PRESETS), DEFAULT_PORTFOLIO, "portfolio margin preset")
     offsets = _choice(params, OFFSETS, OFFSET_CHOICES, "", "offsets setting") or None
     if offsets == PORTFOLIO_PRESETS[portfolio].offsets:
         offsets = None  # the preset's own setting
@@ -133,5 +165,6 @@ def decode(params: Mapping[str, str]) -> tuple[View, PortfolioDocument | None]:
     token = params.get(BOOK)
     document = None if token is None else _document(token)
     lesson = params.get(LESSON) or None
-    view = View(token, cross, portfolio, offsets, presenter, lesson, _step(params.get(STEP)) if lesson else None)
+    view = View(token, cross, portfolio, offsets, presenter, lesson, _step(params.get(STEP)) if lesson else None,
+                notice)
     return view, document

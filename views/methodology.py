@@ -28,18 +28,47 @@ LIMITATIONS: tuple[str, ...] = (
     "to today's prices only.",
     "**No order-book liquidation costs**: liquidation happens exactly at the liquidation price, with no "
     "slippage, no partial liquidation, no insurance fund or auto-deleveraging.",
-    "**Presets approximate venues' published rules** for teaching; venues change their tables often and "
-    "run more detail (size add-ons, concentration charges, per-contract minimums). Numbers a venue does "
-    "not publish are marked as assumptions in each preset's source.",
+    "**Presets follow dated documents**: deribit and okx reproduce a worked example their venue publishes, "
+    "classroom is a teaching rule set (Deribit's grid with correlated offsets), and venues change their tables "
+    "often and run more detail (size add-ons, concentration charges, per-contract minimums). Each preset's "
+    "source names its document, that document's date and every simplification, numbers a venue does not "
+    "publish included.",
     "**Default volatilities and correlations are assumptions** (round figures and a one-factor correlation "
     "model), not estimates; replace them on the Build page or estimate them from a price history.",
     "**Portfolio offsets** use joint scenarios on the correlation ellipsoid (each unit driving with the others "
     "following by correlation, plus the linear-worst direction), exact for books of perps, futures and spot "
     "and a scan for options; venues use their own offset rules (Deribit, OKX and Binance margin currencies "
-    "apart, the segregated setting).",
+    "apart, the segregated setting, which the deribit and okx presets use).",
     "**Time stands still**: no theta decay over the liquidation horizon; the basis of dated futures is a "
     "fixed annual rate.",
 )
+
+
+#: Where a preset's ``source`` starts listing its simplifications (margin/presets.py).
+SIMPLIFICATIONS = "SIMPLIFICATIONS:"
+
+
+def source_parts(source: str) -> tuple[str, list[str]]:
+    """A preset's ``source`` split into what it follows (the document and its date) and its simplifications,
+    one item each (the text after "SIMPLIFICATIONS:", split at semicolons outside brackets)."""
+    follows, _, rest = source.partition(SIMPLIFICATIONS)
+    items, depth, current = [], 0, []
+    for char in rest:
+        depth += (char in "([") - (char in ")]")
+        if char == ";" and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    cleaned = [item.strip().rstrip(".").strip() for item in items]
+    return follows.strip(), [_sentence(item) for item in cleaned if item]
+
+
+def _sentence(item: str) -> str:
+    """A simplification as a sentence: a capital first letter (not on a field name such as pnl_offset), a stop."""
+    first = item.split(" ", 1)[0]
+    return (item if "_" in first else item[0].upper() + item[1:]) + "."
 
 
 @dataclass(frozen=True)
@@ -170,15 +199,26 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
     )
     segregated = "L = \\sum_a L_a"
     active = params.offsets
-    return [
-        Formula(
+    if params.range_vol_multiple > 0:
+        scan = Formula(
             "Scan range of each risk unit a (it widens with volatility)",
             f"R_a = \\min\\!\\left(\\max\\!\\left(f_a,\\ {num(params.range_vol_multiple)}\\,\\sigma_a"
             f"\\sqrt{{\\tfrac{{{num(params.range_horizon_days)}}}{{365}}}}\\right),\\ {pct(RANGE_CAP)}\\right)",
             f"σ_a: the asset's annual volatility; the range is at least the floor f_a and at least "
             f"{num(params.range_vol_multiple)} standard deviations over {num(params.range_horizon_days)} day(s).",
-        ),
-        Formula("Range floors of this rule set", _join(floors)),
+        )
+        floor_title = "Range floors of this rule set"
+    else:
+        scan = Formula(
+            "Scan range of each risk unit a (fixed: it does not follow volatility)",
+            "R_a = f_a",
+            "The venue publishes a fixed price range per coin; volatility moves the requirement only through the "
+            "options it revalues.",
+        )
+        floor_title = "Price ranges of this rule set"
+    return [
+        scan,
+        Formula(floor_title, _join(floors)),
         Formula(
             "Price moves of the grid",
             _lines("m_i = R_a\\left(\\frac{2i}{N-1} - 1\\right),\\quad i = 0,\\dots,N-1",
@@ -222,20 +262,42 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
             "Add-ons",
             f"A = {num(params.short_option_min_rate)}\\,\\sum_a S_a\\,n^{{\\text{{short}}}}_a"
             f" + {num(params.basis_addon_rate)}\\,\\sum_a \\min(\\text{{long}}_a,\\ \\text{{short}}_a)"
-            f" + {num(params.depeg_addon_rate)}\\,V_{{\\text{{stablecoins}}}}",
+            + (" + \\sum_{\\text{perps, futures}} |q|\\,S\\,\\max(r_a,\\ g_a\\,T)" if _has_roll(params) else "")
+            + f" + {num(params.depeg_addon_rate)}\\,V_{{\\text{{stablecoins}}}}",
             "n_short: net short option contracts per strike and expiry; long_a / short_a: USD of long and "
             "short linear exposure (spot, perps, futures) on the unit, the part that hedges itself and "
-            "bears basis risk; V_stablecoins: USD value of stablecoin holdings (the depeg add-on). "
-            "Stablecoins are not on the price grid.",
+            "bears basis risk; "
+            + (f"the roll shock (Deribit's; OKX's MR4 basis): each perp's and future's size at the index S times "
+               f"max(r_a, g_a × years to expiry T), with {_roll_terms(params)}; " if _has_roll(params) else "")
+            + "V_stablecoins: USD value of stablecoin holdings (the depeg add-on). Stablecoins are not on the "
+            "price grid.",
         ),
         Formula(
             "Requirement",
-            f"\\mathrm{{MM}} = L + A,\\qquad \\mathrm{{IM}} = {num(params.im_multiplier)} \\times \\mathrm{{MM}}",
+            (f"\\mathrm{{MM}} = {num(params.mm_factor)}\\,(L + A),\\qquad " if params.mm_factor != 1.0
+             else "\\mathrm{MM} = L + A,\\qquad ")
+            + f"\\mathrm{{IM}} = {num(params.im_multiplier)} \\times \\mathrm{{MM}}",
             "Liquidation when equity ≤ MM. Equity is counted as in cross margin, with this rule set's "
             "haircuts" + (": " + ", ".join(f"{a} {plain_pct(h)}" for a, h in params.haircuts.items())
-                          if params.haircuts else " (none for coins by default)") + ".",
+                          if params.haircuts else " (none for coins by default)") + "."
+            + (" Coin-margined (inverse) contracts' scenario P&L is measured in their coin and converted at "
+               "today's index, as a coin-settled venue does." if params.inverse_risk_in_coin else ""),
         ),
     ]
+
+
+def _has_roll(params: PortfolioParams) -> bool:
+    return any(v > 0 for v in (*params.roll_shock_floor.values(), *params.roll_shock_annual.values(),
+                               params.default_roll_shock_floor, params.default_roll_shock_annual))
+
+
+def _roll_terms(params: PortfolioParams) -> str:
+    """'BTC r 1 %, g 7.5 %; ETH r 0.5 %, g 5 %; other coins r 0 %, g 0 %'."""
+    assets = dict.fromkeys([*params.roll_shock_floor, *params.roll_shock_annual])
+    parts = [f"{a} r {plain_pct(params.roll_shock(a)[0])}, g {plain_pct(params.roll_shock(a)[1])}" for a in assets]
+    parts.append(f"other coins r {plain_pct(params.default_roll_shock_floor)}, "
+                 f"g {plain_pct(params.default_roll_shock_annual)}")
+    return "; ".join(parts)
 
 
 def range_table(params: PortfolioParams, book: Portfolio, market: Market) -> pd.DataFrame:

@@ -1,5 +1,9 @@
 """The rule sets the app offers: a cross preset, a portfolio preset and its cross-unit offsets choice.
 
+The portfolio presets are the classroom teaching set (the default, correlated offsets) and the venue
+presets deribit and okx (each coin margined apart, as published) and span; :func:`preset_title` is what
+the app shows for each.
+
 A portfolio preset's ``offsets`` ("correlated" | "segregated") is a setting of the sidebar: the
 preset with that choice is :func:`portfolio_rules`, one object per combination, so its cache key is
 computed once. :class:`RuleSets` names one combination; :func:`every_rule_set` lists them all (the
@@ -49,6 +53,13 @@ class RuleSets:
     def matches(self, only: Iterable[tuple[str, str]]) -> bool:
         """True when every (field, value) pair of ``only`` holds for these rule sets."""
         return all(getattr(self, key) == value for key, value in only)
+
+
+def preset_title(mode: str, name: str) -> str:
+    """What the app shows for the ``mode`` ("cross" | "portfolio") preset ``name``: its label (the venue and
+    what it follows, or "Classroom (...)" for the teaching set), else its name."""
+    presets = CROSS_PRESETS if mode == "cross" else PORTFOLIO_PRESETS
+    return presets[name].title if name in presets else name
 
 
 def every_rule_set() -> tuple[RuleSets, ...]:
