@@ -45,7 +45,7 @@ def _depeg_read(ctx: Context, usdt: float) -> Readout:
                   "modes alike")
     charge = (f"The add-on is {text.percent(rate)} of the USDT's current value: {text.money(addon)} (at the peg "
               f"{text.money(addon_at_peg)})." if rate > 0 else
-              f"{ctx.portfolio_name} charges no depeg add-on ({text.money(addon)}).")
+              f"The {ctx.portfolio_name} rule set charges no depeg add-on ({text.money(addon)}).")
     note = f"USDT at {usdt:.2f}: the {held:,.0f} USDT are worth {text.money(held * usdt)} and {equity}. {charge}"
     return Readout((("Cross equity", text.money(cm.equity)), ("Equity lost since the peg", text.money(loss)),
                     ("Portfolio depeg add-on", text.money(addon))), note)
@@ -72,7 +72,7 @@ def _depeg_why(ctx: Context) -> str:
     if rate <= 0:
         return (f"A depeg takes equity away dollar for dollar, in both modes: at 0.90 the {held:,.0f} USDT are worth "
                 f"{text.money(0.9 * held)}, and that loss lands in equity, not in the requirement. "
-                f"{ctx.portfolio_name} charges no depeg add-on (0 % of the stablecoin's current value), so nothing is "
+                f"The {ctx.portfolio_name} rule set charges no depeg add-on (0 % of the stablecoin's current value), so nothing is "
                 "set aside in advance for a further slide; other rule sets charge a share of the current value. "
                 "Cross margin charges nothing for a depeg.")
     peg, low = (_depeg_addon(_at_usdt(ctx, price)[1]) for price in (1.0, 0.9))
@@ -90,7 +90,10 @@ def _solve_depeg_addon(ctx: Context) -> Solution:
     rows = pm.breakdown[pm.breakdown["component"] == "depeg add-on"]
     addon = float(rows["maintenance"].sum())
     explained = "; ".join(str(e) for e in rows.get("explanation", []))
-    why = (f"The depeg add-on row of the portfolio breakdown: {text.money(addon)} ({explained}). Cross margin counts "
+    row = (f"The depeg add-on row of the portfolio breakdown: {text.money(addon)} ({explained})." if len(rows) else
+           f"The {ctx.portfolio_name} rule set charges no depeg add-on, so its breakdown has no such row: "
+           f"{text.money(addon)}.")
+    why = (f"{row} Cross margin counts "
            f"the USDT at face value and charges nothing for a depeg; cross maintenance is "
            f"{text.money(cross_margin(ctx.book, ctx.market, ctx.cross).maintenance)}, all of it for the ETH perp.")
     return Solution(why, value=addon)

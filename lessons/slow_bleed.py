@@ -94,10 +94,12 @@ def _curves_look(ctx: Context) -> str:
     """Step 3's look: what the two maintenance curves do after the fall, from the numbers."""
     now, fallen = _fallen(ctx)
     turn = which_word(fallen.maintenance, now.maintenance, "turns up", "drifts down", "stays level")
+    cross = ("as the cross curve does with the notional" if turn == "drifts down"
+             else "while the cross curve drifts down with the notional")
     return (f"On the Liquidation page, choose ETH and set the spot-vol slider to {ELASTICITY:g}: under "
             f"{ctx.portfolio_name} the portfolio maintenance curve {turn} as the price falls (from "
             f"{text.money(now.maintenance)} today to {text.money(fallen.maintenance)} at {text.percent(FALL, 0)} of "
-            "today's price) while the cross curve drifts down with the notional.")
+            f"today's price), {cross}.")
 
 
 def _solve_bleed_which(ctx: Context) -> Solution:

@@ -45,8 +45,11 @@ def _vol_numbers(ctx: Context):
 
 def _vol_why(c1, c2, p1, p2) -> str:
     r1, r2 = p1.details.get("ranges", {}), p2.details.get("ranges", {})
-    ranges = (f" The BTC scan range goes from ±{text.percent(r1['BTC'])} to ±{text.percent(r2['BTC'])}."
-              if "BTC" in r1 and "BTC" in r2 else "")
+    ranges = ""
+    if "BTC" in r1 and "BTC" in r2:
+        before, after = text.percent(r1["BTC"]), text.percent(r2["BTC"])
+        ranges = (f" The BTC scan range stays at ±{after}." if before == after
+                  else f" The BTC scan range goes from ±{before} to ±{after}.")
     return (f"Portfolio maintenance goes from {text.money(p1.maintenance)} to {text.money(p2.maintenance)} "
             f"({percent_change(p1.maintenance, p2.maintenance):+.1f} %); cross maintenance from {text.money(c1.maintenance)} "
             f"to {text.money(c2.maintenance)} ({percent_change(c1.maintenance, c2.maintenance):+.1f} %), through the "

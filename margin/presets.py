@@ -32,7 +32,7 @@ _HL_TABLES = {
 
 HYPERLIQUID = CrossParams(
     name="hyperliquid",
-    label="Hyperliquid (margin tiers, read Nov 2026)",
+    label="Hyperliquid (margin tiers, Nov 2026)",
     max_leverage={a: float(t[0][1]) for a, t in _HL_TABLES.items()},
     default_max_leverage=3.0,
     maintenance_tiers={a: _tiers_from_leverage(t) for a, t in _HL_TABLES.items()},
@@ -73,7 +73,7 @@ _BINANCE_ALT = ((0, 0.0065, 0, 75), (10_000, 0.01), (50_000, 0.02), (250_000, 0.
 
 BINANCE = CrossParams(
     name="binance",
-    label="Binance USD-M (brackets of 2024-10-24)",
+    label="Binance USD-M (brackets, Oct 2024)",
     max_leverage={asset: float(tiers[0][3]) for asset, tiers in _BINANCE_BRACKETS.items()},
     default_max_leverage=75.0,
     maintenance_tiers={**_BINANCE_BRACKETS, **{a: _BINANCE_ALT for a in ("HYPE", "ZEC", "LEO")}},
@@ -98,7 +98,7 @@ BINANCE = CrossParams(
 
 DERIBIT_CROSS = CrossParams(
     name="deribit",
-    label="Deribit standard margin (notice of 11 Jan 2022)",
+    label="Deribit standard margin (Jan 2022)",
     # Deribit notice of 11 Jan 2022: BTC/ETH futures IM 2 % + size-based add-on, MM 1 % + add-on.
     # The per-coin size add-on (0.005 % per BTC) is left out: one rate per asset.
     max_leverage={"BTC": 50.0, "ETH": 50.0},
@@ -158,7 +158,7 @@ CLASSROOM_PM = PortfolioParams(
 #: and the BTC-28JUN24 future; model parameters of 2024-06-17) to 1e-9 BTC (tests/test_deribit_pm.py).
 DERIBIT_PM = PortfolioParams(
     name="deribit",
-    label="Deribit (Segregated PM, API model of 2024-06-17)",
+    label="Deribit Segregated PM (API, Jun 2024)",
     price_range={"BTC": 0.16, "ETH": 0.18},
     default_price_range=0.20,
     range_vol_multiple=0.0,
@@ -206,7 +206,7 @@ DERIBIT_PM_EXACT = DERIBIT_PM
 _OKX_LARGE_ALTS = ("LTC", "BCH", "EOS", "OKB", "DOT", "BSV", "LINK", "FIL", "ADA", "TRX", "UNI", "XRP")
 OKX_PM = PortfolioParams(
     name="okx",
-    label="OKX (portfolio margin, risk units, 2 Jan 2025)",
+    label="OKX portfolio margin (Jan 2025)",
     price_range={"BTC": 0.12, "ETH": 0.12, **{a: 0.18 for a in _OKX_LARGE_ALTS}},
     default_price_range=0.25,
     range_vol_multiple=0.0,
@@ -243,7 +243,7 @@ OKX_PM = PortfolioParams(
 
 SPAN_PM = PortfolioParams(
     name="span",
-    label="SPAN-style (16 scenarios, NSE parameters)",
+    label="SPAN-style (16 scenarios)",
     price_range={},
     default_price_range=0.10,
     range_vol_multiple=6.0,

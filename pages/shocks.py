@@ -61,7 +61,11 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
         st.caption(f"{number}. " + scenario_text.read_jump(along, getattr(jump, along), jump.scenario_after, jump.reason,
                                                                     jump.slope_before))
     if marks.empty:
-        st.caption("No jump on this line: the requirement changes smoothly and the binding scenario stays the same.")
+        sweep = page.safe(engine_cache.sweep, ws.portfolio, ws.market, metrics.VOL_MULTS, metrics.CORR_SHOCKS,
+                          ws.cross_preset, ws.portfolio_rules)
+        line = None if sweep is None else metrics.sweep_line(sweep, fixed, held)["portfolio_maintenance"]
+        st.caption(scenario_text.read_no_jump(None if line is None else float(line.min()),
+                                              None if line is None else float(line.max())))
 
 
 def heatmap_panel(sweep) -> None:

@@ -109,7 +109,7 @@ def draw() -> st.delta_generator.DeltaGenerator:
                  help="Portfolio margin only: whether positions in different coins may offset each other. Starts "
                       "at the portfolio preset's own setting; choosing another preset goes back to its own.")
         st.caption(offsets_reading(offsets, workspace.portfolio_preset))
-        st.markdown("### Classroom")
+        st.markdown("### Presenting")
         _show(PRESENTER_WIDGET, state.presenter())
         st.toggle("Presenter mode", key=PRESENTER_WIDGET, on_change=_on_presenter,
                   help="For a projector: larger text and chart fonts.")

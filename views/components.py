@@ -16,15 +16,15 @@ VENUE_NAMES: dict[str, dict[str, str]] = {
         # MR1 spot shock on the price grid; MR6 = half the loss at the extreme move (extreme_fraction 0.5).
         "scenario loss": "MR1 / MR6: max(spot shock, ½ × extreme move)",
         "roll shock": "MR4: basis",
-        "short-option minimum": "no OKX component (assumed minimum)",
-        "depeg add-on": "no OKX component (assumed depeg add-on)",
-        "correlation offset": "no OKX component (OKX sums risk units)",
+        "short-option minimum": "assumed, not an OKX MR",
+        "depeg add-on": "assumed, not an OKX MR",
+        "correlation offset": "not OKX's: OKX sums risk units",
     },
     "deribit": {
         "scenario loss": "worst_case (risk matrix)",
         "roll shock": "roll_shock",
-        "maintenance factor": "mm_factor (maintenance = 0.8 × risk_matrix_margin)",
-        "correlation offset": "no Deribit component (Segregated PM sums currencies)",
+        "maintenance factor": "mm_factor: maintenance = mm_factor × risk_matrix_margin",
+        "correlation offset": "not Deribit's: Segregated PM margins each currency apart",
     },
 }
 

@@ -292,9 +292,11 @@ def _has_roll(params: PortfolioParams) -> bool:
 
 
 def _roll_terms(params: PortfolioParams) -> str:
-    """'BTC r 1 %, g 7.5 %; ETH r 0.5 %, g 5 %; other coins r 0 %, g 0 %'."""
-    assets = dict.fromkeys([*params.roll_shock_floor, *params.roll_shock_annual])
-    parts = [f"{a} r {plain_pct(params.roll_shock(a)[0])}, g {plain_pct(params.roll_shock(a)[1])}" for a in assets]
+    """'BTC r 1 %, g 7.5 %; ETH r 0.5 %, g 5 %; other coins r 0 %, g 0 %', coins with the same rates together."""
+    groups: dict[tuple[float, float], list[str]] = {}
+    for asset in dict.fromkeys([*params.roll_shock_floor, *params.roll_shock_annual]):
+        groups.setdefault(params.roll_shock(asset), []).append(asset)
+    parts = [f"{', '.join(assets)} r {plain_pct(r)}, g {plain_pct(g)}" for (r, g), assets in groups.items()]
     parts.append(f"other coins r {plain_pct(params.default_roll_shock_floor)}, "
                  f"g {plain_pct(params.default_roll_shock_annual)}")
     return "; ".join(parts)
@@ -311,5 +313,8 @@ def range_table(params: PortfolioParams, book: Portfolio, market: Market) -> pd.
                      "k·σ·√(h/365) (%)": responsive * 100,
                      "scan range R (%)": scan_range(params, asset, vol) * 100,
                      "extreme move (%)": min(params.extreme_multiple * scan_range(params, asset, vol), 1.0) * 100})
-    return pd.DataFrame(rows, columns=["risk unit", "volatility (%)", "floor f (%)", "k·σ·√(h/365) (%)",
-                                       "scan range R (%)", "extreme move (%)"])
+    columns = ["risk unit", "volatility (%)", "floor f (%)", "k·σ·√(h/365) (%)", "scan range R (%)",
+               "extreme move (%)"]
+    if params.range_vol_multiple <= 0:  # a fixed range: no floor to compare with a volatility term
+        columns = ["risk unit", "volatility (%)", "scan range R (%)", "extreme move (%)"]
+    return pd.DataFrame(rows, columns=columns)

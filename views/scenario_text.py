@@ -168,7 +168,16 @@ def read_jump(along: str, at: float, scenario_after: str, reason: str, slope_bef
     return f"{where} the requirement starts rising faster; binding: {scenario_after}."
 
 
+def read_no_jump(low: float | None = None, high: float | None = None) -> str:
+    """A line of the sweep with no jump marked; ``low``, ``high``: the portfolio maintenance along it (USD)."""
+    if low is not None and high is not None and is_zero(shown_gap(high, low)):
+        return f"No jump on this line: the portfolio requirement stays at {money(high)} all along it."
+    return "No jump on this line: the requirement changes smoothly and the binding scenario stays the same."
+
+
 def read_sweep_extremes(column_label: str, low: float, high: float) -> str:
+    if is_zero(shown_gap(high, low)):
+        return f"{column_label} stays at {money(high)} over the whole grid."
     if low <= 0:
         return f"{column_label} ranges up to {money(high)} over the grid."
     return f"{column_label} ranges from {money(low)} to {money(high)} ({high / low:.1f}×) over the grid."

@@ -258,7 +258,10 @@ def _times(initial: float, maintenance: float) -> str:
         return f"asks the same {money(initial)} initial and maintenance margin"
     ratio = initial / maintenance
     if shown_gap(initial, maintenance) > 0:
-        return f"asks {money(initial)} initial, {ratio:.1f}× its {money(maintenance)} maintenance"
+        hundredths = ratio * 100
+        exact = abs(hundredths - round(hundredths)) < 0.05 and round(ratio, 2) != round(ratio, 1)
+        shown = f"{ratio:.2f}" if exact else f"{ratio:.1f}"  # a rule's 1.25× as 1.25×, not 1.2×
+        return f"asks {money(initial)} initial, {shown}× its {money(maintenance)} maintenance"
     return f"asks {money(initial)} initial, below its {money(maintenance)} maintenance ({ratio:.2f}×)"
 
 
@@ -307,9 +310,12 @@ def read_initial_vs_maintenance(cross_parts: dict, cross_initial: float, cross_m
             portfolio += (f": {portfolio_preset}'s rule set sets initial at {im_multiplier:g} × maintenance "
                           "(its im_multiplier), and maintenance is the worst scenario loss plus add-ons.")
         else:
+            product = mm_factor * im_multiplier
+            initial = ("equal to the loss plus add-ons" if abs(product - 1.0) < 1e-9
+                       else f"{product:g} × the loss plus add-ons")
             portfolio += (f": {portfolio_preset}'s rule set sets maintenance at {mm_factor:g} × the worst scenario "
                           f"loss plus add-ons (its mm_factor) and initial at {im_multiplier:g} × maintenance (its "
-                          f"im_multiplier), so initial is {mm_factor * im_multiplier:g} × the loss plus add-ons.")
+                          f"im_multiplier), so initial is {initial}.")
     else:
         portfolio += "."
     return f"{cross} {portfolio}"
