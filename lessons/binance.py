@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from lessons.claims import claim, sold
-from lessons.framework import CLASSROOM_RULES, Context, Control, Lesson, Question, Readout, Solution, Step, differs
+from lessons.framework import (
+    CLASSROOM_RULES,
+    Context,
+    Control,
+    Lesson,
+    Question,
+    Readout,
+    Solution,
+    Step,
+    differs,
+)
 from margin import CROSS_PRESETS, Portfolio, Spot, cross_margin, portfolio_margin
 from views import scenario_text, text
 from views.rules import RuleSets
