@@ -114,6 +114,10 @@ def _price(value: object, name: str) -> float:
     )
 
 
+def _expiry_days(value: object) -> float:
+    return check_number(value, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650.")
+
+
 def _set(instance: object, name: str, value: object) -> None:
     object.__setattr__(instance, name, value)
 
@@ -122,6 +126,11 @@ def _validate_linear(position: Perp | Future) -> None:
     """Shared checks of perps and futures (asset, qty, entry price, leverage, isolated margin)."""
     _set(position, "asset", check_asset(position.asset, "asset"))
     _set(position, "qty", _qty(position.qty))
+    _validate_entry_and_margin(position)
+
+
+def _validate_entry_and_margin(position) -> None:
+    """Entry price, leverage and isolated margin: the checks every perp and future shares."""
     _set(position, "entry_price", _price(position.entry_price, "entry_price"))
     if position.leverage is not None:
         _set(
@@ -193,11 +202,7 @@ class Future:
 
     def __post_init__(self) -> None:
         _validate_linear(self)
-        _set(
-            self,
-            "expiry_days",
-            check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."),
-        )
+        _set(self, "expiry_days", _expiry_days(self.expiry_days))
 
     kind_label = "future"
 
@@ -229,11 +234,7 @@ class Option:
             raise PortfolioError(f"kind: must be 'call' or 'put', got {self.kind!r}.")
         _set(self, "kind", self.kind.lower())
         _set(self, "strike", _price(self.strike, "strike"))
-        _set(
-            self,
-            "expiry_days",
-            check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."),
-        )
+        _set(self, "expiry_days", _expiry_days(self.expiry_days))
         _set(self, "qty", _qty(self.qty))
         if self.entry_price is not None:
             _set(
@@ -254,13 +255,7 @@ def _validate_inverse(position: InversePerp | InverseFuture) -> None:
     _set(position, "asset", check_asset(position.asset, "asset"))
     _set(position, "usd_size", check_number(position.usd_size, "usd_size", low=-MAX_PRICE, high=MAX_PRICE,
                                             fix="Use a signed USD face value (negative = short)."))
-    _set(position, "entry_price", _price(position.entry_price, "entry_price"))
-    if position.leverage is not None:
-        _set(position, "leverage",
-             check_number(position.leverage, "leverage", low=1.0, high=MAX_LEVERAGE, fix="Use 1 to 200 (x)."))
-    if position.isolated_margin is not None:
-        _set(position, "isolated_margin",
-             check_number(position.isolated_margin, "isolated_margin", low=0.0, high=MAX_PRICE, fix="Use USD >= 0."))
+    _validate_entry_and_margin(position)
 
 
 @dataclass(frozen=True)
@@ -308,8 +303,7 @@ class InverseFuture:
 
     def __post_init__(self) -> None:
         _validate_inverse(self)
-        _set(self, "expiry_days",
-             check_number(self.expiry_days, "expiry_days", low=0.0, high=MAX_EXPIRY_DAYS, fix="Use days, 0 to 3650."))
+        _set(self, "expiry_days", _expiry_days(self.expiry_days))
 
     @property
     def qty(self) -> float:
