@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM_ARGS,
     PAGES,
     ROOT,
     SLIDER,
@@ -17,7 +16,6 @@ from tests.browser_support import (
     go_to,
     metric_values,
     page_url,
-    require_chromium,
     sidebar_radio_value,
     sidebar_select,
     sidebar_toggle,
@@ -35,17 +33,6 @@ def server():
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with streamlit_server("app.py") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

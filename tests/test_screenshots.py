@@ -14,7 +14,6 @@ import pytest
 
 from tests.browser_support import (
     CHART_READING,
-    CHROMIUM_ARGS,
     HORIZONTAL_EXTENT,
     OVERFLOWING_TEXT,
     ROOT,
@@ -22,7 +21,6 @@ from tests.browser_support import (
     contrast,
     full_page_screenshot,
     relative_luminance,
-    require_chromium,
     sidebar_select,
     streamlit_server,
     wait_for_charts,
@@ -43,17 +41,6 @@ VIEWS = {
 def server():
     with streamlit_server("app.py") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module", params=list(VIEWS))
