@@ -88,8 +88,9 @@ HEDGE = Lesson(
                              "Size of the long 88,000 put; 0 removes it.")),
     ),
     questions=(
-        Question("What is the hedging benefit under portfolio margin: the initial margin the three positions "
-                 "would ask standing alone, minus what the book asks? (USD)", _solve_hedge_benefit, unit="USD",
+        Question("What is the hedging benefit under portfolio margin: the initial margin each position and "
+                 "holding (the coin, the put, the call and the USDC collateral) would ask standing alone, minus "
+                 "what the book asks? (USD)", _solve_hedge_benefit, unit="USD",
                  abs_tol=1.0, rel_tol=0.01),
         Question("Which component makes up most of the portfolio maintenance margin?", _solve_largest_component,
                  options=COMPONENTS),
