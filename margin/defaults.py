@@ -20,9 +20,13 @@ Basis is an ASSUMPTION: dated futures trade at a 5 % annualised premium (contang
 
 from __future__ import annotations
 
+import datetime
 import math
 
 from margin.market import Market
+
+#: The date of the seed snapshot: the default market's date (names' expiries count days from it).
+SNAPSHOT_DATE = datetime.date(2025, 12, 24)
 
 #: (ticker, seed slug, USD price from the seed snapshot, assumed annual vol, factor loading)
 SNAPSHOT: tuple[tuple[str, str, float, float, float], ...] = (
