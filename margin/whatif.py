@@ -1,0 +1,271 @@
+"""What-if: the incremental margin of one trade, under cross and portfolio margin, before it is made.
+
+``incremental_margin(book, trade, market)`` prices the book and the book with the trade in full,
+with the same entry points the Compare page uses (:func:`margin.cross_margin`,
+:func:`margin.portfolio_margin`, :func:`margin.liquidation_prices`), so each change is exactly the
+difference of two full computations. A trade is made at today's prices: a perp's or future's entry
+is its mark, and the cash leg of a trade that costs money (an option's premium at its Black-76 mark,
+a spot purchase at the spot price) is paid from, or a sale's proceeds paid into, the book's
+stablecoin collateral (:func:`settlement_asset`), so equity is unchanged by the trade itself, as at a
+venue: it moves only with the requirements' add-ons and haircuts.
+
+Venues let an order through when it reduces the account's risk even when equity is below initial
+margin (Deribit lists a "risk-reducing order limit" among its portfolio-margin open-order
+restrictions, API ``private/get_pme_params``; Binance puts an account below maintenance into
+``REDUCE_ONLY`` mode, options user-data stream event ``RISK_LEVEL_CHANGE``). Each venue's test of
+"risk-reducing" is its own and not published in full; this module's is stated in
+:attr:`IncrementalMargin.reduces_risk`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from margin.cross import cross_margin
+from margin.errors import PortfolioError
+from margin.greeks import unit_delta_coins
+from margin.instruments import (
+    INVERSE_TYPES,
+    POSITION_TYPES,
+    Future,
+    InverseFuture,
+    InversePerp,
+    Option,
+    Perp,
+    Portfolio,
+    Position,
+    Spot,
+    check_number,
+)
+from margin.liquidation import liquidation_prices
+from margin.market import Market, is_stablecoin
+from margin.portfolio import portfolio_margin
+from margin.pricing import black76_price
+
+#: The kinds of trade a ticket offers, as the Build page's table names them.
+TRADE_KINDS = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future")
+SIDES = ("buy", "sell")
+MODES = ("cross", "portfolio")
+FIELDS = ("initial", "maintenance", "equity")
+#: Stablecoin used for a trade's cash leg when the book's collateral holds none.
+DEFAULT_SETTLEMENT = "USDC"
+#: Changes smaller than this (USD) count as none in :attr:`IncrementalMargin.reduces_risk` (round-off).
+TOLERANCE_USD = 1e-6
+
+
+def _number(value: object, field: str, fix: str, positive: bool = True) -> float:
+    number = check_number(value, field, fix=fix)
+    if positive and number <= 0:
+        raise PortfolioError(f"{field}: must be above 0, got {value!r}. {fix}")
+    return number
+
+
+def make_trade(kind: str, asset: str, side: str, size: float, market: Market, strike: float | None = None,
+               expiry_days: float | None = None, leverage: float | None = None) -> Position:
+    """A trade at today's prices, as a position to add to a book.
+
+    Args:
+        kind: one of :data:`TRADE_KINDS`.
+        asset: a ticker with a price in ``market``.
+        side: "buy" (long) or "sell" (short).
+        size: > 0; coins for perps, futures, options and spot, USD face value for inverse contracts.
+        market: today's market: a perp's entry is the spot, a future's its mark spot x e^{b T}, an
+            option's premium its Black-76 mark (r = 0) at the asset's vol.
+        strike: USD, options only. expiry_days: calendar days, options and dated futures.
+        leverage: perps and futures (USD or inverse), for cross initial margin; None = the rule set's maximum.
+
+    Raises PortfolioError naming the field (``trade.kind``, ``trade.asset``, ``trade.side``,
+    ``trade.size``, ``trade.strike``, ``trade.expiry_days``) and the fix.
+    """
+    if not isinstance(kind, str) or kind not in TRADE_KINDS:
+        raise PortfolioError(f"trade.kind: must be one of {', '.join(TRADE_KINDS)} (got {kind!r}).")
+    if not isinstance(market, Market):
+        raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
+    market.require(asset, "trade.asset")
+    if not isinstance(side, str) or side not in SIDES:
+        raise PortfolioError(f"trade.side: must be 'buy' or 'sell' (got {side!r}).")
+    unit = "USD of face value" if kind.startswith("inverse") else f"coins of {asset}"
+    size = _number(size, "trade.size", f"Give the size in {unit}, above 0.")
+    signed = size if side == "buy" else -size
+    spot = float(market.prices[asset])
+    basis = float(market.basis.get(asset, 0.0))
+    dated = kind in ("future", "inverse future", "call", "put")
+    if dated:
+        if expiry_days is None:
+            raise PortfolioError(f"trade.expiry_days: a {kind} needs an expiry; give days to expiry, e.g. 30.")
+        expiry_days = check_number(expiry_days, "trade.expiry_days", low=0.0, high=3650.0, fix="Use days, 0 to 3650.")
+    if kind in ("call", "put"):
+        if strike is None:
+            raise PortfolioError(f"trade.strike: a {kind} needs a strike price in USD, e.g. {spot:,.0f}.")
+        strike = _number(strike, "trade.strike", "Give a strike price in USD, above 0.")
+        premium = float(black76_price(spot, strike, market.vols[asset], expiry_days / 365.0, kind == "call"))
+        return Option(asset, kind, strike, expiry_days, signed, entry_price=premium)
+    if kind == "spot":
+        return Spot(asset, signed)
+    mark = spot * math.exp(basis * expiry_days / 365.0) if dated else spot
+    if kind == "perp":
+        return Perp(asset, signed, mark, leverage)
+    if kind == "future":
+        return Future(asset, signed, mark, expiry_days, leverage)
+    if kind == "inverse perp":
+        return InversePerp(asset, signed, mark, leverage)
+    return InverseFuture(asset, signed, mark, expiry_days, leverage)
+
+
+def settlement_asset(book: Portfolio) -> str:
+    """The stablecoin a trade's cash leg settles in: the book's largest stablecoin collateral
+    balance, else :data:`DEFAULT_SETTLEMENT` (a negative balance then: dollars borrowed)."""
+    stables = [(amount, asset) for asset, amount in book.collateral.items() if is_stablecoin(asset) and amount > 0]
+    return max(stables)[1] if stables else DEFAULT_SETTLEMENT
+
+
+def trade_cost(trade: Position, market: Market) -> float:
+    """USD the trade pays at today's prices (negative: it receives): an option's contracts x its
+    Black-76 mark, a spot trade's coins x the spot price; perps and futures (entered at their mark) 0."""
+    if isinstance(trade, Option):
+        mark = float(black76_price(market.prices[trade.asset], trade.strike, market.vols[trade.asset],
+                                   trade.expiry_days / 365.0, trade.is_call))
+        return trade.qty * mark
+    if isinstance(trade, Spot):
+        return trade.qty * float(market.prices[trade.asset])
+    return 0.0
+
+
+def _check_trade(trade: object, market: Market) -> None:
+    if not isinstance(trade, POSITION_TYPES):
+        raise PortfolioError(f"trade: must be a position (Spot, Perp, Future, Option, InversePerp, InverseFuture); "
+                             f"got {type(trade).__name__}. Build one with margin.whatif.make_trade.")
+    if not isinstance(market, Market):
+        raise PortfolioError(f"market: expected a Market, got {type(market).__name__}.")
+    market.require(trade.asset, "trade.asset")
+    size_field = "trade.usd_size" if isinstance(trade, INVERSE_TYPES) else "trade.qty"
+    if (trade.usd_size if isinstance(trade, INVERSE_TYPES) else trade.qty) == 0:
+        raise PortfolioError(f"{size_field}: a trade of size 0 changes nothing; give a size above 0.")
+
+
+def with_trade(book: Portfolio, trade: Position, market: Market, settle: bool = True) -> Portfolio:
+    """``book`` with ``trade`` added and, when ``settle``, its cost (:func:`trade_cost`) taken from the
+    settlement stablecoin's collateral (:func:`settlement_asset`)."""
+    if not isinstance(book, Portfolio):
+        raise PortfolioError(f"book: expected a Portfolio, got {type(book).__name__}.")
+    _check_trade(trade, market)
+    collateral = dict(book.collateral)
+    cost = trade_cost(trade, market) if settle else 0.0
+    if cost:
+        asset = settlement_asset(book)
+        market.require(asset, "trade settlement")
+        collateral[asset] = collateral.get(asset, 0.0) - cost / float(market.prices[asset])
+    return Portfolio(tuple(book.positions) + (trade,), collateral, book.title, book.story)
+
+
+@dataclass(frozen=True)
+class IncrementalMargin:
+    """What one trade does to a book's margin, before it is made. Money in USD.
+
+    Attributes:
+        trade: the position added. asset: its underlying.
+        cost: USD paid for it (negative: received), from ``settled_in``'s collateral (0 when not settled).
+        settled_in: the stablecoin the cost was paid from.
+        book_after: the book with the trade and its cash leg.
+        before, after: mode ("cross" | "portfolio") -> {"initial", "maintenance", "equity"}, each the
+            full computation of that book (``cross_margin``, ``portfolio_margin``).
+        liquidation_before, liquidation_after: mode -> :func:`margin.liquidation_prices` of the
+            trade's asset ({"below", "above", "already"}).
+        delta_before, delta_after: the book's delta on the trade's asset, coins (:mod:`margin.greeks`).
+        reduces_risk: whether the trade reduces risk (the property states the rule).
+    """
+
+    trade: Position
+    asset: str
+    cost: float
+    settled_in: str
+    book_after: Portfolio
+    before: dict
+    after: dict
+    liquidation_before: dict
+    liquidation_after: dict
+    delta_before: float
+    delta_after: float
+
+    def change(self, mode: str, field: str) -> float:
+        """after - before of ``field`` ("initial" | "maintenance" | "equity") under ``mode``, USD."""
+        if mode not in MODES or field not in FIELDS:
+            raise PortfolioError(f"change: mode must be one of {MODES} and field one of {FIELDS} "
+                                 f"(got {mode!r}, {field!r}).")
+        return self.after[mode][field] - self.before[mode][field]
+
+    @property
+    def reduces_risk(self) -> bool:
+        """True when the trade reduces the account's risk, by this definition: portfolio maintenance
+        does not rise (by more than :data:`TOLERANCE_USD`) and the book's delta on the trade's asset
+        does not grow in size (|delta after| <= |delta before|, coins, to 1e-12 relative).
+
+        Both together: a trade that lowers the scenario loss while adding directional exposure (a
+        deep in-the-money option the grid happens to like), or that cuts delta while adding short
+        gamma the grid charges for, is not counted as risk-reducing. It is a proxy for what venues
+        check (see the module docstring); cross maintenance is not part of it (it adds up positions,
+        so every new position raises it).
+        """
+        maintenance_ok = self.change("portfolio", "maintenance") <= TOLERANCE_USD
+        scale = max(abs(self.delta_before), abs(self.delta_after), 1.0)
+        delta_ok = abs(self.delta_after) <= abs(self.delta_before) + 1e-12 * scale
+        return bool(maintenance_ok and delta_ok)
+
+    def free_collateral(self, mode: str, when: str = "after") -> float:
+        """Equity minus initial margin (USD) under ``mode``, ``when`` "before" or "after" the trade."""
+        numbers = self.after[mode] if when == "after" else self.before[mode]
+        return numbers["equity"] - numbers["initial"]
+
+
+def _numbers(result) -> dict:
+    return {"initial": float(result.initial), "maintenance": float(result.maintenance), "equity": float(result.equity)}
+
+
+def incremental_margin(book: Portfolio, trade: Position, market: Market, cross_params=None, portfolio_params=None,
+                       settle: bool = True, with_liquidation: bool = True) -> IncrementalMargin:
+    """The change of initial and maintenance margin, under cross and portfolio margin, that adding
+    ``trade`` to ``book`` makes, and the liquidation prices of the trade's asset before and after.
+
+    Args:
+        book, market: the Portfolio and today's Market.
+        trade: a position (e.g. from :func:`make_trade`), added as it is.
+        cross_params: cross rule set (preset name or CrossParams; None = default).
+        portfolio_params: portfolio rule set (preset name or PortfolioParams; None = default).
+        settle: pay the trade's cost from the book's stablecoin collateral (:func:`with_trade`).
+        with_liquidation: search the liquidation prices (False leaves them empty: {} per mode).
+
+    Each before/after number is a full computation of that book with ``cross_margin`` /
+    ``portfolio_margin``, so :meth:`IncrementalMargin.change` is their exact difference.
+    Raises PortfolioError for a bad book, market, rule set or trade (a size of 0, an asset
+    without a price), naming the field.
+    """
+    after_book = with_trade(book, trade, market, settle)
+    cost = trade_cost(trade, market) if settle else 0.0
+    before, after, liq_before, liq_after = {}, {}, {}, {}
+    for mode, compute, params in (("cross", cross_margin, cross_params),
+                                  ("portfolio", portfolio_margin, portfolio_params)):
+        before[mode] = _numbers(compute(book, market, params))
+        after[mode] = _numbers(compute(after_book, market, params))
+        if with_liquidation:
+            liq_before[mode] = liquidation_prices(book, market, trade.asset, mode, params)
+            liq_after[mode] = liquidation_prices(after_book, market, trade.asset, mode, params)
+    return IncrementalMargin(
+        trade=trade, asset=trade.asset, cost=float(cost), settled_in=settlement_asset(book), book_after=after_book,
+        before=before, after=after, liquidation_before=liq_before, liquidation_after=liq_after,
+        delta_before=unit_delta_coins(book, market, trade.asset),
+        delta_after=unit_delta_coins(after_book, market, trade.asset),
+    )
+
+
+def nearest_liquidation(found: dict, today: float) -> float | None:
+    """The liquidation price nearest ``today`` (in log distance) of a :func:`margin.liquidation_prices`
+    result; today's price when already liquidatable; None when none."""
+    if found.get("already"):
+        return found.get("below")
+    candidates = [p for p in (found.get("below"), found.get("above")) if p is not None]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda p: abs(np.log(p / today)))
