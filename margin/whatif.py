@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from margin.book import book_arrays, market_vectors
 from margin.cross import cross_margin
 from margin.errors import PortfolioError
-from margin.greeks import unit_delta_coins
+from margin.greeks import option_vols, unit_delta_coins
 from margin.instruments import (
     INVERSE_TYPES,
     POSITION_TYPES,
@@ -73,7 +74,7 @@ def make_trade(kind: str, asset: str, side: str, size: float, market: Market, st
         side: "buy" (long) or "sell" (short).
         size: > 0; coins for perps, futures, options and spot, USD face value for inverse contracts.
         market: today's market: a perp's entry is the spot, a future's its mark spot x e^{b T}, an
-            option's premium its Black-76 mark (r = 0) at the asset's vol.
+            option's premium its Black-76 mark (:func:`option_mark`).
         strike: USD, options only. expiry_days: calendar days, options and dated futures.
         leverage: perps and futures (USD or inverse), for cross initial margin; None = the rule set's maximum.
 
@@ -101,8 +102,8 @@ def make_trade(kind: str, asset: str, side: str, size: float, market: Market, st
         if strike is None:
             raise PortfolioError(f"trade.strike: a {kind} needs a strike price in USD, e.g. {spot:,.0f}.")
         strike = _number(strike, "trade.strike", "Give a strike price in USD, above 0.")
-        premium = float(black76_price(spot, strike, market.vols[asset], expiry_days / 365.0, kind == "call"))
-        return Option(asset, kind, strike, expiry_days, signed, entry_price=premium)
+        option = Option(asset, kind, strike, expiry_days, signed)
+        return Option(asset, kind, strike, expiry_days, signed, entry_price=option_mark(option, market))
     if kind == "spot":
         return Spot(asset, signed)
     mark = spot * math.exp(basis * expiry_days / 365.0) if dated else spot
@@ -122,13 +123,20 @@ def settlement_asset(book: Portfolio) -> str:
     return max(stables)[1] if stables else DEFAULT_SETTLEMENT
 
 
+def option_mark(option: Option, market: Market) -> float:
+    """Today's Black-76 mark (USD per contract, r = 0) of ``option`` at the vol the scenario grid
+    prices it with (:func:`margin.greeks.option_vols`)."""
+    arrays = book_arrays(Portfolio((option,)), market)
+    spots, vols, _ = market_vectors(arrays, market)
+    return float(black76_price(spots[arrays.opt_asset], arrays.opt_strike, option_vols(arrays, vols),
+                               arrays.opt_years, arrays.opt_is_call)[0])
+
+
 def trade_cost(trade: Position, market: Market) -> float:
     """USD the trade pays at today's prices (negative: it receives): an option's contracts x its
     Black-76 mark, a spot trade's coins x the spot price; perps and futures (entered at their mark) 0."""
     if isinstance(trade, Option):
-        mark = float(black76_price(market.prices[trade.asset], trade.strike, market.vols[trade.asset],
-                                   trade.expiry_days / 365.0, trade.is_call))
-        return trade.qty * mark
+        return trade.qty * option_mark(trade, market)
     if isinstance(trade, Spot):
         return trade.qty * float(market.prices[trade.asset])
     return 0.0
