@@ -6,7 +6,8 @@ from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import INVERSE_TYPES
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
-from ui import history_panel, page, state
+from ui import history_panel, import_panel, live_panel, page, state
+from ui import workbench as workbench_panels
 from views import coins, editor, metrics, samples, text
 
 UPLOAD_KEY = "build_upload"
@@ -69,6 +70,7 @@ if inverse_rows:
     st.caption(inverse_rows)
 if st.session_state.get(FILLED_KEY):
     st.info(st.session_state.pop(FILLED_KEY))
+import_panel.name_box(ws, table_errors=bool(row_errors))  # add a position by its Deribit/OKX/Binance name
 
 st.subheader("Collateral")
 edited_collateral = st.data_editor(
@@ -141,6 +143,7 @@ else:
 
 # -- market ------------------------------------------------------------------------------------
 st.subheader("Market")
+live_panel.draw(ws)  # the market's date and source; "Refresh from exchange" (online only when pressed)
 book_assets = [a for a in ws.portfolio.assets() if a in ws.market.prices]
 if not book_assets:
     st.caption("The book holds no asset yet; prices and volatilities appear here for the assets you add.")
@@ -221,6 +224,9 @@ if market != ws.market:
 if ws is not state.get():
     state.save(ws)  # the run's one save: what the tables and the market controls changed
 
+# -- the trader's workbench: trade ticket, greeks, payoff (ui/workbench.py) -----------------------
+workbench_panels.build_panels()
+
 # -- save, load, share -------------------------------------------------------------------------
 st.subheader("Save, load and share")
 overrides = market_overrides(samples.base_market(), ws.market)
@@ -256,5 +262,6 @@ st.caption("Open the Compare page to see what each margin mode asks for this boo
 
 # -- market data: vols and correlations estimated from a price history (after the JSON uploader,
 # which stays the page's first file_uploader) -----------------------------------------------------
+import_panel.draw(ws)  # positions from a venue's export (after the portfolio uploader)
 history_panel.draw()
 page.end(slot)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from margin import Future, Option, Perp, Portfolio, PortfolioError, Spot
 from margin.instruments import INVERSE_TYPES, InverseFuture, InversePerp
+from margin.names import ParsedName, parse_name
 
 TYPES = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future")
 #: The coin-margined types: sized in USD of face value (``usd_size``), P&L paid in the coin.
@@ -294,3 +295,52 @@ def edited_market(base, prices: Mapping[str, float], vols: Mapping[str, float]):
     changed_vols = {a: v for a, v in vols.items() if base.vols.get(a) != v}
     market = base.with_prices(changed_prices) if changed_prices else base
     return market.with_vols(changed_vols) if changed_vols else market
+
+
+@dataclasses.dataclass(frozen=True)
+class NamedPosition:
+    """A position added by its venue name: the book with it, what the name was read as, and how.
+
+    ``entry_from_market`` is True when the entry was left blank and today's mark filled it in; ``note``
+    says where the engine departs from the venue (a coin-settled option priced as USD-settled)."""
+
+    portfolio: Portfolio
+    parsed: ParsedName
+    position: object
+    entry_from_market: bool
+    note: str
+
+
+def add_by_name(portfolio: Portfolio, name: object, side: object, size: object, entry: object, market,
+                as_of) -> NamedPosition:
+    """``portfolio`` with one more position, read from a Deribit, OKX or Binance instrument ``name``
+    (:func:`margin.names.parse_name`, expiries in days from ``as_of``, the market's date). ``size`` is
+    positive, in USD of face value for a coin-margined perp or future and in coins otherwise; ``side``
+    long or short. A blank ``entry`` on a perp or future is today's mark (:func:`today_mark`); an option's
+    entry is its premium, display only. PortfolioError names the field: name, side, size, entry."""
+    parsed = parse_name(name, as_of)
+    if parsed.asset not in market.prices:
+        raise PortfolioError(f"name: {parsed.asset} has no price in the market (priced: {', '.join(market.assets)}).")
+    if _blank(side) or str(side).lower() not in SIDES:
+        raise PortfolioError("side: choose long or short.")
+    unit = "US dollars of face value" if parsed.inverse else "coins"
+    if _blank(size):
+        raise PortfolioError(f"size: enter the size in {unit} (positive; the side sets long or short).")
+    try:
+        amount = float(size)
+    except (TypeError, ValueError):
+        raise PortfolioError(f"size: must be a number of {unit}, got {size!r}.") from None
+    if not math.isfinite(amount) or amount <= 0:
+        raise PortfolioError(f"size: must be above 0 ({unit}); the side sets long or short.")
+    price = None if _blank(entry) else entry
+    from_market = False
+    if price is None and parsed.kind != "option":
+        kind = ("inverse " if parsed.inverse else "") + parsed.kind
+        price = today_mark(kind, parsed.asset, parsed.expiry_days, market)
+        from_market = True
+    try:
+        position, note = parsed.position(amount if str(side).lower() == "long" else -amount, price)
+    except PortfolioError as error:
+        raise PortfolioError(_rename(str(error))) from None
+    book = Portfolio(tuple(portfolio.positions) + (position,), portfolio.collateral, portfolio.title, portfolio.story)
+    return NamedPosition(book, parsed, position, from_market, note)
