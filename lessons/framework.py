@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -140,6 +140,11 @@ class Feedback:
     message: str
     retry: bool = False
 
+    @property
+    def settled(self) -> bool:
+        """The question is over: answered right, or the engine's answer has been shown."""
+        return self.correct or not self.retry
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -245,6 +250,56 @@ def _tries_left(attempt: int) -> str:
     left = TRIES - attempt
     return (f"Try again: {'one more try' if left == 1 else f'{left} more tries'} before the engine's answer "
             "is shown.")
+
+
+# -- the score of a lesson --------------------------------------------------------------------------
+#: Points for a question answered right at the first try, and at a later try (before the answer is shown).
+FIRST_TRY_POINTS, LATER_TRY_POINTS = 1.0, 0.5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a question ended: answered right (or not) at try ``tries`` (1 = the first)."""
+
+    correct: bool
+    tries: int
+
+
+@dataclass(frozen=True)
+class Score:
+    """A lesson's score: ``points`` out of ``out_of`` (one per question), and how they were earned."""
+
+    points: float
+    out_of: int
+    first_try: int
+    later_try: int
+    settled: int
+
+
+def score(outcomes: Sequence[Outcome | None]) -> Score:
+    """The score of a lesson from each question's outcome (None: not settled yet): a right answer at
+    the first try earns :data:`FIRST_TRY_POINTS`, at a later try :data:`LATER_TRY_POINTS`, a question whose
+    answer had to be shown nothing."""
+    first = sum(1 for o in outcomes if o is not None and o.correct and o.tries <= 1)
+    later = sum(1 for o in outcomes if o is not None and o.correct and o.tries > 1)
+    settled = sum(1 for o in outcomes if o is not None)
+    return Score(first * FIRST_TRY_POINTS + later * LATER_TRY_POINTS, len(outcomes), first, later, settled)
+
+
+def score_text(result: Score) -> str:
+    """'Score: 1.5 of 2 (1 right at the first try, 1 at the second; 1 question left).'"""
+    def points(value: float) -> str:
+        return f"{value:g}"
+
+    parts = [f"{result.first_try} right at the first try"]
+    if result.later_try:
+        parts.append(f"{result.later_try} at a later try")
+    missed = result.settled - result.first_try - result.later_try
+    if missed:
+        parts.append(f"{missed} shown by the engine")
+    left = result.out_of - result.settled
+    tail = f"; {left} question{'s' if left != 1 else ''} left" if left else ""
+    return f"Score: {points(result.points)} of {result.out_of} ({', '.join(parts)}{tail})."
 
 
 # -- helpers the lessons share --------------------------------------------------------------------

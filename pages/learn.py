@@ -7,13 +7,16 @@ lesson…", Finish, or "Back to my previous book") gives the student's own rule 
 Next/Back keep the URL in step; the last step links to the next lesson. ``?term=<anchor>`` opens
 the glossary on that term. Answers are computed by the engine when the student checks them
 (lessons/), with the active rule sets from the sidebar; a wrong answer gets a second try before
-the engine's answer is shown. The open lesson's state is :mod:`ui.lesson_session`, its panels
-:mod:`ui.lesson_panels`.
+the engine's answer is shown, and the questions add up to a score for the lesson. The open
+lesson's state is :mod:`ui.lesson_session`, its panels :mod:`ui.lesson_panels`. Each lesson offers a
+printable handout and worksheet (:mod:`ui.handout_panel`); in presenter mode, a class link with its
+QR code and the room's anonymous answer counts (:mod:`ui.classroom`), which a browser joins by
+opening that link (``?class=<id>``).
 """
 
 import streamlit as st
 
-from ui import lesson_panels, lesson_session, page
+from ui import classroom, lesson_panels, lesson_session, page
 from views import glossary
 
 TAB_KEY = "learn_tab"
@@ -24,6 +27,7 @@ TAB_NAMES = ["Lessons", "Glossary", "Methodology"]
 slot = page.begin(lesson_page=True)
 st.title("Learn")
 lesson, number = lesson_session.current()
+classroom.join()
 if lesson is not None:
     lesson_session.open_sample(lesson)
 term = glossary.find(st.query_params.get("term"))

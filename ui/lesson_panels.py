@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lessons import catalogue
+from lessons import catalogue, framework
 from lessons.claims import LESSON
 from lessons.framework import Control, Lesson
 from margin import CROSS_PRESETS
-from ui import engine_cache, lesson_session, methodology, page, state
+from ui import classroom, engine_cache, handout_panel, lesson_session, methodology, page, state
 from views import glossary, samples
 from views.rules import RuleSets
 
@@ -107,10 +107,16 @@ def step_panel(lesson: Lesson, number: int) -> None:
 
 def question_panel(lesson: Lesson) -> None:
     ws = state.get()
+    rules = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
     st.markdown("#### Check yourself")
     st.caption(f"Answers are computed by the engine when you check them, on the lesson's sample book and the "
                f"default market, with your active rule sets (cross: **{ws.cross_preset}**, portfolio: "
-               f"**{ws.portfolio_preset}**{', ' + ws.portfolio_offsets + ' offsets' if ws.offsets else ''}).")
+               f"**{ws.portfolio_preset}**{', ' + ws.portfolio_offsets + ' offsets' if ws.offsets else ''}). "
+               f"A wrong answer gets a second try before the engine's answer is shown; a right answer scores "
+               f"{framework.FIRST_TRY_POINTS:g} at the first try, {framework.LATER_TRY_POINTS:g} at the second.")
+    room = classroom.owned() if page.presenter_mode() else None
+    if room:
+        st.button("Refresh the room's answers", key="classroom_refresh", icon=":material/refresh:")
     for index, question in enumerate(lesson.questions):
         st.markdown(f"**Question {index + 1}.** {question.prompt}")
         key = lesson_session.answer_key(lesson.id, index)
@@ -124,8 +130,28 @@ def question_panel(lesson: Lesson) -> None:
         st.button("Check", key=f"learn_check_{lesson.id}_{index}", on_click=lesson_session.check,
                   args=(lesson.id, index))
         stored = st.session_state.get(lesson_session.feedback_key(lesson.id, index))
-        if stored and stored[0] == (ws.cross_preset, ws.portfolio_preset, ws.offsets):
+        if stored and stored[0] == rules:
             (st.success if stored[1].correct else st.warning)(stored[1].message)
+        if room:
+            room_answers(lesson, index, room)
+    result = lesson_session.lesson_score(lesson, rules)
+    if result.settled:
+        st.markdown(f"**{framework.score_text(result)}**")
+        st.button("Try the questions again", key=f"learn_try_again_{lesson.id}", on_click=lesson_session.try_again,
+                  args=(lesson.id,))
+
+
+def room_answers(lesson: Lesson, index: int, class_id: str) -> None:
+    """Presenter mode with a class open: the room's first answers to question ``index``, counted without names."""
+    question = lesson.questions[index]
+    counts = classroom.answer_counts().counts(class_id, lesson.id, index)
+    total = sum(counts.values())
+    if not total:
+        st.caption("The room's first answers: none yet.")
+        return
+    labels = question.options if question.is_choice else ("right", "too high", "too low")
+    parts = " · ".join(f"{label}: **{counts.get(label, 0)}**" for label in labels)
+    st.markdown(f"The room's first answers ({total}, anonymous): {parts}")
 
 
 def next_panel(lesson: Lesson) -> None:
@@ -158,9 +184,19 @@ def lesson_panel(lesson: Lesson, number: int) -> None:
                 args=(lesson.id, number - 1), width="stretch")
     forward.button("Next →", key="learn_next", disabled=number >= lesson.n_steps, on_click=lesson_session.go,
                    args=(lesson.id, number + 1), width="stretch", type="primary")
-    base = (getattr(st.context, "url", None) or "").split("?")[0]
-    st.caption("Share this step with a class (the link loads the lesson's sample book):")
-    st.code(f"{base}?lesson={lesson.id}&step={number}", language=None)
+    base = classroom.learn_base()
+    if page.presenter_mode():
+        st.markdown("##### Class")
+        classroom.class_panel(lesson.id, number)
+    else:
+        st.caption("Share this step with a class (the link loads the lesson's sample book; presenter mode makes a "
+                   "class link with a QR code):")
+        st.code(f"{base}?lesson={lesson.id}&step={number}", language=None)
+    handouts = st.expander("Print this lesson: handout and worksheet", icon=":material/print:",
+                           key=f"learn_handouts_{lesson.id}", on_change="rerun")
+    if handouts.open:
+        with handouts:
+            handout_panel.downloads(lesson, base)
 
 
 def lesson_list() -> None:
@@ -175,9 +211,13 @@ def lesson_list() -> None:
         st.button("Back to my previous book", key="learn_restore_list", on_click=lesson_session.restore_previous)
     st.markdown("Each lesson takes a sample book through a few steps: what to look at, one control to move, what "
                 "happens and why, then a question checked on the spot by the engine.")
+    ws = state.get()
+    rules = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
     for number, lesson in enumerate(catalogue.LESSONS, start=1):
         left, right = st.columns([5, 1])
-        left.markdown(f"**{number}. {lesson.title}**  \n{lesson.summary}")
+        result = lesson_session.lesson_score(lesson, rules)
+        scored = f" · score {result.points:g} of {result.out_of}" if result.settled else ""
+        left.markdown(f"**{number}. {lesson.title}**{scored}  \n{lesson.summary}")
         right.button("Start", key=f"learn_start_{lesson.id}", on_click=lesson_session.go, args=(lesson.id, 1),
                      width="stretch")
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lessons import catalogue, framework
 from lessons.framework import Lesson
-from ui import engine_cache, state
+from ui import classroom, engine_cache, state
 from views import samples
 
 LESSON_KEY = "learn_lesson"
@@ -38,6 +38,10 @@ def feedback_key(lesson_id: str, index: int) -> str:
 
 def attempts_key(lesson_id: str, index: int) -> str:
     return f"learn_attempts_{lesson_id}_{index}"
+
+
+def outcome_key(lesson_id: str, index: int) -> str:
+    return f"learn_outcome_{lesson_id}_{index}"
 
 
 def go(lesson_id: str | None, step: int = 1) -> None:
@@ -183,7 +187,9 @@ def use_preset(kind: str, name: str) -> None:
 
 def check(lesson_id: str, index: int) -> None:
     """Answer-time check: the engine computes the expected answer with the active rule sets. A wrong
-    answer gets another try (lessons.TRIES in all) before the engine's answer is shown."""
+    answer gets another try (lessons.TRIES in all) before the engine's answer is shown. The question's
+    outcome is kept once it is settled (for the lesson's score), and the first answer is counted for the
+    class this browser is in (``ui.classroom``, anonymous)."""
     ws = state.get()
     lesson = catalogue.BY_ID[lesson_id]
     key = (ws.cross_preset, ws.portfolio_preset, ws.offsets)
@@ -193,7 +199,42 @@ def check(lesson_id: str, index: int) -> None:
     try:
         expected = engine_cache.lesson_solution(lesson_id, index, *key)
     except Exception as error:  # noqa: BLE001 - shown as feedback, never a traceback
-        result = framework.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}")
+        result = framework.Feedback(False, f"The engine could not compute the answer: {type(error).__name__}: {error}",
+                                    retry=True)
     else:
         result = framework.check(lesson.questions[index], expected, answer, max(attempt, 1))
+        if answer is not None and attempt == 1:
+            classroom.count_first_answer(lesson_id, index, answer_label(lesson.questions[index], expected, answer,
+                                                                        result))
+        stored = st.session_state.get(outcome_key(lesson_id, index))
+        if result.settled and answer is not None and (stored is None or stored[0] != key):
+            st.session_state[outcome_key(lesson_id, index)] = (key, framework.Outcome(result.correct, attempt))
     st.session_state[feedback_key(lesson_id, index)] = (key, result)
+
+
+def answer_label(question: framework.Question, expected: framework.Solution, answer, result: framework.Feedback) -> str:
+    """What the room's counts keep of an answer: the option chosen, or for a number whether it was right,
+    too high or too low (never the number itself)."""
+    if question.is_choice:
+        return question.options[int(answer)]
+    if result.correct or expected.value is None:
+        return "right" if result.correct else "no answer"
+    return "too high" if float(answer) > float(expected.value) else "too low"
+
+
+def outcome(lesson_id: str, index: int, key: tuple) -> framework.Outcome | None:
+    """How question ``index`` ended under the rule sets ``key`` (None: not settled, or under other rule sets)."""
+    stored = st.session_state.get(outcome_key(lesson_id, index))
+    return stored[1] if stored and stored[0] == key else None
+
+
+def lesson_score(lesson: Lesson, key: tuple) -> framework.Score:
+    """The lesson's score under the rule sets ``key``."""
+    return framework.score([outcome(lesson.id, index, key) for index in range(len(lesson.questions))])
+
+
+def try_again(lesson_id: str) -> None:
+    """Clear the lesson's answers, feedback, tries and outcomes: the questions start afresh."""
+    for index in range(len(catalogue.BY_ID[lesson_id].questions)):
+        for name in (answer_key, feedback_key, attempts_key, outcome_key):
+            st.session_state.pop(name(lesson_id, index), None)

@@ -1,10 +1,11 @@
 """The share link: the whole view in the address bar's query string, and back.
 
     ?book=<token>&cross=<preset>&portfolio=<preset>&offsets=<correlated|segregated>&v=2[&presenter=on]
-     [&lesson=<id>&step=<n>]
+     [&lesson=<id>&step=<n>][&class=<id>]
 
 ``book`` is :func:`margin.io.encode_share_token` of the book and the market's changes from the
-default market; the rest are the sidebar's settings and, on the Learn page, the open lesson. Every
+default market; the rest are the sidebar's settings and, on the Learn page, the open lesson, and on a
+class link the class the student joins (``ui.classroom``). Every
 page keeps the :data:`SETTINGS` in the address bar (``ui.state.sync_link``); the Learn page keeps
 ``lesson`` and ``step``. Pure functions, no Streamlit: :func:`decode` either returns the whole view
 or raises PortfolioError with a sentence a reader can act on, so a link opens exactly or not at all.
@@ -19,6 +20,7 @@ happened, and the app shows it. A version this app does not know is refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,8 +29,10 @@ from margin import PortfolioError
 from margin.io import PortfolioDocument, decode_share_token
 from margin.presets import CROSS_PRESETS, DEFAULT_CROSS, DEFAULT_PORTFOLIO, PORTFOLIO_PRESETS
 
-BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, LESSON, STEP, VERSION = (
-    "book", "cross", "portfolio", "offsets", "presenter", "lesson", "step", "v")
+BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, LESSON, STEP, VERSION, CLASS = (
+    "book", "cross", "portfolio", "offsets", "presenter", "lesson", "step", "v", "class")
+#: A class id: 4 to 24 URL-safe characters (``ui.classroom.new_class_id`` makes 8).
+CLASS_PATTERN = re.compile(r"[A-Za-z0-9_-]{4,24}")
 #: What every page writes: the book and the sidebar's settings, and the link's version (the Learn page adds
 #: lesson and step).
 SETTINGS = (BOOK, CROSS, PORTFOLIO, OFFSETS, PRESENTER, VERSION)
@@ -61,6 +65,7 @@ class View:
             Learn page judges them (an unknown lesson is a warning there, a step out of range is clamped).
         notice: what the app must say about how an older link was read (None for a current link);
             not written back into a link.
+        class_id: the class a class link joins (None: no class).
     """
 
     book: str | None = None
@@ -71,6 +76,7 @@ class View:
     lesson: str | None = None
     step: int | None = None
     notice: str | None = None
+    class_id: str | None = None
 
 
 def encode(view: View) -> dict[str, str]:
@@ -85,6 +91,8 @@ def encode(view: View) -> dict[str, str]:
     if view.lesson:
         params[LESSON] = view.lesson
         params[STEP] = str(view.step or 1)
+    if view.class_id:
+        params[CLASS] = view.class_id
     return params
 
 
@@ -166,5 +174,14 @@ def decode(params: Mapping[str, str]) -> tuple[View, PortfolioDocument | None]:
     document = None if token is None else _document(token)
     lesson = params.get(LESSON) or None
     view = View(token, cross, portfolio, offsets, presenter, lesson, _step(params.get(STEP)) if lesson else None,
-                notice)
+                notice, _class(params.get(CLASS)))
     return view, document
+
+
+def _class(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not CLASS_PATTERN.fullmatch(str(value)):
+        raise PortfolioError(f"share link: the class '{_short(value)}' is not a class id (4 to 24 letters, digits, "
+                             "'-' or '_'); copy the whole link again.")
+    return str(value)
