@@ -5,7 +5,7 @@ import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from margin.presets import cross_params
-from ui import engine_cache, figures, page, state
+from ui import engine_cache, figures, page, state, workbench
 from views import coins, components, glossary, metrics, scenario_text, text
 from views.methodology import source_parts
 from views.rules import preset_title
@@ -167,6 +167,8 @@ def breakdown_tables(cross, portfolio, preset: str) -> None:
     )
 
 
+# The trader's workbench: a compact trade ticket and the greeks (ui/workbench.py), folded.
+workbench.compare_panels()
 # Folded and drawn only when opened: two data grids are the costliest thing a browser redraws here.
 tables = st.expander("Breakdown tables: per position (cross) and per component (portfolio)", key=TABLES_KEY,
                      on_change="rerun")

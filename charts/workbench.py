@@ -1,0 +1,76 @@
+"""The workbench's figure: the book's payoff against one asset's price, at expiry and at T+n days,
+with today's price and each mode's liquidation prices marked.
+
+Takes :func:`margin.payoff.payoff_frame` output and liquidation prices (numbers); never calls the
+engine. Style from :mod:`charts.style`, drawn as the Liquidation page's chart is (labels on a text
+trace, lines as plain shapes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.style import (
+    EQUITY_COLOR,
+    FONT_SIZE,
+    MODE_COLORS,
+    MODE_LABELS,
+    NEUTRAL_COLOR,
+    USD_FORMAT,
+    figure,
+    label_side,
+    line_label,
+    price_format,
+    vline,
+)
+from views.text import price
+
+
+def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: float,
+                 liquidations: Mapping[str, float | None] | None = None) -> go.Figure:
+    """P&L (USD) against the price of ``asset``: the book at expiry (grey, dashed) and after
+    ``days_ahead`` days (green), a zero line, today's price, and each mode's nearest liquidation price
+    (``liquidations``: mode -> USD or None) as a dashed line in the mode's colour when it is on the axis.
+    """
+    prices = frame["price"].to_numpy(dtype=float)
+    hover = "%{x:$,.4~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
+    when = "Today (T+0)" if days_ahead == 0 else f"In {days_ahead:g} days (T+{days_ahead:g})"
+    traces = [
+        {"type": "scatter", "x": prices, "y": frame["pnl_expiry"].to_numpy(dtype=float), "name": "At expiry",
+         "mode": "lines", "line": {"color": NEUTRAL_COLOR, "width": 3, "dash": "dash"}, "hovertemplate": hover},
+        {"type": "scatter", "x": prices, "y": frame["pnl_now"].to_numpy(dtype=float), "name": when, "mode": "lines",
+         "line": {"color": EQUITY_COLOR, "width": 4}, "meta": {"mode": "equity"}, "hovertemplate": hover},
+    ]
+    low, high = float(prices.min()), float(prices.max())
+    values = frame[["pnl_expiry", "pnl_now"]].to_numpy(dtype=float)
+    bottom, top = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = 0.08 * max(top - bottom, 1.0)
+    bottom, top = bottom - pad, top + pad * 2.5
+    zero = {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": 0, "y1": 0, "yref": "y",
+            "line": {"color": NEUTRAL_COLOR, "width": 1}}
+    shapes = [zero, vline(today, NEUTRAL_COLOR, 2)]
+    annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
+    for mode, value in (liquidations or {}).items():
+        if value is None or not low <= value <= high:
+            continue
+        shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
+        side = label_side(value, low, high)
+        lines = (f"{MODE_LABELS[mode]} liq.", price(value))
+        labels["x"].append(value)
+        labels["y"].append(top - (0.09 + 0.16 * len(labels["y"])) * (top - bottom))
+        labels["text"].append("<br>".join(f" {line}" if side == "right" else f"{line} " for line in lines))
+        labels["position"].append(f"middle {side}")
+        labels["color"].append(MODE_COLORS[mode])
+    if labels["x"]:
+        traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
+                       "textposition": labels["position"], "textfont": {"size": FONT_SIZE, "color": labels["color"]},
+                       "cliponaxis": False, "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
+    return figure(traces, f"Payoff as {asset} moves", f"{asset} price (USD)", "P&L (USD)", height=500,
+                  shapes=shapes, annotations=annotations,
+                  xaxis={"tickformat": price_format(today), "range": [low, high]},
+                  yaxis={"tickformat": USD_FORMAT, "range": [bottom, top]})

@@ -1,0 +1,158 @@
+"""The workbench in the app (ui/workbench.py on the Build and Compare pages): AppTest checks that the trade
+ticket's cards show the difference of two full computations (cross_margin and portfolio_margin of the
+book with and without the trade, built here), that a bad size is refused naming the field, that the
+trade can be added, that the greeks table shows the engine's greeks and the payoff its chart; one
+real-browser test walks the Build page's workbench in chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from margin import Option, Perp, Portfolio, cross_margin, portfolio_margin
+from margin.greeks import book_greeks
+from margin.pricing import black76_price
+from tests.browser_support import metric_values, page_url, streamlit_server, wait_for_idle
+from ui import state as ui_state
+from views import text
+from views.samples import load_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+KEY = "workbench_build"
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _by_key(elements, key):
+    return next(e for e in elements if e.key == key)
+
+
+def _cards(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _expected(ws, trade: Option | object) -> dict[str, float]:
+    """Each requirement's change, from two full computations: the book, and the book with the trade and
+    its premium paid from the USDC collateral (written out here)."""
+    book, market = ws.portfolio, ws.market
+    collateral = dict(book.collateral)
+    if isinstance(trade, Option):
+        premium = trade.qty * float(black76_price(market.prices[trade.asset], trade.strike, market.vols[trade.asset],
+                                                  trade.expiry_days / 365, trade.is_call))
+        collateral["USDC"] = collateral.get("USDC", 0.0) - premium / market.prices["USDC"]
+    after = Portfolio(tuple(book.positions) + (trade,), collateral)
+    out = {}
+    for mode, compute, params in (("Cross", cross_margin, ws.cross_preset),
+                                  ("Portfolio", portfolio_margin, ws.portfolio_rules)):
+        before, later = compute(book, market, params), compute(after, market, params)
+        for field in ("initial", "maintenance"):
+            out[f"{mode} {field}"] = (getattr(later, field), getattr(later, field) - getattr(before, field))
+    return out
+
+
+def test_the_build_ticket_shows_two_full_computations_apart(app):
+    ws = app.session_state["workspace"]
+    kind, asset = _by_key(app.selectbox, f"{KEY}_kind").value, _by_key(app.selectbox, f"{KEY}_asset").value
+    assert (kind, asset) == ("put", "BTC")
+    strike = _by_key(app.number_input, f"{KEY}_strike_BTC_put").value
+    trade = Option("BTC", "put", strike, 30.0, 1.0)
+    cards = _cards(app)
+    for label, (value, change) in _expected(ws, trade).items():
+        shown_value, shown_delta = cards[label]
+        assert shown_value == text.money(value), label
+        assert shown_delta == f"{text.signed_money(change)} with the trade", label
+    # The sample's hedge (a BTC put on a long BTC / short ETH book) lowers portfolio maintenance.
+    assert any("lowers portfolio maintenance margin" in c.value for c in app.caption)
+    assert any(s.value.startswith("This trade reduces risk") for s in app.success)
+
+
+def test_a_perp_sale_updates_the_cards_and_a_zero_size_is_refused(app):
+    _by_key(app.selectbox, f"{KEY}_kind").select("perp").run()
+    _by_key(app.selectbox, f"{KEY}_side").select("sell").run()
+    _by_key(app.number_input, f"{KEY}_size_BTC").set_value(0.5).run()
+    assert not app.exception
+    ws = app.session_state["workspace"]
+    trade = Perp("BTC", -0.5, ws.market.prices["BTC"])
+    cards = _cards(app)
+    for label, (_, change) in _expected(ws, trade).items():
+        assert cards[label][1] == f"{text.signed_money(change)} with the trade", label
+    _by_key(app.number_input, f"{KEY}_size_BTC").set_value(0.0).run()
+    assert any(e.value.startswith("trade.size") for e in app.error)
+
+
+def test_adding_the_trade_puts_it_in_the_book(app):
+    before = app.session_state["workspace"].portfolio
+    _by_key(app.button, f"{KEY}_add").click().run()
+    assert not app.exception
+    after = app.session_state["workspace"].portfolio
+    assert len(after.positions) == len(before.positions) + 1
+    added = after.positions[-1]
+    assert isinstance(added, Option) and added.kind == "put" and added.qty == 1.0
+    assert after.collateral["USDC"] < before.collateral["USDC"]  # the premium was paid
+
+
+def test_the_greeks_table_and_payoff_chart_are_drawn(app):
+    ws = app.session_state["workspace"]
+    greeks = book_greeks(ws.portfolio, ws.market)
+    table = next(d.value for d in app.dataframe if "Underlying" in d.value.columns)
+    assert list(table["Underlying"]) == ["BTC", "ETH", "Book"]
+    assert table["Delta (USD)"].iloc[-1] == pytest.approx(greeks.book["delta_usd"])
+    assert any(c.value.startswith("If every coin it holds rose 1 %") for c in app.caption)
+    assert not any(s.key == "workbench_build_payoff_days" for s in app.slider)  # a linear book: no T+n slider
+    assert any(c.value.startswith("At BTC ") for c in app.caption)
+
+
+def test_the_payoff_slider_appears_for_a_book_with_options():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    book, _ = load_sample("05_short_strangle.json")
+    at.session_state["workspace"] = ui_state.fresh("05_short_strangle.json")
+    at.run()
+    assert not at.exception
+    slider = _by_key(at.slider, "workbench_build_payoff_days")
+    assert slider.max == 14
+    slider.set_value(7).run()
+    assert any(c.value.startswith("At BTC ") and "in 7 days" in c.value for c in at.caption)
+    assert book == at.session_state["workspace"].portfolio
+
+
+def test_the_compare_page_has_a_compact_ticket_and_the_greeks():
+    at = AppTest.from_file(str(ROOT / "pages" / "compare.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    at.session_state["workbench_compare_ticket"] = True
+    at.session_state["workbench_compare_greeks"] = True
+    at.run()
+    assert not at.exception
+    labels = {m.label for m in at.metric}
+    assert {"Cross initial", "Portfolio maintenance"} <= labels
+    assert any("Underlying" in d.value.columns for d in at.dataframe)
+
+
+@pytest.mark.browser
+def test_the_build_workbench_in_a_real_browser(chromium):
+    with streamlit_server("app.py") as url:
+        context = chromium.new_context(viewport={"width": 1440, "height": 900})
+        tab = context.new_page()
+        tab.goto(page_url(url, "build"))
+        wait_for_idle(tab)
+        tab.get_by_text("What if I add a trade?").first.scroll_into_view_if_needed()
+        wait_for_idle(tab)
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        shown = metric_values(tab)
+        assert shown["Portfolio maintenance"].startswith("$") and "with the trade" in shown["Portfolio maintenance"]
+        assert tab.locator(".js-plotly-plot .gtitle").filter(has_text="Payoff as BTC moves").count() == 1
+        tab.locator('[data-testid="stMain"]').get_by_text("Greeks", exact=True).first.scroll_into_view_if_needed()
+        (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "workbench-build.png"), full_page=False)
+        context.close()

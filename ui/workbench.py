@@ -1,0 +1,232 @@
+"""The trader's workbench on the Build and Compare pages: a trade ticket (what a trade would do to both
+modes' requirements and liquidation prices before it is added), the greeks table and the payoff chart.
+
+Each panel is a fragment: moving one of its controls reruns the panel, not the page. The engine calls
+are cached here with :mod:`ui.engine_cache`'s keys (book, market, rule set); the ticket's trade is
+passed as its fields, so a bad field is refused inside the engine (``margin.whatif.make_trade``) and
+shown with :func:`ui.page.safe`. Pages call :func:`build_panels` and :func:`compare_panels`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from charts import workbench as charts
+from margin import Market, Portfolio, PortfolioParams
+from margin.greeks import Greeks, book_greeks
+from margin.market import is_stablecoin
+from margin.payoff import longest_expiry_days, payoff_frame
+from margin.whatif import TRADE_KINDS, IncrementalMargin, incremental_margin, make_trade, nearest_liquidation
+from ui import engine_cache, page, state
+from ui.engine_cache import cache, cache_rules
+from views import metrics, text
+from views import workbench as words
+
+#: The payoff's price axis: today's price x these, widened to show a liquidation price a little beyond.
+PAYOFF_LOW, PAYOFF_HIGH, PAYOFF_POINTS = 0.6, 1.4, 241
+OPTION_KINDS = ("call", "put")
+DATED_KINDS = ("future", "inverse future", "call", "put")
+#: Set by the ticket's button: the panel then reruns the whole page.
+ADDED_KEY = "workbench_trade_added"
+
+
+# -- cached engine calls ----------------------------------------------------------------------------
+@cache_rules("portfolio_preset")
+def whatif(book: Portfolio, market: Market, kind: str, asset: str, side: str, size: float, strike: float | None,
+           expiry_days: float | None, cross_preset: str, portfolio_preset: str | PortfolioParams) -> IncrementalMargin:
+    """:func:`margin.incremental_margin` of the ticket's trade under the rule sets in force."""
+    trade = make_trade(kind, asset, side, size, market, strike, expiry_days)
+    return incremental_margin(book, trade, market, cross_preset, portfolio_preset)
+
+
+@cache
+def greeks(book: Portfolio, market: Market) -> Greeks:
+    return book_greeks(book, market)
+
+
+@cache
+def payoff(book: Portfolio, market: Market, asset: str, days_ahead: float, low: float, high: float) -> pd.DataFrame:
+    """:func:`margin.payoff.payoff_frame` from ``low`` x to ``high`` x today's price, today's included."""
+    today = float(market.prices[asset])
+    prices = np.unique(np.append(today * np.linspace(low, high, PAYOFF_POINTS), today))
+    return payoff_frame(book, market, asset, prices, days_ahead)
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _book_coins(ws) -> list[str]:
+    """The book's priced non-stablecoin assets, in book order, else the market's first coin."""
+    coins = [a for a in ws.portfolio.assets() if a in ws.market.prices and not is_stablecoin(a)]
+    return coins or [a for a in ws.market.assets if not is_stablecoin(a)][:1]
+
+
+def _round_strike(value: float) -> float:
+    step = metrics.nice_step(value) * 10  # 88,000 -> 1,000; 2,920 -> 100
+    return float(round(value / step) * step)
+
+
+def _change_card(column, label: str, result: IncrementalMargin, mode: str, field: str) -> None:
+    change = result.change(mode, field)
+    column.metric(label, text.money(result.after[mode][field]), delta=f"{text.signed_money(change)} with the trade",
+                  delta_color="inverse", border=True)
+
+
+def _cents_table(result: IncrementalMargin) -> pd.DataFrame:
+    rows = []
+    for mode in ("cross", "portfolio"):
+        for field in ("initial", "maintenance"):
+            rows.append({"requirement": f"{mode.capitalize()} {field}", "before": result.before[mode][field],
+                         "after": result.after[mode][field], "change": result.change(mode, field)})
+    return pd.DataFrame(rows)
+
+
+# -- the trade ticket ---------------------------------------------------------------------------------
+@st.fragment
+def trade_ticket(where: str, compact: bool = False) -> None:
+    """Instrument, side and size of one trade, and what it would do to both modes before it is added."""
+    ws = state.get()
+    key = f"workbench_{where}"
+    coins = [a for a in ws.market.assets if not is_stablecoin(a)]
+    first = _book_coins(ws)[0]
+    top = st.columns([1.2, 1, 0.8, 1.2, 1.2, 1] if not compact else [1, 1, 0.8, 1, 1, 0.8])
+    kind = top[0].selectbox("Instrument", TRADE_KINDS, index=TRADE_KINDS.index("put"), key=f"{key}_kind")
+    asset = top[1].selectbox("Asset", coins, index=coins.index(first) if first in coins else 0, key=f"{key}_asset")
+    side = top[2].selectbox("Side", ("buy", "sell"), key=f"{key}_side")
+    today = float(ws.market.prices[asset])
+    inverse = kind.startswith("inverse")
+    size = top[3].number_input(words.ticket_size_label(kind, asset), min_value=0.0,
+                               value=10_000.0 if inverse else 1.0, step=1_000.0 if inverse else metrics.nice_step(1.0) * 10,
+                               format="%.6g", key=f"{key}_size_{'usd' if inverse else asset}")
+    strike = expiry = None
+    if kind in OPTION_KINDS:
+        strike = top[4].number_input("Strike (USD)", min_value=0.0, value=_round_strike(today * (0.9 if kind == "put"
+                                     else 1.1)), step=metrics.nice_step(today) * 10, format="%.6g",
+                                     key=f"{key}_strike_{asset}_{kind}")
+    if kind in DATED_KINDS:
+        expiry = top[5].number_input("Expiry (days)", min_value=0.0, max_value=3650.0, value=30.0, step=1.0,
+                                     key=f"{key}_expiry")
+    result = page.safe(whatif, ws.portfolio, ws.market, kind, asset, side, size, strike, expiry, ws.cross_preset,
+                       ws.portfolio_rules)
+    if result is None:
+        return
+    cards = st.columns(4)
+    _change_card(cards[0], "Cross initial", result, "cross", "initial")
+    _change_card(cards[1], "Cross maintenance", result, "cross", "maintenance")
+    _change_card(cards[2], "Portfolio initial", result, "portfolio", "initial")
+    _change_card(cards[3], "Portfolio maintenance", result, "portfolio", "maintenance")
+    st.caption(f"{words.read_requirement_change(result, 'initial')} "
+               f"{words.read_requirement_change(result, 'maintenance')} {words.read_cost(result)}")
+    liquidation = words.read_liquidation_change(result, today)
+    if liquidation:
+        st.caption(liquidation)
+    (st.success if result.reduces_risk else st.warning)(words.read_risk(result))
+    if not compact:
+        exact = st.expander("Before and after, to the cent")
+        with exact:
+            st.caption("Each figure is a full computation of the book without and with the trade (the Compare "
+                       "page's numbers); the change is their difference.")
+            st.dataframe(_cents_table(result), hide_index=True, width="stretch",
+                         column_config={"requirement": "Requirement",
+                                        **{name: st.column_config.NumberColumn(name.capitalize(), format="$%.2f")
+                                           for name in ("before", "after", "change")}})
+    st.button("Add this trade to the book", key=f"{key}_add", on_click=_add_trade, args=(result.book_after,),
+              help="Adds the position, paying its premium (or spot cost) from the stablecoin collateral.")
+    if st.session_state.pop(ADDED_KEY, False):
+        st.rerun(scope="app")  # the button reran this panel only: the page's tables must show the new book
+
+
+def _add_trade(book: Portfolio) -> None:
+    """The ticket's button: the book with the trade becomes the workspace's (a callback, so it is saved
+    before any part of the page runs again)."""
+    state.replace_book(book, sample=state.CUSTOM)
+    st.session_state[ADDED_KEY] = True
+
+
+# -- greeks -------------------------------------------------------------------------------------------
+def greeks_panel(where: str) -> None:
+    """The greeks table per underlying and for the book, with the per-position rows folded."""
+    ws = state.get()
+    found = page.safe(greeks, ws.portfolio, ws.market)
+    if found is None:
+        return
+    st.caption(words.read_greeks(found))
+    if found.units.empty:
+        return
+    money_columns = {label: st.column_config.NumberColumn(label, format="dollar")
+                     for name, label in words.GREEK_LABELS.items() if name.endswith("usd") or name == "gamma_usd_1pct"}
+    coin_columns = {words.GREEK_LABELS["delta_coins"]: st.column_config.NumberColumn(words.GREEK_LABELS["delta_coins"],
+                                                                                     format="%.4g"),
+                    words.GREEK_LABELS["gamma"]: st.column_config.NumberColumn(words.GREEK_LABELS["gamma"], format="%.3g")}
+    st.dataframe(words.greeks_table(found), hide_index=True, width="stretch", placeholder="—",
+                 column_config={**money_columns, **coin_columns})
+    rows = st.expander("Greeks per position", key=f"workbench_{where}_positions", on_change="rerun")
+    if rows.open:
+        with rows:
+            st.dataframe(words.positions_table(found), hide_index=True, width="stretch", placeholder="—",
+                         column_config={**money_columns, **coin_columns})
+    st.caption("Black-76 on the spot price (rate 0) at each coin's volatility, the scenario grid's own pricing: "
+               "delta and gamma are the slopes of the grid's P&L at today's price. Stablecoins are the account's "
+               "money and carry no greek.")
+
+
+# -- payoff -------------------------------------------------------------------------------------------
+@st.fragment
+def payoff_panel(where: str) -> None:
+    """P&L against one asset's price at expiry and at T+n days, today's price and the liquidation prices."""
+    ws = state.get()
+    key = f"workbench_{where}_payoff"
+    coins = _book_coins(ws)
+    left, right = st.columns([1, 2])
+    asset = left.selectbox("Asset on the axis", coins, key=f"{key}_asset")
+    longest = longest_expiry_days(ws.portfolio)
+    if longest >= 1:
+        days = right.slider("Days from now (T+n)", min_value=0, max_value=int(math.floor(longest)), value=0,
+                            key=f"{key}_days", help="The green line: the book after this many days, prices of the "
+                                                    "other coins and volatilities held. The dashed line: at expiry.")
+    else:
+        days = 0
+        right.caption("No option or dated future: the book's P&L is the same today and at any later date.")
+    today = float(ws.market.prices[asset])
+    liquidations = {}
+    for mode in ("cross", "portfolio"):
+        preset = ws.cross_preset if mode == "cross" else ws.portfolio_rules
+        found = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, preset, False, 0.0)
+        liquidations[mode] = None if found is None else nearest_liquidation(found, today)
+    shown = [p / today for p in liquidations.values() if p is not None]
+    low = max(0.2, min([PAYOFF_LOW, *(0.9 * s for s in shown)]))
+    high = min(3.0, max([PAYOFF_HIGH, *(1.1 * s for s in shown)]))
+    frame = page.safe(payoff, ws.portfolio, ws.market, asset, float(days), low, high)
+    if frame is None:
+        return
+    page.chart(charts.payoff_chart(frame, asset, today, days, liquidations), key=f"{key}_chart")
+    st.caption(words.read_payoff(frame, asset, today, days))
+
+
+# -- the pages' sections ------------------------------------------------------------------------------
+def build_panels() -> None:
+    """The Build page's workbench: the trade ticket, the greeks and the payoff."""
+    st.subheader("What if I add a trade?")
+    st.caption("Choose an instrument, a side and a size: the cards show each requirement with the trade and how "
+               "much it changes, before anything is added. Perps and futures open at today's mark; an option's "
+               "premium (and a spot purchase) is paid from the stablecoin collateral.")
+    trade_ticket("build")
+    st.subheader("Greeks")
+    greeks_panel("build")
+    st.subheader("Payoff")
+    payoff_panel("build")
+
+
+def compare_panels() -> None:
+    """The Compare page's workbench: a compact trade ticket and the greeks table, folded."""
+    ticket = st.expander("What if I add a trade? (incremental margin)", key="workbench_compare_ticket",
+                         on_change="rerun")
+    if ticket.open:
+        with ticket:
+            trade_ticket("compare", compact=True)
+    table = st.expander("Greeks of the book", key="workbench_compare_greeks", on_change="rerun")
+    if table.open:
+        with table:
+            greeks_panel("compare")
