@@ -60,7 +60,7 @@ ACCEPTED_PATTERNS = (
     "BTC-27JUN25-100000-C (option, C or P)",
     "OKX: BTC-USDT-SWAP, BTC-USD-SWAP (coin-margined), BTC-USD-250627 (future, YYMMDD), "
     "BTC-USD-250627-100000-C (option)",
-    "Binance: BTCUSDT (USDⓈ-M perp), BTCUSDT_250627 (USDⓈ-M quarterly), BTCUSD_PERP and BTCUSD_250627 "
+    "Binance: BTCUSDT (USD-M perp), BTCUSDT_250627 (USD-M quarterly), BTCUSD_PERP and BTCUSD_250627 "
     "(COIN-M, coin-margined), BTC-250627-100000-C (option)",
 )
 
