@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/balance:"),
     st.Page("pages/liquidation.py", title="Liquidation", icon=":material/trending_down:"),
     st.Page("pages/shocks.py", title="Shocks", icon=":material/bolt:"),
+    st.Page("pages/replay.py", title="Replay", icon=":material/replay:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 

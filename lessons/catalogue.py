@@ -7,6 +7,7 @@ from lessons.coin_margined import COIN_MARGINED
 from lessons.contagion import CONTAGION
 from lessons.correlation import CORRELATION
 from lessons.costs_more import COSTS_MORE
+from lessons.crash import CRASH
 from lessons.diversification import DIVERSIFICATION
 from lessons.framework import Lesson
 from lessons.haircuts import HAIRCUTS
@@ -15,7 +16,7 @@ from lessons.slow_bleed import SLOW_BLEED
 from lessons.vol_jump import VOL_JUMP
 
 LESSONS: tuple[Lesson, ...] = (CONTAGION, HEDGE, VOL_JUMP, CORRELATION, SLOW_BLEED, HAIRCUTS, BINANCE_PM,
-                               DIVERSIFICATION, COSTS_MORE, COIN_MARGINED)
+                               DIVERSIFICATION, COSTS_MORE, COIN_MARGINED, CRASH)
 BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 
 

@@ -25,6 +25,7 @@ from margin import (
     load_portfolio,
     portfolio_margin,
 )
+from margin.history import annualised_vols, parse_price_history
 from margin.instruments import InversePerp
 from views import glossary, methodology
 from views.samples import load_sample
@@ -124,7 +125,33 @@ def expected_answers(lesson_id: str, cross: str = "hyperliquid", pm: str = "clas
         first = 0 if liquidation_price(backed, market, "BTC", "cross", cross) > liquidation_price(
             usdc, market, "BTC", "cross", cross) else 1
         return [100 * lost / (0.84 * today) * today / face, ratio, first]  # the loss in BTC, per face in BTC
+    if lesson_id == "crash-replay":
+        return _crash_answers(book, market, cross, pm)
     raise AssertionError(lesson_id)
+
+
+def _crash_answers(book, market, cross, pm) -> list:
+    """Each replayed day as its own Market (prices by the closes' returns from today's, vols the EWMA of the
+    closes up to that day, margin.history), priced one day at a time with the single-book functions."""
+    def day(path, start, when):
+        vols = annualised_vols(path.loc[:when], method="ewma")
+        moved = market.with_prices({a: market.prices[a] * path.loc[when, a] / path.loc[start, a] for a in ("BTC", "ETH")})
+        moved = moved.with_vols({a: float(vols[a]) for a in ("BTC", "ETH")})
+        return cross_margin(book, moved, cross), portfolio_margin(book, moved, pm)
+
+    march = parse_price_history(ROOT / "sample_data" / "episodes" / "2020-03_covid_crash.csv")
+    (c0, p0), (c1, p1) = day(march, "2020-03-05", "2020-03-11"), day(march, "2020-03-05", "2020-03-12")
+    rose = (c1.maintenance > 1.005 * c0.maintenance, p1.maintenance > 1.005 * p0.maintenance)
+    which = {(True, False): 0, (False, True): 1, (True, True): 2, (False, False): 3}[rose]
+    may = parse_price_history(ROOT / "sample_data" / "episodes" / "2021-05_china_selloff.csv")
+    first = {}
+    for when in may.loc["2021-05-09":"2021-05-31"].index:
+        for mode, result in zip(("cross", "portfolio"), day(may, "2021-05-09", when), strict=True):
+            if mode not in first and result.equity < result.maintenance:
+                first[mode] = when
+    c, p = first.get("cross"), first.get("portfolio")
+    who = 3 if c is None and p is None else 0 if p is None or (c is not None and c < p) else 1 if c is None or p < c else 2
+    return [which, p1.maintenance, who]
 
 
 # -- helpers --------------------------------------------------------------------------------------
