@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lessons.claims import claim, sold
+from lessons.claims import LESSON, claim, sold
 from lessons.framework import (
     CLASSROOM_RULES,
     Context,
@@ -121,6 +121,7 @@ BINANCE_PM = Lesson(
         claim("A basis trade is nearly riskless", "a 20 % BTC move leaves the book's value within $1", "steady",
               a="portfolio.equity", changes=("BTC*0.8", "BTC*1.2"), within=1.0),
         claim("a risk model sees it", "portfolio initial is under a tenth of cross initial", "compare",
+              only=LESSON,
               a="portfolio.initial", op="<", b="cross.initial", times=0.1),
         claim("a unified cross account with haircuts does not", "selling the BTC leaves Binance's initial unchanged",
               "compare", a=f"cross:binance.initial@{_SOLD}", op="==", b="cross:binance.initial"),
@@ -143,9 +144,11 @@ BINANCE_PM = Lesson(
               a=f"cross:binance.equity@{_SOLD}", low="1.0001*cross:binance.equity", high="1.05*cross:binance.equity"),
         claim("The risk-based requirement rises from a basis add-on to the scan loss of a naked short perp",
               "selling the BTC multiplies portfolio maintenance by over 5", "compare",
+              only=LESSON,
               a=f"portfolio.maintenance@{_SOLD}", op=">", b="portfolio.maintenance", times=5.0),
         claim("The risk-based requirement rises from a basis add-on to the scan loss of a naked short perp",
               "after the sale the scenario loss is the perp's notional × the BTC scan range", "compare",
+              only=LESSON,
               a=f"component.scenario loss@{_SOLD}", op="==", b="notional.BTC", times="range.BTC"),
         claim("Binance never counted the coins as a hedge", "selling the BTC leaves Binance's initial unchanged",
               "compare", a=f"cross:binance.initial@{_SOLD}", op="==", b="cross:binance.initial"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lessons.claims import claim
+from lessons.claims import LESSON, claim
 from lessons.framework import (
     Context,
     Control,
@@ -52,9 +52,9 @@ def _solve_costlier_by(ctx: Context) -> Solution:
 
 _COSTS_MORE = (
     claim("When portfolio margin costs more", "portfolio initial is above cross initial", "compare",
-          a="portfolio.initial", op=">", b="cross.initial"),
+          only=LESSON, a="portfolio.initial", op=">", b="cross.initial"),
     claim("When portfolio margin costs more", "portfolio maintenance is above cross maintenance", "compare",
-          a="portfolio.maintenance", op=">", b="cross.maintenance"),
+          only=LESSON, a="portfolio.maintenance", op=">", b="cross.maintenance"),
 )
 
 COSTS_MORE = Lesson(
@@ -94,20 +94,20 @@ COSTS_MORE = Lesson(
         claim("cross margin charges the calls and ignores the coins", "cross initial is the calls' standing alone",
               "compare", a="cross.initial", op="==", b="cross.initial@only:call"),
         claim("portfolio margin nets them and charges the coins' downside",
-              "the portfolio requirement is set by a fall in ETH", "binding_move", side="down"),
+              "the portfolio requirement is set by a fall in ETH", "binding_move", only=LESSON, side="down"),
         claim("16 % above the market", "the call strike is 16 % above ETH's price", "between",
               a="moneyness.ETH.call", low=0.155, high=0.165),
         claim("cross margin charges the short calls as if naked", "cross maintenance is the calls' standing alone",
               "compare", a="cross.maintenance", op="==", b="cross.maintenance@only:call"),
         claim("a long coin position can lose a lot on the way down",
-              "the portfolio requirement is set by a fall in ETH", "binding_move", side="down"),
+              "the portfolio requirement is set by a fall in ETH", "binding_move", only=LESSON, side="down"),
         claim("cross margin asks nothing (coins are collateral, not positions)",
               "without the calls, cross initial is 0", "compare", a="cross.initial@drop:call", op="==", b=0.0),
         claim("while portfolio margin charges their stress loss in full",
               "without the calls, the scenario loss is the coins' value × the ETH scan range", "compare",
-              a="component.scenario loss@drop:call", op="==", b="held.ETH", times="range.ETH"),
+              only=LESSON, a="component.scenario loss@drop:call", op="==", b="held.ETH", times="range.ETH"),
         claim("How much more initial margin does the dearer mode ask", "portfolio initial is above cross initial",
-              "compare", a="portfolio.initial", op=">", b="cross.initial"),
+              "compare", only=LESSON, a="portfolio.initial", op=">", b="cross.initial"),
         claim("A hedge saves margin only when it removes risk the cross rules were charging",
               "cross margin asks nothing for the coins alone", "compare", a="cross.initial@drop:call", op="==", b=0.0),
         claim("which cross margin ignores", "cross initial is the calls' standing alone", "compare",

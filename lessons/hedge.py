@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lessons.claims import claim
+from lessons.claims import LESSON, claim
 from lessons.framework import (
     Context,
     Control,
@@ -97,7 +97,7 @@ HEDGE = Lesson(
     ),
     claims=(
         claim("a hedge is cheap under portfolio margin", "portfolio initial is under 0.5 % of the BTC held",
-              "compare", a="portfolio.initial", op="<", b="held.BTC", times=0.005),
+              "compare", only=LESSON, a="portfolio.initial", op="<", b="held.BTC", times=0.005),
         claim("cannot lose", "the book's value does not move with BTC", "steady", a="portfolio.equity",
               changes=("BTC*0.5", "BTC*0.8", "BTC*1.2", "BTC*2"), within=1.0),
         claim("the book is worth 88,000 USD whatever BTC does", "equity is 88,000 plus the USDC, at any BTC price",
@@ -111,15 +111,16 @@ HEDGE = Lesson(
         claim("it cannot see that the put and the coin cover the call", "the cross hedging benefit is 0",
               "compare", a="benefit.cross.initial", op="==", b=0.0),
         claim("With the put, every scenario loses about nothing", "the scenario loss is under 0.1 % of the BTC held",
-              "compare", a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
+              "compare", only=LESSON, a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
         claim("its downside is back and portfolio margin charges it at once",
               "without the put, portfolio initial is over 10 × the book's", "compare",
+              only=LESSON,
               a="portfolio.initial@drop:put", op=">", b="portfolio.initial", times=10.0),
         claim("while cross margin does not change", "cross initial is the same without the put", "compare",
               a="cross.initial@drop:put", op="==", b="cross.initial"),
         claim("while cross margin does not change", "cross maintenance is the same without the put", "compare",
               a="cross.maintenance@drop:put", op="==", b="cross.maintenance"),
         claim("The three legs cancel in every scenario", "the scenario loss is under 0.1 % of the BTC held",
-              "compare", a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
+              "compare", only=LESSON, a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
     ),
 )

@@ -5,12 +5,24 @@ backed by a :class:`lessons.claims.Claim`, checked by tests/test_claims.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lessons.claims import CORRELATED, SEGREGATED, Claim, claim
 
 #: Every add-on row of a portfolio breakdown and the maintenance factor's (its row is (mm_factor − 1) × the
 #: loss plus add-ons, so the rows add up to maintenance), as claim quantities.
 _ADDONS = ("component.basis add-on", "component.roll shock", "component.short-option minimum",
            "component.depeg add-on", "component.maintenance factor")
+
+#: The portfolio rule sets that value coin balances in dollars. Deribit's segregated PM keeps each settlement
+#: currency apart: there a coin balance is its own account's money, riskless, and hedges nothing in dollars.
+_IN_DOLLARS = ("classroom", "okx", "span")
+
+
+def _in_dollars(*items: Claim) -> tuple[Claim, ...]:
+    """Each claim once for every rule set of :data:`_IN_DOLLARS` (its sentence names them)."""
+    return tuple(replace(item, only=(("portfolio", name),)) for item in items for name in _IN_DOLLARS)
+
 
 STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
     "01_naked_long_perp.json": (
@@ -53,16 +65,22 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
               a="cross.equity", changes=("BTC*0.9", "BTC*1.1"), within="0.01*held.BTC"),
         claim("20 % of its notional up front", "cross initial is 20 % of the perp's notional", "ratio",
               a="cross.initial", b="notional.BTC", low=0.1995, high=0.2005),
-        claim("asks far less initial margin", "portfolio initial is under a tenth of cross initial", "compare",
-              a="portfolio.initial", op="<", b="cross.initial", times=0.1),
-        claim("with almost no scenario loss", "the scenario loss is under 0.1 % of the BTC held", "compare",
-              a="component.scenario loss", op="<=", b="held.BTC", times=0.001),
-        claim("its requirement is the rule set's add-ons",
-              "the add-ons (after the rule set's maintenance factor) make up the portfolio maintenance", "compare",
-              a="portfolio.maintenance", op="==", b=0.0, plus=_ADDONS),
-        *(claim("or a roll shock under deribit and okx", f"under {name} the hedged BTC pays a roll shock", "compare",
-                only=(("portfolio", name),), a="component.roll shock", op=">", b=0.0) for name in ("deribit", "okx")),
-        claim("except under deribit", "deribit charges no depeg add-on on the USDC", "compare",
+        *(claim(quote, says, check, only=(("portfolio", name),), **args)
+          for name in ("classroom", "okx", "span")
+          for quote, says, check, args in (
+              ("asks far less initial margin", "portfolio initial is under a tenth of cross initial", "compare",
+               {"a": "portfolio.initial", "op": "<", "b": "cross.initial", "times": 0.1}),
+              ("with almost no scenario loss", "the scenario loss is under 0.1 % of the BTC held", "compare",
+               {"a": "component.scenario loss", "op": "<=", "b": "held.BTC", "times": 0.001}),
+              ("its requirement is the rule set's add-ons",
+               "the add-ons (after the rule set's maintenance factor) make up the portfolio maintenance", "compare",
+               {"a": "portfolio.maintenance", "op": "==", "b": 0.0, "plus": _ADDONS}))),
+        claim("or a roll shock under okx", "under okx the hedged BTC pays a roll shock", "compare",
+              only=(("portfolio", "okx"),), a="component.roll shock", op=">", b=0.0),
+        claim("the perp is charged as if alone", "under deribit the book's maintenance is the perp's alone",
+              "compare", only=(("portfolio", "deribit"),), a="portfolio.maintenance", op="==",
+              b="portfolio.maintenance@only:perp"),
+        claim("the USDC pays no depeg add-on", "deribit charges no depeg add-on on the USDC", "compare",
               only=(("portfolio", "deribit"),), a="component.depeg add-on", op="==", b=0.0),
     ),
     "03_btc_eth_pair.json": (
@@ -111,20 +129,24 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
         claim("charges the short calls as if they were naked",
               "cross maintenance is the calls' maintenance standing alone", "compare",
               a="cross.maintenance", op="==", b="cross.maintenance@only:call"),
-        claim("the calls' upside risk is covered", "the portfolio hedging benefit is positive", "compare",
-              a="benefit.portfolio.initial", op=">", b=0.0),
-        claim("but the coins' downside is now charged",
-              "the portfolio requirement is set by a fall in ETH", "binding_move", side="down"),
-        claim("a hedge saves margin only when it removes risk the cross rules were charging, and they charge "
+        *_in_dollars(
+            claim("the calls' upside risk is covered", "the portfolio hedging benefit is positive", "compare",
+                  a="benefit.portfolio.initial", op=">", b=0.0),
+            claim("but the coins' downside is now charged",
+                  "the portfolio requirement is set by a fall in ETH", "binding_move", side="down"),
+            claim("here portfolio margin costs more", "portfolio initial is above cross initial", "compare",
+                  a="portfolio.initial", op=">", b="cross.initial"),
+            claim("here portfolio margin costs more", "portfolio maintenance is above cross maintenance", "compare",
+                  a="portfolio.maintenance", op=">", b="cross.maintenance")),
+        claim("the calls are charged as if naked", "under deribit the book's maintenance is the calls' alone",
+              "compare", only=(("portfolio", "deribit"),), a="portfolio.maintenance", op="==",
+              b="portfolio.maintenance@only:call"),
+        claim("A hedge saves margin only when it removes risk the cross rules were charging, and they charge "
               "nothing for the coins", "cross margin asks nothing for the coins alone (initial)", "compare",
               a="cross.initial@drop:call", op="==", b=0.0),
-        claim("a hedge saves margin only when it removes risk the cross rules were charging, and they charge "
+        claim("A hedge saves margin only when it removes risk the cross rules were charging, and they charge "
               "nothing for the coins", "cross margin asks nothing for the coins alone (maintenance)", "compare",
               a="cross.maintenance@drop:call", op="==", b=0.0),
-        claim("Here portfolio margin costs more", "portfolio initial is above cross initial", "compare",
-              a="portfolio.initial", op=">", b="cross.initial"),
-        claim("Here portfolio margin costs more", "portfolio maintenance is above cross maintenance", "compare",
-              a="portfolio.maintenance", op=">", b="cross.maintenance"),
     ),
     "05_short_strangle.json": (
         claim("when vol doubles, both requirements rise",
@@ -152,9 +174,13 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
         claim("Whatever BTC does, the book ends at 88,000",
               "the book's value does not move with BTC (put-call parity)", "steady",
               a="portfolio.equity", changes=("BTC*0.5", "BTC*0.8", "BTC*1.2", "BTC*2"), within=1.0),
-        claim("Portfolio margin charges almost nothing",
-              "portfolio initial is under 0.5 % of the BTC held", "compare", a="portfolio.initial", op="<",
-              b="held.BTC", times=0.005),
+        *_in_dollars(claim("portfolio margin charges almost nothing",
+                           "portfolio initial is under 0.5 % of the BTC held", "compare", a="portfolio.initial",
+                           op="<", b="held.BTC", times=0.005)),
+        claim("the two options are charged as if the coin were not there",
+              "under deribit the book's maintenance is the options' alone", "compare",
+              only=(("portfolio", "deribit"),), a="portfolio.maintenance", op="==",
+              b="portfolio.maintenance@drop:spot"),
         claim("cross margin still charges the short call",
               "cross initial is the short call's initial standing alone", "compare",
               a="cross.initial", op="==", b="cross.initial@only:call"),
@@ -213,27 +239,33 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
         claim("a requirement that stays put whatever BTC does",
               "cross maintenance does not move when BTC halves or doubles (tiers from the USD face value)", "steady",
               a="cross.maintenance", changes=("BTC*0.5", "BTC*0.8", "BTC*1.2", "BTC*2"), within=1.0),
-        claim("nets the short future against the rest", "the portfolio hedging benefit is positive", "compare",
-              a="benefit.portfolio.maintenance", op=">", b=0.0),
-        claim("finds its worst case in a fall of BTC", "the portfolio requirement is set by a fall in BTC",
-              "binding_move", side="down"),
-        claim("asks several times more than cross margin, both up front and to stay open",
-              "portfolio initial is above 3 × cross initial", "compare", a="portfolio.initial", op=">",
-              b="cross.initial", times=3.0),
-        claim("asks several times more than cross margin, both up front and to stay open",
-              "portfolio maintenance is above 3 × cross maintenance", "compare", a="portfolio.maintenance", op=">",
-              b="cross.maintenance", times=3.0),
-        claim("it liquidates the account at a higher BTC price",
-              "the portfolio liquidation price of BTC is above the cross one", "compare",
-              a="liquidation.portfolio.BTC", op=">", b="liquidation.cross.BTC"),
-        claim("Sell the deposit for USDC, keeping the account's value",
+        *_in_dollars(
+            claim("nets the short future against the rest", "the portfolio hedging benefit is positive", "compare",
+                  a="benefit.portfolio.maintenance", op=">", b=0.0),
+            claim("finds its worst case in a fall of BTC", "the portfolio requirement is set by a fall in BTC",
+                  "binding_move", side="down"),
+            claim("asks several times more than cross margin, both up front and to stay open",
+                  "portfolio initial is above 3 × cross initial", "compare", a="portfolio.initial", op=">",
+                  b="cross.initial", times=3.0),
+            claim("asks several times more than cross margin, both up front and to stay open",
+                  "portfolio maintenance is above 3 × cross maintenance", "compare", a="portfolio.maintenance", op=">",
+                  b="cross.maintenance", times=3.0),
+            claim("it liquidates the account at a higher BTC price",
+                  "the portfolio liquidation price of BTC is above the cross one", "compare",
+                  a="liquidation.portfolio.BTC", op=">", b="liquidation.cross.BTC")),
+        claim("sell the deposit for USDC, keeping the account's value",
               "selling the BTC for USDC leaves portfolio equity unchanged", "compare",
               a="portfolio.equity@sell:BTC", op="==", b="portfolio.equity"),
-        claim("the portfolio requirement falls by more than half",
-              "with the BTC sold for USDC, portfolio maintenance is under half of today's", "compare",
-              a="portfolio.maintenance@sell:BTC", op="<", b="portfolio.maintenance", times=0.5),
-        claim("the portfolio requirement falls by more than half",
-              "with the BTC sold for USDC, portfolio initial is under half of today's", "compare",
-              a="portfolio.initial@sell:BTC", op="<", b="portfolio.initial", times=0.5),
+        *_in_dollars(
+            claim("the portfolio requirement falls by more than half",
+                  "with the BTC sold for USDC, portfolio maintenance is under half of today's", "compare",
+                  a="portfolio.maintenance@sell:BTC", op="<", b="portfolio.maintenance", times=0.5),
+            claim("the portfolio requirement falls by more than half",
+                  "with the BTC sold for USDC, portfolio initial is under half of today's", "compare",
+                  a="portfolio.initial@sell:BTC", op="<", b="portfolio.initial", times=0.5)),
+        claim("selling it leaves the requirement where it is",
+              "under deribit, with the BTC sold for USDC, portfolio maintenance is unchanged", "compare",
+              only=(("portfolio", "deribit"),), a="portfolio.maintenance@sell:BTC", op="==",
+              b="portfolio.maintenance"),
     ),
 }

@@ -62,6 +62,7 @@ class BookArrays:
     opt_years: np.ndarray
     opt_days: np.ndarray
     opt_is_call: np.ndarray
+    opt_coin_settled: np.ndarray
     opt_index: np.ndarray
     hold_asset: np.ndarray
     hold_qty: np.ndarray
@@ -155,6 +156,7 @@ def _layout(book: Portfolio) -> BookArrays:
         opt_years=np.array([p.expiry_days / DAYS_PER_YEAR for _, p in opts], dtype=float),
         opt_days=np.array([p.expiry_days for _, p in opts], dtype=float),
         opt_is_call=np.array([p.is_call for _, p in opts], dtype=bool),
+        opt_coin_settled=np.array([p.coin_settled for _, p in opts], dtype=bool),
         opt_index=np.array([i for i, _ in opts], dtype=int),
         hold_asset=np.array([where[a] for a, _ in hold], dtype=int),
         hold_qty=np.array([q for _, q in hold], dtype=float),

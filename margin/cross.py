@@ -347,7 +347,7 @@ def _subset(arrays: BookArrays, mask: np.ndarray) -> BookArrays:
         lin_isolated=arrays.lin_isolated[mask], lin_index=arrays.lin_index[mask],
         lin_is_inverse=arrays.lin_is_inverse[mask], lin_face=arrays.lin_face[mask],
         opt_asset=empty_i, opt_qty=empty_f, opt_strike=empty_f, opt_years=empty_f, opt_days=empty_f,
-        opt_is_call=empty_b, opt_index=empty_i, hold_asset=empty_i, hold_qty=empty_f, positions=arrays.positions,
+        opt_is_call=empty_b, opt_coin_settled=empty_b, opt_index=empty_i, hold_asset=empty_i, hold_qty=empty_f, positions=arrays.positions,
     )
 
 

@@ -22,6 +22,8 @@ MAX_EXPIRY_DAYS = 3650.0
 MAX_LEVERAGE = 200.0
 MAX_POSITIONS = 500
 MAX_TEXT = 2000
+#: How an option settles: in dollars, or in its underlying coin (Deribit's BTC and ETH options).
+SETTLEMENTS = ("usd", "coin")
 _ASSET_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$")
 
 
@@ -219,6 +221,10 @@ class Option:
         qty: signed number of contracts (negative = written/short).
         entry_price: premium per contract in USD, for P&L display only; the premium is assumed
             already settled in collateral.
+        settlement: "usd" (settled in dollars) or "coin" (settled in the underlying, as Deribit's BTC
+            and ETH options: the payoff max(S - K, 0) / S coins of a call is worth the same dollars,
+            so in USD both price alike; a rule set that measures risk in the coin,
+            ``inverse_risk_in_coin``, revalues a coin-settled option in the coin).
     """
 
     asset: str
@@ -227,12 +233,17 @@ class Option:
     expiry_days: float
     qty: float
     entry_price: float | None = None
+    settlement: str = "usd"
 
     def __post_init__(self) -> None:
         _set(self, "asset", check_asset(self.asset, "asset"))
         if not isinstance(self.kind, str) or self.kind.lower() not in ("call", "put"):
             raise PortfolioError(f"kind: must be 'call' or 'put', got {self.kind!r}.")
         _set(self, "kind", self.kind.lower())
+        if not isinstance(self.settlement, str) or self.settlement.lower() not in SETTLEMENTS:
+            raise PortfolioError(f"settlement: must be 'usd' or 'coin' (settled in the underlying, as Deribit's "
+                                 f"BTC options), got {_show(self.settlement)}.")
+        _set(self, "settlement", self.settlement.lower())
         _set(self, "strike", _price(self.strike, "strike"))
         _set(self, "expiry_days", _expiry_days(self.expiry_days))
         _set(self, "qty", _qty(self.qty))
@@ -246,6 +257,10 @@ class Option:
     @property
     def is_call(self) -> bool:
         return self.kind == "call"
+
+    @property
+    def coin_settled(self) -> bool:
+        return self.settlement == "coin"
 
     kind_label = "option"
 
@@ -323,7 +338,8 @@ def describe(position: Position) -> str:
     side = "Long" if position.qty >= 0 else "Short"
     size = f"{abs(position.qty):,.6g}"
     if isinstance(position, Option):
-        return f"{side} {size} {position.asset} {position.strike:,.6g} {position.kind} {position.expiry_days:g}d"
+        coin = " coin-settled" if position.coin_settled else ""
+        return f"{side} {size} {position.asset} {position.strike:,.6g}{coin} {position.kind} {position.expiry_days:g}d"
     if isinstance(position, INVERSE_TYPES):
         face = f"${abs(position.usd_size):,.6g}"
         if isinstance(position, InverseFuture):

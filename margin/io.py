@@ -52,7 +52,7 @@ _FIELDS = {
     "spot": (Spot, ("asset", "qty"), ()),
     "perp": (Perp, ("asset", "qty", "entry_price"), ("leverage", "isolated_margin")),
     "future": (Future, ("asset", "qty", "entry_price", "expiry_days"), ("leverage", "isolated_margin")),
-    "option": (Option, ("asset", "kind", "strike", "expiry_days", "qty"), ("entry_price",)),
+    "option": (Option, ("asset", "kind", "strike", "expiry_days", "qty"), ("entry_price", "settlement")),
     "inverse_perp": (InversePerp, ("asset", "usd_size", "entry_price"), ("leverage", "isolated_margin")),
     "inverse_future": (InverseFuture, ("asset", "usd_size", "entry_price", "expiry_days"),
                        ("leverage", "isolated_margin")),
@@ -136,7 +136,7 @@ def _position(index: int, entry: object):
         if name not in entry or entry[name] is None:
             continue
         value = entry[name]
-        if name not in ("asset", "kind") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if name not in ("asset", "kind", "settlement") and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise PortfolioError(f"{where}.{name}: must be a number (got {value!r}).")
         values[name] = value
     try:
@@ -284,6 +284,8 @@ def _position_dict(position) -> dict:
                "expiry_days": position.expiry_days, "qty": position.qty}
         if position.entry_price is not None:
             out["entry_price"] = position.entry_price
+        if position.coin_settled:
+            out["settlement"] = position.settlement
         return out
     if isinstance(position, (Perp, Future, InversePerp, InverseFuture)):
         kind = {Perp: "perp", Future: "future", InversePerp: "inverse_perp", InverseFuture: "inverse_future"}[type(position)]

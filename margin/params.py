@@ -233,9 +233,15 @@ class PortfolioParams:
         im_multiplier: initial = maintenance x this.
         mm_factor: maintenance = mm_factor x (scenario loss + add-ons), the "risk-matrix margin"
             (Deribit: 0.8, with initial = the risk-matrix margin, i.e. im_multiplier 1 / 0.8).
-        inverse_risk_in_coin: measure coin-margined (inverse) contracts' scenario P&L in their coin,
-            converted at today's index (as a coin-settled venue does), instead of in USD at the
-            shocked price; see :mod:`margin.units`.
+        vol_up_by_asset (asset -> fraction): ``vol_up_shift`` for these assets (Deribit: ETH 0.4).
+        min_vol_shock_up: the vol-up state's vol is at least this (annualised fraction; Deribit's
+            min_volatility_for_shock_up 0.5); 0 sets no floor.
+        inverse_risk_in_coin: each settlement currency apart, as Deribit's segregated PM does:
+            coin-margined (inverse) contracts and coin-settled options are measured in their coin,
+            converted at today's index, and coin balances (collateral and spot), the coin account's
+            own currency, carry no price risk there and offset no USD-settled contract; USD-settled
+            contracts are measured in USD. False: everything in USD at the shocked price, coin
+            balances included. See :mod:`margin.units`.
         roll_shock_floor, roll_shock_annual (asset -> fraction; defaults for other assets): an
             add-on on every perp and future of |size in coins| x index x max(floor, annual x years
             to expiry) (Deribit's roll shock: min_annualised_move, annualised_move_risk).
@@ -253,6 +259,8 @@ class PortfolioParams:
     price_steps: int = 9
     vol_states: tuple = VOL_STATES
     vol_up_shift: float = 0.5
+    vol_up_by_asset: Mapping[str, float] = field(default_factory=FrozenMap)
+    min_vol_shock_up: float = 0.0
     vol_down_shift: float = 0.25
     vol_power_short: float = 0.3
     vol_power_long: float = 0.13
@@ -281,6 +289,10 @@ class PortfolioParams:
         _check_text(self.source, "source")
         object.__setattr__(self, "price_range", _asset_map(self.price_range, "price_range", "{'BTC': 0.16}"))
         object.__setattr__(self, "haircuts", _asset_map(self.haircuts, "haircuts", "{'ETH': 0.05}"))
+        object.__setattr__(self, "vol_up_by_asset", _asset_map(self.vol_up_by_asset, "vol_up_by_asset", "{'ETH': 0.4}"))
+        for asset, value in self.vol_up_by_asset.items():
+            _check_fraction(value, f"vol_up_by_asset['{asset}']", high=10.0)
+        _check_fraction(self.min_vol_shock_up, "min_vol_shock_up", high=10.0)
         for name in ("roll_shock_floor", "roll_shock_annual"):
             object.__setattr__(self, name, _asset_map(getattr(self, name), name, "{'BTC': 0.01}"))
             for asset, value in {**getattr(self, name), "default": getattr(self, f"default_{name}")}.items():
@@ -337,6 +349,10 @@ class PortfolioParams:
         """(floor, annual rate) of the roll-shock add-on for ``asset``, fractions."""
         return (float(self.roll_shock_floor.get(asset, self.default_roll_shock_floor)),
                 float(self.roll_shock_annual.get(asset, self.default_roll_shock_annual)))
+
+    def vol_up(self, asset: str) -> float:
+        """The vol-up shift for options on ``asset`` (fraction; :func:`margin.units.shocked_vols`)."""
+        return float(self.vol_up_by_asset.get(asset, self.vol_up_shift))
 
     def haircut(self, asset: str) -> float:
         if asset in self.haircuts:

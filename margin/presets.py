@@ -165,6 +165,8 @@ DERIBIT_PM = PortfolioParams(
     price_steps=9,
     vol_states=("up", "flat", "down"),
     vol_up_shift=0.5,
+    vol_up_by_asset={"ETH": 0.4},
+    min_vol_shock_up=0.5,
     vol_down_shift=0.25,
     vol_power_short=0.3,
     vol_power_long=0.13,
@@ -182,21 +184,26 @@ DERIBIT_PM = PortfolioParams(
     source=(
         "Deribit API reference, private/pme/simulate (docs.deribit.com; example model_params of "
         "2024-06-17): btc_usd price_range 0.16 in 4 buckets a side (9 points) x 3 vol scenarios, "
-        "volatility_range_up 0.5 / down 0.25, vega powers 0.3 / 0.13, mm_factor 0.8 (maintenance = 0.8 x "
-        "risk-matrix margin; initial = the risk-matrix margin), pnl_offset 0, roll shock = |size| x "
-        "max(min_annualised_move 0.01, annualised_move_risk 0.075 x years); coin-margined P&L in BTC, "
-        "q x (1 - 1/(1 + move)). ETH (a live response of 2026-02-15): price_range 0.18, roll 0.005 / 0.05. "
-        "Deribit KB 'Portfolio Margin' (article 25944756247837, undated, read Nov 2026): Segregated PM treats "
-        "each settlement currency separately. SIMPLIFICATIONS: Deribit's extended table (-66 % ... +500 %, "
-        "vol up, a fraction with a dampener) is not published in full, so extreme moves of 2x range count at "
-        "35 % instead (for perps and futures the grid binds, as Deribit's clipped extended cells do); MMP "
-        "and open-order margin are not modelled (initial = the risk-matrix margin); ETH's vol up 0.4 and "
-        "min_volatility_for_shock_up 0.5 are not modelled (one vol shock for all coins); the roll shock's "
-        "time function is linear in years (the examples exercise only its floor); pnl_offset scales gains "
+        "volatility_range_up 0.5 / down 0.25, min_volatility_for_shock_up 0.5, vega powers 0.3 / 0.13, "
+        "mm_factor 0.8 (maintenance = 0.8 x risk-matrix margin; initial = the risk-matrix margin), "
+        "pnl_offset 0, roll shock = |size| x max(min_annualised_move 0.01, annualised_move_risk 0.075 x "
+        "years); coin-margined P&L in BTC, q x (1 - 1/(1 + move)). ETH (a live response of 2026-02-15): "
+        "price_range 0.18, volatility_range_up 0.4, roll 0.005 / 0.05. Deribit KB 'Portfolio Margin' "
+        "(article 25944756247837, undated, read Nov 2026): Segregated PM treats each settlement currency "
+        "separately, so coin-margined contracts and coin-settled options are measured in the coin, a coin "
+        "balance carries no risk in its own currency and offsets no USDC-settled contract. The shocked vol "
+        "up is max(iv (1 + up (30/DTE)^p), 0.5) as Oreome's API docs ('Advanced Risk Scenarios') give "
+        "Deribit's formula (Deribit's own text of it is not published). SIMPLIFICATIONS: Deribit's "
+        "extended table (-66 % ... +500 %, vol up, a fraction with a dampener) is not published in full "
+        "(its fraction and the dampener formula are missing), so extreme moves of 2x range count at 35 % "
+        "instead (for perps and futures the grid binds, as Deribit's clipped extended cells do); MMP and "
+        "open-order margin are not modelled (initial = the risk-matrix margin); the roll shock's time "
+        "function is linear in years (the examples exercise only its floor); pnl_offset scales gains "
         "before currencies are combined in cross PM and cannot change a segregated worst loss; no delta "
-        "shock or correlation contingency (both 0 in the examples); linear (USDC-settled) contracts are "
-        "valued in USD; coins other than BTC and ETH use a 20 % range (not published); no add-on for "
-        "short options or stablecoins."
+        "shock or correlation contingency (both 0 in the examples); options are priced on the index, not "
+        "on their expiry's future; equity is pooled in USD across currencies (Deribit liquidates each "
+        "currency's account apart); coins other than BTC and ETH use a 20 % range (not published); no "
+        "add-on for short options or stablecoins."
     ),
 )
 

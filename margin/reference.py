@@ -29,7 +29,9 @@ The model, step by step (every number is a field of :class:`margin.params.Portfo
    contract (identical options netted: same kind, strike and expiry) is not zero; an unexposed unit never drives.
    Coin-margined (inverse) contracts: in USD at the shocked mark (usd_size / entry coins of a linear
    contract), or, under ``inverse_risk_in_coin``, in their coin at today's index: face x spot / mark
-   x (1 - 1 / (1 + move)), moves floored at -95 %.
+   x (1 - 1 / (1 + move)), moves floored at -95 %. Under ``inverse_risk_in_coin`` (each settlement
+   currency apart) coin-settled options are worth price(S (1 + move)) / (1 + move) at today's index
+   (their exposure is delta x spot - price), and coin balances carry no risk.
 6. Add-ons: roll shock (|size in coins| x index x max(floor, annual x years) per perp and future),
    short-option minimum (rate x spot per net short contract, calls and puts netted per
    strike and expiry, as Deribit's Portfolio Margin page does), basis (rate x min(long, short)
@@ -85,7 +87,8 @@ class _Unit:
             else:
                 self.roll_shock += abs(p.qty) * self.spot * rate
                 exposures.append(p.qty * growth * self.spot)
-        held = book.holdings().get(asset, 0.0)
+        # Each settlement currency apart: a coin balance is the coin account's own currency, riskless there.
+        held = book.holdings().get(asset, 0.0) if not params.inverse_risk_in_coin else 0.0
         exposures.append(held * self.spot)
         self.delta = sum(exposures)
         self.inverse_face = sum(coin_faces)
@@ -105,17 +108,18 @@ class _Unit:
         dte = max(p.expiry_days, params.min_dte_days)
         power = params.vol_power_short if dte < params.vol_reference_days else params.vol_power_long
         factor = (params.vol_reference_days / dte) ** power
-        vols = {"up": self.iv * (1 + params.vol_up_shift * factor), "flat": self.iv,
+        vols = {"up": max(self.iv * (1 + params.vol_up(self.asset) * factor), params.min_vol_shock_up), "flat": self.iv,
                 "down": self.iv * max(1 - params.vol_down_shift * factor, 0.05)}
         base = float(black76_price(self.spot, p.strike, self.iv, years, p.is_call))
         return {"qty": p.qty, "strike": p.strike, "years": years, "days": p.expiry_days, "is_call": p.is_call,
-                "vols": vols, "base": base}
+                "vols": vols, "base": base, "in_coin": p.coin_settled and params.inverse_risk_in_coin}
 
     def exposure(self) -> float:
         """USD per unit relative move: linear delta plus each option's Black-76 delta x spot (vol flat)."""
         total = self.delta + self.inverse_face
         for o in self.options:
-            total += o["qty"] * float(black76_delta(self.spot, o["strike"], self.iv, o["years"], o["is_call"])) * self.spot
+            delta = float(black76_delta(self.spot, o["strike"], self.iv, o["years"], o["is_call"])) * self.spot
+            total += o["qty"] * (delta - o["base"] if o["in_coin"] else delta)
         return total
 
     def pnl(self, move: float, state: str) -> float:
@@ -126,6 +130,8 @@ class _Unit:
         total += self.inverse_face * (1.0 - 1.0 / (1.0 + max(move, -0.95)))
         for o in self.options:
             price = float(black76_price(self.spot * (1 + move), o["strike"], o["vols"][state], o["years"], o["is_call"]))
+            if o["in_coin"]:  # worth price / S1 coins, valued at today's index S0
+                price /= 1.0 + max(move, -0.95)
             total += o["qty"] * (price - o["base"])
         return total
 

@@ -60,15 +60,20 @@ def scan_range(params: PortfolioParams, asset: str, vol: float) -> float:
     return float(scan_ranges(params.range_floor(asset), vol, params))
 
 
-def shocked_vols(params: PortfolioParams, iv, days: np.ndarray) -> np.ndarray:
+def shocked_vols(params: PortfolioParams, iv, days: np.ndarray, up_shift=None, up_floor=None) -> np.ndarray:
     """(3, n) vols up / flat / down for options with ``days`` to expiry and implied vol ``iv``
-    (a scalar or one per option): vol_up = iv (1 + up (ref/DTE)^p), vol_down = iv max(1 - down
-    (ref/DTE)^p, 0.05), p = power_short under ``vol_reference_days`` days, power_long beyond."""
+    (a scalar or one per option): vol_up = max(iv (1 + up (ref/DTE)^p), min_vol_shock_up),
+    vol_down = iv max(1 - down (ref/DTE)^p, 0.05), p = power_short under ``vol_reference_days``
+    days, power_long beyond. ``up_shift`` (scalar or per option) defaults to ``params.vol_up_shift``
+    (:meth:`PortfolioParams.vol_up` gives it per asset); ``up_floor`` defaults to
+    ``params.min_vol_shock_up`` (0 for multipliers of a unit vol)."""
     dte = np.maximum(np.asarray(days, dtype=float), params.min_dte_days)
     power = np.where(dte < params.vol_reference_days, params.vol_power_short, params.vol_power_long)
     factor = (params.vol_reference_days / dte) ** power
     iv = np.broadcast_to(np.asarray(iv, dtype=float), factor.shape)
-    up = iv * (1.0 + params.vol_up_shift * factor)
+    up_shift = params.vol_up_shift if up_shift is None else np.asarray(up_shift, dtype=float)
+    up_floor = params.min_vol_shock_up if up_floor is None else up_floor
+    up = np.maximum(iv * (1.0 + up_shift * factor), up_floor)
     down = iv * np.maximum(1.0 - params.vol_down_shift * factor, 0.05)
     return np.vstack([up, iv, down])
 
@@ -88,7 +93,9 @@ class UnitSet:
     measured in the coin: their P&L at today's index is inverse_face x (1 - 1 / (1 + move)).
     ``roll_shock``: the unit's roll-shock add-on (USD).
     Per option (shape (n,)): its unit, quantity, strike (USD), years and days to expiry, call flag,
-    shocked vols (n, 3: up, flat, down) and current mark per contract (USD).
+    shocked vols (n, 3: up, flat, down), current mark per contract (USD) and ``opt_in_coin``
+    (a coin-settled option measured in its coin: its P&L at today's index is
+    qty x (price(S (1 + move)) / (1 + move) - price(S))).
     ``option_starts`` (S U + 1,): each unit's first option; ``option_units``: the units holding
     options; ``option_row``: each option's row among them; ``revaluer``: the Black-76 kernel of
     the options (None for a linear book).
@@ -114,6 +121,7 @@ class UnitSet:
     opt_is_call: np.ndarray
     opt_vols: np.ndarray
     opt_base: np.ndarray
+    opt_in_coin: np.ndarray
     option_starts: np.ndarray
     option_units: np.ndarray
     option_row: np.ndarray
@@ -191,12 +199,17 @@ class UnitSet:
         live = self.revaluer is not None and self.revaluer.live
         log_forward = np.log(np.maximum(forward, _TINY_MOVE * spot)) if live else None
         total = np.zeros((units.size, width, 3))
+        # A coin-settled option measured in its coin is worth price / (1 + move) coins of today's index.
+        coin_scale = 1.0 / (1.0 + np.maximum(row_moves, INVERSE_MOVE_FLOOR)) if self.opt_in_coin.any() else None
         block = max(1, _PRICES_PER_BLOCK // (3 * width))
         row_first_option = self.option_starts[units]
         for lo in range(0, n_options, block):
             part = slice(lo, lo + block)
             rows = option_row[part]
             value = self._quantity_times_price(part, forward[rows], None if log_forward is None else log_forward[rows])
+            if coin_scale is not None:
+                in_coin = self.opt_in_coin[part]
+                value[in_coin] *= coin_scale[rows[in_coin]][..., None]
             # Options are sorted by row and every row holds at least one: a block's rows are a contiguous run.
             first, last = int(rows[0]), int(rows[-1])
             if last - first + 1 < rows.size:
@@ -219,7 +232,7 @@ class UnitSet:
 
 _PER_UNIT = ("spot", "vol", "scan_range", "linear_delta", "long_linear", "short_linear", "net_short", "exposed",
              "exposure", "inverse_face", "roll_shock")
-_PER_OPTION = ("opt_qty", "opt_strike", "opt_years", "opt_days", "opt_is_call", "opt_vols", "opt_base")
+_PER_OPTION = ("opt_qty", "opt_strike", "opt_years", "opt_days", "opt_is_call", "opt_vols", "opt_base", "opt_in_coin")
 
 
 def _distinct_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -255,6 +268,9 @@ class UnitPlan:
     whether it is a stablecoin (depeg add-on). Per perp/future row (``BookArrays.lin_*``):
     in_coin, whether its risk is measured in its coin (an inverse contract under
     ``inverse_risk_in_coin``); roll_rate, its roll-shock rate max(floor, annual x years).
+    opt_in_coin (n,): per option in unit order, a coin-settled option measured in its coin.
+    balances_at_risk: whether coin balances carry price risk (False under ``inverse_risk_in_coin``,
+    where they are the coin account's own currency).
     """
 
     floors: np.ndarray
@@ -268,6 +284,8 @@ class UnitPlan:
     stable_holding: np.ndarray
     in_coin: np.ndarray
     roll_rate: np.ndarray
+    opt_in_coin: np.ndarray
+    balances_at_risk: bool
 
     @property
     def any_in_coin(self) -> bool:
@@ -321,8 +339,8 @@ def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
     layout = arrays.unit_layout
     order, n_units = layout.opt_order, len(layout.assets)
     days = arrays.opt_days[order]
-    ones = np.ones(days.size)
-    multipliers = shocked_vols(params, ones, days).T.copy()
+    up_shift = np.array([params.vol_up(layout.assets[u]) for u in layout.opt_unit], dtype=float)
+    multipliers = shocked_vols(params, np.ones(days.size), days, up_shift, up_floor=0.0).T.copy()
     option_starts = np.searchsorted(layout.opt_unit, np.arange(n_units + 1))
     option_units = np.flatnonzero(option_starts[1:] > option_starts[:-1])
     net_short, option_exposed = _net_option_contracts(layout.opt_unit, arrays.opt_is_call[order],
@@ -338,9 +356,12 @@ def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
         roll_rate=np.array([max(floor, annual * years) for (floor, annual), years in
                             zip((params.roll_shock(arrays.assets[a]) for a in arrays.lin_asset), arrays.lin_years,
                                 strict=True)], dtype=float),
+        opt_in_coin=arrays.opt_coin_settled[order] & bool(params.inverse_risk_in_coin),
+        balances_at_risk=not params.inverse_risk_in_coin,
     )
     for value in vars(plan).values():
-        value.setflags(write=False)  # shared by every pricing of the book: never modified in place
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared by every pricing of the book: never modified in place
     return plan
 
 
@@ -364,7 +385,9 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     growth = np.exp(basis[arrays.lin_asset] * arrays.lin_years)  # mark / spot of each perp/future row
     coins = arrays.lin_qty * growth  # coins of exposure per row (0 for rows measured in their coin)
     per_asset = _linear_rows_per_asset(arrays)
-    held_value = layout.held * spots  # (S, A)
+    # Under each settlement currency apart, coin balances are the coin account's own currency: no risk.
+    held = layout.held if plan.balances_at_risk else np.zeros_like(layout.held)
+    held_value = held * spots  # (S, A)
     n_real_units = int(is_unit.sum())
     if plan.any_in_coin:
         coins = np.where(plan.in_coin, 0.0, coins)
@@ -389,15 +412,18 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     unit_vols = vols[:, is_unit]
     # Exposure is the book's, not the state's: a unit whose net linear quantity is zero has a
     # zero delta at every price.
-    exposed = ((coins @ per_asset + layout.held)[is_unit] != 0.0)
+    exposed = ((coins @ per_asset + held)[is_unit] != 0.0)
     exposed = exposed | (inverse_face != 0.0) | plan.option_exposed
     order, opt_asset = layout.opt_order, layout.opt_asset
     n_options = order.size
     opt_iv = vols[:, opt_asset]  # (S, n)
     opt_vols = (opt_iv[..., None] * plan.vol_multipliers).reshape(-1, 3)  # the flat state's multiplier is 1
+    if params.min_vol_shock_up > 0.0:
+        opt_vols[:, 0] = np.maximum(opt_vols[:, 0], params.min_vol_shock_up)
     per_option = {name: np.tile(values, n_states) if n_states > 1 else values
                   for name, values in _options_in_unit_order(arrays).items()}
     per_option["opt_vols"] = opt_vols
+    per_option["opt_in_coin"] = np.tile(plan.opt_in_coin, n_states) if n_states > 1 else plan.opt_in_coin
     revaluer = _revaluer(per_option)
     opt_spot = spots[:, opt_asset].reshape(-1)
     if n_options == 0:
@@ -418,7 +444,10 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
         option_units = (plan.option_units[None, :] + shift[:, None]).reshape(-1)
         option_row = (plan.option_row[None, :] + plan.option_units.size * np.arange(n_states)[:, None]).reshape(-1)
     net_short = np.tile(plan.net_short, n_states) if n_states > 1 else plan.net_short
-    option_exposure = np.bincount(opt_unit, per_option["opt_qty"] * opt_delta * opt_spot, n_states * n_units)
+    # d/dmove of the option's value at today's index: delta x spot in USD; in the coin, price(S (1+m)) / (1+m)
+    # moves by delta x spot - price at m = 0.
+    per_contract = opt_delta * opt_spot - np.where(per_option["opt_in_coin"], opt_base, 0.0)
+    option_exposure = np.bincount(opt_unit, per_option["opt_qty"] * per_contract, n_states * n_units)
     return UnitSet(
         assets=layout.assets * n_states, spot=spots[:, is_unit].reshape(-1), vol=unit_vols.reshape(-1),
         scan_range=scan_ranges(plan.floors, unit_vols, params).reshape(-1), linear_delta=delta.reshape(-1),

@@ -109,3 +109,62 @@ def test_bad_inverse_contracts_are_refused_with_the_field_named(bad):
         InversePerp(**fields)
     with pytest.raises(PortfolioError):
         InverseFuture(**fields, expiry_days=30.0)
+
+
+# -- coin-settled options and the vol shocks per currency -------------------------------------------
+def _short_call_grid_loss(iv: float, days: float, vol_up: float, in_coin: bool, strike_ratio: float = 1.5) -> float:
+    """The worst of Deribit's 9 x 3 grid for one short coin-settled call, written from the rules alone:
+    vol up = max(iv (1 + up (30/DTE)^p), 0.5), vol down = iv (1 - 0.25 (30/DTE)^p), p = 0.3 under 30
+    days, 0.13 beyond; in the coin the call is worth price(S (1 + m)) / (1 + m) at today's index."""
+    from margin.pricing import black76_price
+    spot, years = 88_000.0, days / 365.0
+    factor = (30.0 / days) ** (0.3 if days < 30 else 0.13)
+    vols = (max(iv * (1 + vol_up * factor), 0.5), iv, iv * (1 - 0.25 * factor))
+    base = float(black76_price(spot, spot * strike_ratio, iv, years, True))
+    worst = 0.0
+    for move in [-0.16 + 0.04 * i for i in range(9)]:
+        for vol in vols:
+            price = float(black76_price(spot * (1 + move), spot * strike_ratio, vol, years, True))
+            value = price / (1 + move) if in_coin else price
+            worst = max(worst, value - base)  # the short call loses what the call gains
+    return worst
+
+
+@pytest.mark.parametrize("asset, vol_up", [("BTC", 0.5), ("ETH", 0.4)])
+@pytest.mark.parametrize("settlement", ["usd", "coin"])
+@pytest.mark.parametrize("iv", [0.3, 0.6])
+def test_a_short_call_is_charged_its_worst_grid_cell_with_each_currencys_vol_shock(asset, vol_up, settlement, iv):
+    """iv 0.3 puts the vol-up state on Deribit's 0.5 floor (0.3 x 1.5 = 0.45 < 0.5 at 30 days); ETH's
+    vol up is 0.4 (the live response of 2026-02-15), BTC's 0.5 (the documented example). Extreme moves
+    are switched off so the grid alone is compared."""
+    from margin.instruments import Option
+    params = DERIBIT_PM_EXACT.with_changes(extreme_fraction=0.0, price_range={asset: 0.16},
+                                           roll_shock_floor={}, roll_shock_annual={})
+    market = Market({asset: 88_000.0}, {asset: iv})
+    book = Portfolio([Option(asset, "call", 132_000.0, 30.0, -1.0, settlement=settlement)])
+    result = portfolio_margin(book, market, params)
+    expected = _short_call_grid_loss(iv, 30.0, vol_up, settlement == "coin")
+    assert result.details["scenario_loss"] == pytest.approx(expected, rel=1e-9)
+    assert result.maintenance == pytest.approx(0.8 * expected, rel=1e-9)
+
+
+def test_a_coin_settled_option_is_a_usd_option_when_risk_is_measured_in_usd():
+    """In USD a call paying max(S - K, 0) / S coins is worth max(S - K, 0) dollars: the rule sets that
+    measure in USD price both alike, to the cent."""
+    from margin.instruments import Option
+    market = Market({"BTC": 88_000.0}, {"BTC": 0.55})
+    for preset in ("classroom", "okx", "span"):
+        usd = portfolio_margin(Portfolio([Option("BTC", "put", 80_000.0, 14.0, -3.0)]), market, preset)
+        coin = portfolio_margin(Portfolio([Option("BTC", "put", 80_000.0, 14.0, -3.0, settlement="coin")]), market,
+                                preset)
+        assert coin.maintenance == pytest.approx(usd.maintenance, abs=0.005)
+        assert cross_margin(Portfolio([Option("BTC", "put", 80_000.0, 14.0, -3.0, settlement="coin")]),
+                            market).maintenance == pytest.approx(cross_margin(
+                                Portfolio([Option("BTC", "put", 80_000.0, 14.0, -3.0)]), market).maintenance)
+
+
+@pytest.mark.parametrize("bad", ["btc", "", 1, None])
+def test_a_bad_settlement_is_refused_by_name(bad):
+    from margin.instruments import Option
+    with pytest.raises(PortfolioError, match="settlement"):
+        Option("BTC", "call", 100_000.0, 30.0, 1.0, settlement=bad)

@@ -102,9 +102,13 @@ def option_books(draw, min_units=1, max_units=6, coin_margined=False):
         for _ in range(draw(st.integers(0 if positions else 1, 2))):
             strike = PRICES[coin] * draw(st.sampled_from([0.7, 0.9, 1.0, 1.15, 1.4]))
             qty = draw(st.floats(-5e4, 5e4)) / PRICES[coin]
+            settlement = draw(st.sampled_from(["usd", "coin"])) if coin_margined else "usd"
             positions.append(Option(coin, draw(st.sampled_from(["call", "put"])), strike,
-                                    draw(st.sampled_from([3.0, 14.0, 45.0, 120.0])), qty))
-    return Portfolio(positions, {"USDT": 20_000.0})
+                                    draw(st.sampled_from([3.0, 14.0, 45.0, 120.0])), qty, settlement=settlement))
+    collateral = {"USDT": 20_000.0}
+    if coin_margined and draw(st.booleans()):  # a coin balance: at risk in USD, the coin account's own currency in coin
+        collateral[coins[0]] = draw(st.floats(0.0, 3e4)) / PRICES[coins[0]]
+    return Portfolio(positions, collateral)
 
 
 def _close(a: float, b: float, rel: float = 1e-9) -> bool:
@@ -165,10 +169,11 @@ def test_a_zero_position_moves_no_liquidation_price(book, rho, data):
 
 
 def _linear_exposure(book: Portfolio, market: Market, params) -> dict[str, float]:
-    """e_u: each unit's signed gain (USD) on a rise of its full scan range, written independently."""
+    """e_u: each unit's signed gain (USD) on a rise of its full scan range, written independently.
+    Under each settlement currency apart (``inverse_risk_in_coin``, Deribit), coin balances carry none."""
     exposure: dict[str, float] = {}
     for p in [*book.positions, *(Spot(a, q) for a, q in book.collateral.items())]:
-        if p.asset == "USDT":
+        if p.asset == "USDT" or (isinstance(p, Spot) and params.inverse_risk_in_coin):
             continue
         years = p.expiry_days / 365.0 if isinstance(p, Future) else 0.0
         basis = market.basis.get(p.asset, 0.0)
@@ -288,8 +293,9 @@ def test_one_book_equals_the_reference(book, rho, preset, segregated):
 @given(book=option_books(min_units=1, max_units=4, coin_margined=True), rho=correlations(),
        in_coin=st.booleans(), segregated=st.booleans())
 def test_coin_margined_books_equal_the_reference(book, rho, in_coin, segregated):
-    """Books with inverse perps and futures, their risk in USD or in the coin (Deribit's PME rules
-    with roll shock and mm_factor), correlated or segregated."""
+    """Books with inverse perps and futures, coin-settled options and coin balances, their risk in USD
+    or in the coin (Deribit's PME rules with roll shock, mm_factor, ETH's own vol-up shift and the
+    minimum vol for the shock up), correlated or segregated."""
     market = market_with(rho)
     params = DERIBIT_PM_EXACT.with_changes(inverse_risk_in_coin=in_coin,
                                            offsets="segregated" if segregated else "correlated")

@@ -34,6 +34,7 @@ from margin import (
     default_market,
     portfolio_margin,
 )
+from margin.instruments import InversePerp
 from margin.portfolio import scan_range
 from margin.presets import CLASSROOM_PM, DERIBIT_PM, OKX_PM, PORTFOLIO_PRESETS, SPAN_PM
 from margin.pricing import black76_price
@@ -166,7 +167,7 @@ def test_okx_btc_spot_shocks():
     assert OKX_PM.extreme_multiple * OKX_PM.range_floor("BTC") == pytest.approx(0.24)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", [p for p in PRESETS if not PORTFOLIO_PRESETS[p].inverse_risk_in_coin])
 def test_spot_hedged_with_short_perp_pays_only_the_basis_addon(preset):
     params = PORTFOLIO_PRESETS[preset]
     book = Portfolio([Spot("BTC", 2.0), Perp("BTC", -2.0, 88_000.0)])
@@ -181,6 +182,25 @@ def test_spot_hedged_with_short_perp_pays_only_the_basis_addon(preset):
     assert result.maintenance == pytest.approx(params.mm_factor * (basis + roll))
     # ... far below the unhedged spot alone.
     assert result.maintenance < 0.1 * portfolio_margin(Portfolio([Spot("BTC", 2.0)]), BTC_ETH, preset).maintenance
+
+
+def test_deribit_keeps_each_settlement_currency_apart():
+    """Deribit KB 'Portfolio Margin' (article 25944756247837): "Each of the settlement currencies is
+    treated separately." A BTC balance is the BTC account's own currency: alone it needs no margin, and
+    it does not offset a USD-settled (USDC) perp, which is charged as if alone. Hedged in its own
+    currency, with a short coin-margined perp (a synthetic dollar), the BTC account is charged the
+    short perp's loss in BTC: the worst is the +16 % rise, 1 - 1/1.16 of the face."""
+    deposit = Portfolio([], {"BTC": 2.0})
+    assert portfolio_margin(deposit, BTC_ETH, "deribit").maintenance == 0.0
+    assert portfolio_margin(deposit, BTC_ETH, "classroom").maintenance > 0.0  # in USD the deposit is at risk
+    perp = Perp("BTC", -2.0, 88_000.0)
+    alone = portfolio_margin(Portfolio([perp]), BTC_ETH, "deribit").maintenance
+    assert portfolio_margin(Portfolio([Spot("BTC", 2.0), perp]), BTC_ETH, "deribit").maintenance == pytest.approx(alone)
+    face = 2.0 * 88_000.0
+    synthetic = Portfolio([InversePerp("BTC", -face, 88_000.0)], {"BTC": 2.0})
+    result = portfolio_margin(synthetic, BTC_ETH, "deribit")
+    roll = 0.01 * face  # the perp's size in coins at the index x Deribit's min_annualised_move
+    assert result.maintenance == pytest.approx(0.8 * (face * (1 - 1 / 1.16) + roll))
 
 
 def test_stablecoins_are_not_scanned_but_pay_the_depeg_addon():
