@@ -38,7 +38,7 @@ edited = st.data_editor(
         "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
                                                  help="perp, dated future, call or put option, spot holding, or "
                                                       "an inverse (coin-margined) perp or future: sized in USD, "
-                                                      "settled in the coin"),
+                                                      "settled in the coin; a coin call or put settles in the coin"),
         "asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
         "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
         "size": st.column_config.NumberColumn(editor.SIZE_LABEL, min_value=0.0,

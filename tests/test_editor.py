@@ -291,3 +291,15 @@ def test_an_inverse_row_sized_in_coins_is_named_and_nothing_is_applied(app):
         f"Row 3, size: an inverse perp is sized in US dollars of face value, not coins: enter it under "
         f"{editor.USD_SIZE_LABEL} and clear {editor.SIZE_LABEL}."]
     assert app.session_state["workspace"].portfolio == ws.portfolio
+
+
+def test_a_coin_settled_option_keeps_its_settlement_through_the_table():
+    """A coin call or put (Deribit's BTC options settle in BTC) comes back from the table as it went in."""
+    from margin import Option, Portfolio
+    from views import editor
+    book = Portfolio([Option("BTC", "put", 80_000.0, 30.0, -2.0, 150.0, settlement="coin"),
+                      Option("BTC", "call", 100_000.0, 30.0, 1.0)])
+    frame = editor.positions_frame(book)
+    assert list(frame["type"]) == ["coin put", "call"]
+    positions, errors = editor.frame_positions(frame)
+    assert errors == [] and tuple(positions) == book.positions

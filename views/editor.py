@@ -1,7 +1,8 @@
 """The positions table of the Build page: Portfolio <-> DataFrame, row by row. Pure; no streamlit.
 
 One row per position with columns type, asset, side, size, usd_size, entry, leverage, strike,
-expiry, isolated_margin. ``type`` is spot, perp, future, call, put, inverse perp or inverse future.
+expiry, isolated_margin. ``type`` is spot, perp, future, call, put, inverse perp, inverse future,
+coin call or coin put (an option settled in its coin, as Deribit's BTC and ETH options).
 Linear contracts, options and spot are sized in coins (``size``); coin-margined (inverse) contracts
 in US dollars of face value (``usd_size``), as their venues quote them: each row fills one of the
 two. Sizes are positive and ``side`` (long/short) carries the sign. Rows are validated by the
@@ -21,7 +22,9 @@ from margin import Future, Option, Perp, Portfolio, PortfolioError, Spot
 from margin.instruments import INVERSE_TYPES, InverseFuture, InversePerp
 from margin.names import ParsedName, parse_name
 
-TYPES = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future")
+TYPES = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future", "coin call", "coin put")
+#: Options settled in their coin (``Option.settlement == "coin"``): the type column says so.
+COIN_OPTIONS = ("coin call", "coin put")
 #: The coin-margined types: sized in USD of face value (``usd_size``), P&L paid in the coin.
 INVERSE = ("inverse perp", "inverse future")
 SIDES = ("long", "short")
@@ -38,11 +41,14 @@ _ALLOWED = {
     "future": {"entry", "leverage", "isolated_margin", "expiry"},
     "call": {"entry", "strike", "expiry"},
     "put": {"entry", "strike", "expiry"},
+    "coin call": {"entry", "strike", "expiry"},
+    "coin put": {"entry", "strike", "expiry"},
     "inverse perp": {"entry", "leverage", "isolated_margin"},
     "inverse future": {"entry", "leverage", "isolated_margin", "expiry"},
 }
 _REQUIRED = {"spot": set(), "perp": {"entry"}, "future": {"entry", "expiry"},
              "call": {"strike", "expiry"}, "put": {"strike", "expiry"},
+             "coin call": {"strike", "expiry"}, "coin put": {"strike", "expiry"},
              "inverse perp": {"entry"}, "inverse future": {"entry", "expiry"}}
 _FIELD_HELP = {
     "entry": "entry price in USD", "strike": "strike in USD", "expiry": "days to expiry",
@@ -73,7 +79,8 @@ def position_row(position) -> dict:
         return row
     row["size"] = abs(position.qty)
     if isinstance(position, Option):
-        row.update(type=position.kind, strike=position.strike, expiry=position.expiry_days, entry=position.entry_price)
+        kind = f"coin {position.kind}" if position.coin_settled else position.kind
+        row.update(type=kind, strike=position.strike, expiry=position.expiry_days, entry=position.entry_price)
     elif isinstance(position, (Perp, Future)):
         row.update(type="future" if isinstance(position, Future) else "perp", entry=position.entry_price,
                    leverage=position.leverage, isolated_margin=position.isolated_margin)
@@ -127,7 +134,8 @@ def _row_position(row: Mapping):
     if kind == "inverse future":
         return InverseFuture(asset, qty, values["entry"], values["expiry"], values.get("leverage"),
                              values.get("isolated_margin"))
-    return Option(asset, kind, values["strike"], values["expiry"], qty, values.get("entry"))
+    settlement = "coin" if kind in COIN_OPTIONS else "usd"
+    return Option(asset, kind.split()[-1], values["strike"], values["expiry"], qty, values.get("entry"), settlement)
 
 
 def _a(kind: str) -> str:
