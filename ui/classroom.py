@@ -138,6 +138,17 @@ def join() -> str | None:
     return st.session_state.get(CLASS_KEY)
 
 
+def joined_note() -> str | None:
+    """What a student's browser in a class is told about the counts (None outside a class, or for its presenter)."""
+    class_id = st.session_state.get(CLASS_KEY)
+    if not class_id or class_id == owned():
+        return None
+    if answer_counts().is_open(class_id):
+        return (f"You are in class {class_id}: the first answer you give to each question is counted for the room, "
+                "without your name or anything else about you.")
+    return f"Class {class_id} is not counting answers (it has ended, or the app was restarted)."
+
+
 def owned() -> str | None:
     """The class this session opened as its presenter (None when it opened none)."""
     return st.session_state.get(OWNED_KEY)
@@ -200,7 +211,7 @@ def class_panel(lesson_id: str, step: int) -> None:
     here = (pinned.lesson, pinned.step) == (lesson_id, int(step))
     where = "this step" if here else f"step {pinned.step} of the lesson “{pinned.lesson}”"
     words.markdown(f"**Class {class_id}** · the link opens {where}.")
-    words.code(url, language=None, wrap_lines=True)
+    words.code(url, language=None, wrap_lines=True, height=110)
     words.caption("Anyone who opens it gets this book, these rule sets and this step; the room's first answers "
                   "are counted without names. Move on and press the button again to bring everyone here (the "
                   "counts start again from zero).")

@@ -115,6 +115,9 @@ def question_panel(lesson: Lesson) -> None:
                f"A wrong answer gets a second try before the engine's answer is shown; a right answer scores "
                f"{framework.FIRST_TRY_POINTS:g} at the first try, {framework.LATER_TRY_POINTS:g} at the second.")
     room = classroom.owned() if page.presenter_mode() else None
+    note = classroom.joined_note()
+    if note:
+        st.caption(note)
     if room:
         st.button("Refresh the room's answers", key="classroom_refresh", icon=":material/refresh:")
     for index, question in enumerate(lesson.questions):
