@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian/Ubuntu machine, then run it.
 # Browser tests use Debian's chromium (never `playwright install`); they fail, not skip, without it.
+# The serving tests (tests/test_serve_class.py) run Debian's nginx unprivileged; likewise they fail without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  $SUDO apt-get install -y -qq chromium fonts-dejavu-core nginx >/dev/null
 fi
 
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.lock
