@@ -48,18 +48,24 @@ def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: floa
     low, high = float(prices.min()), float(prices.max())
     values = frame[["pnl_expiry", "pnl_now"]].to_numpy(dtype=float)
     bottom, top = float(np.nanmin(values)), float(np.nanmax(values))
-    pad = 0.08 * max(top - bottom, 1.0)
-    bottom, top = bottom - pad, top + pad * 2.5
+    span = max(top - bottom, 1.0)
+    # Room above the curves for the liquidation labels, stacked down from the top.
+    bottom, top = bottom - 0.08 * span, top + (0.12 + 0.2 * len([v for v in (liquidations or {}).values() if v]))* span
     zero = {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": 0, "y1": 0, "yref": "y",
             "line": {"color": NEUTRAL_COLOR, "width": 1}}
     shapes = [zero, vline(today, NEUTRAL_COLOR, 2)]
     annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
     labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
-    for mode, value in (liquidations or {}).items():
-        if value is None or not low <= value <= high:
-            continue
+    marked = {mode: value for mode, value in (liquidations or {}).items() if value is not None and low <= value <= high}
+    for mode, value in marked.items():
         shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
         side = label_side(value, low, high)
+        others = [v for m, v in marked.items() if m != mode]
+        if others and abs(others[0] - value) < 0.15 * (high - low) and (value - today) * (others[0] - today) > 0:
+            # Two lines close together on one side of today: the nearer one's label faces today, the
+            # farther one's faces away, so neither runs across the other line.
+            nearer = abs(value - today) < abs(others[0] - today)
+            side = ("left" if value > today else "right") if nearer else ("right" if value > today else "left")
         lines = (f"{MODE_LABELS[mode]} liq.", price(value))
         labels["x"].append(value)
         labels["y"].append(top - (0.09 + 0.16 * len(labels["y"])) * (top - bottom))

@@ -70,7 +70,8 @@ def test_the_build_ticket_shows_two_full_computations_apart(app):
     for label, (value, change) in _expected(ws, trade).items():
         shown_value, shown_delta = cards[label]
         assert shown_value == text.money(value), label
-        assert shown_delta == f"{text.signed_money(change)} with the trade", label
+        assert shown_delta == (f"{text.signed_money(change)} with the trade" if round(change) else
+                               "no change with the trade"), label
     # The sample's hedge (a BTC put on a long BTC / short ETH book) lowers portfolio maintenance.
     assert any("lowers portfolio maintenance margin" in c.value for c in app.caption)
     assert any(s.value.startswith("This trade reduces risk") for s in app.success)
@@ -85,7 +86,8 @@ def test_a_perp_sale_updates_the_cards_and_a_zero_size_is_refused(app):
     trade = Perp("BTC", -0.5, ws.market.prices["BTC"])
     cards = _cards(app)
     for label, (_, change) in _expected(ws, trade).items():
-        assert cards[label][1] == f"{text.signed_money(change)} with the trade", label
+        assert cards[label][1] == (f"{text.signed_money(change)} with the trade" if round(change) else
+                                   "no change with the trade"), label
     _by_key(app.number_input, f"{KEY}_size_BTC").set_value(0.0).run()
     assert any(e.value.startswith("trade.size") for e in app.error)
 
@@ -156,3 +158,35 @@ def test_the_build_workbench_in_a_real_browser(chromium):
         (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "workbench-build.png"), full_page=False)
         context.close()
+
+
+# -- the readings (views/workbench.py): every comparative word follows the numbers -------------------
+def test_the_ticket_reading_says_but_when_the_modes_move_opposite_ways():
+    book, market = load_sample("10_coin_margined_btc.json")
+    from margin.whatif import incremental_margin, make_trade
+    from views import workbench as words
+
+    result = incremental_margin(book, make_trade("put", "BTC", "buy", 1.0, market, strike=79_000.0, expiry_days=30),
+                                market, with_liquidation=False)
+    portfolio, cross = result.change("portfolio", "maintenance"), result.change("cross", "maintenance")
+    assert portfolio < 0 < cross  # the put hedges the long; the premium is borrowed in USDC
+    sentence = words.read_requirement_change(result, "maintenance")
+    assert sentence == (f"Adding this put lowers portfolio maintenance margin by {text.money(-portfolio)} but raises "
+                        f"cross maintenance margin by {text.money(cross)}.")
+    assert "borrowed" in words.read_cost(result)
+
+
+def test_break_evens_and_the_payoff_reading_of_a_long_straddle():
+    from margin.payoff import payoff_frame
+    from tests.books import MARKET
+    from views import workbench as words
+
+    book = Portfolio([Option("BTC", "call", 88_000.0, 30, 1.0, entry_price=5_000.0),
+                      Option("BTC", "put", 88_000.0, 30, 1.0, entry_price=4_500.0)])
+    frame = payoff_frame(book, MARKET, "BTC", [70_000.0, 80_000.0, 88_000.0, 95_000.0, 110_000.0], 0)
+    # At expiry the straddle breaks even at the strike -/+ the premiums paid, 9,500 each way (the expiry
+    # payoff is linear between the grid's points on either side, so interpolation is exact).
+    assert words.break_evens(frame["price"], frame["pnl_expiry"]) == pytest.approx([78_500.0, 97_500.0])
+    reading = words.read_payoff(frame, "BTC", 88_000.0, 0)
+    assert reading.startswith("At BTC $88,000, the book's P&L today is ")
+    assert "at expiry −$9,500" in reading

@@ -70,8 +70,9 @@ def _round_strike(value: float) -> float:
 
 def _change_card(column, label: str, result: IncrementalMargin, mode: str, field: str) -> None:
     change = result.change(mode, field)
-    column.metric(label, text.money(result.after[mode][field]), delta=f"{text.signed_money(change)} with the trade",
-                  delta_color="inverse", border=True)
+    still = text.is_zero(change)
+    column.metric(label, text.money(result.after[mode][field]), delta=words.card_delta(change),
+                  delta_color="off" if still else "inverse", delta_arrow="off" if still else "auto", border=True)
 
 
 def _cents_table(result: IncrementalMargin) -> pd.DataFrame:
@@ -196,8 +197,8 @@ def payoff_panel(where: str) -> None:
         found = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, preset, False, 0.0)
         liquidations[mode] = None if found is None else nearest_liquidation(found, today)
     shown = [p / today for p in liquidations.values() if p is not None]
-    low = max(0.2, min([PAYOFF_LOW, *(0.9 * s for s in shown)]))
-    high = min(3.0, max([PAYOFF_HIGH, *(1.1 * s for s in shown)]))
+    low = max(0.2, min([PAYOFF_LOW, *(0.7 * s for s in shown)]))  # room for a label facing away
+    high = min(3.0, max([PAYOFF_HIGH, *(1.3 * s for s in shown)]))
     frame = page.safe(payoff, ws.portfolio, ws.market, asset, float(days), low, high)
     if frame is None:
         return

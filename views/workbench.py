@@ -14,7 +14,7 @@ import pandas as pd
 from margin.greeks import Greeks
 from margin.instruments import INVERSE_TYPES, Option, Spot
 from margin.whatif import IncrementalMargin, nearest_liquidation
-from views.text import is_zero, mode_name, money, price
+from views.text import is_zero, mode_name, money, price, signed_money
 
 MODES = ("cross", "portfolio")
 
@@ -31,6 +31,12 @@ def trade_noun(trade) -> str:
     if isinstance(trade, Spot):
         return "this spot purchase" if trade.qty > 0 else "this spot sale"
     return f"this {trade.kind_label}"
+
+
+def card_delta(change: float) -> str:
+    """The text under a ticket card: '+$1,099 with the trade', or 'no change with the trade' when the change
+    shows as $0."""
+    return "no change with the trade" if is_zero(change) else f"{signed_money(change)} with the trade"
 
 
 def _moves(change: float) -> tuple[str, float]:
@@ -122,8 +128,12 @@ def read_cost(result: IncrementalMargin) -> str:
         return "Opened at today's mark: no cash changes hands, so equity is unchanged."
     side = "pays" if result.cost > 0 else "receives"
     direction = "from" if result.cost > 0 else "into"
-    return (f"The trade {side} {money(abs(result.cost))} at today's mark, {direction} the {result.settled_in} "
+    text = (f"The trade {side} {money(abs(result.cost))} at today's mark, {direction} the {result.settled_in} "
             "collateral, so equity is unchanged by the trade itself.")
+    if result.book_after.collateral.get(result.settled_in, 0.0) < 0:
+        text += (f" The book holds too little {result.settled_in}, so it is borrowed: cross margin charges for "
+                 "the borrow.")
+    return text
 
 
 def greeks_table(greeks: Greeks) -> pd.DataFrame:
