@@ -179,6 +179,7 @@ figcaption { font-size: 9pt; color: #333; }
 a { color: #0b4f8a; }
 img.qr { float: right; width: 32mm; height: 32mm; margin: 0 0 4pt 8pt; }
 h2 { clear: both; }
+h2, h3 { break-after: avoid; }
 """
 
 
