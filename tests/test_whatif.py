@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from margin import (
     Option,
@@ -155,3 +157,20 @@ def test_make_trade_enters_at_todays_marks():
     assert future.qty == -1.0 and future.entry_price == pytest.approx(88_000.0 * math.exp(0.05 * 0.2))
     inverse = make_trade("inverse perp", "BTC", "buy", 50_000.0, MARKET)
     assert inverse.usd_size == 50_000.0 and inverse.entry_price == 88_000.0
+
+
+GARBAGE = hst.one_of(hst.none(), hst.booleans(), hst.text(max_size=5), hst.floats(allow_nan=True, allow_infinity=True),
+                     hst.integers(-10**30, 10**30), hst.lists(hst.floats(), max_size=2),
+                     hst.sampled_from(["BTC", "put", "buy", "perp", "inverse future", 1.0, 30.0, 80_000.0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(GARBAGE, GARBAGE, GARBAGE, GARBAGE, GARBAGE, GARBAGE)
+def test_make_trade_refuses_anything_bad_with_a_portfolio_error(kind, asset, side, size, strike, expiry):
+    try:
+        trade = make_trade(kind, asset, side, size, MARKET, strike, expiry)
+    except PortfolioError:
+        return
+    result = incremental_margin(Portfolio([Perp("BTC", 1.0, 88_000.0)], {"USDT": 5_000.0}), trade, MARKET,
+                                with_liquidation=False)
+    assert all(math.isfinite(result.change(mode, "maintenance")) for mode in ("cross", "portfolio"))
