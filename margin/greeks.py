@@ -48,15 +48,18 @@ GREEK_COLUMNS = ("delta_coins", "delta_usd", "gamma", "gamma_usd_1pct", "vega_us
 VOL_POINT = 0.01
 
 
-def option_vols(arrays: BookArrays, vols: np.ndarray) -> np.ndarray:
-    """The annualised implied vol (fraction) of each option of ``arrays``, from the per-asset vols
-    ``vols`` (aligned with ``arrays.assets``).
+def option_vols(arrays: BookArrays, market: Market, spots: np.ndarray, vols: np.ndarray) -> np.ndarray:
+    """The annualised implied vol (fraction) of each option of ``arrays``, shape (..., n_options), with
+    the underlyings at ``spots`` (..., A) and at-the-money vols ``vols`` (..., A) of ``market``, both
+    aligned with ``arrays.assets``.
 
     The scenario grid prices each option at its asset's vol (``margin.units.unit_sets`` and
-    ``margin.book.equity_parts`` index ``vols[..., opt_asset]``); there is no per-option vol in the
-    market yet. When the market carries a volatility smile, this is the one line to change.
+    ``margin.book.equity_parts`` index ``vols[..., opt_asset]``). When the market carries a volatility
+    smile, this is the one line to change (to the engine's own per-option vol, e.g.
+    ``book.option_vols(arrays, spots, vols, market.smile_array(arrays.assets))``); the greeks, the
+    payoff and the trade ticket's premium all read it.
     """
-    return vols[arrays.opt_asset]
+    return np.asarray(vols, dtype=float)[..., arrays.opt_asset]
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def book_greeks(book: Portfolio, market: Market) -> Greeks:
     # Options: Black-76 on the spot (r = 0) at the vol the scenario grid uses.
     if arrays.opt_qty.size:
         spot = spots[arrays.opt_asset]
-        iv = option_vols(arrays, vols)
+        iv = option_vols(arrays, market, spots, vols)
         qty = arrays.opt_qty
         delta = qty * black76_delta(spot, arrays.opt_strike, iv, arrays.opt_years, arrays.opt_is_call)
         gamma = qty * black76_gamma(spot, arrays.opt_strike, iv, arrays.opt_years)

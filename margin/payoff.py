@@ -83,10 +83,11 @@ def book_pnl(book: Portfolio, market: Market, asset: str, prices, days_ahead=0.0
         pnl += (arrays.lin_qty * (marks - arrays.lin_entry)).sum(axis=-1)
 
     if arrays.opt_qty.size:
-        iv = option_vols(arrays, vols)
-        today = black76_price(spots[arrays.opt_asset], arrays.opt_strike, iv, arrays.opt_years, arrays.opt_is_call)
+        today = black76_price(spots[arrays.opt_asset], arrays.opt_strike, option_vols(arrays, market, spots, vols),
+                              arrays.opt_years, arrays.opt_is_call)
         paid = np.array([p.entry_price for p in arrays.positions if isinstance(p, Option)], dtype=float)
         paid = np.where(np.isnan(paid), today, paid)  # None -> NaN: no premium known, P&L from today's mark
+        iv = option_vols(arrays, market, state, np.broadcast_to(vols, state.shape))  # at each moved price
         value = black76_price(state[:, :, arrays.opt_asset], arrays.opt_strike, iv,
                               np.maximum(arrays.opt_years - elapsed, 0.0), arrays.opt_is_call)
         pnl += (arrays.opt_qty * (value - paid)).sum(axis=-1)

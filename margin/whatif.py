@@ -128,7 +128,7 @@ def option_mark(option: Option, market: Market) -> float:
     prices it with (:func:`margin.greeks.option_vols`)."""
     arrays = book_arrays(Portfolio((option,)), market)
     spots, vols, _ = market_vectors(arrays, market)
-    return float(black76_price(spots[arrays.opt_asset], arrays.opt_strike, option_vols(arrays, vols),
+    return float(black76_price(spots[arrays.opt_asset], arrays.opt_strike, option_vols(arrays, market, spots, vols),
                                arrays.opt_years, arrays.opt_is_call)[0])
 
 
