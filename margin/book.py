@@ -15,6 +15,7 @@ from margin.errors import PortfolioError
 from margin.instruments import INVERSE_TYPES, Future, InverseFuture, Option, Perp, Portfolio, describe
 from margin.market import Market, is_stablecoin
 from margin.pricing import black76_price
+from margin.smile import smile_multiplier
 
 DAYS_PER_YEAR = 365.0
 
@@ -179,6 +180,20 @@ def linear_marks(arrays: BookArrays, spots: np.ndarray, basis: np.ndarray) -> np
     return spot * np.exp(basis[arrays.lin_asset] * arrays.lin_years)
 
 
+def option_vols(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, smile: np.ndarray | None = None) -> np.ndarray:
+    """Each option's implied vol (annualised fraction), shape (..., n_options): its asset's
+    at-the-money vol from ``vols`` (..., A) times the smile's multiplier at its strike and expiry
+    with the underlying at ``spots`` (..., A) (:mod:`margin.smile`; ``smile`` (A, 2) skew and
+    curvature from :meth:`Market.smile_array`, None for flat). The one place an option's vol is set:
+    margins, equity, VaR and greeks all read it."""
+    atm = vols[..., arrays.opt_asset]
+    if smile is None or arrays.opt_asset.size == 0:
+        return atm
+    per_option = smile[arrays.opt_asset]
+    return atm * smile_multiplier(spots[..., arrays.opt_asset], arrays.opt_strike, arrays.opt_years,
+                                  per_option[:, 0], per_option[:, 1])
+
+
 def option_marks(arrays: BookArrays, spots: np.ndarray, option_vols: np.ndarray) -> np.ndarray:
     """Black-76 marks per contract (r = 0, forward = spot), shape (..., n_options), USD."""
     return black76_price(
@@ -186,21 +201,20 @@ def option_marks(arrays: BookArrays, spots: np.ndarray, option_vols: np.ndarray)
     )
 
 
-
-
 def equity_parts(
-    arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, haircuts: np.ndarray
+    arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, haircuts: np.ndarray,
+    smile: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Account equity at every row of ``spots`` (n, A), USD, and its parts.
 
     Equity = holdings at mark x (1 - haircut) (a negative holding, a borrow, counts in full)
     + unrealised P&L of perps and futures + option marks (long +, short -). ``haircuts`` is
-    aligned with ``arrays.hold_asset``.
+    aligned with ``arrays.hold_asset``; ``smile`` as :func:`option_vols`.
     """
     spots = np.atleast_2d(np.asarray(spots, dtype=float))
     vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
     lin_mark, lin_upnl, hold_price, hold_value = _linear_and_holdings(arrays, spots, basis, haircuts)
-    opt_mark = option_marks(arrays, spots, vols[:, arrays.opt_asset])
+    opt_mark = option_marks(arrays, spots, option_vols(arrays, spots, vols, smile))
     opt_value = arrays.opt_qty * opt_mark
     equity = lin_upnl.sum(axis=-1) + opt_value.sum(axis=-1) + hold_value.sum(axis=-1)
     return {"lin_mark": lin_mark, "lin_upnl": lin_upnl, "opt_mark": opt_mark, "opt_value": opt_value,

@@ -187,15 +187,17 @@ def cross_arrays(
     spots: np.ndarray,
     vols: np.ndarray,
     basis: np.ndarray,
+    smile: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Cross equity and requirements at every row of ``spots`` (shape (n, A), USD).
 
-    ``vols`` has shape (A,) or (n, A) (annualised fractions). Returns arrays of shape (n,) for
+    ``vols`` has shape (A,) or (n, A) (annualised fractions, at the money; ``smile`` (A, 2) the
+    market's smile, None for flat: :func:`margin.book.option_vols`). Returns arrays of shape (n,) for
     "equity", "initial", "maintenance" and per-line arrays for the breakdown.
     """
     spots = np.atleast_2d(np.asarray(spots, dtype=float))
     haircut = np.array([params.haircut(arrays.assets[a]) for a in arrays.hold_asset], dtype=float)
-    valued = equity_parts(arrays, spots, vols, basis, haircut)
+    valued = equity_parts(arrays, spots, vols, basis, haircut, smile)
     linear = linear_requirements(arrays, params, valued["lin_mark"])
     options = option_requirements(arrays, params, spots, valued["opt_mark"])
     borrowed = np.maximum(-arrays.hold_qty, 0.0) * valued["hold_price"]
@@ -290,7 +292,7 @@ def cross_margin(book: Portfolio, market: Market, params: CrossParams | str | No
     rules = cross_params(params)
     arrays = book_arrays(book, market)
     spots, vols, basis = market_vectors(arrays, market)
-    parts = cross_arrays(arrays, rules, spots[None, :], vols, basis)
+    parts = cross_arrays(arrays, rules, spots[None, :], vols, basis, market.smile_array(arrays.assets))
     parts["opt_spot"] = spots[None, arrays.opt_asset]
     return MarginResult(
         mode="cross",

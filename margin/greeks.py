@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from margin.book import DAYS_PER_YEAR, BookArrays, book_arrays, market_vectors
+from margin.book import option_vols as book_option_vols
 from margin.instruments import Portfolio, Spot, describe
 from margin.market import Market, is_stablecoin
 from margin.pricing import black76_delta, black76_gamma, black76_theta, black76_vega
@@ -51,15 +52,12 @@ VOL_POINT = 0.01
 def option_vols(arrays: BookArrays, market: Market, spots: np.ndarray, vols: np.ndarray) -> np.ndarray:
     """The annualised implied vol (fraction) of each option of ``arrays``, shape (..., n_options), with
     the underlyings at ``spots`` (..., A) and at-the-money vols ``vols`` (..., A) of ``market``, both
-    aligned with ``arrays.assets``.
-
-    The scenario grid prices each option at its asset's vol (``margin.units.unit_sets`` and
-    ``margin.book.equity_parts`` index ``vols[..., opt_asset]``). When the market carries a volatility
-    smile, this is the one line to change (to the engine's own per-option vol, e.g.
-    ``book.option_vols(arrays, spots, vols, market.smile_array(arrays.assets))``); the greeks, the
-    payoff and the trade ticket's premium all read it.
+    aligned with ``arrays.assets``: the engine's one per-option vol (:func:`margin.book.option_vols`,
+    the market's smile at each option's strike and expiry), which the scenario grid holds through its
+    moves (sticky strike). The greeks, the payoff and the trade ticket's premium all read it.
     """
-    return np.asarray(vols, dtype=float)[..., arrays.opt_asset]
+    return book_option_vols(arrays, np.asarray(spots, dtype=float), np.asarray(vols, dtype=float),
+                            market.smile_array(arrays.assets))
 
 
 @dataclass(frozen=True)

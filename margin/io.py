@@ -11,7 +11,8 @@ Schema (``"schema": "margin-lab/portfolio@1"``, optional)::
                    {"type": "inverse_perp", "asset": "BTC", "usd_size": 10000, "entry_price": 87000}],
      "collateral": {"USDC": 20000},
      "market": {"prices": {"BTC": 90000}, "vols": {"BTC": 0.6},
-                "correlation": [["BTC", "ETH", 0.8]], "basis": {"BTC": 0.05}}}
+                "correlation": [["BTC", "ETH", 0.8]], "basis": {"BTC": 0.05},
+                "smile": {"BTC": {"skew": -0.1, "curvature": 0.05}}}}
 
 Everything malformed raises :class:`PortfolioError` naming the field (``positions[2].strike``)
 and the fix. JSON only: no pickle, no eval. Documents and share tokens are size-capped.
@@ -42,8 +43,11 @@ from margin.instruments import (
     Spot,
 )
 from margin.market import Market
+from margin.smile import FLAT, check_smile
 
 SCHEMA = "margin-lab/portfolio@1"
+#: The fields of a document's optional "market" block.
+MARKET_FIELDS = ("prices", "vols", "correlation", "basis", "smile")
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_TOKEN_CHARS = 40_000
 MAX_DEPTH = 8
@@ -195,16 +199,21 @@ def _number_map(value: object, field: str) -> dict[str, float]:
 
 
 def market_overrides_from_dict(data: object) -> dict:
-    """Validate the optional "market" block: prices, vols, basis (asset -> number), correlation pairs."""
+    """Validate the optional "market" block: prices, vols, basis (asset -> number), correlation pairs,
+    smile (asset -> {"skew": .., "curvature": ..})."""
     if not isinstance(data, Mapping):
-        raise PortfolioError("market: must be an object with prices, vols, correlation or basis.")
-    unknown = sorted(set(data) - {"prices", "vols", "correlation", "basis"}, key=str)
+        raise PortfolioError("market: must be an object with prices, vols, correlation, basis or smile.")
+    unknown = sorted(set(data) - set(MARKET_FIELDS), key=str)
     if unknown:
-        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected prices, vols, correlation, basis.")
+        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected {', '.join(MARKET_FIELDS)}.")
     result: dict = {}
     for field in ("prices", "vols", "basis"):
         if field in data:
             result[field] = _number_map(data[field], field)
+    if "smile" in data:
+        if not isinstance(data["smile"], Mapping):
+            raise PortfolioError("market.smile: must be an object such as {\"BTC\": {\"skew\": -0.1, \"curvature\": 0.05}}.")
+        result["smile"] = {asset: check_smile(str(asset), value) for asset, value in data["smile"].items()}
     if "correlation" in data:
         pairs = data["correlation"]
         if not isinstance(pairs, list):
@@ -226,11 +235,11 @@ def apply_market_overrides(base: Market, overrides: Mapping | None) -> Market:
     if overrides is None:
         return base
     if not isinstance(overrides, Mapping):
-        raise PortfolioError("market: the overrides must be a mapping with prices, vols, correlation or basis.")
-    unknown = sorted(set(overrides) - {"prices", "vols", "correlation", "basis"}, key=str)
+        raise PortfolioError("market: the overrides must be a mapping with prices, vols, correlation, basis or smile.")
+    unknown = sorted(set(overrides) - set(MARKET_FIELDS), key=str)
     if unknown:
-        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected prices, vols, correlation, basis.")
-    for name in ("prices", "vols", "basis", "correlation"):
+        raise PortfolioError(f"market.{unknown[0]}: unknown field; expected {', '.join(MARKET_FIELDS)}.")
+    for name in MARKET_FIELDS:
         if not isinstance(overrides.get(name, {}), Mapping):
             raise PortfolioError(f"market.{name}: must be a mapping (as load_document returns it).")
     if not overrides:
@@ -238,6 +247,7 @@ def apply_market_overrides(base: Market, overrides: Mapping | None) -> Market:
     prices = {**base.prices, **overrides.get("prices", {})}
     vols = {**base.vols, **overrides.get("vols", {})}
     basis = {**base.basis, **overrides.get("basis", {})}
+    smile = {**base.smile, **overrides.get("smile", {})}
     correlation = {}
     frame = base.correlation
     assets = list(frame.index)
@@ -247,7 +257,7 @@ def apply_market_overrides(base: Market, overrides: Mapping | None) -> Market:
     for (a, b), rho in overrides.get("correlation", {}).items():
         correlation.pop((b, a), None)
         correlation[(a, b)] = rho
-    return Market(prices, vols, correlation, basis)
+    return Market(prices, vols, correlation, basis, smile)
 
 
 def load_document(source: object) -> PortfolioDocument:
@@ -313,6 +323,9 @@ def portfolio_to_dict(portfolio: Portfolio, market_overrides: Mapping | None = N
         block = {k: dict(v) for k, v in market_overrides.items() if k in ("prices", "vols", "basis")}
         if "correlation" in market_overrides:
             block["correlation"] = [[a, b, rho] for (a, b), rho in dict(market_overrides["correlation"]).items()]
+        if "smile" in market_overrides:
+            block["smile"] = {a: {"skew": skew, "curvature": curvature}
+                              for a, (skew, curvature) in dict(market_overrides["smile"]).items()}
         data["market"] = block
     return data
 
@@ -324,12 +337,16 @@ def _check_saveable(portfolio: object, overrides: object) -> None:
     if overrides is None:
         return
     if not isinstance(overrides, Mapping):
-        raise PortfolioError("market_overrides: must be a mapping with prices, vols, correlation or basis.")
+        raise PortfolioError("market_overrides: must be a mapping with prices, vols, correlation, basis or smile.")
     for name, block in overrides.items():
-        if name not in ("prices", "vols", "correlation", "basis"):
-            raise PortfolioError(f"market_overrides: unknown field {name!r}; expected prices, vols, correlation, basis.")
+        if name not in MARKET_FIELDS:
+            raise PortfolioError(f"market_overrides: unknown field {name!r}; expected {', '.join(MARKET_FIELDS)}.")
         if not isinstance(block, Mapping):
             raise PortfolioError(f"market_overrides.{name}: must be a mapping (asset -> number, or pair -> rho).")
+        if name == "smile":
+            for key, value in block.items():
+                check_smile(key if isinstance(key, str) else repr(key), value)
+            continue
         for key, value in block.items():
             good_key = (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)
                         if name == "correlation" else isinstance(key, str))
@@ -358,6 +375,8 @@ def market_overrides(base: Market, market: Market) -> dict:
     prices = {a: p for a, p in market.prices.items() if base.prices.get(a) != p}
     vols = {a: v for a, v in market.vols.items() if base.vols.get(a) != v}
     basis = {a: b for a, b in market.basis.items() if base.basis.get(a, 0.0) != b}
+    smile = {a: market.smile.get(a, FLAT) for a in {*market.smile, *base.smile}
+             if a in market.prices and market.smile.get(a, FLAT) != base.smile.get(a, FLAT)}
     assets = market.assets
     in_base = set(base.assets)
     known = [a for a in assets if a in in_base]
@@ -368,7 +387,8 @@ def market_overrides(base: Market, market: Market) -> dict:
     upper_i, upper_j = np.triu_indices(len(assets), k=1)
     changed = new[upper_i, upper_j] != old[upper_i, upper_j]
     pairs = {(assets[i], assets[j]): float(new[i, j]) for i, j in zip(upper_i[changed], upper_j[changed], strict=True)}
-    for name, value in (("prices", prices), ("vols", vols), ("basis", basis), ("correlation", pairs)):
+    for name, value in (("prices", prices), ("vols", vols), ("basis", basis), ("correlation", pairs),
+                        ("smile", dict(sorted(smile.items())))):
         if value:
             out[name] = value
     return out

@@ -93,6 +93,7 @@ class _Evaluator:
         self.mode = mode
         self.arrays: BookArrays = book_arrays(book, market)
         self.spots, self.vols, self.basis = market_vectors(self.arrays, market)
+        self.smile = market.smile_array(self.arrays.assets)
         self.present = asset in self.arrays.assets
         self.today = float(market.prices[asset])
         self.elasticity = float(spot_vol_elasticity)
@@ -124,14 +125,15 @@ class _Evaluator:
             return zeros, zeros
         spots, vols = self.states(prices)
         if self.mode == "cross":
-            parts = cross_arrays(self.arrays, self.rules, spots, vols, self.basis)
+            parts = cross_arrays(self.arrays, self.rules, spots, vols, self.basis, self.smile)
             return parts["equity"], parts["maintenance"]
         if self.mode == "isolated":
             parts = isolated_arrays(self.arrays, self.rules, self.asset, spots, self.basis)
             return parts["equity"], parts["maintenance"]
         haircut = np.array([self.rules.haircut(self.arrays.assets[a]) for a in self.arrays.hold_asset])
-        equity = equity_parts(self.arrays, spots, vols, self.basis, haircut)["equity"]
-        maintenance = maintenance_at_states(self.arrays, spots, vols, self.basis, self.rules, self.correlation)
+        equity = equity_parts(self.arrays, spots, vols, self.basis, haircut, self.smile)["equity"]
+        maintenance = maintenance_at_states(self.arrays, spots, vols, self.basis, self.rules, self.correlation,
+                                            self.smile)
         return equity, maintenance
 
     def excess(self, prices: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from margin.errors import PortfolioError
+from margin.smile import FLAT, check_smile
 
 #: Assets treated as USD stablecoins: no haircut by default, not scanned on the price grid,
 #: charged the depeg add-on under portfolio margin.
@@ -214,6 +215,9 @@ class Market:
             semi-definite.
         basis: asset -> annualised futures basis as a fraction (default 0): a dated future on the
             asset is marked at ``spot * exp(basis * expiry_days / 365)``.
+        smile: asset -> (skew, curvature) of its volatility smile (default flat): an option's vol
+            is ``vols[asset]`` x the smile's multiplier at its strike and expiry
+            (:mod:`margin.smile`). Flat entries are the same as none.
 
     Example:
         >>> m = Market({"BTC": 87959.91, "ETH": 2920.5}, {"BTC": 0.55, "ETH": 0.7}, {("BTC", "ETH"): 0.85})
@@ -221,7 +225,7 @@ class Market:
         0.85
     """
 
-    __slots__ = ("_prices", "_vols", "_correlation", "_basis", "_corr_values", "_position", "_by_assets")
+    __slots__ = ("_prices", "_vols", "_correlation", "_basis", "_corr_values", "_position", "_by_assets", "_smile")
 
     def __init__(
         self,
@@ -229,6 +233,7 @@ class Market:
         vols: Mapping[str, float],
         correlation: object = None,
         basis: Mapping[str, float] | None = None,
+        smile: Mapping[str, object] | None = None,
     ) -> None:
         if not isinstance(prices, Mapping) or not prices:
             raise PortfolioError("market.prices: give at least one asset with its USD price, e.g. {'BTC': 88000}.")
@@ -276,6 +281,14 @@ class Market:
                     f"market.basis['{asset}']: must be an annualised fraction between -5 and 5 (got {_show(rate)})."
                 )
             clean_basis[asset] = value
+        clean_smile: dict[str, tuple[float, float]] = {}
+        smile = {} if smile is None else _mapping(smile, "market.smile", "{'BTC': {'skew': -0.1, 'curvature': 0.05}}")
+        for asset, value in smile.items():
+            if asset not in clean_prices:
+                raise PortfolioError(f"market.smile['{asset}']: the asset has no price; add its price or remove it.")
+            pair = check_smile(asset, value)
+            if pair != FLAT:
+                clean_smile[asset] = pair
         frame = _correlation_frame(list(clean_prices), correlation)
         check_correlation_psd(frame)
         self._prices = MappingProxyType(clean_prices)
@@ -285,6 +298,7 @@ class Market:
         self._corr_values.setflags(write=False)
         self._position = {asset: i for i, asset in enumerate(clean_prices)}
         self._basis = MappingProxyType(clean_basis)
+        self._smile = MappingProxyType(clean_smile)
         self._by_assets: dict[tuple[str, ...], tuple] = {}  # vectors per asset list (the market is immutable)
 
     # -- read-only views -------------------------------------------------------------------
@@ -309,8 +323,26 @@ class Market:
         return self._basis
 
     @property
+    def smile(self) -> Mapping[str, tuple[float, float]]:
+        """asset -> (skew, curvature) of its vol smile (read-only; missing means flat)."""
+        return self._smile
+
+    @property
     def assets(self) -> list[str]:
         return list(self._prices)
+
+    def smile_array(self, assets: tuple[str, ...]) -> np.ndarray | None:
+        """(A, 2) skew and curvature of ``assets``, in that order, or None when all are flat (the
+        pricing paths then skip the smile altogether)."""
+        if not self._smile or not any(a in self._smile for a in assets):
+            return None
+        key = ("smile", assets)
+        found = self._by_assets.get(key)
+        if found is None:
+            found = np.array([self._smile.get(a, FLAT) for a in assets], dtype=float)
+            found.setflags(write=False)
+            self._by_assets[key] = found
+        return found
 
     def correlation_array(self, assets: list[str]) -> np.ndarray:
         """The correlation sub-matrix for ``assets``, in that order, as a NumPy array."""
@@ -375,23 +407,30 @@ class Market:
             {a: v * mult for a, v in self._vols.items()},
             shock_correlation(self._correlation, shock),
             self._basis,
+            self._smile,
         )
 
     def with_prices(self, changes: Mapping[str, float]) -> Market:
         """A new Market with some prices replaced (USD)."""
         prices = dict(self._prices)
         prices.update(_mapping(changes, "prices", "{'BTC': 90000}"))
-        return Market(prices, self._vols, self._correlation, self._basis)
+        return Market(prices, self._vols, self._correlation, self._basis, self._smile)
 
     def with_vols(self, changes: Mapping[str, float]) -> Market:
         """A new Market with some annualised vols replaced."""
         vols = dict(self._vols)
         vols.update(_mapping(changes, "vols", "{'BTC': 0.6}"))
-        return Market(self._prices, vols, self._correlation, self._basis)
+        return Market(self._prices, vols, self._correlation, self._basis, self._smile)
 
     def with_correlation(self, correlation: object) -> Market:
         """A new Market with another correlation (pairs mapping, DataFrame or array)."""
-        return Market(self._prices, self._vols, correlation, self._basis)
+        return Market(self._prices, self._vols, correlation, self._basis, self._smile)
+
+    def with_smile(self, changes: Mapping[str, object]) -> Market:
+        """A new Market with some assets' smiles replaced ((skew, curvature); (0, 0) makes one flat)."""
+        smile = dict(self._smile)
+        smile.update(_mapping(changes, "smile", "{'BTC': (-0.1, 0.05)}"))
+        return Market(self._prices, self._vols, self._correlation, self._basis, smile)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Market):
@@ -400,6 +439,7 @@ class Market:
             dict(self._prices) == dict(other._prices)
             and dict(self._vols) == dict(other._vols)
             and dict(self._basis) == dict(other._basis)
+            and dict(self._smile) == dict(other._smile)
             and self._correlation.equals(other._correlation)
         )
 
@@ -409,6 +449,7 @@ class Market:
                 tuple(self._prices.items()),
                 tuple(self._vols.items()),
                 tuple(self._basis.items()),
+                tuple(self._smile.items()),
                 self._correlation.to_numpy().tobytes(),
             )
         )

@@ -201,11 +201,11 @@ def _addon_totals(amounts: dict) -> np.ndarray:
 
 
 def _scan(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray, params: PortfolioParams,
-          correlations: list[np.ndarray]) -> dict:
+          correlations: list[np.ndarray], smile: np.ndarray | None = None) -> dict:
     """Every number of the model at S states (spots, vols (S, A)) and K correlation matrices (A, A
     each, order of ``arrays.assets``): units, own P&L, losses alone, joint scenarios, add-ons, and
     the loss after offsets (S, K), USD."""
-    units = unit_sets(arrays, spots, vols, basis, params)
+    units = unit_sets(arrays, spots, vols, basis, params, smile)
     n_states, n_units, n_corr, width = units.n_states, units.units_per_state, len(correlations), params.price_steps + 2
     own_moves = np.broadcast_to(_own_moves(params), (len(units), width)) * units.scan_range[:, None]
     plan: JointPlan | None = None
@@ -227,15 +227,17 @@ def _scan(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.nda
 
 
 def evaluate_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-                    params: PortfolioParams, correlations: list[np.ndarray]) -> list[list[dict]]:
+                    params: PortfolioParams, correlations: list[np.ndarray],
+                    smile: np.ndarray | None = None) -> list[list[dict]]:
     """Portfolio-margin numbers at S market states (spots and vols (S, A): USD, annualised) and K
-    correlation matrices (A x A, order of ``arrays.assets``), in one vectorised pass.
+    correlation matrices (A x A, order of ``arrays.assets``), in one vectorised pass; ``smile``
+    (A, 2) the market's vol smile (:meth:`Market.smile_array`, None for flat).
 
     Returns, per state, one dict per matrix: loss, maintenance, initial (USD), binding label and
     key, the binding unit, the segregated loss, add-on total and rows, and the state's unit set
     with its own P&L for grids and breakdowns.
     """
-    scan = _scan(arrays, np.atleast_2d(spots), np.atleast_2d(vols), basis, params, correlations)
+    scan = _scan(arrays, np.atleast_2d(spots), np.atleast_2d(vols), basis, params, correlations, smile)
     joint = scan["joint"]
     labels = None if joint is None else _joint_labels(joint, scan["units"], params)
     results = []
@@ -247,29 +249,31 @@ def evaluate_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, bas
 
 
 def evaluate(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-             params: PortfolioParams, correlations: list[np.ndarray]) -> list[dict]:
+             params: PortfolioParams, correlations: list[np.ndarray], smile: np.ndarray | None = None) -> list[dict]:
     """:func:`evaluate_states` at one market state (spots, vols (A,)): one dict per matrix."""
     return evaluate_states(arrays, np.asarray(spots, dtype=float)[None, :], np.asarray(vols, dtype=float)[None, :],
-                           basis, params, correlations)[0]
+                           basis, params, correlations, smile)[0]
 
 
 def evaluate_vol_states(arrays: BookArrays, spots: np.ndarray, vol_states: np.ndarray, basis: np.ndarray,
-                        params: PortfolioParams, correlations: list[np.ndarray]) -> list[list[dict]]:
+                        params: PortfolioParams, correlations: list[np.ndarray],
+                        smile: np.ndarray | None = None) -> list[list[dict]]:
     """:func:`evaluate_states` at today's prices and M volatility states ``vol_states`` (M, A):
     a shock sweep prices every (volatility, correlation) pair of a book in one pass this way."""
     vol_states = np.atleast_2d(vol_states)
     spots = np.broadcast_to(np.asarray(spots, dtype=float), vol_states.shape)
-    return evaluate_states(arrays, spots, vol_states, basis, params, correlations)
+    return evaluate_states(arrays, spots, vol_states, basis, params, correlations, smile)
 
 
 def maintenance_at_states(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-                          params: PortfolioParams, correlation: np.ndarray) -> np.ndarray:
+                          params: PortfolioParams, correlation: np.ndarray,
+                          smile: np.ndarray | None = None) -> np.ndarray:
     """Portfolio maintenance (USD) at S market states at once, spots and vols (S, A), one
     correlation matrix: the numbers of :func:`evaluate_states` without labels, for liquidation
     curves and root searches."""
     spots = np.atleast_2d(np.asarray(spots, dtype=float))
     vols = np.broadcast_to(np.asarray(vols, dtype=float), spots.shape)
-    scan = _scan(arrays, spots, vols, basis, params, [correlation])
+    scan = _scan(arrays, spots, vols, basis, params, [correlation], smile)
     return params.mm_factor * (scan["loss"][:, 0] + scan["addon_total"])
 
 
@@ -435,7 +439,7 @@ def portfolio_margin(
     rules = portfolio_params(params)
     arrays = book_arrays(book, market)
     spots, vols, basis, correlation = market.vectors(arrays.assets)
-    outcome = evaluate(arrays, spots, vols, basis, rules, [correlation])[0]
+    outcome = evaluate(arrays, spots, vols, basis, rules, [correlation], market.smile_array(arrays.assets))[0]
     equity = outcome_equity(outcome, arrays, spots, basis, rules)
     return MarginResult(
         mode="portfolio",

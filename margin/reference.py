@@ -61,6 +61,7 @@ class _Unit:
         self.asset = asset
         self.spot = float(market.prices[asset])
         self.iv = float(market.vols[asset])
+        self.skew, self.curvature = market.smile.get(asset, (0.0, 0.0))
         basis = float(market.basis.get(asset, 0.0))
         floor = params.range_floor(asset)
         responsive = params.range_vol_multiple * self.iv * math.sqrt(params.range_horizon_days / 365.0)
@@ -108,17 +109,20 @@ class _Unit:
         dte = max(p.expiry_days, params.min_dte_days)
         power = params.vol_power_short if dte < params.vol_reference_days else params.vol_power_long
         factor = (params.vol_reference_days / dte) ** power
-        vols = {"up": max(self.iv * (1 + params.vol_up(self.asset) * factor), params.min_vol_shock_up), "flat": self.iv,
-                "down": self.iv * max(1 - params.vol_down_shift * factor, 0.05)}
-        base = float(black76_price(self.spot, p.strike, self.iv, years, p.is_call))
+        # The smile: at-the-money vol x clip(1 + skew x + curvature x^2, 0.2, 5), x = ln(K/S) / sqrt(max(T, 1 day)).
+        x = math.log(p.strike / self.spot) / math.sqrt(max(years, 1.0 / 365.0))
+        iv = self.iv * min(max(1.0 + self.skew * x + self.curvature * x * x, 0.2), 5.0)
+        vols = {"up": max(iv * (1 + params.vol_up(self.asset) * factor), params.min_vol_shock_up), "flat": iv,
+                "down": iv * max(1 - params.vol_down_shift * factor, 0.05)}
+        base = float(black76_price(self.spot, p.strike, iv, years, p.is_call))
         return {"qty": p.qty, "strike": p.strike, "years": years, "days": p.expiry_days, "is_call": p.is_call,
-                "vols": vols, "base": base, "in_coin": p.coin_settled and params.inverse_risk_in_coin}
+                "iv": iv, "vols": vols, "base": base, "in_coin": p.coin_settled and params.inverse_risk_in_coin}
 
     def exposure(self) -> float:
         """USD per unit relative move: linear delta plus each option's Black-76 delta x spot (vol flat)."""
         total = self.delta + self.inverse_face
         for o in self.options:
-            delta = float(black76_delta(self.spot, o["strike"], self.iv, o["years"], o["is_call"])) * self.spot
+            delta = float(black76_delta(self.spot, o["strike"], o["iv"], o["years"], o["is_call"])) * self.spot
             total += o["qty"] * (delta - o["base"] if o["in_coin"] else delta)
         return total
 

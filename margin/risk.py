@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy.stats import norm
 
-from margin.book import DAYS_PER_YEAR, BookArrays, book_arrays, market_vectors
+from margin.book import DAYS_PER_YEAR, BookArrays, book_arrays, market_vectors, option_vols
 from margin.errors import PortfolioError
 from margin.instruments import Portfolio
 from margin.market import Market
@@ -60,13 +60,15 @@ def _show(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def dollar_deltas(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    """USD change of the book per 100 % move of each asset (d value / d ln S), shape (A,)."""
+def dollar_deltas(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
+                  smile: np.ndarray | None = None) -> np.ndarray:
+    """USD change of the book per 100 % move of each asset (d value / d ln S), shape (A,); options at
+    their vol on the smile (held at their strike)."""
     deltas = np.zeros(arrays.n_assets)
     futures_factor = np.exp(basis[arrays.lin_asset] * arrays.lin_years)
     np.add.at(deltas, arrays.lin_asset, arrays.lin_qty * futures_factor * spots[arrays.lin_asset])
     np.add.at(deltas, arrays.hold_asset, arrays.hold_qty * spots[arrays.hold_asset])
-    option_delta = black76_delta(spots[arrays.opt_asset], arrays.opt_strike, vols[arrays.opt_asset],
+    option_delta = black76_delta(spots[arrays.opt_asset], arrays.opt_strike, option_vols(arrays, spots, vols, smile),
                                  arrays.opt_years, arrays.opt_is_call)
     np.add.at(deltas, arrays.opt_asset, arrays.opt_qty * option_delta * spots[arrays.opt_asset])
     return deltas
@@ -100,9 +102,10 @@ def simulate_pnl(
     linear = (arrays.lin_qty * (future_spots[:, arrays.lin_asset] * factor_then
                                 - spots[arrays.lin_asset] * factor_now)).sum(axis=1)
     holdings = (arrays.hold_qty * (future_spots[:, arrays.hold_asset] - spots[arrays.hold_asset])).sum(axis=1)
-    now = black76_price(spots[arrays.opt_asset], arrays.opt_strike, vols[arrays.opt_asset], arrays.opt_years,
+    option_vol = option_vols(arrays, spots, vols, market.smile_array(arrays.assets))  # held at its strike
+    now = black76_price(spots[arrays.opt_asset], arrays.opt_strike, option_vol, arrays.opt_years,
                         arrays.opt_is_call)
-    then = black76_price(future_spots[:, arrays.opt_asset], arrays.opt_strike, vols[arrays.opt_asset],
+    then = black76_price(future_spots[:, arrays.opt_asset], arrays.opt_strike, option_vol,
                          np.maximum(arrays.opt_years - elapsed, 0.0), arrays.opt_is_call)
     options = ((then - now) * arrays.opt_qty).sum(axis=1)
     return linear + holdings + options
@@ -131,7 +134,7 @@ def value_at_risk(
     if arrays.n_assets == 0:
         return 0.0
     spots, vols, basis = market_vectors(arrays, market)
-    deltas = dollar_deltas(arrays, spots, vols, basis)
+    deltas = dollar_deltas(arrays, spots, vols, basis, market.smile_array(arrays.assets))
     daily = vols / math.sqrt(DAYS_PER_YEAR)
     covariance = market.correlation_array(list(arrays.assets)) * np.outer(daily, daily)
     variance = float(deltas @ covariance @ deltas)

@@ -100,9 +100,10 @@ def shock_sweep(
     spots, vols, basis, base_corr = market.vectors(arrays.assets)
     correlations = [shock_correlation(base_corr, s) for s in shocks]
     vol_states = np.outer(mults, vols)  # (M, A)
-    by_mult = evaluate_vol_states(arrays, spots, vol_states, basis, pm_rules, correlations)
+    smile = market.smile_array(arrays.assets)
+    by_mult = evaluate_vol_states(arrays, spots, vol_states, basis, pm_rules, correlations, smile)
     # Cross margin feels volatility only through option marks: one row per multiplier, all at once.
-    cross = cross_arrays(arrays, cross_rules, np.broadcast_to(spots, vol_states.shape), vol_states, basis)
+    cross = cross_arrays(arrays, cross_rules, np.broadcast_to(spots, vol_states.shape), vol_states, basis, smile)
     per_mult = len(shocks)
     outcomes = [outcome for by_shock in by_mult for outcome in by_shock]  # multiplier after multiplier
     pm_equity = [outcome_equity(by_shock[0], arrays, spots, basis, pm_rules) for by_shock in by_mult]

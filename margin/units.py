@@ -18,6 +18,7 @@ from margin.book import BookArrays
 from margin.market import is_stablecoin
 from margin.params import PortfolioParams
 from margin.pricing import Black76Revaluer, black76_delta, black76_price
+from margin.smile import smile_multiplier
 
 #: Moves equal to 13 decimals are revalued once (a relative move of 1e-13 changes no price visibly).
 _MOVE_DECIMALS = 13
@@ -366,18 +367,20 @@ def _build_plan(arrays: BookArrays, params: PortfolioParams) -> UnitPlan:
 
 
 def unit_set(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-             params: PortfolioParams) -> UnitSet:
+             params: PortfolioParams, smile: np.ndarray | None = None) -> UnitSet:
     """The risk units of a book at spot prices ``spots`` (A,) and vols ``vols`` (A,), in asset order
     (which assets are units: :attr:`margin.book.BookArrays.unit_layout`)."""
     return unit_sets(arrays, np.asarray(spots, dtype=float)[None, :], np.asarray(vols, dtype=float)[None, :],
-                     basis, params)
+                     basis, params, smile)
 
 
 def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np.ndarray,
-              params: PortfolioParams) -> UnitSet:
+              params: PortfolioParams, smile: np.ndarray | None = None) -> UnitSet:
     """The risk units of a book at S market states at once: spots and vols (S, A), USD and
-    annualised fractions; ``basis`` (A,) annualised futures basis. Returns one :class:`UnitSet`
-    of S x U units, state after state, built with array operations (no loop over states)."""
+    annualised fractions (at-the-money); ``basis`` (A,) annualised futures basis; ``smile`` (A, 2)
+    skew and curvature, None for flat (:func:`margin.book.option_vols`). Returns one
+    :class:`UnitSet` of S x U units, state after state, built with array operations (no loop over
+    states). Each option keeps today's vol at its strike across the grid's moves (sticky strike)."""
     spots, vols = np.atleast_2d(spots), np.atleast_2d(vols)
     n_states, n_assets = spots.shape
     layout, plan = arrays.unit_layout, unit_plan(arrays, params)
@@ -417,6 +420,10 @@ def unit_sets(arrays: BookArrays, spots: np.ndarray, vols: np.ndarray, basis: np
     order, opt_asset = layout.opt_order, layout.opt_asset
     n_options = order.size
     opt_iv = vols[:, opt_asset]  # (S, n)
+    if smile is not None and n_options:
+        ordered = _options_in_unit_order(arrays)
+        opt_iv = opt_iv * smile_multiplier(spots[:, opt_asset], ordered["opt_strike"], ordered["opt_years"],
+                                           smile[opt_asset, 0], smile[opt_asset, 1])
     opt_vols = (opt_iv[..., None] * plan.vol_multipliers).reshape(-1, 3)  # the flat state's multiplier is 1
     if params.min_vol_shock_up > 0.0:
         opt_vols[:, 0] = np.maximum(opt_vols[:, 0], params.min_vol_shock_up)

@@ -6,7 +6,7 @@ from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import INVERSE_TYPES
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
-from ui import history_panel, import_panel, live_panel, page, state
+from ui import history_panel, import_panel, live_panel, page, smile_panel, state
 from ui import workbench as workbench_panels
 from views import coins, editor, metrics, samples, text
 
@@ -201,8 +201,11 @@ def _repair(frame) -> None:
     state.save(current.with_market(market))
 
 
+smiles = smile_panel.smile_inputs(ws.portfolio, ws.market, ws.editors.market)
 try:
     market = editor.edited_market(ws.market, prices, vols)
+    if any(ws.market.smile.get(a, (0.0, 0.0)) != pair for a, pair in smiles.items()):
+        market = market.with_smile(smiles)
 except PortfolioError as error:
     st.error(str(error))
     market = ws.market

@@ -255,7 +255,8 @@ def test_the_sample_coin_book_opens_on_the_build_page_unchanged(app):
     assert "long $100,000 BTC inverse perp = 1.1369 BTC at today's price ($87,960)" in reading
     pick = next(s for s in app.selectbox if s.label == "Position")
     assert pick.options[0] == "Row 1: Long $100,000 BTC inverse perp (= 1.1369 BTC today)"
-    assert [s.label for s in app.slider] == ["Size (USD face value)", "Leverage (×)"]
+    position_sliders = [s.label for s in app.slider if s.label != "Days from now (T+n)"]  # the payoff's own
+    assert position_sliders == ["Size (USD face value)", "Leverage (×)"]
 
 
 def test_the_usd_size_slider_of_an_inverse_perp_resizes_its_face(app):

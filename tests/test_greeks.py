@@ -53,7 +53,7 @@ def _grid_differences(book: Portfolio, market, params, step: float) -> dict[str,
     the scenario grid's own revaluation at moves -step, 0, +step (vol flat)."""
     arrays = book_arrays(book, market)
     spots, vols, basis = market_vectors(arrays, market)
-    units = unit_set(arrays, spots, vols, basis, params)
+    units = unit_set(arrays, spots, vols, basis, params, market.smile_array(arrays.assets))
     moves = np.tile([-step, 0.0, step], (len(units), 1))
     pnl = units.revalue(moves)[:, :, 1]
     return {asset: ((pnl[u, 2] - pnl[u, 0]) / (2 * step), (pnl[u, 2] - 2 * pnl[u, 1] + pnl[u, 0]) / step**2)
@@ -163,3 +163,13 @@ def test_an_empty_book_has_empty_tables():
     greeks = book_greeks(Portfolio((), {"USDT": 100.0}), MARKET)
     assert greeks.positions.empty and greeks.units.empty
     assert greeks.book == {"delta_usd": 0.0, "gamma_usd_1pct": 0.0, "vega_usd": 0.0, "theta_usd": 0.0}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(positions(6))
+def test_on_a_skewed_smile_delta_and_gamma_are_still_the_grids_slopes(items):
+    """The grid holds each option at its strike's vol on the smile (sticky strike): its slopes at a move
+    of 0 are Black-76's delta and gamma at that vol, which the greeks use."""
+    items = [p for p in items if not isinstance(p, Option) or p.expiry_days >= 1]
+    skewed = MARKET.with_smile({asset: (-0.2, 0.05) for asset in MARKET.assets if MARKET.vols[asset] > 0.05})
+    _check_against_grid(Portfolio(items, {"USDT": 10_000}), skewed, PORTFOLIO_PRESETS["classroom"])
