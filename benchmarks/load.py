@@ -19,10 +19,27 @@ Two kinds of client:
 - ``--client browser``: each user is a headless chromium tab (Debian's), timed from the key press
   to the last DOM change of the rerun. On a 2-core machine the tabs compete with the server.
 
-All traffic goes to 127.0.0.1; every loop is bounded in count and time and stops by itself.
+Two ways to reach the replicas:
+
+- ``--via direct`` (default): ``--replicas`` servers started here, user i talking to replica i mod N
+  (a stand-in for a sticky balancer).
+- ``--via nginx``: the class stack itself, ``scripts/serve_class.sh N`` (nginx in front of N replicas,
+  sticky by cookie; docs/serving.md). Each student first loads the page over HTTP, as a browser does,
+  keeps the route cookie nginx issues, and opens the websocket with it; the report says whether every
+  websocket reached the replica that served the student's page, how the students spread over the
+  replicas, and each replica's memory. Students arrive spread over ``--arrival`` seconds.
+  ``--kill-after S`` SIGKILLs the replica holding most students S seconds into the class: its students
+  reconnect as Streamlit's page does (a pause of 0.25-0.5 s, health pings through nginx with backoff,
+  a new websocket), and then run the page with the share link in their URL, which restores the book;
+  the report gives how many seconds each was without a page (closed websocket to that run finished
+  with the student's own book) and whether every book came back. (The page sends that run by itself
+  only when the app has a ``run_every`` fragment; see docs/serving.md.)
+
+All traffic goes to 127.0.0.1; every loop is bounded in count and time and stops by itself. The
+machine's load average is printed with the results: other work on the machine slows every figure.
 
 Run: python benchmarks/load.py [--users 20] [--seconds 60] [--think 0.5] [--client websocket|browser]
-                               [--replicas 1]
+                               [--replicas 1] [--via direct|nginx] [--arrival 20] [--kill-after S]
 """
 
 from __future__ import annotations
@@ -101,7 +118,8 @@ async def keep_moving(move_once, seconds: float, think: float) -> tuple[list[flo
     """Call ``move_once(move)`` for ``seconds`` (at most MAX_MOVES times), ``think`` seconds apart.
 
     Returns the response times and the number of moves that failed (a timeout or an exception on
-    the page); a failed move is counted and the loop goes on.
+    the page); a failed move is counted and the loop goes on. A move that returns None was cut by a
+    lost connection the client recovered from: it is neither.
     """
     responses, errors = [], 0
     deadline = time.monotonic() + seconds
@@ -109,9 +127,12 @@ async def keep_moving(move_once, seconds: float, think: float) -> tuple[list[flo
         if time.monotonic() >= deadline:
             break
         try:
-            responses.append(await asyncio.wait_for(move_once(move), RUN_TIMEOUT + 5))
+            response = await asyncio.wait_for(move_once(move), RUN_TIMEOUT + 5)
         except Exception:  # noqa: BLE001 - counted, and the class goes on
             errors += 1
+        else:
+            if response is not None:  # None: the connection was lost and came back (counted apart)
+                responses.append(response)
         await asyncio.sleep(think)
     return responses, errors
 
@@ -175,38 +196,154 @@ class ProtocolSession:
         self.widget_states[self.slider_id] = state
 
 
+class ConnectionLost(Exception):
+    """The student's websocket closed under a move (the replica went away)."""
+
+
+class Student:
+    """One student's websocket client, optionally through nginx: the page load that gets the route
+    cookie, the websocket that carries it, and a reconnection as Streamlit's page makes one."""
+
+    def __init__(self, base: str, token: str, through_nginx: bool, title: str) -> None:
+        self.base, self.token, self.through_nginx, self.title = base, token, through_nginx, title
+        self.leaving = False
+        self.recovering: asyncio.Task | None = None  # the reconnection under way, started when the socket closed
+        self.cookie: str | None = None
+        self.page_replica = self.socket_replica = ""
+        self.socket = self.session = None
+        self.replicas_seen: list[str] = []
+        self.outages: list[float] = []  # seconds from a closed websocket to the page's run finished again
+        self.books_back: list[bool] = []  # after each reconnection: the student's own book?
+
+    def _get(self, path: str) -> tuple[int, dict]:
+        import urllib.request
+
+        request = urllib.request.Request(self.base + path, headers={"Cookie": self.cookie} if self.cookie else {})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            answer.read()
+            return answer.status, dict(answer.headers)
+
+    async def load_page(self) -> None:
+        """GET the page as a browser does first: nginx issues the route cookie and names the replica."""
+        from tests.test_serve_class import REPLICA_HEADER, ROUTE_COOKIE
+
+        status, headers = await asyncio.to_thread(self._get, f"/{PAGE}?book={self.token}")
+        issued = headers.get("Set-Cookie", "")
+        if issued.startswith(ROUTE_COOKIE + "="):
+            self.cookie = issued.split(";")[0]
+        self.page_replica = headers.get(REPLICA_HEADER, "")
+
+    async def connect(self) -> None:
+        import websockets
+
+        from tests.test_serve_class import REPLICA_HEADER
+
+        self.socket = await websockets.connect(
+            self.base.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+            open_timeout=120, additional_headers={"Cookie": self.cookie} if self.cookie else {})
+        self.socket_replica = self.socket.response.headers.get(REPLICA_HEADER, "")
+        self.replicas_seen.append(self.socket_replica)
+        widgets = self.session.widget_states if self.session else {}
+        self.session = ProtocolSession(self.socket, f"book={self.token}")
+        self.session.widget_states = widgets
+        if self.through_nginx:
+            self._watcher = asyncio.create_task(self._watch(self.socket))
+
+    async def _watch(self, socket) -> None:
+        """The page reconnects the moment its websocket closes, not at the student's next move."""
+        await socket.wait_closed()
+        if not self.leaving and socket is self.socket:
+            self.recovering = asyncio.create_task(self.reconnect(time.perf_counter()))
+
+    async def recovered(self) -> None:
+        """Wait for the reconnection the closed socket started (its errors are the caller's)."""
+        for _ in range(200):  # the watcher notices a closed socket within milliseconds
+            if self.recovering is not None:
+                break
+            await asyncio.sleep(0.01)
+        if self.recovering is None:
+            raise ConnectionLost("the websocket failed but did not close")
+        await self.recovering
+
+    async def reconnect(self, lost_at: float) -> None:
+        """As Streamlit's page: wait 0.25-0.5 s, ping /_stcore/health (and host-config) through nginx with
+        the route cookie, backing off from 0.1 s doubling to at most 4 s, open a new websocket; then run
+        the page with the URL's query string (the share link restores the book)."""
+        with contextlib.suppress(Exception):
+            await self.socket.close()
+        await asyncio.sleep(random.uniform(0.25, 0.5))
+        delay = 0.1
+        for _ in range(60):
+            try:
+                status, _ = await asyncio.to_thread(self._get, "/_stcore/health")
+                if status == 200:
+                    await asyncio.to_thread(self._get, "/_stcore/host-config")
+                    break
+            except OSError:
+                pass
+            await asyncio.sleep(delay * random.uniform(0.7, 1.0))
+            delay = min(delay * 2, 4.0)
+        await self.connect()
+        await self.session.run()
+        self.outages.append(time.perf_counter() - lost_at)
+        self.books_back.append(any(self.title in text for text in self.session.texts))
+
+    async def close(self) -> None:
+        self.leaving = True
+        if self.socket is not None:
+            with contextlib.suppress(Exception):
+                await self.socket.close()
+
+
 async def websocket_session(base: str, book: tuple[str, str, float], seconds: float, think: float,
-                            ready: Ready) -> dict:
-    import websockets
+                            ready: Ready, through_nginx: bool = False, arrive_after: float = 0.0,
+                            titles: frozenset[str] = frozenset(), placed: list[str] | None = None) -> dict:
+    from websockets.exceptions import ConnectionClosed
 
     title, token, _ = book
+    student = Student(base, token, through_nginx, title)
     responses, errors, own_book, arrived = [], 0, False, False
     try:
-        async with websockets.connect(base.replace("http://", "ws://") + "/_stcore/stream",
-                                      subprotocols=["streamlit"], max_size=None, open_timeout=60) as socket:
-            session = ProtocolSession(socket, f"book={token}")
-            await session.run()
-            if not session.slider_id:
-                raise RuntimeError(f"no {SLIDER_KEY} slider on the {PAGE} page")
-            arrived = True
-            await ready.wait()
+        await asyncio.sleep(arrive_after)
+        if through_nginx:
+            await student.load_page()
+        await student.connect()
+        if placed is not None:
+            placed.append(student.socket_replica)
+        await student.session.run()
+        if not student.session.slider_id:
+            raise RuntimeError(f"no {SLIDER_KEY} slider on the {PAGE} page")
+        arrived = True
+        await ready.wait()
 
-            async def move_once(move: int) -> float:
-                session.set_slider(next_value(move))
-                return await session.run(fragment=True)
+        async def move_once(move: int) -> float | None:
+            if student.recovering is not None and not student.recovering.done():
+                await student.recovering  # the page is reconnecting: the student waits for it
+            student.session.set_slider(next_value(move))
+            try:
+                return await student.session.run(fragment=True)
+            except (ConnectionClosed, OSError):
+                if not through_nginx:
+                    raise
+                await student.recovered()
+                return None
 
-            responses, errors = await keep_moving(move_once, seconds, think)
-            await session.run()  # a full run: the sidebar summary names the session's book
-            others = {other for other, _, _ in books() if other != title}
-            own_book = (any(title in text for text in session.texts)
-                        and not any(other in text for other in others for text in session.texts))
-            errors += session.exceptions
+        responses, errors = await keep_moving(move_once, seconds, think)
+        await student.session.run()  # a full run: the sidebar summary names the session's book
+        others = titles - {title}
+        own_book = (any(title in text for text in student.session.texts)
+                    and not any(other in text for other in others for text in student.session.texts))
+        errors += student.session.exceptions
     except Exception as error:  # noqa: BLE001 - report, don't abort the other sessions
         print(f"session on '{title}' failed: {type(error).__name__}: {error}", file=sys.stderr)
         errors += 1
         if not arrived:
             ready.arrived()
-    return {"title": title, "responses": responses, "errors": errors, "own_book": own_book}
+    finally:
+        await student.close()
+    return {"title": title, "responses": responses, "errors": errors, "own_book": own_book,
+            "page_replica": student.page_replica, "replicas": student.replicas_seen,
+            "outages": student.outages, "books_back": student.books_back}
 
 
 # -- browser clients ---------------------------------------------------------------------------
@@ -249,12 +386,37 @@ async def browser_session(browser, base: str, book: tuple[str, str, float], seco
 
 
 # -- the run -----------------------------------------------------------------------------------
-async def run(users: int, seconds: float, baseline_seconds: float, think: float, client: str, replicas: int) -> None:
+def machine_load() -> str:
+    one, five, fifteen = __import__("os").getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({__import__('os').cpu_count()} cores)"
+
+
+async def run(users: int, seconds: float, baseline_seconds: float, think: float, client: str, replicas: int,
+              via: str, arrival: float, kill_after: float | None, baseline_think: float) -> None:
     samples = books()
+    titles = frozenset(title for title, _, _ in samples)
+    through_nginx = via == "nginx"
+    loads = [("start", machine_load())]
     with contextlib.ExitStack() as servers:
-        # Several replicas stand for the README's sticky load balancer: user i always talks to
-        # replica i mod N, as a sticky session would pin it.
-        bases = [servers.enter_context(streamlit_server("app.py")) for _ in range(replicas)]
+        if through_nginx:
+            from tests.test_serve_class import class_stack
+
+            stack = servers.enter_context(class_stack(replicas))
+            bases = [stack.url] * replicas
+
+            def replica_pids() -> dict[str, int]:
+                pids = {}
+                for index, port in enumerate(stack.replica_ports(), start=1):
+                    with contextlib.suppress(OSError, ValueError):
+                        pids[str(port)] = stack.replica_pid(index)
+                return pids
+        else:
+            # Several replicas stand for a sticky load balancer: user i always talks to replica i mod N.
+            bases = [servers.enter_context(streamlit_server("app.py")) for _ in range(replicas)]
+
+            def replica_pids() -> dict[str, int]:
+                return {base.rsplit(":", 1)[1]: base.pid for base in bases}
+        placed: list[str] = []  # the replica each student's websocket reached (port)
         browser, playwright = None, None
         if client == "browser":
             from playwright.async_api import async_playwright
@@ -262,48 +424,102 @@ async def run(users: int, seconds: float, baseline_seconds: float, think: float,
             playwright = await async_playwright().start()
             browser = await playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
 
-        async def session(index, book, duration, ready):
+        async def session(index, book, duration, ready, arrive_after=0.0):
             base = bases[index % replicas]
             if browser is not None:
                 return await browser_session(browser, base, book, duration, think, ready)
-            return await websocket_session(base, book, duration, think, ready)
+            return await websocket_session(base, book, duration, think, ready, through_nginx, arrive_after, titles,
+                                           placed)
 
-        def rss() -> float:
-            return sum(rss_megabytes(base.pid) for base in bases)
+        def rss() -> dict[str, float]:
+            return {port: rss_megabytes(pid) for port, pid in replica_pids().items()}
 
         memory = [("start", rss())]
-        alone = await session(0, samples[0], baseline_seconds, Ready(1, think))
+        # The baseline: one student alone on one replica, moving every --baseline-think seconds (alone,
+        # the pace changes nothing but how often the slider's values repeat, i.e. the cache hits).
+        alone = await session(0, samples[0], baseline_seconds, Ready(1, baseline_think))
         memory.append(("after 1 user", rss()))
+        loads.append(("after 1 user", machine_load()))
 
         async def sample_memory():
-            for tick in range(int(seconds // 10) + 3):
+            for tick in range(int((seconds + arrival) // 10) + 30):
                 await asyncio.sleep(10)
-                memory.append((f"{users} users, t={10 * (tick + 1)} s", rss()))
+                with contextlib.suppress(OSError):
+                    memory.append((f"{users} users, t={10 * (tick + 1)} s", rss()))
+                if tick % 3 == 2:
+                    loads.append((f"{users} users, t={10 * (tick + 1)} s", machine_load()))
+
+        killed: list[tuple[str, int]] = []
+
+        async def kill_one(ready: Ready) -> None:
+            import os
+            import signal
+
+            await ready.everyone.wait()
+            await asyncio.sleep(kill_after)
+            pids = replica_pids()
+            crowded = max(pids, key=placed.count)  # the replica holding most students
+            os.kill(pids[crowded], signal.SIGKILL)
+            killed.append((crowded, pids[crowded]))
 
         watcher = asyncio.create_task(sample_memory())
         ready = Ready(users, think)
-        crowd = await asyncio.gather(*(session(i, samples[i % len(samples)], seconds, ready) for i in range(users)))
+        killer = asyncio.create_task(kill_one(ready)) if kill_after is not None and through_nginx else None
+        crowd = await asyncio.gather(*(session(i, samples[i % len(samples)], seconds, ready,
+                                               random.Random(i).uniform(0.0, arrival)) for i in range(users)))
         watcher.cancel()
+        if killer is not None:
+            killer.cancel()
         memory.append((f"after {users} users", rss()))
+        loads.append(("end", machine_load()))
         if browser is not None:
             await browser.close()
             await playwright.stop()
-    report(users, client, think, replicas, alone, crowd, memory)
+    report(users, client, think, replicas, via, alone, crowd, memory, loads, killed)
 
 
-def report(users: int, client: str, think: float, replicas: int, alone: dict, crowd: list[dict], memory: list) -> None:
-    single = statistics.median(alone["responses"]) if alone["responses"] else float("nan")
+def median_and_p95(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    tail = statistics.quantiles(values, n=20)[-1] if len(values) > 20 else max(values)
+    return statistics.median(values), tail
+
+
+def report(users: int, client: str, think: float, replicas: int, via: str, alone: dict, crowd: list[dict],
+           memory: list, loads: list, killed: list) -> None:
+    single, single_tail = median_and_p95(alone["responses"])
     pooled = [r for s in crowd for r in s["responses"]]
-    many = statistics.median(pooled) if pooled else float("nan")
-    tail = statistics.quantiles(pooled, n=10)[-1] if len(pooled) > 10 else float("nan")
-    print(f"client: {client}, think time {think:.2f} s between moves, {replicas} server process(es)")
-    print(f"one user: {len(alone['responses'])} slider moves, median response {single:.3f} s, "
+    many, tail = median_and_p95(pooled)
+    print(f"client: {client} via {via}, think time {think:.2f} s between moves, {replicas} replica(s)")
+    print(f"one user alone on one replica: {len(alone['responses'])} slider moves, median {single:.3f} s, p95 {single_tail:.3f} s, "
           f"errors {alone['errors']}, own book {alone['own_book']}")
-    print(f"{users} users: {len(pooled)} slider moves, median response {many:.3f} s "
-          f"({many / single:.2f}x one user; target <= 2x), 90th percentile {tail:.3f} s")
+    print(f"{users} users: {len(pooled)} slider moves, median {many:.3f} s "
+          f"({many / single:.2f}x one user), p95 {tail:.3f} s ({tail / single_tail:.2f}x one user's p95)")
     print(f"errors across sessions: {sum(s['errors'] for s in crowd)}")
     print(f"sessions showing their own book at the end: {sum(s['own_book'] for s in crowd)}/{users}")
-    print(f"server memory (RSS, MB, all {replicas} process(es)): " + ", ".join(f"{label}: {mb:.0f}" for label, mb in memory))
+    if via == "nginx":
+        spread: dict[str, int] = {}
+        for student in crowd:
+            if student.get("replicas"):
+                spread[student["replicas"][0]] = spread.get(student["replicas"][0], 0) + 1
+        sticky = sum(1 for s in crowd if s.get("replicas") and s["page_replica"] == s["replicas"][0])
+        print(f"students per replica (port: students): {dict(sorted(spread.items()))}; websocket on the "
+              f"replica that served the page: {sticky}/{users}")
+    if killed:
+        port, pid = killed[0]
+        cut = [s for s in crowd if s["outages"]]
+        outages = [o for s in cut for o in s["outages"]]
+        back = sum(all(s["books_back"]) for s in cut)
+        middle, worst = (statistics.median(outages), max(outages)) if outages else (float("nan"),) * 2
+        print(f"killed replica on port {port} (pid {pid}): {len(cut)} students reconnected "
+              f"(to {sorted({r for s in cut for r in s['replicas'][1:]})}), their book back in {back}/{len(cut)}; "
+              f"seconds without a page: median {middle:.1f}, max {worst:.1f}")
+    ports = sorted({port for _, reading in memory for port in reading})
+    print("replica memory (RSS, MB), per replica port:")
+    for port in ports:
+        readings = [reading[port] for _, reading in memory if port in reading]
+        print(f"  {port}: start {readings[0]:.0f}, peak {max(readings):.0f}, end {readings[-1]:.0f}")
+    print("machine: " + "; ".join(f"{label}: {load}" for label, load in loads))
 
 
 if __name__ == "__main__":
@@ -312,8 +528,19 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--baseline-seconds", type=float, default=20.0)
     parser.add_argument("--think", type=float, default=0.5, help="seconds between one user's slider moves")
+    parser.add_argument("--baseline-think", type=float, default=0.5, help="the same for the one user alone")
     parser.add_argument("--client", choices=("websocket", "browser"), default="websocket")
     parser.add_argument("--replicas", type=int, default=1, help="server processes, users spread over them")
+    parser.add_argument("--via", choices=("direct", "nginx"), default="direct",
+                        help="direct: replicas started here; nginx: scripts/serve_class.sh N (sticky by cookie)")
+    parser.add_argument("--arrival", type=float, default=20.0, help="students open the page over this many seconds")
+    parser.add_argument("--kill-after", type=float, default=None,
+                        help="with --via nginx: SIGKILL the busiest replica this many seconds into the class")
     args = parser.parse_args()
-    asyncio.run(run(max(1, min(args.users, 50)), min(args.seconds, 600.0), min(args.baseline_seconds, 120.0),
-                    max(0.0, min(args.think, 10.0)), args.client, max(1, min(args.replicas, 8))))
+    if args.kill_after is not None and args.via != "nginx":
+        parser.error("--kill-after needs --via nginx (students reconnect through nginx to another replica)")
+    asyncio.run(run(max(1, min(args.users, 300)), min(args.seconds, 600.0), min(args.baseline_seconds, 120.0),
+                    max(0.0, min(args.think, 30.0)), args.client, max(1, min(args.replicas, 8)), args.via,
+                    max(0.0, min(args.arrival, 120.0)),
+                    None if args.kill_after is None else max(0.0, min(args.kill_after, 600.0)),
+                    max(0.0, min(args.baseline_think, 30.0))))
