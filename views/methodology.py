@@ -228,13 +228,20 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
         ),
         Formula(
             "Volatility scenarios (options)",
-            _lines(f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + {up}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad "
-                   f"\\sigma^{{\\downarrow}} = \\sigma\\max\\!\\left(1 - {down}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}},"
+            _lines((f"\\sigma^{{\\uparrow}} = \\max\\!\\left(\\sigma\\left(1 + u_a\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\ "
+                    f"{num(params.min_vol_shock_up)}\\right),\\quad " if params.min_vol_shock_up > 0 else
+                    f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + u_a\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad ")
+                   + f"\\sigma^{{\\downarrow}} = \\sigma\\max\\!\\left(1 - {down}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}},"
                    "\\ 0.05\\right)",
                    f"p = \\begin{{cases}} {num(params.vol_power_short)} & D < {ref} \\\\ "
                    f"{num(params.vol_power_long)} & D \\ge {ref} \\end{{cases}},\\qquad D = \\max(\\text{{DTE}},\\ "
                    f"{num(params.min_dte_days)})"),
-            "DTE: days to expiry. Short-dated options get bigger volatility shifts.",
+            "DTE: days to expiry. Short-dated options get bigger volatility shifts. σ: the option's own vol (the "
+            "market's smile at its strike and expiry), held through the grid's moves. "
+            + "Vol-up shift u_a: " + ", ".join([f"{a} {num(v)}" for a, v in params.vol_up_by_asset.items()]
+                                               + [f"{'other coins' if params.vol_up_by_asset else 'every coin'} {up}"])
+            + (f"; the shocked-up vol is at least {plain_pct(params.min_vol_shock_up)}." if params.min_vol_shock_up > 0
+               else "."),
         ),
         Formula(
             "Loss of one risk unit alone (grid and extreme moves)",
@@ -280,8 +287,10 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
             "Liquidation when equity ≤ MM. Equity is counted as in cross margin, with this rule set's "
             "haircuts" + (": " + ", ".join(f"{a} {plain_pct(h)}" for a, h in params.haircuts.items())
                           if params.haircuts else " (none for coins by default)") + "."
-            + (" Coin-margined (inverse) contracts' scenario P&L is measured in their coin and converted at "
-               "today's index, as a coin-settled venue does." if params.inverse_risk_in_coin else ""),
+            + (" Each settlement currency apart: coin-margined (inverse) contracts and coin-settled options are "
+               "measured in their coin and converted at today's index, as a coin-settled venue does; a coin "
+               "balance is that account's own money, with no risk in it, and hedges no dollar-settled contract."
+               if params.inverse_risk_in_coin else ""),
         ),
     ]
 
