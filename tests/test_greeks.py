@@ -170,6 +170,9 @@ def test_an_empty_book_has_empty_tables():
 def test_on_a_skewed_smile_delta_and_gamma_are_still_the_grids_slopes(items):
     """The grid holds each option at its strike's vol on the smile (sticky strike): its slopes at a move
     of 0 are Black-76's delta and gamma at that vol, which the greeks use."""
-    items = [p for p in items if not isinstance(p, Option) or p.expiry_days >= 1]
+    # Strikes within 0.2-5x the price: a put struck 580x above a coin's price is worth 580 coins, and the
+    # round-off of that value, divided by step^2, swamps a second difference of its near-zero gamma.
+    items = [p for p in items if not isinstance(p, Option)
+             or (p.expiry_days >= 1 and 0.2 < p.strike / MARKET.prices[p.asset] < 5)]
     skewed = MARKET.with_smile({asset: (-0.2, 0.05) for asset in MARKET.assets if MARKET.vols[asset] > 0.05})
     _check_against_grid(Portfolio(items, {"USDT": 10_000}), skewed, PORTFOLIO_PRESETS["classroom"])
