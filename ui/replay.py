@@ -112,8 +112,12 @@ def frame_for(source: str) -> tuple[pd.DataFrame | None, str]:
     return frame, f"Closes: {name}."
 
 
-def _toggle() -> None:
-    st.session_state[PLAYING_KEY] = not st.session_state.get(PLAYING_KEY, False)
+def _toggle(last: int) -> None:
+    """Play or Pause; Play on the last day starts again from day 0."""
+    playing = not st.session_state.get(PLAYING_KEY, False)
+    st.session_state[PLAYING_KEY] = playing
+    if playing and st.session_state.get(DAY_KEY, 0) >= last:
+        st.session_state[DAY_KEY] = 0
 
 
 def _metrics(frame: pd.DataFrame, i: int, lead: str | None) -> None:
@@ -139,16 +143,18 @@ def scrubber(frame: pd.DataFrame) -> None:
 
     @st.fragment(run_every=PLAY_SECONDS if playing else None)
     def panel() -> None:
+        if bool(st.session_state.get(PLAYING_KEY, False)) != playing:
+            st.rerun()  # Play or Pause was pressed: the whole page, so the fragment's run_every follows
         day = st.session_state.get(DAY_KEY, 0)
         day = int(min(max(day if isinstance(day, int) else 0, 0), last))
-        if st.session_state.get(PLAYING_KEY) and last > 0:
+        if playing and last > 0:
             if day >= last:
                 st.session_state[PLAYING_KEY] = False
                 st.rerun()  # the whole page: the fragment stops replaying itself
             day += 1
         st.session_state[DAY_KEY] = day
         left, right = st.columns([1, 5], vertical_alignment="bottom")
-        left.button("Pause" if st.session_state.get(PLAYING_KEY) else "Play", key="replay_play", on_click=_toggle,
+        left.button("Pause" if st.session_state.get(PLAYING_KEY) else "Play", key="replay_play", on_click=_toggle, args=(last,),
                     icon=":material/pause:" if st.session_state.get(PLAYING_KEY) else ":material/play_arrow:",
                     use_container_width=True, disabled=last == 0,
                     help="Step through the days on their own, one every second or so; Pause to stop.")
@@ -182,6 +188,7 @@ def draw() -> None:
     reading = readings.range_reading(frame)
     if reading:
         st.caption(reading)
-    st.caption(readings.assumptions(frame))
+    st.caption(" ".join(filter(None, (readings.day0_note(frame, dict(state.get().market.vols)),
+                                      readings.assumptions(frame)))))
     with st.expander("Every day in words"):
         st.markdown("\n".join(f"- {readings.day_reading(frame, i)}" for i in range(len(frame))))

@@ -143,6 +143,19 @@ def range_reading(frame: pd.DataFrame) -> str:
             f"{percent(float(frame.loc[when, f'vol_{lead}']), 0)}.")
 
 
+def day0_note(frame: pd.DataFrame, today_vols: dict[str, float]) -> str:
+    """Day 0's EWMA volatility of the lead asset against today's market volatility, when they differ as
+    shown: why day 0's requirements need not be the Compare page's ('' when they agree)."""
+    lead = lead_asset(frame)
+    if lead is None or lead not in today_vols:
+        return ""
+    ewma, today = float(frame[f"vol_{lead}"].iloc[0]), float(today_vols[lead])
+    if percent(ewma, 0) == percent(today, 0):
+        return ""
+    return (f"On day 0 {lead}'s volatility is the history's EWMA, {percent(ewma, 0)}, where today's market has "
+            f"{percent(today, 0)}: so day 0's requirements can differ from the Compare page's, at the same prices.")
+
+
 def assumptions(frame: pd.DataFrame) -> str:
     """What the replay did with the book's assets the history lacks, and what it held fixed."""
     attrs = frame.attrs
