@@ -154,7 +154,7 @@ CRASH = Lesson(
              look=f"Step the days to {_CRASH} and watch both maintenance lines.",
              move="Move the day.",
              why=_crash_why,
-             control=Control("Day of the replay", 0.0, float(LAST_DAY), 0.0, 1.0, _day_read,
+             control=Control("Day of the replay", 0, LAST_DAY, 0, 1, _day_read,  # whole days: an integer slider
                              f"Day 0 is {_ITEM.start:%d %b %Y}; the crash day is day "
                              f"{(CRASH_DAY - _ITEM.start).days}."),
              page="pages/replay.py"),

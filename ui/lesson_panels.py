@@ -17,7 +17,7 @@ from views import glossary, samples
 from views.rules import RuleSets
 
 PAGE_TITLES = {"pages/build.py": "Build", "pages/compare.py": "Compare", "pages/liquidation.py": "Liquidation",
-               "pages/shocks.py": "Shocks"}
+               "pages/shocks.py": "Shocks", "pages/replay.py": "Replay"}
 UNIT_INPUT = {"USD": (1.0, "%.0f"), "USD price": (0.01, "%.2f"), "%": (0.1, "%.1f"), "×": (0.01, "%.2f")}
 
 

@@ -126,13 +126,15 @@ def _metrics(frame: pd.DataFrame, i: int, lead: str | None) -> None:
     columns[0].metric("Equity", text.money(float(row["equity_cross"])), border=True)
     for column, mode in zip(columns[1:3], readings.MODES, strict=True):
         maintenance, equity = float(row[f"maintenance_{mode}"]), float(row[f"equity_{mode}"])
+        spare = equity - maintenance
         column.metric(f"{readings.MODE_WORDS[mode].capitalize()} maintenance", text.money(maintenance),
-                      delta=f"{text.signed_money(equity - maintenance)} to spare", delta_color="normal",
+                      delta=f"{text.signed_money(spare)} {'to spare' if spare >= 0 else 'short'}", delta_color="normal",
                       border=True)
     if lead:
         first = float(frame[f"price_{lead}"].iloc[0])
         now = float(row[f"price_{lead}"])
-        columns[3].metric(f"{lead} price", text.price(now), delta=f"{(now / first - 1) * 100:+.1f} % since day 0",
+        columns[3].metric(f"{lead} price", text.price(now),
+                          delta=f"{(now / first - 1) * 100:+.1f} % since day 0" if i else None,
                           delta_color="off", border=True)
 
 
