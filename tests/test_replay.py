@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from charts.replay import replay_chart
 from margin import Perp, Portfolio, PortfolioError, cross_margin, portfolio_margin
 from margin.history import (
     HistoryGapError,
@@ -30,6 +31,7 @@ from margin.replay import (
     replay,
     worst_move,
 )
+from views import replay as readings
 from views.rules import every_rule_set
 from views.samples import EMPTY, load_sample, sample_names
 
@@ -269,3 +271,34 @@ def test_a_path_without_the_books_assets_is_refused():
         replay(book, path.to_numpy(), market)
     with pytest.raises(PortfolioError, match="no bundled episode"):
         load_episode("1929")
+
+
+# -- the words and the chart, from the numbers --------------------------------------------------------
+def test_the_outcome_names_the_mode_the_loop_liquidates_first_and_the_days_between():
+    """Sample 01 over March 2020: the day-by-day loop finds each mode's first day below maintenance; the
+    sentence names the earlier one first and the gap in days between them."""
+    book, market = load_sample("01_naked_long_perp.json")
+    item, path = load_episode("covid-2020")
+    slow = reference(book, market, path, item.start, item.end)
+    cross, portfolio = first_below(slow, "cross"), first_below(slow, "portfolio")
+    assert cross is not None and portfolio is not None and cross != portfolio
+    first = "Portfolio margin" if portfolio < cross else "Cross margin"
+    gap = abs((cross - portfolio).days)
+    words = readings.outcome(replay(book, path, market, start=item.start, end=item.end))
+    assert words.startswith(f"{first} liquidates the book first")
+    assert f"{gap} days after" in words
+
+
+def test_the_chart_draws_the_days_up_to_the_one_shown_and_marks_a_liquidation_once_reached():
+    book, market = load_sample("01_naked_long_perp.json")
+    item, path = load_episode("covid-2020")
+    frame = replay(book, path, market, start=item.start, end=item.end)
+    day = int(frame.loc[frame.attrs["liquidation_day"]["portfolio"], "day"])
+    before = replay_chart(frame, day - 1, "BTC")
+    after = replay_chart(frame, day, "BTC")
+    assert all(len(trace.x) == day for trace in before.data)
+    assert "liquidation days" not in {trace.name for trace in before.data}
+    marks = next(trace for trace in after.data if trace.name == "liquidation days")
+    assert list(marks.text) == ["Portfolio liquidated"]
+    assert list(marks.y) == [pytest.approx(frame["maintenance_portfolio"].iloc[day])]
+    assert after.layout.yaxis.range[0] <= frame["equity_cross"].min()  # the axes hold the whole replay
