@@ -536,8 +536,12 @@ def test_a_modified_rule_set_shows_up_in_the_formulas():
         depeg_addon_rate=0.03, range_vol_multiple=5.0, vol_up_shift=0.6, offsets="segregated")
     shown = "\n".join(f.latex for f in methodology.portfolio_formulas(changed))
     for piece in ("N = 11", r"1.45 \times", r"0.4\,\max", r"\pm 2.5\,R_a", r"f_{\text{BTC}} = 12.3\,\%",
-                  r"0.03\,V", r"5\,\sigma_a", r"1 + 0.6\left"):
+                  r"0.03\,V", r"5\,\sigma_a", r"1 + u_a\left", r"\right),\ 0.5\right)"):
         assert piece in shown, piece
+    readings = "\n".join(f.note for f in methodology.portfolio_formulas(changed))
+    assert "Vol-up shift u_a: ETH 0.4, other coins 0.6." in readings
+    one_shift = PORTFOLIO_PRESETS["classroom"].with_changes(vol_up_shift=0.6)
+    assert r"1 + 0.6\left" in "\n".join(f.latex for f in methodology.portfolio_formulas(one_shift))
     titles = [f.title for f in methodology.portfolio_formulas(changed)]
     assert "Segregated units (active)" in titles
     cross = CROSS_PRESETS["hyperliquid"].with_changes(option_initial_base=0.2, option_maintenance_rate=0.09,

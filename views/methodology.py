@@ -189,6 +189,7 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
     floors.append(f"f_{{{_text('other')}}} = {pct(params.default_price_range)}")
     states = ",\\ ".join(_text(s) for s in params.vol_states)
     ref, up, down = num(params.vol_reference_days), num(params.vol_up_shift), num(params.vol_down_shift)
+    up_a = "u_a" if params.vol_up_by_asset else up  # one shift for every coin is printed as its number
     extreme_m, extreme_f = num(params.extreme_multiple), num(params.extreme_fraction)
     correlated = _lines(
         "L = \\min\\!\\Big(\\max_{d \\in D,\\ t,\\ v}\\Big[-\\sum_u \\mathrm{PnL}_u(t\\,d_u\\,R_u,\\ v)"
@@ -228,20 +229,20 @@ def portfolio_formulas(params: PortfolioParams) -> list[Formula]:
         ),
         Formula(
             "Volatility scenarios (options)",
-            _lines((f"\\sigma^{{\\uparrow}} = \\max\\!\\left(\\sigma\\left(1 + u_a\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\ "
+            _lines((f"\\sigma^{{\\uparrow}} = \\max\\!\\left(\\sigma\\left(1 + {up_a}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\ "
                     f"{num(params.min_vol_shock_up)}\\right),\\quad " if params.min_vol_shock_up > 0 else
-                    f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + u_a\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad ")
+                    f"\\sigma^{{\\uparrow}} = \\sigma\\left(1 + {up_a}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}}\\right),\\quad ")
                    + f"\\sigma^{{\\downarrow}} = \\sigma\\max\\!\\left(1 - {down}\\left(\\tfrac{{{ref}}}{{D}}\\right)^{{p}},"
                    "\\ 0.05\\right)",
                    f"p = \\begin{{cases}} {num(params.vol_power_short)} & D < {ref} \\\\ "
                    f"{num(params.vol_power_long)} & D \\ge {ref} \\end{{cases}},\\qquad D = \\max(\\text{{DTE}},\\ "
                    f"{num(params.min_dte_days)})"),
             "DTE: days to expiry. Short-dated options get bigger volatility shifts. σ: the option's own vol (the "
-            "market's smile at its strike and expiry), held through the grid's moves. "
-            + "Vol-up shift u_a: " + ", ".join([f"{a} {num(v)}" for a, v in params.vol_up_by_asset.items()]
-                                               + [f"{'other coins' if params.vol_up_by_asset else 'every coin'} {up}"])
-            + (f"; the shocked-up vol is at least {plain_pct(params.min_vol_shock_up)}." if params.min_vol_shock_up > 0
-               else "."),
+            "market's smile at its strike and expiry), held through the grid's moves."
+            + (" Vol-up shift u_a: " + ", ".join([f"{a} {num(v)}" for a, v in params.vol_up_by_asset.items()]
+                                                + [f"other coins {up}"]) + "." if params.vol_up_by_asset else "")
+            + (f" The shocked-up vol is at least {plain_pct(params.min_vol_shock_up)}." if params.min_vol_shock_up > 0
+               else ""),
         ),
         Formula(
             "Loss of one risk unit alone (grid and extreme moves)",
