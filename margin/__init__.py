@@ -9,7 +9,7 @@ from margin.cross import cross_margin, isolated_margin
 from margin.defaults import default_market
 from margin.errors import PortfolioError
 from margin.greeks import book_greeks
-from margin.instruments import Future, Option, Perp, Portfolio, Spot
+from margin.instruments import Future, InverseFuture, InversePerp, Option, Perp, Portfolio, Spot
 from margin.io import load_document, load_portfolio, save_portfolio
 from margin.liquidation import liquidation_price, liquidation_prices, margin_curves
 from margin.market import Market, nearest_correlation
@@ -17,6 +17,7 @@ from margin.params import CrossParams, PortfolioParams
 from margin.payoff import book_pnl, payoff_frame
 from margin.portfolio import portfolio_margin
 from margin.presets import CROSS_PRESETS, PORTFOLIO_PRESETS
+from margin.replay import replay
 from margin.results import MarginResult
 from margin.risk import simulate_pnl, value_at_risk
 from margin.stress import detect_jumps, shock_sweep
@@ -27,6 +28,8 @@ __all__ = [
     "PORTFOLIO_PRESETS",
     "CrossParams",
     "Future",
+    "InverseFuture",
+    "InversePerp",
     "Market",
     "MarginResult",
     "Option",
@@ -52,6 +55,7 @@ __all__ = [
     "nearest_correlation",
     "payoff_frame",
     "portfolio_margin",
+    "replay",
     "save_portfolio",
     "shock_sweep",
     "simulate_pnl",

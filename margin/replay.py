@@ -311,11 +311,12 @@ def replay(book: Portfolio, path: pd.DataFrame, market: Market, cross_preset: ob
         ranges = scan_ranges(floors, day_vols[:, layout.is_unit], rules)
         for u, asset in enumerate(layout.assets):
             frame[f"range_{asset}"] = ranges[:, u]
-    cross = cross_arrays(arrays, cross_rules, day_spots, day_vols, basis)
+    smile = market.smile_array(assets)  # each option at its strike's vol, the smile centred on each day's price
+    cross = cross_arrays(arrays, cross_rules, day_spots, day_vols, basis, smile)
     correlation = market.correlation_array(list(assets)) if assets else np.eye(0)
-    maintenance = (maintenance_at_states(arrays, day_spots, day_vols, basis, rules, correlation) if assets
+    maintenance = (maintenance_at_states(arrays, day_spots, day_vols, basis, rules, correlation, smile) if assets
                    else np.zeros(len(frame)))
-    equity = equity_parts(arrays, day_spots, day_vols, basis, unit_plan(arrays, rules).haircuts)["equity"]
+    equity = equity_parts(arrays, day_spots, day_vols, basis, unit_plan(arrays, rules).haircuts, smile)["equity"]
     numbers = {"cross": (cross["equity"], cross["maintenance"], cross["initial"]),
                "portfolio": (equity, maintenance, rules.im_multiplier * maintenance)}
     liquidation_day, first_call = {}, {}

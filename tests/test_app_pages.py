@@ -57,7 +57,7 @@ def test_the_app_opens_on_the_hedged_btc_eth_pair():
 
 
 @pytest.mark.parametrize("page", ["pages/build.py", "pages/compare.py", "pages/liquidation.py", "pages/shocks.py",
-                                  "pages/learn.py"])
+                                  "pages/replay.py", "pages/learn.py"])
 def test_every_page_renders_without_exception_or_error(app, page):
     app.switch_page(page).run()
     assert not app.exception

@@ -687,10 +687,10 @@ SMILE = st.one_of(st.tuples(st.floats(-2, 2), st.floats(0, 5)),
                       {"smile": st.one_of(GARBAGE, st.dictionaries(BAD_KEY, GARBAGE, max_size=2)),
                        "asset": BAD_ASSET, "name": GARBAGE}))
 def test_smile_greeks_payoff_trade_and_names(args):
-    """The trader's workbench and the smile: each call succeeds or refuses with a PortfolioError."""
+    """The trader's workbench, the smile and the replay: each call succeeds or refuses with a PortfolioError."""
     import datetime
 
-    from margin import book_greeks, book_pnl, incremental_margin, make_trade
+    from margin import book_greeks, book_pnl, incremental_margin, make_trade, replay
     from margin.names import parse_name
     from margin.venue_import import import_positions
     market = args["market"]  # garbage at times: the entry points below must refuse it
@@ -707,6 +707,12 @@ def test_smile_greeks_payoff_trade_and_names(args):
     if trade is not None:
         _succeeds_or_refuses(incremental_margin, book, trade, market, with_liquidation=False)
     _succeeds_or_refuses(parse_name, args["name"], datetime.date(2025, 12, 24))
+    closes = pd.DataFrame({"BTC": [88_000.0, 80_000.0, 60_000.0, 65_000.0], "ETH": [2_900.0, 2_500.0, 1_900.0, 2_000.0]},
+                          index=pd.date_range("2020-03-09", periods=4, freq="D"))
+    for path in (closes, args["smile"]):  # a real path, and garbage where a path goes
+        frame = _succeeds_or_refuses(replay, book, path, market)
+        if frame is not None:
+            assert not frame.filter(like="maintenance_").isna().any().any()
     _succeeds_or_refuses(import_positions, json.dumps(args["smile"], default=str), market, datetime.date(2025, 12, 24))
 
 
