@@ -26,7 +26,8 @@ Predicates read *quantities* named by a small spec, ``[scale*]name[@change,chang
   ``USDT=0.9`` (a price set), ``k=2`` (vols of the moved assets follow vol × (P/S)^−k; and the
   liquidation search's spot-vol elasticity), ``sell:BTC`` (the BTC held sold for USDC at today's
   price: equity unchanged), ``drop:<put|call|perp|spot>`` (those positions removed),
-  ``only:<put|call|perp|spot>`` (only those positions, no collateral);
+  ``only:<put|call|perp|spot>`` (only those positions, no collateral), ``settle:<usd|coin>`` (every
+  option settled in dollars or in its coin);
 * scale: ``0.3*notional.HYPE``, ``-cross.equity``.
 
 Money in USD; fractions as fractions.
@@ -34,6 +35,7 @@ Money in USD; fractions as fractions.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -164,6 +166,9 @@ def _changed(book: Portfolio, market: Market, changes: str) -> tuple[Portfolio, 
             book = book.with_positions(p for p in book.positions if not _is(p, change[5:]))
         elif change.startswith("only:"):
             book = Portfolio(tuple(p for p in book.positions if _is(p, change[5:])), {}, book.title, book.story)
+        elif change.startswith("settle:"):  # every option settled in dollars ("usd") or in its coin ("coin")
+            book = book.with_positions(dataclasses.replace(p, settlement=change[7:]) if isinstance(p, Option) else p
+                                       for p in book.positions)
         elif "*" in change:
             asset, mult = change.split("*")
             moved[asset] = market.prices[asset] * float(mult)

@@ -268,4 +268,21 @@ STORY_CLAIMS: dict[str, tuple[Claim, ...]] = {
               only=(("portfolio", "deribit"),), a="portfolio.maintenance@sell:BTC", op="==",
               b="portfolio.maintenance"),
     ),
+    "11_deribit_covered_call_btc.json": (
+        claim("the requirement is the short call's alone", "under deribit the book's maintenance is the call's alone",
+              "compare", only=(("portfolio", "deribit"),), a="portfolio.maintenance", op="==",
+              b="portfolio.maintenance@only:call"),
+        claim("its worst case is a rise of BTC", "under deribit the portfolio requirement is set by a rise in BTC",
+              "binding_move", only=(("portfolio", "deribit"),), side="up"),
+        claim("it costs less than the same call settled in dollars",
+              "under deribit, settled in dollars the book's maintenance is higher", "compare",
+              only=(("portfolio", "deribit"),), a="portfolio.maintenance", op="<",
+              b="portfolio.maintenance@settle:usd"),
+        *_in_dollars(
+            claim("its fall is charged", "the portfolio requirement is set by a fall in BTC", "binding_move",
+                  side="down"),
+            claim("the covered call costs more than the call alone with dollars of the same value beside it",
+                  "with the BTC sold for USDC, portfolio maintenance is lower", "compare",
+                  a="portfolio.maintenance", op=">", b="portfolio.maintenance@sell:BTC")),
+    ),
 }
