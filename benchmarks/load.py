@@ -297,10 +297,12 @@ class Student:
 
 async def websocket_session(base: str, book: tuple[str, str, float], seconds: float, think: float,
                             ready: Ready, through_nginx: bool = False, arrive_after: float = 0.0,
-                            titles: frozenset[str] = frozenset(), placed: list[str] | None = None) -> dict:
+                            titles: frozenset[str] = frozenset(), placed: list[str] | None = None,
+                            seen: dict[str, set] | None = None) -> dict:
     from websockets.exceptions import ConnectionClosed
 
     title, token, _ = book
+    seen = {} if seen is None else seen
     student = Student(base, token, through_nginx, title)
     responses, errors, own_book, arrived = [], 0, False, False
     try:
@@ -316,12 +318,18 @@ async def websocket_session(base: str, book: tuple[str, str, float], seconds: fl
         arrived = True
         await ready.wait()
 
-        async def move_once(move: int) -> float | None:
+        async def move_once(move: int) -> tuple[float, bool] | None:
             if student.recovering is not None and not student.recovering.done():
                 await student.recovering  # the page is reconnecting: the student waits for it
-            student.session.set_slider(next_value(move))
+            value = next_value(move)
+            student.session.set_slider(value)
+            # The first time a replica draws this book at this value its caches miss (it computes the
+            # curves); after that the figure comes from st.cache_data. Told apart in the report.
+            drawn = seen.setdefault(student.socket_replica or base, set())
+            first = (title, value) not in drawn
+            drawn.add((title, value))
             try:
-                return await student.session.run(fragment=True)
+                return await student.session.run(fragment=True), first
             except (ConnectionClosed, OSError):
                 if not through_nginx:
                     raise
@@ -417,6 +425,7 @@ async def run(users: int, seconds: float, baseline_seconds: float, think: float,
             def replica_pids() -> dict[str, int]:
                 return {base.rsplit(":", 1)[1]: base.pid for base in bases}
         placed: list[str] = []  # the replica each student's websocket reached (port)
+        seen: dict[str, set] = {}  # per replica: the (book, slider value) pairs it has drawn
         browser, playwright = None, None
         if client == "browser":
             from playwright.async_api import async_playwright
@@ -424,12 +433,12 @@ async def run(users: int, seconds: float, baseline_seconds: float, think: float,
             playwright = await async_playwright().start()
             browser = await playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
 
-        async def session(index, book, duration, ready, arrive_after=0.0):
+        async def session(index, book, duration, ready, arrive_after=0.0, pace=think):
             base = bases[index % replicas]
             if browser is not None:
-                return await browser_session(browser, base, book, duration, think, ready)
-            return await websocket_session(base, book, duration, think, ready, through_nginx, arrive_after, titles,
-                                           placed)
+                return await browser_session(browser, base, book, duration, pace, ready)
+            return await websocket_session(base, book, duration, pace, ready, through_nginx, arrive_after, titles,
+                                           placed, seen)
 
         def rss() -> dict[str, float]:
             return {port: rss_megabytes(pid) for port, pid in replica_pids().items()}
@@ -437,7 +446,7 @@ async def run(users: int, seconds: float, baseline_seconds: float, think: float,
         memory = [("start", rss())]
         # The baseline: one student alone on one replica, moving every --baseline-think seconds (alone,
         # the pace changes nothing but how often the slider's values repeat, i.e. the cache hits).
-        alone = await session(0, samples[0], baseline_seconds, Ready(1, baseline_think))
+        alone = await session(0, samples[0], baseline_seconds, Ready(1, baseline_think), pace=baseline_think)
         memory.append(("after 1 user", rss()))
         loads.append(("after 1 user", machine_load()))
 
@@ -475,7 +484,7 @@ async def run(users: int, seconds: float, baseline_seconds: float, think: float,
         if browser is not None:
             await browser.close()
             await playwright.stop()
-    report(users, client, think, replicas, via, alone, crowd, memory, loads, killed)
+    report(users, client, think, replicas, via, alone, crowd, memory, loads, killed, baseline_think)
 
 
 def median_and_p95(values: list[float]) -> tuple[float, float]:
@@ -485,16 +494,35 @@ def median_and_p95(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), tail
 
 
+def seconds_of(responses: list, which: str = "all") -> list[float]:
+    """Response times; ``which`` "first" or "repeat" keeps the moves that drew a (book, value) pair
+    for the first time on their replica (its caches missed) or again (a cache hit). A browser client
+    cannot tell them apart: its moves count as repeats."""
+    out = []
+    for response in responses:
+        seconds, first = response if isinstance(response, tuple) else (response, False)
+        if which == "all" or (which == "first") == first:
+            out.append(seconds)
+    return out
+
+
 def report(users: int, client: str, think: float, replicas: int, via: str, alone: dict, crowd: list[dict],
-           memory: list, loads: list, killed: list) -> None:
-    single, single_tail = median_and_p95(alone["responses"])
+           memory: list, loads: list, killed: list, baseline_think: float) -> None:
+    single, single_tail = median_and_p95(seconds_of(alone["responses"]))
     pooled = [r for s in crowd for r in s["responses"]]
-    many, tail = median_and_p95(pooled)
+    many, tail = median_and_p95(seconds_of(pooled))
     print(f"client: {client} via {via}, think time {think:.2f} s between moves, {replicas} replica(s)")
-    print(f"one user alone on one replica: {len(alone['responses'])} slider moves, median {single:.3f} s, p95 {single_tail:.3f} s, "
+    print(f"one user alone on one replica, a move every {baseline_think:.2f} s: {len(alone['responses'])} slider moves, median {single:.3f} s, p95 {single_tail:.3f} s, "
           f"errors {alone['errors']}, own book {alone['own_book']}")
     print(f"{users} users: {len(pooled)} slider moves, median {many:.3f} s "
           f"({many / single:.2f}x one user), p95 {tail:.3f} s ({tail / single_tail:.2f}x one user's p95)")
+    for which, label in (("first", "first drawing of a book at a value on its replica (cache miss)"),
+                         ("repeat", "a value the replica had drawn for that book (cache hit)")):
+        one, one_tail = median_and_p95(seconds_of(alone["responses"], which))
+        crowd_which = seconds_of(pooled, which)
+        all_, all_tail = median_and_p95(crowd_which)
+        print(f"  {label}: one user median {one:.3f} s, p95 {one_tail:.3f} s ({len(seconds_of(alone['responses'], which))} moves); "
+              f"{users} users median {all_:.3f} s ({all_ / one:.2f}x), p95 {all_tail:.3f} s ({len(crowd_which)} moves)")
     print(f"errors across sessions: {sum(s['errors'] for s in crowd)}")
     print(f"sessions showing their own book at the end: {sum(s['own_book'] for s in crowd)}/{users}")
     if via == "nginx":

@@ -66,6 +66,7 @@ supervise() {
     STREAMLIT_SERVER_COOKIE_SECRET=$(cat "$RUN_DIR/cookie-secret") \
       "$PYTHON" -m streamlit run "$APP" --server.headless true --server.address 127.0.0.1 \
         --server.port "$port" --server.fileWatcherType none --browser.gatherUsageStats false \
+        --server.scriptHealthCheckEnabled true \
         >> "$RUN_DIR/logs/replica-$index.log" 2>&1 &
     child=$!
     echo "$child" > "$RUN_DIR/replica-$index.pid"
@@ -86,10 +87,10 @@ for (( i = 1; i <= REPLICAS; i++ )); do
   SERVERS+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
 done
 
-healthy() { "$PYTHON" - "$1" <<'EOF'
+healthy() { "$PYTHON" - "$1" "${2:-2}" <<'EOF'
 import sys, urllib.request
 try:
-    with urllib.request.urlopen(sys.argv[1], timeout=2) as answer:
+    with urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])) as answer:
         sys.exit(0 if answer.status == 200 else 1)
 except OSError:
     sys.exit(1)
@@ -105,6 +106,19 @@ for (( i = 1; i <= REPLICAS; i++ )); do
 ${HEALTH_TIMEOUT} s; its log: $RUN_DIR/logs/replica-$i.log"
     sleep 0.5
   done
+done
+
+# Run the app once in every replica (Streamlit's script health check): the imports and the first
+# page's caches are ready before the first student arrives, and a script that fails stops the start
+# here. nginx does not pass this endpoint on (it runs the whole script per request).
+warmups=()
+for (( i = 1; i <= REPLICAS; i++ )); do
+  healthy "http://127.0.0.1:$((PORT + i))/_stcore/script-health-check" "$HEALTH_TIMEOUT" &
+  warmups+=($!)
+done
+for (( i = 1; i <= REPLICAS; i++ )); do
+  wait "${warmups[$((i - 1))]}" || stop_and_fail "replica $i could not run $APP (Streamlit's script health check \
+failed); its log: $RUN_DIR/logs/replica-$i.log"
 done
 
 TEMPLATE="$ROOT/deploy/class-nginx.conf.template"

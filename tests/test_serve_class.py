@@ -91,6 +91,7 @@ def class_stack(replicas: int, run_dir: Path | None = None) -> Iterator[ClassSta
     """Start `scripts/serve_class.sh replicas` on free loopback ports; stop it with stop_class.sh after."""
     require_nginx()
     port = free_port_run(replicas + 1)
+    own_run_dir = run_dir is None
     run_dir = run_dir or ROOT / "artifacts" / f"class-{port}"
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -102,8 +103,10 @@ def class_stack(replicas: int, run_dir: Path | None = None) -> Iterator[ClassSta
         assert started.returncode == 0, f"serve_class.sh failed:\n{started.stdout}\n{started.stderr}"
         yield ClassStack(f"http://127.0.0.1:{port}", run_dir, replicas, port)
     finally:
-        subprocess.run(["bash", str(ROOT / "scripts" / "stop_class.sh")], env=environment, capture_output=True,
-                       timeout=60)
+        stopped = subprocess.run(["bash", str(ROOT / "scripts" / "stop_class.sh")], env=environment,
+                                 capture_output=True, timeout=60)
+        if own_run_dir and stopped.returncode == 0 and os.environ.get("MARGIN_LAB_KEEP_RUN_DIR") != "1":
+            shutil.rmtree(run_dir, ignore_errors=True)  # MARGIN_LAB_KEEP_RUN_DIR=1 keeps logs to read
 
 
 def first_visit(url: str, cookie: str | None = None) -> tuple[str | None, str]:
@@ -367,3 +370,24 @@ def test_stop_class_stops_every_process_it_started(tmp_path):
     alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()
              and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
     assert not alive, f"still running after stop_class.sh: {alive}"
+
+
+def test_serve_class_refuses_a_bad_replica_count_and_an_app_that_fails_leaving_nothing_running(tmp_path):
+    require_nginx()
+    script = str(ROOT / "scripts" / "serve_class.sh")
+    refused = subprocess.run(["bash", script, "0"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "N must be a whole number of replicas from 1 to 16" in refused.stderr
+    broken = tmp_path / "broken_app.py"
+    broken.write_text("import streamlit as st\nraise RuntimeError('broken on purpose')\n")
+    port = free_port_run(2)
+    run_dir = tmp_path / "run"
+    environment = {**os.environ, "MARGIN_LAB_PORT": str(port), "MARGIN_LAB_LISTEN": "127.0.0.1",
+                   "MARGIN_LAB_RUN_DIR": str(run_dir), "MARGIN_LAB_APP": str(broken)}
+    started = subprocess.run(["bash", script, "1"], env=environment, capture_output=True, text=True, timeout=300)
+    assert started.returncode != 0
+    assert "could not run" in started.stderr and "script health check failed" in started.stderr, started.stderr
+    assert not list(run_dir.glob("*.pid")), "a failed start must stop what it started"
+    time.sleep(0.5)
+    for port_in_use in (port, port + 1):  # nothing left listening
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port_in_use), timeout=2).close()
