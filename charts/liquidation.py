@@ -21,10 +21,16 @@ from charts.style import (
     figure,
     label_side,
     line_label,
+    margins,
     price_format,
     vline,
 )
 from views.text import price
+
+#: The chart's height (px) without liquidation labels; each label adds a row of this many px above the
+#: plot: two 16 px lines (plotly spaces them 1.3 em apart) and a gap.
+LIQUIDATION_HEIGHT = 540
+LABEL_ROW = 48
 
 
 def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
@@ -56,31 +62,60 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
     shapes = [vline(today, NEUTRAL_COLOR, 2)]
     annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
     bottom, top = focus_range(curves, today)
-    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
+    found_lines = []
     for mode, found in (liquidations or {}).items():
         for side in ("below", "above"):
             value = found.get(side)
             if value is None or not low <= value <= high or (found.get("already") and side == "above"):
                 continue
             shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
-            labels["x"].append(value)
-            # Two lines (name, price) stacked down from the top: one line ran off a phone's ~200 px plot.
-            labels["y"].append(top - (0.09 + 0.16 * (len(shapes) - 2)) * (top - bottom))
-            lines, side = (f"{MODE_LABELS[mode]} liq.", price(value)), label_side(value, low, high)
-            labels["text"].append("<br>".join(f" {line}" if side == "right" else f"{line} " for line in lines))
-            labels["position"].append(f"middle {side}")
-            labels["color"].append(MODE_COLORS[mode])
-    if labels["x"]:
-        # Text on a trace, not layout annotations: a browser lays out each annotation's box on
-        # every redraw (~4 ms apiece), and this chart redraws at every slider move. Not clipped at the
-        # plot's edge: a label near it runs on into the margin rather than being cut off.
-        traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
-                       "textposition": labels["position"], "textfont": {"size": FONT_SIZE, "color": labels["color"]},
-                       "cliponaxis": False, "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
-    return figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=540,
+            found_lines.append((float(value), mode))
+    height, band, domain = LIQUIDATION_HEIGHT, {}, [0.0, 1.0]
+    if found_lines:
+        # A band above the plot for the labels: a second y axis over the top of the plotting area,
+        # the price axis shared, the plot itself as tall as without labels.
+        rows = len(found_lines)
+        height += LABEL_ROW * rows
+        plot = height - sum(margins(traces, True)[side] for side in ("t", "b"))
+        domain = [0.0, 1.0 - LABEL_ROW * rows / plot]
+        band = {"yaxis2": {"domain": [domain[1], 1.0], "range": [0, rows], "visible": False, "fixedrange": True,
+                           "anchor": "x"}}
+        traces.append(liquidation_labels(found_lines, low, high))
+        # Today's and the liquidation prices' lines stop at the plot's top (y domain), under the labels.
+        shapes = [{**shape, "yref": "y domain"} for shape in shapes]
+    return figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=height,
                    shapes=shapes, annotations=annotations,
                    xaxis={"tickformat": price_format(today), "range": [low, high]},
-                   yaxis={"tickformat": USD_FORMAT, "range": [bottom, top]})
+                   yaxis={"tickformat": USD_FORMAT, "range": [bottom, top], "domain": domain}, **band)
+
+
+def liquidation_labels(lines: list[tuple[float, str]], low: float, high: float) -> dict:
+    """The liquidation prices' labels, one row each in a band above the plot (y axis 2, one unit a row;
+    the caller makes the band :data:`LABEL_ROW` px a row).
+
+    Inside the plot a label crossed the other liquidation lines and the curves wherever lines lie
+    closer together than a label is wide (always on a phone's ~200 px plot, often on a laptop).
+    Above it, each label starts at its line's top, in its own row, so it meets no line, no curve and
+    no other label. The band is a share of the plotting area: :func:`charts.style.scale_spec` grows
+    that area with the fonts in presenter mode, so the rows keep their room. Lines sorted by price,
+    the lowest nearest the plot. Text on a trace, not layout annotations: a browser lays out each
+    annotation's box on every redraw (~4 ms apiece), and this chart redraws at every slider move.
+    """
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
+    for row, (value, mode) in enumerate(sorted(lines)):
+        side = label_side(value, low, high)
+        labels["x"].append(value)
+        labels["y"].append(row + 0.5)
+        # Two lines (name, price): one line ran off a phone's ~200 px plot.
+        words = (f"{MODE_LABELS[mode]} liq.", price(value))
+        labels["text"].append("<br>".join(f" {word}" if side == "right" else f"{word} " for word in words))
+        labels["position"].append(f"middle {side}")
+        labels["color"].append(MODE_COLORS[mode])
+    # Not clipped at the plot's edge: a label near it runs on into the margin rather than being cut off.
+    return {"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "yaxis": "y2",
+            "text": labels["text"], "textposition": labels["position"],
+            "textfont": {"size": FONT_SIZE, "color": labels["color"]}, "cliponaxis": False, "showlegend": False,
+            "hoverinfo": "skip", "name": "liquidation prices"}
 
 
 def focus_range(curves: pd.DataFrame, today: float) -> tuple[float, float]:

@@ -16,6 +16,7 @@ from charts.style import (
     CROSS_COLOR,
     EQUITY_COLOR,
     FONT_SIZE,
+    HEIGHT,
     MODE_COLORS,
     MODE_LABELS,
     MUTED_COLOR,
@@ -24,12 +25,38 @@ from charts.style import (
     USD_FORMAT,
     figure,
     ink_on,
+    margins,
     vline,
 )
 from views.text import money
 
 #: What a correlation shock does (margin.market.shock_correlation): toward 0 below 0, toward 1 above.
 CORR_SHOCK_TITLE = "Correlation shock (−1 = hedges break: every correlation falls to 0; +1 = all rise to 1)"
+#: The same on the charts' axis, over three lines: on one line it ran off a phone's 358 px chart (where
+#: ui/compact.py draws axis titles a little smaller, so the middle line fits).
+CORR_SHOCK_AXIS = "Correlation shock<br>−1 = hedges break: every correlation falls to 0<br>+1 = all rise to 1"
+#: px the axis title's two extra lines add to the bottom margin.
+_AXIS_EXTRA_LINES = round(2 * 1.3 * FONT_SIZE)
+#: The colour bar of a heatmap lies under the x axis (px: its own height, its title and ticks):
+#: upright on the right it took 160 px of a phone's 358 px chart, leaving the cells ~70 px.
+_COLOR_BAR_BAND = 70
+
+
+def _color_bar(height: int) -> dict:
+    """A horizontal colour bar across the bottom of a ``height`` px figure, under the x-axis title.
+
+    Untitled: its ticks are dollar amounts, and the chart's title says what the colour is. (Plotly
+    draws a horizontal bar's title over the bar when the bar is placed in the figure's px.)
+    """
+    return {"tickformat": "$~s", "orientation": "h",  # "$20k": a phone's bar is ~200 px long
+            "x": 0.5, "xanchor": "center", "xref": "paper", "y": 8 / height, "yanchor": "bottom",
+            "yref": "container", "thickness": 14, "len": 1, "lenmode": "fraction", "nticks": 5}
+
+
+def _heatmap_margin(traces: list[dict], axis_lines: int = 0) -> dict:
+    """The fitted margins (charts.style.margins) with the colour bar below rather than on the right."""
+    margin = margins(traces, False)
+    return {**margin, "r": margins([], False)["r"], "b": margin["b"] + _COLOR_BAR_BAND + axis_lines}
 
 
 def _shock_tick(shock: float) -> str:
@@ -46,7 +73,7 @@ def short_label(label: str | None) -> str:
 
 _SWEEP_AXES = {
     "vol_mult": ("Volatility multiplier (×, 1 = today)", "×%{x:g}"),
-    "corr_shock": (CORR_SHOCK_TITLE, "correlation shock %{x:+.1f}"),
+    "corr_shock": (CORR_SHOCK_AXIS, "correlation shock %{x:+.1f}"),
 }
 
 
@@ -91,10 +118,15 @@ def sweep_lines(line: pd.DataFrame, along: str, jumps: pd.DataFrame | None = Non
         })
     pad = 0.04 * (x.max() - x.min()) if x.size > 1 else 0.5
     if along == "corr_shock":
-        xaxis = {"range": [x.max() + pad, x.min() - pad], "dtick": 0.2}  # hedges breaking to the right
+        # Hedges breaking to the right; a tick every 0.4 from 0 (every 0.2 stood on end on a phone).
+        xaxis = {"range": [x.max() + pad, x.min() - pad], "dtick": 0.4, "tick0": 0}
     else:
         xaxis = {"range": [x.min() - pad, x.max() + pad]}
-    return figure(traces, title or "Requirement under shocks", x_title, "Requirement (USD)",
+    margin = margins(traces, True)
+    if along == "corr_shock":
+        margin["b"] += _AXIS_EXTRA_LINES
+    return figure(traces, title or "Requirement under shocks", x_title, "Requirement (USD)", margin=margin,
+                   height=HEIGHT + (_AXIS_EXTRA_LINES if along == "corr_shock" else 0),
                    xaxis=xaxis, yaxis={"tickformat": USD_FORMAT, "rangemode": "tozero"})
 
 
@@ -105,13 +137,18 @@ def sweep_heatmap(sweep: pd.DataFrame, column: str = "portfolio_maintenance") ->
     heatmap = {
         "type": "heatmap", "z": table.to_numpy(dtype=float), "x": [_shock_tick(c) for c in table.columns],
         "y": [f"×{v:g}" for v in table.index], "colorscale": "Blues",
-        "colorbar": {"title": {"text": "USD"}, "tickformat": USD_FORMAT},
+        "colorbar": _color_bar(HEIGHT + _COLOR_BAR_BAND + _AXIS_EXTRA_LINES),
         "meta": {"mode": "portfolio" if column.startswith("portfolio") else "cross"},
         "hovertemplate": "vol %{y}, correlation shock %{x}: %{z:$,.0f}<extra></extra>",
     }
     label = column.replace("_", " ")
-    return figure([heatmap], f"{label.capitalize()} over both shocks", CORR_SHOCK_TITLE,
-                   "Volatility multiplier (×)", xaxis={"type": "category"}, yaxis={"type": "category"})
+    return figure([heatmap], f"{label.capitalize()} over both shocks", CORR_SHOCK_AXIS,
+                   "Volatility multiplier (×)", height=HEIGHT + _COLOR_BAR_BAND + _AXIS_EXTRA_LINES,
+                   margin=_heatmap_margin([heatmap], _AXIS_EXTRA_LINES),
+                   xaxis={"type": "category"}, yaxis={"type": "category"})
+
+
+_GRID_HEIGHT = 380
 
 
 def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
@@ -121,14 +158,15 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     as a fraction of spot, values = P&L in USD (negative = loss).
     """
     values = grid.to_numpy(dtype=float)
-    x = [f"{m * 100:+.1f} %".replace("+0.0 %", "0 %").replace("-0.0 %", "0 %").replace("-", "−")
+    # "−16 %", "+2.5 %": no ".0" (shorter ticks stay level on a phone); 0 without a sign; a true minus.
+    x = [f"{round(m * 100, 1):+g} %".replace("+0 %", "0 %").replace("-0 %", "0 %").replace("-", "−")
          for m in grid.columns.astype(float)]
     y = [str(v) for v in grid.index]
     bound = max(float(np.abs(values).max()), 1.0)
     heatmap = {
         "type": "heatmap", "z": values, "x": x, "y": y, "colorscale": "RdBu", "zmid": 0, "zmin": -bound,
         "zmax": bound, "text": [[money(v) for v in row] for row in values], "texttemplate": "%{text}",
-        "textfont": {"size": FONT_SIZE}, "colorbar": {"title": {"text": "P&L (USD)"}, "tickformat": USD_FORMAT},
+        "textfont": {"size": FONT_SIZE}, "colorbar": _color_bar(_GRID_HEIGHT + _COLOR_BAR_BAND),
         "hovertemplate": "price %{x}, %{y}: %{text}<extra></extra>", "meta": {"mode": "portfolio"},
     }
     row, col = np.unravel_index(int(np.argmin(values)), values.shape)
@@ -138,8 +176,9 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     # A unit without options loses the same in every vol row: the title says so, as the page's reading does.
     same_rows = len(values) > 1 and bool(np.all(np.ptp(values, axis=0) <= 1e-6 * bound))
     title = f"Scenario P&L of the {unit} risk unit (worst cell outlined{'; every vol row the same' if same_rows else ''})"
-    return figure([heatmap], title, "Price move (% of spot)",
-                   "Volatility scenario", height=380, shapes=[worst], xaxis={"type": "category"},
+    return figure([heatmap], title, "Price move (% of spot)", "Volatility scenario",
+                   height=_GRID_HEIGHT + _COLOR_BAR_BAND, margin=_heatmap_margin([heatmap]), shapes=[worst],
+                   xaxis={"type": "category"},
                    yaxis={"type": "category", "autorange": "reversed"})
 
 

@@ -49,7 +49,7 @@ MODE_LABELS = {"cross": "Cross", "portfolio": "Portfolio", "isolated": "Isolated
 FONT_SIZE = 16
 MAX_POINTS = 400
 HEIGHT = 480
-#: Presenter mode: chart fonts × this (margins grow alike, the height by half as much).
+#: Presenter mode: chart fonts × this (margins grow alike, the plot area by half as much).
 PRESENTER_FONT_SCALE = 1.4
 USD_FORMAT = "$,.0f"  # d3: "−$20,000", never "$−20,000"
 
@@ -83,20 +83,25 @@ def legend(height: int) -> dict:
 
 def figure(traces: list[dict], title: str, x_title: str, y_title: str, height: int = HEIGHT,
             shapes: list[dict] | None = None, annotations: list[dict] | None = None,
-            xaxis: dict | None = None, yaxis: dict | None = None, **layout) -> go.Figure:
+            xaxis: dict | None = None, yaxis: dict | None = None, title_pad: int | None = None,
+            **layout) -> go.Figure:
     """One figure from plain trace and layout dicts, validated once by plotly.
 
     Built in one go rather than by add_trace/add_shape/update_layout calls: each of those
     re-validates what is already there, which made a chart cost 40-70 ms to build; one pass
     costs a fraction of that. The template is plotly_white's layout (see ``TEMPLATE``). ``margin``
-    in ``layout`` replaces the fitted margins (:func:`margins`).
+    in ``layout`` replaces the fitted margins (:func:`margins`). ``title_pad`` (px) pins the title that far
+    below the figure's top edge, where plotly would centre it in the top margin (a margin that also holds
+    other text, such as charts.liquidation's labels).
     """
     axis_font = {"size": FONT_SIZE}
     layout.setdefault("margin", margins(traces, layout.get("showlegend", True)))
     layout["margin"] = {**layout["margin"], "pad": 0}  # Streamlit's theme would pad the axes by 8 px
     return go.Figure(data=traces, layout={
         "template": TEMPLATE,
-        "title": {"text": title, "font": {"size": FONT_SIZE + 4}},
+        "title": {"text": title, "font": {"size": FONT_SIZE + 4},
+                  **({} if title_pad is None else {"yref": "container", "y": 1, "yanchor": "top",
+                                                   "pad": {"t": title_pad}})},
         "font": {"size": FONT_SIZE},
         "hoverlabel": {"font": {"size": FONT_SIZE}},
         "legend": legend(height),
@@ -183,9 +188,14 @@ def scale_spec(spec: dict, scale: float) -> dict:
     _scale_font_sizes(scaled, scale, inside_font=False)
     layout = scaled.setdefault("layout", {})
     margin = layout.get("margin", {})
-    layout["margin"] = {**margin, **{side: round((margin.get(side) or 0) * scale) for side in ("l", "r", "t", "b")}}
+    grown = {side: round((margin.get(side) or 0) * scale) for side in ("l", "r", "t", "b")}
+    layout["margin"] = {**margin, **grown}
     if layout.get("height"):
-        layout["height"] = round(layout["height"] * (1 + (scale - 1) / 2))
+        # The plot area grows by half the font scale and the margins by all of it: text placed in
+        # the plot's data units a fixed number of px apart (charts.liquidation's labels above the
+        # plot) then keeps its room as the fonts grow, as the plot itself does not shrink.
+        plot = layout["height"] - (margin.get("t") or 0) - (margin.get("b") or 0)
+        layout["height"] = round(plot * (1 + (scale - 1) / 2) + grown["t"] + grown["b"])
     return scaled
 
 
@@ -203,7 +213,10 @@ def _scale_font_sizes(node, scale: float, inside_font: bool) -> None:
 
 
 def price_format(today: float) -> str:
-    """A d3 tick format for prices around ``today``: whole dollars, cents, or three significant digits."""
+    """A d3 tick format for prices around ``today``: thousands as "$50k" from $10,000 up (a phone's
+    ~200 px axis tilted "$100,000" on its side), whole dollars, cents, or three significant digits."""
+    if today >= 10_000:
+        return "$~s"
     if today >= 100:
         return "$,.0f"
     if today >= 1:

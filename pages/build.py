@@ -6,7 +6,7 @@ from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
 from margin.instruments import INVERSE_TYPES
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
-from ui import history_panel, import_panel, live_panel, page, smile_panel, state
+from ui import compact, history_panel, import_panel, live_panel, page, smile_panel, state
 from ui import workbench as workbench_panels
 from views import coins, editor, metrics, samples, text
 
@@ -260,7 +260,8 @@ if uploaded is not None:
 base_url = (getattr(st.context, "url", None) or "").split("?")[0]
 st.markdown("**Share link** (the address bar holds it too): it restores this book and market, the rule sets, "
             "the offsets setting and presenter mode.")
-st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
+with st.container(key=compact.LINK_BOX_KEY):  # at most ~5 lines tall, then it scrolls (ui/compact.py)
+    st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
 st.caption("Open the Compare page to see what each margin mode asks for this book.")
 
 # -- market data: vols and correlations estimated from a price history (after the JSON uploader,

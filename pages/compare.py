@@ -5,7 +5,7 @@ import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
 from margin.presets import cross_params
-from ui import engine_cache, figures, page, state, workbench
+from ui import compact, engine_cache, figures, page, state, workbench
 from views import coins, components, glossary, metrics, scenario_text, text
 from views.methodology import source_parts
 from views.rules import preset_title
@@ -33,7 +33,7 @@ def standalone_table(pm_benefit, cm_benefit) -> None:
                                    for name, label in labels.items()}})
 
 
-slot = page.begin()
+slot = page.begin(summary_strip=False)  # its first cards are the summary, side by side
 st.title("Cross vs portfolio margin")
 ws = state.get()
 cross = page.safe(engine_cache.cross, ws.portfolio, ws.market, ws.cross_preset)
@@ -54,31 +54,27 @@ def card(label: str, value: str, reading: str, delta: str | None = None, term: s
     st.caption(reading)
 
 
-left, right = st.columns(2)
-with left:
-    st.subheader(f"Cross margin · {ws.cross_preset}")
-    card("Cross initial margin", text.money(cross.initial), text.read_initial("cross", cross.initial),
-         term="initial margin")
-    card("Cross maintenance margin", text.money(cross.maintenance), text.read_maintenance("cross", cross.maintenance),
-         term="maintenance margin")
-    card("Cross equity", text.money(cross.equity), text.read_equity(cross.equity, "cross"), term="equity")
-    card("Cross margin ratio", text.ratio(cross.margin_ratio), text.read_margin_ratio(cross.margin_ratio, "cross"),
-         term="margin ratio")
-    card("Cross free collateral", text.money(cross.free_collateral),
-         text.read_free_collateral(cross.free_collateral, "cross"), term="free collateral")
-with right:
-    st.subheader(f"Portfolio margin · {ws.portfolio_preset}")
-    card("Portfolio initial margin", text.money(portfolio.initial), text.read_initial("portfolio", portfolio.initial),
-         delta=text.versus_cross(portfolio.initial, cross.initial), term="initial margin")
-    card("Portfolio maintenance margin", text.money(portfolio.maintenance),
-         text.read_maintenance("portfolio", portfolio.maintenance),
-         delta=text.versus_cross(portfolio.maintenance, cross.maintenance), term="maintenance margin")
-    card("Portfolio equity", text.money(portfolio.equity), text.read_equity(portfolio.equity, "portfolio"),
-         term="equity")
-    card("Portfolio margin ratio", text.ratio(portfolio.margin_ratio),
-         text.read_margin_ratio(portfolio.margin_ratio, "portfolio"), term="margin ratio")
-    card("Portfolio free collateral", text.money(portfolio.free_collateral),
-         text.read_free_collateral(portfolio.free_collateral, "portfolio"), term="free collateral")
+# The two modes side by side, one row per quantity: on a phone the rows stay two columns wide
+# (ui.compact.pair), so both modes' initial and maintenance are on the first screen; in presenter
+# mode they are the key cards above the fold of a 1080 px projector.
+cross_head, portfolio_head = compact.pair("compare_heads")
+cross_head.subheader(f"Cross margin · {ws.cross_preset}")
+portfolio_head.subheader(f"Portfolio margin · {ws.portfolio_preset}")
+ROWS = (
+    ("initial", "initial margin", text.money, text.read_initial, text.versus_cross),
+    ("maintenance", "maintenance margin", text.money, text.read_maintenance, text.versus_cross),
+    ("equity", "equity", text.money, lambda mode, v: text.read_equity(v, mode), None),
+    ("margin_ratio", "margin ratio", text.ratio, lambda mode, v: text.read_margin_ratio(v, mode), None),
+    ("free_collateral", "free collateral", text.money, lambda mode, v: text.read_free_collateral(v, mode), None),
+)
+for field, term, shown, reading, versus in ROWS:
+    cross_column, portfolio_column = compact.pair(f"compare_{field}")
+    cross_value, portfolio_value = getattr(cross, field), getattr(portfolio, field)
+    with cross_column:
+        card(f"Cross {term}", shown(cross_value), reading("cross", cross_value), term=term)
+    with portfolio_column:
+        card(f"Portfolio {term}", shown(portfolio_value), reading("portfolio", portfolio_value),
+             delta=versus(portfolio_value, cross_value) if versus else None, term=term)
 
 coin = coins.book_coin(ws.portfolio)
 if coin is not None and coin in ws.market.prices:
@@ -99,7 +95,7 @@ benefit = page.safe(engine_cache.hedging_benefits, ws.portfolio, ws.market, ws.c
 if benefit is None:
     page.stop(slot)
 pm_benefit, cm_benefit = benefit["portfolio"], benefit["cross"]
-c1, c2 = st.columns(2)
+c1, c2 = compact.pair("compare_benefit")
 with c1:
     card("Hedging benefit under portfolio margin, initial",
          text.money_gap(pm_benefit.standalone_initial, pm_benefit.book_initial),
@@ -120,7 +116,7 @@ if alone.open:
 
 st.subheader("Mode difference: cross minus portfolio")
 st.caption("A difference between two rule sets, not a hedging benefit: it is there even for a single position.")
-d1, d2 = st.columns(2)
+d1, d2 = compact.pair("compare_difference")
 with d1:
     card("Cross − portfolio, initial", text.money_gap(cross.initial, portfolio.initial),
          text.read_mode_difference(cross.initial, portfolio.initial, "initial"))

@@ -130,6 +130,15 @@ if whole_sweep is not None:
     for line in LINES:
         line_panel(*line)
     heatmap_panel(whole_sweep)
-grid_panel()
-var_panel()
+if page.presenter_mode():
+    # On a projector the sweeps are the story; the grid and the VaR panel wait, folded, drawn when opened.
+    for label, panel, key in (("The binding risk unit's scenario grid", grid_panel, "shock_grid_folded"),
+                              ("A statistical view: Value-at-Risk", var_panel, "shock_var_folded")):
+        folded = st.expander(label, key=key, on_change="rerun")
+        if folded.open:
+            with folded:
+                panel()
+else:
+    grid_panel()
+    var_panel()
 page.end(slot)

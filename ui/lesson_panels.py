@@ -12,7 +12,7 @@ from lessons import catalogue, framework
 from lessons.claims import LESSON
 from lessons.framework import Control, Lesson
 from margin import CROSS_PRESETS
-from ui import classroom, engine_cache, handout_panel, lesson_session, methodology, page, state
+from ui import classroom, compact, engine_cache, handout_panel, lesson_session, methodology, page, state
 from views import glossary, samples
 from views.rules import RuleSets
 
@@ -187,6 +187,7 @@ def lesson_panel(lesson: Lesson, number: int) -> None:
                 args=(lesson.id, number - 1), width="stretch")
     forward.button("Next →", key="learn_next", disabled=number >= lesson.n_steps, on_click=lesson_session.go,
                    args=(lesson.id, number + 1), width="stretch", type="primary")
+    compact.arrow_keys("learn_back", "learn_next")  # ← and → step the lesson too
     base = classroom.learn_base()
     if page.presenter_mode():
         st.markdown("##### Class")

@@ -8,6 +8,7 @@ alone, so a page is complete even when Streamlit runs its file without app.py (s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import plotly.graph_objects as go
@@ -16,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from charts import style
 from margin import PortfolioError
-from ui import sidebar, state
+from ui import compact, sidebar, state
 
 T = TypeVar("T")
 
@@ -102,7 +103,8 @@ def chart(figure: dict | go.Figure, key: str, config: dict | None = None) -> Non
         figure = style.scale_spec(spec, style.PRESENTER_FONT_SCALE)
     if not isinstance(figure, go.Figure):
         figure = _trusted_figure(figure)
-    st.plotly_chart(figure, theme="streamlit", key=key, config=config)
+    with compact.titled_chart(figure.layout.title.text or "", key):
+        st.plotly_chart(figure, theme="streamlit", key=key, config=config)
 
 
 def _trusted_figure(spec: dict) -> go.Figure:
@@ -127,17 +129,29 @@ def _follow_lesson_link(lesson_page: bool) -> None:
         st.switch_page(LESSON_PAGE, query_params=st.query_params.to_dict())
 
 
-def begin(lesson_page: bool = False) -> DeltaGenerator:
-    """Set up the page; return the sidebar slot that :func:`end` fills with the summary.
+@dataclass(frozen=True)
+class Slots:
+    """Where :func:`end` draws the book's summary: the sidebar, and (narrow screens) the top of the page."""
 
-    ``lesson_page`` is True on the Learn page, which reads ?lesson= itself.
+    sidebar: DeltaGenerator
+    strip: DeltaGenerator | None
+
+
+def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
+    """Set up the page; return the slots that :func:`end` fills with the summary.
+
+    ``lesson_page`` is True on the Learn page, which reads ?lesson= itself. ``summary_strip`` False
+    leaves out the summary at the top of the main column that narrow screens show in place of the
+    collapsed sidebar's (the Compare page, whose first cards are those numbers).
     """
     _leave_folder_mode()
     st.set_page_config(**PAGE_CONFIG)
     state.get()  # creates the workspace (from ?book= on a session's first run)
     _follow_lesson_link(lesson_page)
-    slot = sidebar.draw()
-    st.html(PAGE_CSS + (PRESENTER_CSS if presenter_mode() else ""))
+    slot = Slots(sidebar.draw(), None)
+    st.html(PAGE_CSS + compact.CSS + (PRESENTER_CSS if presenter_mode() else ""))
+    if summary_strip:
+        slot = Slots(slot.sidebar, st.container(key=compact.STRIP_KEY))
     if state.link_error():
         reason = state.link_error().removeprefix("share link: ")
         st.error(f"The shared link could not be opened, so the default book and settings are shown instead: {reason}")
@@ -146,13 +160,15 @@ def begin(lesson_page: bool = False) -> DeltaGenerator:
     return slot
 
 
-def end(slot: DeltaGenerator) -> None:
-    """Draw the sidebar summary of the book as it is now, and keep ?book= in sync."""
-    sidebar.summary(slot)
+def end(slot: Slots) -> None:
+    """Draw the summary of the book as it is now (sidebar, and the narrow screens' strip), keep ?book= in sync."""
+    sidebar.summary(slot.sidebar)
+    if slot.strip is not None:
+        compact.summary_strip(slot.strip)
     state.sync_link(state.get())
 
 
-def stop(slot: DeltaGenerator) -> None:
+def stop(slot: Slots) -> None:
     """End the page early (after an error has been shown)."""
     end(slot)
     st.stop()
