@@ -18,6 +18,17 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="sidebar")
+
+
+@st.fragment(run_every=3600)
+def _rerun_on_reconnect() -> None:
+    """Draws nothing. Streamlit 1.67 reruns a page that reconnects to a new server process (a class's
+    replica died and nginx sent the browser to another) only when the page holds a run_every
+    fragment; without it the new process's session stays empty until a reload, and fragment sliders
+    do nothing (tests/test_serve_class.py)."""
+
+
+_rerun_on_reconnect()
 try:
     page.run()  # each page draws the shared sidebar itself (ui.page.begin / end)
 except Exception as error:  # noqa: BLE001 - last line of defence: a message, never a traceback

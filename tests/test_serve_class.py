@@ -337,12 +337,6 @@ def test_a_student_whose_replica_is_killed_reconnects_to_another_and_a_reload_br
     _wait_for_restart(stack, index, replica, pid)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Streamlit 1.67's page reruns on reconnecting only if it has a run_every fragment (or was running): "
-    "after a failover the new replica's session stays empty, and a fragment slider's rerun is dropped "
-    "('fragment does not exist anymore') until a full rerun or a reload. A no-op "
-    "@st.fragment(run_every=3600) drawn on every page makes the page rerun on reconnect; remove this "
-    "xfail when the app has it (strict: the test then fails here as XPASS)"))
 def test_after_a_failover_the_page_is_live_again_without_a_reload(stack, chromium):
     title, _ = _book("05_short_strangle.json")
     context, tab, sockets, replica, index, pid, killed_at, _ = _kill_the_replica_under(
