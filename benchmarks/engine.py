@@ -9,6 +9,11 @@ state), with no bookkeeping at all.
 Targets (issue "Speed"): portfolio margin within 3x the floor; the sweep under 0.3x the time of
 110 separate calls; cost growing about linearly with positions.
 
+Then the liquidation search on the 200-position, 10-asset book of issue 21 (portfolio and cross,
+BTC, which no price liquidates under portfolio margin, and ETH, which does), and the guards issue
+21 keeps: portfolio margin on the 60-position books and their 10 x 11 sweeps (a change that loses
+more than 20 % on them needs a reason in its commit).
+
 The process keeps freed memory for reuse, as the dashboard's server does
 (:func:`margin.runtime.keep_freed_memory`); ``--plain-malloc`` times it with glibc's defaults.
 
@@ -35,6 +40,7 @@ from margin import (  # noqa: E402
     Spot,
     cross_margin,
     default_market,
+    liquidation_price,
     portfolio_margin,
     shock_sweep,
     value_at_risk,
@@ -126,6 +132,20 @@ def floor_revaluation(book: Portfolio, market, params=CLASSROOM_PM):
     return run
 
 
+def liquidation_timings(market, repeat: int) -> None:
+    """Median ms of liquidation_price on the 200-position, 10-asset book, per mode and asset."""
+    book = make_book(200, ASSET_SETS[10])
+    print()
+    print(f"{'200 pos 10 ast':>14} | {'mode':>9} | {'asset':>5} | {'liquidation_price ms':>20} | price USD")
+    for mode in ("portfolio", "cross"):
+        for asset in ("BTC", "ETH"):
+            found = liquidation_price(book, market, asset, mode)
+            took = median_time(lambda m=mode, a=asset: liquidation_price(book, market, a, m), max(3, repeat // 3))
+            shown = "none in (0, 100x]" if found is None else f"{found:,.2f}"
+            print(f"{'':>14} | {mode:>9} | {asset:>5} | {took * 1e3:20.1f} | {shown}")
+    print()
+
+
 def main(quick: bool = False) -> None:
     market = default_market()
     repeat = 5 if quick else 15
@@ -150,16 +170,20 @@ def main(quick: bool = False) -> None:
 
             t_sweep, t_calls = paired_medians([lambda b=book: shock_sweep(b, market, VOL_MULTS, CORR_SHOCKS),
                                                separate_calls], 9, min_seconds=0.0)
-            rows.append((n_assets, n, t_pm / t_floor, t_sweep / t_calls, t_pm))
+            rows.append((n_assets, n, t_pm / t_floor, t_sweep / t_calls, t_pm, t_sweep * 1e3))
             print(f"{n:>4} pos {n_assets:>2} ast | {t_cross * 1e3:9.2f} | {t_pm * 1e3:8.2f} | {t_floor * 1e3:8.2f} | "
                   f"{t_pm / t_floor:8.2f} | {t_var * 1e3:9.2f} | {t_mc * 1e3:9.1f} | {t_sweep * 1e3:8.1f} | "
                   f"{t_calls * 1e3:12.1f} | {t_sweep / t_calls:11.3f}")
     print()
     for n_assets in ASSET_SETS:
-        series = [(n, t) for a, n, _, _, t in rows if a == n_assets]
+        series = [(n, t) for a, n, _, _, t, _ in rows if a == n_assets]
         if len(series) >= 2:
             (n0, t0), (n1, t1) = series[0], series[-1]
             print(f"{n_assets} assets: {n1 / n0:.0f}x positions -> {t1 / t0:.1f}x portfolio-margin time")
+    liquidation_timings(market, repeat)
+    guards = [(a, n, t, sweep_ms) for a, n, _, _, t, sweep_ms in rows if n == 60]
+    print("guards (issue 21: keep within 20 %): " + "; ".join(
+        f"{n} pos {a} ast PM {t * 1e3:.2f} ms, 10x11 sweep {sweep_ms:.1f} ms" for a, n, t, sweep_ms in guards))
     worst_floor = max(r[2] for r in rows)
     worst_sweep = max(r[3] for r in rows)
     print(f"worst PM/floor ratio {worst_floor:.2f} (target <= 3); worst sweep/110-calls ratio {worst_sweep:.3f} "
