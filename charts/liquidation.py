@@ -70,23 +70,30 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
                 continue
             shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
             found_lines.append((float(value), mode))
-    height, band, domain = LIQUIDATION_HEIGHT, {}, [0.0, 1.0]
-    if found_lines:
-        # A band above the plot for the labels: a second y axis over the top of the plotting area,
-        # the price axis shared, the plot itself as tall as without labels.
-        rows = len(found_lines)
-        height += LABEL_ROW * rows
-        plot = height - sum(margins(traces, True)[side] for side in ("t", "b"))
-        domain = [0.0, 1.0 - LABEL_ROW * rows / plot]
-        band = {"yaxis2": {"domain": [domain[1], 1.0], "range": [0, rows], "visible": False, "fixedrange": True,
-                           "anchor": "x"}}
-        traces.append(liquidation_labels(found_lines, low, high))
-        # Today's and the liquidation prices' lines stop at the plot's top (y domain), under the labels.
+    height, domain, band = label_band(traces, found_lines, low, high, LIQUIDATION_HEIGHT)
+    if found_lines:  # today's and the liquidation prices' lines stop at the plot's top, under the labels
         shapes = [{**shape, "yref": "y domain"} for shape in shapes]
     return figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=height,
                    shapes=shapes, annotations=annotations,
                    xaxis={"tickformat": price_format(today), "range": [low, high]},
                    yaxis={"tickformat": USD_FORMAT, "range": [bottom, top], "domain": domain}, **band)
+
+
+def label_band(traces: list[dict], lines: list[tuple[float, str]], low: float, high: float,
+               height: int) -> tuple[int, list[float], dict]:
+    """Room for the labels of liquidation ``lines`` ((price, mode)) in a band above the plot: a second
+    y axis over the top of the plotting area, the price axis shared, the plot itself as tall as
+    without labels. Appends the labels' trace to ``traces``; returns (figure height, the y axis's
+    domain, the layout's ``yaxis2``) for :func:`charts.style.figure`."""
+    if not lines:
+        return height, [0.0, 1.0], {}
+    rows = len(lines)
+    height += LABEL_ROW * rows
+    plot = height - sum(margins(traces, True)[side] for side in ("t", "b"))
+    domain = [0.0, 1.0 - LABEL_ROW * rows / plot]
+    traces.append(liquidation_labels(lines, low, high))
+    return height, domain, {"yaxis2": {"domain": [domain[1], 1.0], "range": [0, rows], "visible": False,
+                                       "fixedrange": True, "anchor": "x"}}
 
 
 def liquidation_labels(lines: list[tuple[float, str]], low: float, high: float) -> dict:

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.liquidation import label_band
 from charts.style import (
     EQUITY_COLOR,
-    FONT_SIZE,
     MODE_COLORS,
-    MODE_LABELS,
     NEUTRAL_COLOR,
     USD_FORMAT,
     figure,
@@ -49,34 +48,18 @@ def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: floa
     values = frame[["pnl_expiry", "pnl_now"]].to_numpy(dtype=float)
     bottom, top = float(np.nanmin(values)), float(np.nanmax(values))
     span = max(top - bottom, 1.0)
-    # Room above the curves for the liquidation labels, stacked down from the top.
-    bottom, top = bottom - 0.08 * span, top + (0.12 + 0.2 * len([v for v in (liquidations or {}).values() if v]))* span
+    bottom, top = bottom - 0.08 * span, top + 0.12 * span
     zero = {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": 0, "y1": 0, "yref": "y",
             "line": {"color": NEUTRAL_COLOR, "width": 1}}
-    shapes = [zero, vline(today, NEUTRAL_COLOR, 2)]
+    lines = [(float(value), mode) for mode, value in (liquidations or {}).items()
+             if value is not None and low <= value <= high]
+    price_lines = [vline(today, NEUTRAL_COLOR, 2)] + [vline(value, MODE_COLORS[mode], 3, "dash") for value, mode in lines]
     annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
-    labels: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "position": []}
-    marked = {mode: value for mode, value in (liquidations or {}).items() if value is not None and low <= value <= high}
-    for mode, value in marked.items():
-        shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
-        side = label_side(value, low, high)
-        others = [v for m, v in marked.items() if m != mode]
-        if others and abs(others[0] - value) < 0.15 * (high - low) and (value - today) * (others[0] - today) > 0:
-            # Two lines close together on one side of today: the nearer one's label faces today, the
-            # farther one's faces away, so neither runs across the other line.
-            nearer = abs(value - today) < abs(others[0] - today)
-            side = ("left" if value > today else "right") if nearer else ("right" if value > today else "left")
-        lines = (f"{MODE_LABELS[mode]} liq.", price(value))
-        labels["x"].append(value)
-        labels["y"].append(top - (0.09 + 0.16 * len(labels["y"])) * (top - bottom))
-        labels["text"].append("<br>".join(f" {line}" if side == "right" else f"{line} " for line in lines))
-        labels["position"].append(f"middle {side}")
-        labels["color"].append(MODE_COLORS[mode])
-    if labels["x"]:
-        traces.append({"type": "scatter", "mode": "text", "x": labels["x"], "y": labels["y"], "text": labels["text"],
-                       "textposition": labels["position"], "textfont": {"size": FONT_SIZE, "color": labels["color"]},
-                       "cliponaxis": False, "showlegend": False, "hoverinfo": "skip", "name": "liquidation prices"})
-    return figure(traces, f"Payoff as {asset} moves", f"{asset} price (USD)", "P&L (USD)", height=500,
-                  shapes=shapes, annotations=annotations,
+    # The liquidation labels sit in a band above the plot, each in its own row (as on the Liquidation page).
+    height, domain, band = label_band(traces, lines, low, high, 500)
+    if lines:  # the price lines stop at the plot's top, under the labels
+        price_lines = [{**shape, "yref": "y domain"} for shape in price_lines]
+    return figure(traces, f"Payoff as {asset} moves", f"{asset} price (USD)", "P&L (USD)", height=height,
+                  shapes=[zero, *price_lines], annotations=annotations,
                   xaxis={"tickformat": price_format(today), "range": [low, high]},
-                  yaxis={"tickformat": USD_FORMAT, "range": [bottom, top]})
+                  yaxis={"tickformat": USD_FORMAT, "range": [bottom, top], "domain": domain}, **band)
