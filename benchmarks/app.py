@@ -21,14 +21,24 @@ Each figure is taken at two ends:
 Targets (issue "Speed"): every page within 1.5x the minimal app's slider response; page load
 under 2 s on a 2-core machine.
 
-Run: python benchmarks/app.py [--tries N] [--pages build compare ...]
+``--share-links`` times instead what a new user of a large book waits for (issue 21): each page
+opened from a share link in a fresh browser profile, a sample book's link (the default sample)
+against a 200-position, 10-asset book's (benchmarks/engine.py's ``make_book``, a new seed every
+try so that no cache has seen it), in alternation on one warm server; and the first visit of each
+to a freshly started server. Target: every page settles within 1 s of the same page on the sample.
+``--root DIR`` serves another checkout of the app (an older commit unpacked with ``git archive``)
+so that before and after are timed by the same script.
+
+Run: python benchmarks/app.py [--tries N] [--pages build compare ...] [--share-links] [--root DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,17 +49,24 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.engine import ASSET_SETS, make_book  # noqa: E402
+from margin.io import encode_share_token  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     CHROMIUM_ARGS,
     OBSERVER,
     PAGES,
     QUIET_MS,
     SETTLED,
+    ServerURL,
+    _wait_until_healthy,
+    free_port,
     page_url,
     require_chromium,
     streamlit_server,
     wait_for_idle,
 )
+from views.link import View, query  # noqa: E402
+from views.samples import DEFAULT_SAMPLE, load_sample  # noqa: E402
 
 TITLES = {"build": "Build", "compare": "Compare", "liquidation": "Liquidation", "shocks": "Shocks", "learn": "Learn"}
 IDLE_NOW = """() => {
@@ -280,9 +297,96 @@ def main(tries: int, pages: tuple[str, ...] = PAGES) -> None:
               f"{_cell(max(ratios, default=None))}x the minimal app (target <= 1.5x)")
 
 
+@contextlib.contextmanager
+def checkout_server(root: Path):
+    """``streamlit run app.py`` in ``root`` (its own modules and .streamlit config), headless on a free
+    port, as tests.browser_support.streamlit_server does for this checkout; stopped after."""
+    if root.resolve() == ROOT:
+        with streamlit_server(ROOT / "app.py") as base:
+            yield base
+        return
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+               str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    with open(ROOT / "artifacts" / f"streamlit-{port}.log", "w") as log:
+        process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.pid = process.pid
+        try:
+            _wait_until_healthy(process, url, root / "app.py", 90.0)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def share_link(base: str, page: str, book) -> str:
+    """The page's address with ``book`` in its share link (the sidebar's default rule sets)."""
+    return f"{page_url(base, page)}?{query(View(book=encode_share_token(book), cross_preset='hyperliquid', portfolio_preset='classroom'))}"
+
+
+def share_link_settle(tries: int, pages: tuple[str, ...], root: Path) -> None:
+    """Settle times (run end / drawn, s) of each page from a share link: sample against new
+    200-position books on a warm server, and each one's first visit to a fresh server."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    sample = load_sample(DEFAULT_SAMPLE)[0]
+    seeds = iter(range(1000, 100_000))
+
+    def large():
+        return make_book(200, ASSET_SETS[10], seed=next(seeds))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+
+        def visit(base: str, page: str, book) -> tuple[float | None, float]:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            tab = context.new_page()
+            try:
+                return load_time(tab, WireLog(context, tab), share_link(base, page, book), page != "learn")
+            finally:
+                context.close()
+
+        first = {}
+        for kind, book in (("sample", sample), ("200 positions", large())):
+            with checkout_server(root) as base:
+                first[kind] = visit(base, pages[0], book)
+        taken: dict[tuple[str, str], list[tuple[float | None, float]]] = {}
+        with checkout_server(root) as base:
+            visit(base, "compare", large())  # warm the imports, as a server that has served a class
+            for page in pages:
+                for _ in range(tries):
+                    for kind in ("sample", "200 positions"):
+                        taken.setdefault((page, kind), []).append(visit(base, page, sample if kind == "sample"
+                                                                        else large()))
+        browser.close()
+    print(f"share links, {root}: seconds as run end / drawn (median of {tries}), warm server; "
+          f"a new 200-position book every try")
+    print(f"{'page':>12} | {'sample':>11} | {'200 pos':>11} | {'drawn later by':>14}")
+    for page in pages:
+        cells = {kind: (_median([r for r, _ in taken[(page, kind)]]), _median([d for _, d in taken[(page, kind)]]))
+                 for kind in ("sample", "200 positions")}
+        later = cells["200 positions"][1] - cells["sample"][1]
+        print(f"{page:>12} | {_pair(cells['sample']):>11} | {_pair(cells['200 positions']):>11} | {later:+13.2f} s")
+    print(f"first visit to a fresh server, {pages[0]}: sample {_pair(first['sample'])}, "
+          f"200 positions {_pair(first['200 positions'])}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=5)
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), help="pages to time (default: all)")
+    parser.add_argument("--share-links", action="store_true",
+                        help="time pages opened from share links: a sample against 200-position books")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (with --share-links)")
     arguments = parser.parse_args()
-    main(arguments.tries, tuple(arguments.pages))
+    if arguments.share_links:
+        share_link_settle(arguments.tries, tuple(arguments.pages), arguments.root)
+    else:
+        main(arguments.tries, tuple(arguments.pages))

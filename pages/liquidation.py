@@ -34,24 +34,28 @@ def liquidation_panel() -> None:
     if any(isinstance(p, (Perp, Future, *INVERSE_TYPES)) and p.asset == asset for p in ws.portfolio.positions):
         modes = (*modes, "isolated")
     presets = engine_cache.mode_params(ws.cross_preset, ws.portfolio_rules)
-    figure = page.safe(figures.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
-                       ws.portfolio_rules, co_move, elasticity)
-    found = {}
-    for mode in modes:
-        result = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, presets[mode], co_move,
-                             elasticity)
-        if result is not None:
-            found[mode] = result
+    # A large book's search takes a while on a cache miss (a 200-position book: ~0.2 s, more on a busy
+    # server); Streamlit shows the spinner only once the work has lasted half a second.
+    with st.spinner(f"Finding where each mode liquidates as {asset} moves…", show_time=True):
+        figure = page.safe(figures.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                           ws.portfolio_rules, co_move, elasticity)
+        found = {}
+        for mode in modes:
+            result = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, presets[mode],
+                               co_move, elasticity)
+            if result is not None:
+                found[mode] = result
+        lines = held = None
+        if figure is not None and elasticity > 0:
+            lines = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                              ws.portfolio_rules, co_move, elasticity)
+            held = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
+                             ws.portfolio_rules, co_move, 0.0)
     if figure is None:
         return
     page.chart(figure, key="liq_chart")
-    if elasticity > 0:
-        lines = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
-                          ws.portfolio_rules, co_move, elasticity)
-        held = page.safe(engine_cache.curves, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
-                         ws.portfolio_rules, co_move, 0.0)
-        if lines is not None and held is not None:
-            st.caption(text.read_spot_vol(lines, held, today))
+    if lines is not None and held is not None:
+        st.caption(text.read_spot_vol(lines, held, today))
     vol = ws.market.vols[asset]
     sigma = metrics.daily_sigma(vol)
     columns = st.columns(len(found))

@@ -141,3 +141,49 @@ def test_equity_equals_maintenance_at_the_returned_price(book, mode):
     for p in between[::6]:
         r = (cross_margin if mode == "cross" else portfolio_margin)(book, MARKET.with_prices({"BTC": float(p)}))
         assert r.equity >= r.maintenance - 1e-6 * scale
+
+
+def test_the_liquidation_page_searches_under_a_spinner_that_says_so(monkeypatch):
+    """Issue 21: a large book's search can take over a second, so the page runs every liquidation
+    search and curve inside a spinner that names the work (Streamlit shows it after 0.5 s)."""
+    import contextlib
+    from pathlib import Path
+
+    import streamlit
+    from streamlit.testing.v1 import AppTest
+
+    import margin
+    from margin.io import encode_share_token
+
+    inside, calls = [], []
+    real_spinner = streamlit.spinner
+
+    @contextlib.contextmanager
+    def recording_spinner(text, *args, **kwargs):
+        with real_spinner(text, *args, **kwargs):
+            inside.append(text)
+            try:
+                yield
+            finally:
+                inside.pop()
+
+    def recorded(name, function):
+        def call(*args, **kwargs):
+            calls.append((name, list(inside)))
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(streamlit, "spinner", recording_spinner)
+    monkeypatch.setattr(margin, "liquidation_prices", recorded("liquidation_prices", margin.liquidation_prices))
+    monkeypatch.setattr(margin, "margin_curves", recorded("margin_curves", margin.margin_curves))
+    # A book no other test has priced, so the page's caches miss and the engine runs.
+    book = Portfolio([Perp("BTC", 0.8, 86_000.0, leverage=10), Option("BTC", "put", 80_000.0, 30, 1.3)],
+                     {"USDC": 23_456.78})
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    app.query_params["book"] = encode_share_token(book)
+    app.switch_page("pages/liquidation.py").run()
+    assert not app.exception
+    assert {name for name, _ in calls} == {"liquidation_prices", "margin_curves"}
+    for name, spinners in calls:
+        assert spinners == ["Finding where each mode liquidates as BTC moves…"], name
+    assert not inside
