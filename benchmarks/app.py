@@ -24,8 +24,8 @@ under 2 s on a 2-core machine.
 ``--share-links`` times instead what a new user of a large book waits for (issue 21): each page
 opened from a share link in a fresh browser profile, a sample book's link (the default sample)
 against a 200-position, 10-asset book's (benchmarks/engine.py's ``make_book``, a new seed every
-try so that no cache has seen it), in alternation on one warm server; and the first visit of each
-to a freshly started server. Target: every page settles within 1 s of the same page on the sample.
+try so that no cache has seen it), in alternation on one warm server, then the response to the
+page's first slider on that tab; and the first visit of each to a freshly started server. Target: every page settles within 1 s of the same page on the sample.
 ``--root DIR`` serves another checkout of the app (an older commit unpacked with ``git archive``)
 so that before and after are timed by the same script.
 
@@ -95,7 +95,10 @@ class WireLog:
     def _frame(self, direction: str, event: dict) -> None:
         response = event["response"]
         kind = None
-        if response.get("opcode") == 2 and len(response["payloadData"]) < 8192:  # small binary: a control message
+        # A control message is a small binary frame; a rerun request carries the query string, which a
+        # large book's share link makes a few kB long.
+        small = len(response["payloadData"]) < (65536 if direction == "sent" else 8192)
+        if response.get("opcode") == 2 and small:
             message = (BackMsg if direction == "sent" else ForwardMsg).FromString(base64.b64decode(response["payloadData"]))
             kind = message.WhichOneof("type")
         self.frames.append((direction, event["timestamp"], kind))
@@ -345,11 +348,16 @@ def share_link_settle(tries: int, pages: tuple[str, ...], root: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
 
-        def visit(base: str, page: str, book) -> tuple[float | None, float]:
+        def visit(base: str, page: str, book, slider: list | None = None) -> tuple[float | None, float]:
+            """The load's (run end, drawn); then the first slider's response appended to ``slider``."""
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             tab = context.new_page()
+            wire = WireLog(context, tab)
             try:
-                return load_time(tab, WireLog(context, tab), share_link(base, page, book), page != "learn")
+                loaded = load_time(tab, wire, share_link(base, page, book), page != "learn")
+                if slider is not None:
+                    slider.append(slider_response(tab, wire))
+                return loaded
             finally:
                 context.close()
 
@@ -358,22 +366,35 @@ def share_link_settle(tries: int, pages: tuple[str, ...], root: Path) -> None:
             with checkout_server(root) as base:
                 first[kind] = visit(base, pages[0], book)
         taken: dict[tuple[str, str], list[tuple[float | None, float]]] = {}
+        moved: dict[tuple[str, str], list] = {}
         with checkout_server(root) as base:
             visit(base, "compare", large())  # warm the imports, as a server that has served a class
             for page in pages:
                 for _ in range(tries):
                     for kind in ("sample", "200 positions"):
-                        taken.setdefault((page, kind), []).append(visit(base, page, sample if kind == "sample"
-                                                                        else large()))
+                        book = sample if kind == "sample" else large()
+                        slider = moved.setdefault((page, kind), [])
+                        taken.setdefault((page, kind), []).append(visit(base, page, book, slider))
         browser.close()
+
+    def medians(pairs: list) -> tuple[float | None, float | None]:
+        pairs = [pair for pair in pairs if pair is not None]
+        return _median([run for run, _ in pairs]), _median([drawn for _, drawn in pairs])
+
+    def later(cells: dict) -> str:
+        first, second = cells["sample"][1], cells["200 positions"][1]
+        return "n/a" if first is None or second is None else f"{second - first:+.2f} s"
+
     print(f"share links, {root}: seconds as run end / drawn (median of {tries}), warm server; "
-          f"a new 200-position book every try")
-    print(f"{'page':>12} | {'sample':>11} | {'200 pos':>11} | {'drawn later by':>14}")
+          f"a new 200-position book every try; slider: the page's first slider (or the portfolio preset)")
+    print(f"{'page':>12} | {'load: sample':>12} | {'200 pos':>11} | {'drawn later':>11} | "
+          f"{'slider: sample':>14} | {'200 pos':>11} | {'drawn later':>11}")
     for page in pages:
-        cells = {kind: (_median([r for r, _ in taken[(page, kind)]]), _median([d for _, d in taken[(page, kind)]]))
-                 for kind in ("sample", "200 positions")}
-        later = cells["200 positions"][1] - cells["sample"][1]
-        print(f"{page:>12} | {_pair(cells['sample']):>11} | {_pair(cells['200 positions']):>11} | {later:+13.2f} s")
+        loads = {kind: medians(taken[(page, kind)]) for kind in ("sample", "200 positions")}
+        sliders = {kind: medians(moved[(page, kind)]) for kind in ("sample", "200 positions")}
+        print(f"{page:>12} | {_pair(loads['sample']):>12} | {_pair(loads['200 positions']):>11} | "
+              f"{later(loads):>11} | {_pair(sliders['sample']):>14} | {_pair(sliders['200 positions']):>11} | "
+              f"{later(sliders):>11}")
     print(f"first visit to a fresh server, {pages[0]}: sample {_pair(first['sample'])}, "
           f"200 positions {_pair(first['200 positions'])}")
 
