@@ -77,7 +77,10 @@ def portfolio_key(portfolio: Portfolio) -> str:
 @by_identity
 def market_key(market: Market) -> str:
     frame = market.correlation
+    # Every field of the Market: a field left out lets two sessions with different markets share (and show)
+    # one cached result, as the smile once did.
     return json.dumps({"prices": dict(market.prices), "vols": dict(market.vols), "basis": dict(market.basis),
+                       "smile": {asset: list(pair) for asset, pair in market.smile.items()},
                        "assets": list(frame.index), "rho": frame.to_numpy().round(15).tolist()}, sort_keys=True)
 
 
