@@ -168,14 +168,39 @@ def linear_requirements(arrays: BookArrays, params: CrossParams, marks: np.ndarr
             "leverage": np.broadcast_to(leverage, notional.shape)}
 
 
+def net_short_options(arrays: BookArrays) -> np.ndarray:
+    """Contracts short of each option row once rows of the same option (asset, kind, strike, expiry,
+    settlement) net, as a venue holds one position per instrument: a long and a short of one option
+    are no position; the net short is shared by the short rows pro rata (kept with the book)."""
+    cached = arrays.memo.get("net_short_options")
+    if cached is not None:
+        return cached
+    qty = arrays.opt_qty
+    if qty.size:
+        keys = np.column_stack([arrays.opt_asset.astype(float), arrays.opt_is_call.astype(float), arrays.opt_strike,
+                                arrays.opt_days, arrays.opt_coin_settled.astype(float)])
+        _, group = np.unique(keys, axis=0, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+        net_short = np.maximum(-np.bincount(group, qty), 0.0)
+        short = np.maximum(-qty, 0.0)
+        gross_short = np.bincount(group, short)
+        shared = short * np.divide(net_short, gross_short, out=np.zeros_like(net_short), where=gross_short > 0)[group]
+    else:
+        shared = np.zeros(0)
+    shared.setflags(write=False)
+    arrays.memo["net_short_options"] = shared
+    return shared
+
+
 def option_requirements(arrays: BookArrays, params: CrossParams, spots: np.ndarray, marks: np.ndarray):
-    """Deribit standard margin of short options at spots (n, A) and marks (n, O), USD."""
+    """Deribit standard margin of short options at spots (n, A) and marks (n, O), USD, on each row's
+    share of its option's net short position (:func:`net_short_options`)."""
     underlying = spots[:, arrays.opt_asset]
     out_of_money = np.where(
         arrays.opt_is_call, np.maximum(arrays.opt_strike - underlying, 0.0), np.maximum(underlying - arrays.opt_strike, 0.0)
     )
     initial_rate = np.maximum(params.option_initial_base - out_of_money / underlying, params.option_initial_floor)
-    short = np.maximum(-arrays.opt_qty, 0.0)
+    short = net_short_options(arrays)
     initial = short * (initial_rate * underlying + marks)
     maintenance = short * (params.option_maintenance_rate * underlying + marks)
     return {"initial": initial, "maintenance": maintenance}

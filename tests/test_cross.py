@@ -718,3 +718,22 @@ def test_binance_published_maintenance_amounts_follow_the_continuity_rule():
         rebuilt = resolve_tiers(tuple((floor, rate) for floor, rate, _, _ in brackets))
         for (_, _, published, _), (_, _, derived, _) in zip(brackets, rebuilt, strict=True):
             assert derived == pytest.approx(published, abs=1e-6), asset
+
+
+def test_a_long_and_a_short_of_one_option_are_no_position():
+    """A venue holds one position per instrument: buying back a short option closes it, so cross margin
+    (Deribit's standard margin per short option) falls to nothing, whatever row the trade sits in; rows of
+    different strikes, expiries or settlements do not net."""
+    market = Market({"ETH": 2_920.0, "USDC": 1.0}, {"ETH": 0.7, "USDC": 0.01})
+    short = Option("ETH", "call", 3_400.0, 30.0, -10.0)
+    closed = Portfolio([Spot("ETH", 10.0), short, Option("ETH", "call", 3_400.0, 30.0, 10.0)], {"USDC": 5_000.0})
+    result = cross_margin(closed, market, "deribit")
+    assert result.initial == 0.0 and result.maintenance == 0.0
+    half = Portfolio([short, Option("ETH", "call", 3_400.0, 30.0, 4.0)])
+    assert cross_margin(half, market, "deribit").maintenance == pytest.approx(
+        cross_margin(Portfolio([Option("ETH", "call", 3_400.0, 30.0, -6.0)]), market, "deribit").maintenance)
+    for other in (Option("ETH", "call", 3_500.0, 30.0, 10.0), Option("ETH", "call", 3_400.0, 31.0, 10.0),
+                  Option("ETH", "put", 3_400.0, 30.0, 10.0),
+                  Option("ETH", "call", 3_400.0, 30.0, 10.0, settlement="coin")):
+        assert cross_margin(Portfolio([short, other]), market, "deribit").maintenance == pytest.approx(
+            cross_margin(Portfolio([short]), market, "deribit").maintenance)
