@@ -44,10 +44,11 @@ from margin.instruments import (
 from margin.liquidation import liquidation_prices
 from margin.market import Market, is_stablecoin
 from margin.portfolio import portfolio_margin
+from margin.presets import portfolio_params as resolve_portfolio_params
 from margin.pricing import black76_price
 
 #: The kinds of trade a ticket offers, as the Build page's table names them.
-TRADE_KINDS = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future")
+TRADE_KINDS = ("perp", "future", "call", "put", "spot", "inverse perp", "inverse future", "coin call", "coin put")
 SIDES = ("buy", "sell")
 MODES = ("cross", "portfolio")
 FIELDS = ("initial", "maintenance", "equity")
@@ -93,17 +94,19 @@ def make_trade(kind: str, asset: str, side: str, size: float, market: Market, st
     signed = size if side == "buy" else -size
     spot = float(market.prices[asset])
     basis = float(market.basis.get(asset, 0.0))
-    dated = kind in ("future", "inverse future", "call", "put")
+    dated = kind in ("future", "inverse future", "call", "put", "coin call", "coin put")
     if dated:
         if expiry_days is None:
             raise PortfolioError(f"trade.expiry_days: a {kind} needs an expiry; give days to expiry, e.g. 30.")
         expiry_days = check_number(expiry_days, "trade.expiry_days", low=0.0, high=3650.0, fix="Use days, 0 to 3650.")
-    if kind in ("call", "put"):
+    if kind in ("call", "put", "coin call", "coin put"):
         if strike is None:
             raise PortfolioError(f"trade.strike: a {kind} needs a strike price in USD, e.g. {spot:,.0f}.")
         strike = _number(strike, "trade.strike", "Give a strike price in USD, above 0.")
-        option = Option(asset, kind, strike, expiry_days, signed)
-        return Option(asset, kind, strike, expiry_days, signed, entry_price=option_mark(option, market))
+        settlement = "coin" if kind.startswith("coin") else "usd"  # a coin call or put settles in its coin
+        option = Option(asset, kind.split()[-1], strike, expiry_days, signed, settlement=settlement)
+        return Option(asset, kind.split()[-1], strike, expiry_days, signed, entry_price=option_mark(option, market),
+                      settlement=settlement)
     if kind == "spot":
         return Spot(asset, signed)
     mark = spot * math.exp(basis * expiry_days / 365.0) if dated else spot
@@ -182,7 +185,11 @@ class IncrementalMargin:
             full computation of that book (``cross_margin``, ``portfolio_margin``).
         liquidation_before, liquidation_after: mode -> :func:`margin.liquidation_prices` of the
             trade's asset ({"below", "above", "already"}).
-        delta_before, delta_after: the book's delta on the trade's asset, coins (:mod:`margin.greeks`).
+        delta_before, delta_after: the book's delta on the trade's asset, coins (:mod:`margin.greeks`);
+            under a rule set that keeps settlement currencies apart (``inverse_risk_in_coin``), without
+            the coin balances, which that rule set counts as riskless.
+        closes: the trade only reduces an existing position on the same instrument (a reduce-only
+            order: same asset, contract, strike, expiry and settlement, opposite side, no larger).
         reduces_risk: whether the trade reduces risk (the property states the rule).
     """
 
@@ -197,6 +204,7 @@ class IncrementalMargin:
     liquidation_after: dict
     delta_before: float
     delta_after: float
+    closes: bool = False
 
     def change(self, mode: str, field: str) -> float:
         """after - before of ``field`` ("initial" | "maintenance" | "equity") under ``mode``, USD."""
@@ -207,16 +215,20 @@ class IncrementalMargin:
 
     @property
     def reduces_risk(self) -> bool:
-        """True when the trade reduces the account's risk, by this definition: portfolio maintenance
-        does not rise (by more than :data:`TOLERANCE_USD`) and the book's delta on the trade's asset
-        does not grow in size (|delta after| <= |delta before|, coins, to 1e-12 relative).
+        """True when the trade reduces the account's risk, by this definition: it only closes (part
+        of) an existing position (:attr:`closes`: a reduce-only order, which venues always accept), or
+        portfolio maintenance does not rise (by more than :data:`TOLERANCE_USD`) and the book's delta
+        on the trade's asset does not grow in size (|delta after| <= |delta before|, coins, to 1e-12
+        relative).
 
-        Both together: a trade that lowers the scenario loss while adding directional exposure (a
+        Maintenance and delta together: a trade that lowers the scenario loss while adding directional exposure (a
         deep in-the-money option the grid happens to like), or that cuts delta while adding short
         gamma the grid charges for, is not counted as risk-reducing. It is a proxy for what venues
         check (see the module docstring); cross maintenance is not part of it (it adds up positions,
         so every new position raises it).
         """
+        if self.closes:
+            return True
         maintenance_ok = self.change("portfolio", "maintenance") <= TOLERANCE_USD
         scale = max(abs(self.delta_before), abs(self.delta_after), 1.0)
         delta_ok = abs(self.delta_after) <= abs(self.delta_before) + 1e-12 * scale
@@ -260,12 +272,44 @@ def incremental_margin(book: Portfolio, trade: Position, market: Market, cross_p
         if with_liquidation:
             liq_before[mode] = liquidation_prices(book, market, trade.asset, mode, params)
             liq_after[mode] = liquidation_prices(after_book, market, trade.asset, mode, params)
+    apart = resolve_portfolio_params(portfolio_params).inverse_risk_in_coin  # coin balances riskless: left out
     return IncrementalMargin(
         trade=trade, asset=trade.asset, cost=float(cost), settled_in=settlement_asset(book), book_after=after_book,
         before=before, after=after, liquidation_before=liq_before, liquidation_after=liq_after,
-        delta_before=unit_delta_coins(book, market, trade.asset),
-        delta_after=unit_delta_coins(after_book, market, trade.asset),
+        delta_before=unit_delta_coins(_without_balances(book) if apart else book, market, trade.asset),
+        delta_after=unit_delta_coins(_without_balances(after_book) if apart else after_book, market, trade.asset),
+        closes=closes_position(book, trade),
     )
+
+
+def _without_balances(book: Portfolio) -> Portfolio:
+    """``book``'s derivatives alone: no spot holding, no collateral."""
+    return Portfolio(tuple(p for p in book.positions if not isinstance(p, Spot)), {}, book.title, book.story)
+
+
+def _instrument(position) -> tuple:
+    """What makes two positions one instrument at a venue: type, asset and the contract's terms."""
+    terms = tuple(getattr(position, name, None) for name in ("kind", "strike", "expiry_days", "settlement"))
+    return (type(position).__name__, position.asset, *terms)
+
+
+def _size(position) -> float:
+    return position.usd_size if isinstance(position, (InversePerp, InverseFuture)) else position.qty
+
+
+def open_size(book: Portfolio, position: Position) -> float:
+    """The book's net position on ``position``'s instrument: coins, or USD of face value for an inverse
+    contract; for spot, the coins held (collateral included)."""
+    if isinstance(position, Spot):
+        return book.holdings().get(position.asset, 0.0)
+    return sum(_size(p) for p in book.positions if _instrument(p) == _instrument(position))
+
+
+def closes_position(book: Portfolio, trade: Position) -> bool:
+    """Whether ``trade`` only reduces the book's existing position on its instrument (opposite side,
+    no larger than it): a reduce-only order. A spot sale closes coins held (collateral included)."""
+    net, size = open_size(book, trade), _size(trade)
+    return net * size < 0 and abs(size) <= abs(net)
 
 
 def nearest_liquidation(found: dict, today: float) -> float | None:

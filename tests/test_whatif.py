@@ -174,3 +174,35 @@ def test_make_trade_refuses_anything_bad_with_a_portfolio_error(kind, asset, sid
     result = incremental_margin(Portfolio([Perp("BTC", 1.0, 88_000.0)], {"USDT": 5_000.0}), trade, MARKET,
                                 with_liquidation=False)
     assert all(math.isfinite(result.change(mode, "maintenance")) for mode in ("cross", "portfolio"))
+
+
+def test_buying_back_a_short_option_closes_it_and_reduces_risk():
+    """A reduce-only order: buying back the covered call's short calls removes their cross margin (one
+    position per instrument) and is risk-reducing, though the book's delta grows (the coins stay)."""
+    book, market = load_sample("04_covered_call.json")
+    short = book.positions[1]
+    back = make_trade("call", short.asset, "buy", abs(short.qty), market, strike=short.strike,
+                      expiry_days=short.expiry_days)
+    for preset in ("classroom", "deribit"):
+        result = incremental_margin(book, back, market, "deribit", preset, with_liquidation=False)
+        assert result.closes and result.reduces_risk
+        assert result.after["cross"]["initial"] == pytest.approx(0.0, abs=1e-9)
+        if preset == "classroom":  # in dollars the coins' delta stays: the book's delta grows as the calls go
+            assert abs(result.delta_after) > abs(result.delta_before)
+    bigger = make_trade("call", short.asset, "buy", abs(short.qty) * 2, market, strike=short.strike,
+                        expiry_days=short.expiry_days)
+    assert not incremental_margin(book, bigger, market, with_liquidation=False).closes  # flips to long
+    other_strike = make_trade("call", short.asset, "buy", 1.0, market, strike=short.strike + 100,
+                              expiry_days=short.expiry_days)
+    assert not incremental_margin(book, other_strike, market, with_liquidation=False).closes
+
+
+def test_under_deribit_coin_balances_are_no_delta_and_a_coin_call_can_be_traded():
+    """deribit counts a coin balance as riskless, so the risk test's delta leaves it out: buying back
+    sample 11's coin-settled call (a coin call in the ticket) closes it and lowers maintenance."""
+    book, market = load_sample("11_deribit_covered_call_btc.json")
+    back = make_trade("coin call", "BTC", "buy", 1.0, market, strike=100_000.0, expiry_days=30.0)
+    assert back.coin_settled and back.qty == 1.0
+    result = incremental_margin(book, back, market, "deribit", "deribit", with_liquidation=False)
+    assert result.closes and result.reduces_risk and result.delta_before < 0 and result.delta_after == 0.0
+    assert result.change("portfolio", "maintenance") < 0

@@ -13,7 +13,7 @@ import pandas as pd
 
 from margin.greeks import Greeks
 from margin.instruments import INVERSE_TYPES, Option, Spot
-from margin.whatif import IncrementalMargin, nearest_liquidation
+from margin.whatif import IncrementalMargin, nearest_liquidation, open_size
 from views.text import is_zero, mode_name, money, price, signed_money
 
 MODES = ("cross", "portfolio")
@@ -69,7 +69,8 @@ def _liquidation_phrase(mode: str, before: float | None, after: float | None, to
     if before is None:
         return f"under {name} the trade brings a liquidation price at {price(after)}, where none was"
     if after is None:
-        return f"under {name} the liquidation price at {price(before)} goes: no price liquidates after the trade"
+        return (f"under {name} the account no longer liquidates at {price(before)}: after the trade no price "
+                "liquidates it")
     if math.isclose(before, after, rel_tol=1e-9):
         return f"the {name} liquidation price stays at {price(before)}"
     further = abs(math.log(after / today)) > abs(math.log(before / today))
@@ -92,6 +93,11 @@ def read_liquidation_change(result: IncrementalMargin, today: float) -> str:
     return text[0].upper() + text[1:]
 
 
+def _partly(result: IncrementalMargin) -> bool:
+    """Whether a closing trade leaves some of the position open."""
+    return open_size(result.book_after, result.trade) != 0.0
+
+
 def read_risk(result: IncrementalMargin) -> str:
     """Whether the trade reduces risk by :attr:`IncrementalMargin.reduces_risk`'s rule, with its numbers,
     and what a venue does with it when equity is below initial margin after it."""
@@ -99,11 +105,18 @@ def read_risk(result: IncrementalMargin) -> str:
     delta = (f"the book's {result.asset} delta goes from {result.delta_before:,.4g} to {result.delta_after:,.4g} "
              f"coins")
     short = [mode for mode in MODES if result.free_collateral(mode) < 0]
-    if result.reduces_risk:
+    if result.reduces_risk and result.closes:
+        verb, amount = _moves(change)
+        maintenance = ("portfolio maintenance stays put" if verb == "leaves"
+                       else f"portfolio maintenance {'falls' if change < 0 else 'rises'} by {money(amount)}")
+        text = (f"This trade reduces risk: it closes {'part' if _partly(result) else 'all'} of the book's "
+                f"position on the same contract, a reduce-only order, and {maintenance}.")
+    elif result.reduces_risk:
         verb, amount = _moves(change)
         maintenance = ("portfolio maintenance stays put" if verb == "leaves"
                        else f"portfolio maintenance falls by {money(amount)}")
         text = f"This trade reduces risk: {maintenance} and {delta}."
+    if result.reduces_risk:
         if short:
             text += (f" Equity would still be below initial margin under {' and '.join(mode_name(m) for m in short)} "
                      "after it, yet venues let a risk-reducing order through below initial margin (Deribit, OKX).")
