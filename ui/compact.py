@@ -179,6 +179,6 @@ def summary_strip(slot: DeltaGenerator) -> None:
     title = workspace.portfolio.title or "Untitled book"
     with slot:
         st.markdown(summary_table(numbers))
-        st.caption(f"**{title}** · {len(workspace.portfolio.positions)} positions. "
+        st.caption(f"**{title}** · {text.count(len(workspace.portfolio.positions), 'position')}. "
                    + text.read_summary(numbers["cross_equity"], numbers["portfolio_equity"],
                                        numbers["cross_maintenance"], numbers["portfolio_maintenance"]))

@@ -24,8 +24,8 @@ PRESENTER_KEY = state.PRESENTER_KEY  # the setting itself, read by ui.page.prese
 PRESENTER_WIDGET = "sidebar_presenter"
 OFFSETS_READING = {
     "correlated": "Coins that move together can offset each other, so a hedged BTC/ETH pair costs less.",
-    "segregated": "Each coin is margined on its own and the requirements add up, as Deribit, OKX and Binance "
-                  "do across currencies.",
+    "segregated": "Each coin is margined on its own and the requirements add up, as Deribit's and OKX's "
+                  "portfolio margin do.",
 }
 
 
@@ -128,7 +128,7 @@ def summary(slot) -> None:
             st.caption("The book cannot be evaluated yet; the page says why.")
             return
         title = workspace.portfolio.title or "Untitled book"
-        st.caption(f"{title} · {len(workspace.portfolio.positions)} positions")
+        st.caption(f"{title} · {text.count(len(workspace.portfolio.positions), 'position')}")
         cross_equity, portfolio_equity = numbers["cross_equity"], numbers["portfolio_equity"]
         equity = (f"Equity **{text.money(cross_equity)}**" if abs(cross_equity - portfolio_equity) < 0.5 else
                   f"Equity: cross **{text.money(cross_equity)}**, portfolio **{text.money(portfolio_equity)}**")

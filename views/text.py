@@ -18,6 +18,11 @@ BINANCE_NOTE = (
 )
 
 
+def count(number: int, noun: str) -> str:
+    """'1 position', '2 positions', '0 positions'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def money(value: float | None, decimals: int = 0) -> str:
     """'$1,100', '−$250' (a true minus sign), '—' for None or non-finite values."""
     if value is None or not math.isfinite(value):
