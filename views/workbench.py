@@ -227,8 +227,27 @@ def read_payoff(frame: pd.DataFrame, asset: str, today: float, days_ahead: float
     best, worst = int(np.argmax(expiry)), int(np.argmin(expiry))
     if not math.isclose(expiry[best], expiry[worst], abs_tol=0.5):
         text += (f" Over {price(prices[0])} to {price(prices[-1])} its expiry P&L runs from {money(expiry[worst])} "
-                 f"(at {price(prices[worst])}) to {money(expiry[best])} (at {price(prices[best])}).")
+                 f"({_where(prices, expiry, worst)}) to {money(expiry[best])} ({_where(prices, expiry, best)}).")
     return text
+
+
+def _where(prices: np.ndarray, values: np.ndarray, index: int) -> str:
+    """Where ``values`` takes its value at ``index``: at one price, or over the run of prices around it
+    where it stays within $0.50 (a capped payoff is flat past its strike: no single price is its maximum)."""
+    level = values[index]
+    same = np.abs(values - level) <= max(0.5, 1e-6 * abs(level))
+    lo = hi = index
+    while lo > 0 and same[lo - 1]:
+        lo -= 1
+    while hi < len(values) - 1 and same[hi + 1]:
+        hi += 1
+    if lo == hi:
+        return f"at {price(prices[index])}"
+    if hi == len(values) - 1:
+        return f"from {price(prices[lo])} up"
+    if lo == 0:
+        return f"up to {price(prices[hi])}"
+    return f"from {price(prices[lo])} to {price(prices[hi])}"
 
 
 def ticket_size_label(kind: str, asset: str) -> str:
