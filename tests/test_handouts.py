@@ -165,3 +165,14 @@ def test_the_html_without_a_renderer_says_where_each_chart_would_be():
     assert ".key { break-before: page; }" in markup and '<section class="key">' in markup
     with pytest.raises(ValueError, match="variant"):
         handout.render(made, "poster")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
+def test_the_worksheet_keeps_each_steps_explanation_for_the_key(printed, lesson):
+    """A step's "what happens and why" answers the lesson's questions (a user walk found the worksheet
+    printing them two steps before the questions): the worksheet asks for it and its key gives it."""
+    markup = printed[lesson.id][("worksheet", "html")].decode("utf-8")
+    before, key = markup.split(handout.KEY_TITLE, 1)
+    assert "What happens and why</span> ·" not in before
+    assert before.count("What happens, and why?") == len(lesson.steps)
+    assert key.count("what happens and why</span> ·") == len(lesson.steps)

@@ -173,6 +173,7 @@ figcaption { font-size: 9pt; color: #333; }
 .line.wide { width: 60mm; }
 .options { list-style: none; padding-left: 10pt; margin: 2pt 0; }
 .answer-line { margin-top: 6pt; }
+.lines { height: 18mm; background: repeating-linear-gradient(transparent 0 5.5mm, #999 5.5mm 5.8mm); }
 .key { break-before: page; }
 .key .question { margin-bottom: 6pt; }
 .nochart { border: 1px dashed #999; padding: 6pt; color: #333; font-size: 9pt; }
@@ -224,7 +225,10 @@ def _step(step: Step, worksheet: bool) -> str:
     if step.move:
         parts.append(f'<p><span class="label">Move</span> · {_e(step.move)}</p>')
     parts.append(_readout(step, worksheet))
-    parts.append(f'<p><span class="label">What happens and why</span> · {_e(step.why)}</p>')
+    if worksheet:  # the explanation answers the questions: the worksheet asks for it, the key gives it
+        parts.append('<p><span class="label">What happens, and why?</span></p><div class="lines"></div>')
+    else:
+        parts.append(f'<p><span class="label">What happens and why</span> · {_e(step.why)}</p>')
     if step.page:
         parts.append(f'<p class="meta">In the app: the {_e(step.page)} page.</p>')
     parts.append("</section>")
@@ -261,6 +265,8 @@ def _key(handout: Handout, worksheet: bool) -> str:
                 shown = "; ".join(f"{label} {value}" for label, value in step.readout)
                 parts.append(f"<p><span class=\"label\">Step {step.number}</span> ({_e(step.control)}): "
                              f"{_e(shown)}.</p>")
+            parts.append(f"<p><span class=\"label\">Step {step.number}, what happens and why</span> · "
+                         f"{_e(step.why)}</p>")
     for question in handout.questions:
         within = f" (answers within ±{_e(question.tolerance)} count)" if question.tolerance else ""
         parts.append(f'<div class="question"><p><span class="label">Question {question.number}:</span> '
