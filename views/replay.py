@@ -34,6 +34,16 @@ def lead_asset(frame: pd.DataFrame) -> str | None:
     return (in_path or moving or [None])[0]
 
 
+#: Other coins a day's reading names beside the lead one.
+_MAX_OTHERS = 3
+
+
+def _moving(frame: pd.DataFrame) -> list[str]:
+    """The book's non-stablecoin assets, in the frame's order."""
+    return [c.removeprefix("price_") for c in frame.columns if c.startswith("price_")
+            and not is_stablecoin(c.removeprefix("price_"))]
+
+
 def _mode_state(frame: pd.DataFrame, i: int, mode: str) -> str:
     row = frame.iloc[i]
     equity, maintenance, initial = (float(row[f"{k}_{mode}"]) for k in ("equity", "maintenance", "initial"))
@@ -63,12 +73,20 @@ def day_reading(frame: pd.DataFrame, i: int) -> str:
             before = float(frame[f"price_{lead}"].iloc[i - 1])
             move += f", {percent(now / before - 1, signed=True)} on the day, {percent(now / first - 1, signed=True)} since day 0"
         move += f"; EWMA volatility {percent(float(row[f'vol_{lead}']), 0)}"
+        if i > 0:  # the book's other coins move too: name them, so the day's equity change has its causes
+            others = [a for a in _moving(frame) if a != lead][:_MAX_OTHERS]
+            moves = [f"{a} {percent(float(row[f'price_{a}']) / float(frame[f'price_{a}'].iloc[i - 1]) - 1, signed=True)}"
+                     for a in others]
+            if moves:
+                move += f"; on the day {', '.join(moves)}"
         parts.append(move)
     equity_cross, equity_portfolio = float(row["equity_cross"]), float(row["equity_portfolio"])
+    moved = 0.0 if i == 0 else equity_cross - float(frame["equity_cross"].iloc[i - 1])
+    change = "" if i == 0 else f", {'+' if moved >= 0 else '−'}{money(abs(moved))} on the day"
     if abs(equity_cross - equity_portfolio) > _SAME_EQUITY:
-        parts.append(f"equity {money(equity_cross)} (after portfolio haircuts {money(equity_portfolio)})")
+        parts.append(f"equity {money(equity_cross)}{change} (after portfolio haircuts {money(equity_portfolio)})")
     else:
-        parts.append(f"equity {money(equity_cross)}")
+        parts.append(f"equity {money(equity_cross)}{change}")
     head = ": ".join(parts[:2]) if len(parts) > 2 else parts[0]
     rest = parts[2:] if len(parts) > 2 else parts[1:]
     states = "; ".join(_mode_state(frame, i, mode) for mode in MODES)
