@@ -33,9 +33,11 @@ def lesson_banner(lesson: Lesson) -> None:
         st.button("Load the lesson's sample", key="learn_reload", on_click=lesson_session.reload_sample)
     elif previous and previous["lesson"] == lesson.id:
         mine = previous["workspace"].portfolio.title or "your book"
-        st.info(f"This lesson loaded its sample book “{title}” (with the default market) into the workspace, in "
-                f"place of “{mine}”. Your previous book is kept: you can go back to it at any time.")
-        st.button("Back to my previous book", key="learn_restore", on_click=lesson_session.restore_previous)
+        # Across a chain of lessons the book kept is the student's own, from before the first lesson, not the
+        # sample the previous lesson had loaded: say which one is kept, not what was just replaced.
+        st.info(f"This lesson loaded its sample book “{title}” (with the default market) into the workspace. "
+                f"Your own book, “{mine}”, is kept: you can go back to it at any time.")
+        st.button("Back to my own book", key="learn_restore", on_click=lesson_session.restore_previous)
 
 
 def rules_note(lesson: Lesson) -> None:
