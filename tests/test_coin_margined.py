@@ -223,3 +223,17 @@ def test_a_browser_walks_the_coin_sample_through_build_compare_and_liquidation()
             assert text.price(cross) in shown
         finally:
             browser.close()
+
+
+def test_the_pooled_equity_caveat_appears_exactly_where_deribit_splits_a_book_across_currencies():
+    """Under deribit a book with coins and dollar-settled derivatives has two accounts' requirements but
+    one pooled equity here: the pages say so; a book in one currency, or a rule set in dollars, needs no word."""
+    from margin.presets import PORTFOLIO_PRESETS
+    from views import coins as coin_views
+    from views.samples import sample_names
+    split = {"02_basis_trade.json", "04_covered_call.json", "06_conversion.json"}
+    for name in sample_names():
+        book, _ = load_sample(name)
+        assert bool(coin_views.read_pooled_equity(book, PORTFOLIO_PRESETS["deribit"])) == (name in split), name
+        for other in ("classroom", "okx", "span"):
+            assert coin_views.read_pooled_equity(book, PORTFOLIO_PRESETS[other]) == ""

@@ -103,3 +103,28 @@ def read_in_coin(coin: str, market: Market, cross, portfolio) -> str:
     return (f"In {coin}, at today's price ({text.price(market.prices[coin])}): cross {amounts(cross)}; portfolio "
             f"{amounts(portfolio)}. Every position here settles in {coin}, so a coin-margined venue states its "
             f"amounts in {coin}: these are the cards' USD figures divided by today's price.")
+
+
+def settles_in_dollars(position) -> bool:
+    """A derivative settled in dollars (stablecoins): a linear perp or future, a dollar-settled option."""
+    from margin import Future, Option, Perp
+    return isinstance(position, (Perp, Future)) or (isinstance(position, Option) and not position.coin_settled)
+
+
+def read_pooled_equity(portfolio: Portfolio, params) -> str:
+    """Under a rule set that keeps settlement currencies apart (``inverse_risk_in_coin``), a book with a
+    coin side (coin balances, coin-margined contracts, coin-settled options) and dollar-settled
+    derivatives: say that the requirement is each account's while the equity here is pooled, so the
+    liquidation price shown is the whole account's; "" otherwise."""
+    from margin.market import is_stablecoin
+    if not params.inverse_risk_in_coin:
+        return ""
+    dollar_side = any(settles_in_dollars(p) for p in portfolio.positions)
+    coin_side = (any(q > 0 and not is_stablecoin(a) for a, q in portfolio.holdings().items())
+                 or any(not settles_in_dollars(p) and not isinstance(p, Spot) for p in portfolio.positions))
+    if not (dollar_side and coin_side):
+        return ""
+    return (f"{params.title} keeps each settlement currency's account apart, and Deribit would liquidate the "
+            "dollar-settled positions' account on its own. This tool pools the accounts' equity in dollars: the "
+            "coins' gains pay the dollar-settled positions' losses here, so the liquidation price shown is the "
+            "whole account's, not each account's.")
