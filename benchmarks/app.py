@@ -26,10 +26,17 @@ opened from a share link in a fresh browser profile, a sample book's link (the d
 against a 200-position, 10-asset book's (benchmarks/engine.py's ``make_book``, a new seed every
 try so that no cache has seen it), in alternation on one warm server, then the response to the
 page's first slider on that tab; and the first visit of each to a freshly started server. Target: every page settles within 1 s of the same page on the sample.
+``--sliders`` times every slider of :data:`SLIDERS` (Build's position size and T+n payoff, Liquidation's
+spot-vol elasticity, both Shocks sliders, Replay's day) against the minimal app's slider, the two
+clicked in alternation on two open tabs, each click at a new place on the track (so most moves
+are a first visit of that value); then each page's first load against the minimal app's, in
+alternation, each in a fresh browser profile (issue 21: every slider within 1.5x, first load within
+1.2x of the minimal app in the same run). ``--no-loads`` leaves the loads out.
 ``--root DIR`` serves another checkout of the app (an older commit unpacked with ``git archive``)
 so that before and after are timed by the same script.
 
-Run: python benchmarks/app.py [--tries N] [--pages build compare ...] [--share-links] [--root DIR]
+Run: python benchmarks/app.py [--tries N] [--pages build compare ...] [--share-links | --sliders [--no-loads]]
+[--root DIR]
 """
 
 from __future__ import annotations
@@ -68,7 +75,8 @@ from tests.browser_support import (  # noqa: E402
 from views.link import View, query  # noqa: E402
 from views.samples import DEFAULT_SAMPLE, load_sample  # noqa: E402
 
-TITLES = {"build": "Build", "compare": "Compare", "liquidation": "Liquidation", "shocks": "Shocks", "learn": "Learn"}
+TITLES = {"build": "Build", "compare": "Compare", "liquidation": "Liquidation", "shocks": "Shocks", "learn": "Learn",
+          "replay": "Replay"}
 IDLE_NOW = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -128,7 +136,8 @@ def load_time(page, wire: WireLog, url: str, wants_chart: bool) -> tuple[float |
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_function(IDLE_NOW, timeout=60_000, polling=50)
     if wants_chart:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        # A visible one: Build also holds charts in folded expanders.
+        page.wait_for_selector(".js-plotly-plot .main-svg >> visible=true", timeout=60_000)
     elapsed = time.perf_counter() - start
     wait_for_idle(page)
     return wire.run_seconds(since, from_document=True), elapsed
@@ -399,15 +408,122 @@ def share_link_settle(tries: int, pages: tuple[str, ...], root: Path) -> None:
           f"200 positions {_pair(first['200 positions'])}")
 
 
+#: The sliders timed by ``--sliders``: (page, the slider's label as shown, the sample book opened by
+#: share link). Build's T+n payoff slider needs an option in the book (the default sample has none).
+SLIDERS = (
+    ("build", "Size (BTC)", DEFAULT_SAMPLE),
+    ("build", "Days from now (T+n)", "05_short_strangle.json"),
+    ("liquidation", "Spot-vol elasticity (vol rises as price falls)", DEFAULT_SAMPLE),
+    ("shocks", "Correlation shock held at", DEFAULT_SAMPLE),
+    ("shocks", "Volatility multiplier held at", DEFAULT_SAMPLE),
+    ("replay", "Day", DEFAULT_SAMPLE),
+)
+#: Where each try clicks on the track (fraction of its width): a new value on every try, so that
+#: most tries are the slider's first visit to that value (engine caches cold for it).
+CLICK_AT = (0.8, 0.2, 0.65, 0.35, 0.9, 0.1, 0.55, 0.45, 0.75, 0.25, 0.95, 0.05)
+
+
+def click_slider(page, wire: WireLog, label: str | None, at: float) -> tuple[float | None, float] | None:
+    """(run end, drawn) in seconds from a click at fraction ``at`` of the track of the slider labelled
+    ``label`` (the first slider when None), as :func:`slider_response` times it."""
+    sliders = page.locator('[data-testid="stMain"] [data-testid="stSlider"]')
+    if label is not None:
+        sliders = sliders.filter(has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True))
+    if sliders.count() == 0:
+        print(f"  no slider {label!r} on {page.url.split('?')[0]}", file=sys.stderr)
+        return None
+    track = sliders.first.locator('[role="group"]').first
+    track.evaluate("element => element.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(150)
+    box = track.bounding_box()
+    since = wire.mark()
+    page.evaluate(OBSERVER)
+    start = page.evaluate("performance.now()")
+    page.mouse.click(box["x"] + box["width"] * at, box["y"] + box["height"] / 2)
+    try:
+        page.wait_for_function(SETTLED, arg=[start, QUIET_MS], timeout=30_000, polling=50)
+    except Exception:  # noqa: BLE001 - report the slider as unmeasured rather than abort the benchmark
+        print(f"  no rerun observed after moving {label!r} on {page.url.split('?')[0]}", file=sys.stderr)
+        return None
+    return _ends(page, wire, since, start)
+
+
+def every_slider(tries: int, pages: tuple[str, ...], root: Path, with_loads: bool = True) -> None:
+    """Each slider of :data:`SLIDERS` on ``pages`` against the minimal app's slider, clicked in
+    alternation (slider, minimal, slider, minimal…) on two open tabs of one browser, so that a busy
+    moment of the machine hits both; then first loads of each page and of the minimal app, in
+    alternation, each in a fresh browser profile. Medians of ``tries``; ratios to the minimal app."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    chosen = [spec for spec in SLIDERS if spec[0] in pages]
+    rows: list[tuple[str, list, list]] = []
+    loads: dict[str, tuple[list, list]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        with streamlit_server(ROOT / "benchmarks" / "minimal_app.py") as minimal, checkout_server(root) as base:
+            floor_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            floor_tab = floor_context.new_page()
+            floor_wire = WireLog(floor_context, floor_tab)
+            load_time(floor_tab, floor_wire, f"{minimal}/", True)
+            for name, label, sample in chosen:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                tab = context.new_page()
+                wire = WireLog(context, tab)
+                load_time(tab, wire, share_link(base, name, load_sample(sample)[0]), name != "learn")
+                click_slider(tab, wire, label, CLICK_AT[-1])  # the first move of a session warms its widgets
+                ours, theirs = [], []
+                for attempt in range(tries):
+                    at = CLICK_AT[attempt % len(CLICK_AT)]
+                    ours.append(click_slider(tab, wire, label, at))
+                    theirs.append(click_slider(floor_tab, floor_wire, None, at))
+                rows.append((f"{name}: {label}", ours, theirs))
+                context.close()
+            floor_context.close()
+            for name in pages if with_loads else ():
+                mine, floor = loads.setdefault(name, ([], []))
+                for _ in range(tries):
+                    for url, taken in ((page_url(base, name), mine), (f"{minimal}/", floor)):
+                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                        tab = context.new_page()
+                        taken.append(load_time(tab, WireLog(context, tab), url, name != "learn" or taken is floor))
+                        context.close()
+        browser.close()
+
+    def medians(pairs: list) -> tuple[float | None, float | None]:
+        pairs = [pair for pair in pairs if pair is not None]
+        return _median([run for run, _ in pairs]), _median([drawn for _, drawn in pairs])
+
+    print(f"{root}: seconds as run end / drawn, median of {tries} in alternation with the minimal app")
+    print(f"{'slider':>62} | {'minimal app':>13} | {'slider':>13} | {'x run':>6} | {'x drawn':>7}")
+    for title, ours, theirs in rows:
+        mine, floor = medians(ours), medians(theirs)
+        print(f"{title:>62} | {_pair(floor, 3):>13} | {_pair(mine, 3):>13} | {_ratio(mine[0], floor[0]):>6} | "
+              f"{_ratio(mine[1], floor[1]):>7}")
+    print(f"{'first load':>62} | {'minimal app':>13} | {'page':>13} | {'x run':>6} | {'x drawn':>7}")
+    for name, (mine, floor) in loads.items():
+        page_load, floor_load = medians(mine), medians(floor)
+        print(f"{name:>62} | {_pair(floor_load):>13} | {_pair(page_load):>13} | "
+              f"{_ratio(page_load[0], floor_load[0]):>6} | {_ratio(page_load[1], floor_load[1]):>7}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=5)
-    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), help="pages to time (default: all)")
+    parser.add_argument("--pages", nargs="+", choices=(*PAGES, "replay"), default=None,
+                        help="pages to time (default: all; --sliders adds replay)")
     parser.add_argument("--share-links", action="store_true",
                         help="time pages opened from share links: a sample against 200-position books")
-    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (with --share-links)")
+    parser.add_argument("--sliders", action="store_true",
+                        help="every slider of SLIDERS and each page's first load, in alternation with the minimal app")
+    parser.add_argument("--no-loads", action="store_true", help="with --sliders: the sliders only")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (with --share-links, --sliders)")
     arguments = parser.parse_args()
-    if arguments.share_links:
-        share_link_settle(arguments.tries, tuple(arguments.pages), arguments.root)
+    if arguments.sliders:
+        every_slider(arguments.tries, tuple(arguments.pages or (*PAGES, "replay")), arguments.root,
+                     not arguments.no_loads)
+    elif arguments.share_links:
+        share_link_settle(arguments.tries, tuple(arguments.pages or PAGES), arguments.root)
     else:
-        main(arguments.tries, tuple(arguments.pages))
+        main(arguments.tries, tuple(arguments.pages or PAGES))

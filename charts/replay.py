@@ -46,9 +46,11 @@ def replay_chart(frame: pd.DataFrame, upto: int, lead: str | None) -> go.Figure:
     shown = frame.iloc[: upto + 1]
     x = list(shown.index)
     hover = "%{x|%d %b %Y}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
-    # Lines with markers: on day 0 a line has one point, which only a marker shows.
+    # On day 0 a line has one point, which only a marker shows; after it, lines alone: a marker on every
+    # day of every line was a fifth of the chart's drawing (23 -> 19 ms a newPlot) at each move of the day slider.
+    with_markers = "lines+markers" if upto == 0 else "lines"
     traces = [{"type": "scatter", "x": x, "y": shown["equity_cross"].to_numpy(), "name": "Equity",
-               "mode": "lines+markers", "marker": {"size": 7}, "line": {"color": MODE_COLORS["equity"], "width": 4},
+               "mode": with_markers, "marker": {"size": 7}, "line": {"color": MODE_COLORS["equity"], "width": 4},
                "hovertemplate": hover}]
     money_columns = ["equity_cross"]
     if np.max(np.abs(frame["equity_portfolio"] - frame["equity_cross"])) > 0.5:
@@ -60,7 +62,7 @@ def replay_chart(frame: pd.DataFrame, upto: int, lead: str | None) -> go.Figure:
     for mode in MODES:
         color = MODE_COLORS[mode]
         traces.append({"type": "scatter", "x": x, "y": shown[f"maintenance_{mode}"].to_numpy(),
-                       "name": f"{MODE_LABELS[mode]} maintenance", "mode": "lines+markers", "marker": {"size": 6},
+                       "name": f"{MODE_LABELS[mode]} maintenance", "mode": with_markers, "marker": {"size": 6},
                        "line": {"color": color, "width": 3}, "hovertemplate": hover})
         traces.append({"type": "scatter", "x": x, "y": shown[f"initial_{mode}"].to_numpy(),
                        "name": f"{MODE_LABELS[mode]} initial", "mode": "lines",
@@ -84,10 +86,10 @@ def replay_chart(frame: pd.DataFrame, upto: int, lead: str | None) -> go.Figure:
         vol = frame[f"vol_{lead}"].to_numpy()
         percent_hover = "%{x|%d %b %Y}: %{y:.1%}<extra>%{fullData.name}</extra>"
         traces.append({"type": "scatter", "x": x, "y": move[: upto + 1], "name": f"{lead} since day 0",
-                       "mode": "lines+markers", "line": {"color": NEUTRAL_COLOR, "width": 3}, "marker": {"size": 6},
+                       "mode": with_markers, "line": {"color": NEUTRAL_COLOR, "width": 3}, "marker": {"size": 6},
                        "xaxis": "x2", "yaxis": "y2", "hovertemplate": percent_hover})
         traces.append({"type": "scatter", "x": x, "y": vol[: upto + 1], "name": f"{lead} EWMA volatility",
-                       "mode": "lines+markers", "marker": {"size": 5}, "line": {"color": ESTIMATE_COLOR, "width": 3}, "xaxis": "x2", "yaxis": "y2",
+                       "mode": with_markers, "marker": {"size": 5}, "line": {"color": ESTIMATE_COLOR, "width": 3}, "xaxis": "x2", "yaxis": "y2",
                        "hovertemplate": percent_hover})
         axes = {"xaxis2": {"domain": [0, 1], "anchor": "y2", "matches": "x", "type": "date",
                            "tickfont": {"size": FONT_SIZE}},
