@@ -46,6 +46,8 @@ st.caption(f"Rule sets: cross = **{preset_title('cross', ws.cross_preset)}**, po
            "sidebar; where each comes from: the last section of this page).")
 if ws.cross_preset == "binance":
     st.info(text.BINANCE_NOTE)
+if pooled := coins.read_pooled_equity(ws.portfolio, ws.portfolio_rules):
+    st.info(pooled)
 
 
 def card(label: str, value: str, reading: str, delta: str | None = None, term: str | None = None) -> None:

@@ -7,12 +7,13 @@ from margin import Future, Perp
 from margin.instruments import INVERSE_TYPES
 from margin.market import is_stablecoin
 from ui import engine_cache, figures, page, state
-from views import glossary, metrics, text
+from views import coins, glossary, metrics, text
 
 slot = page.begin()
 st.title("Where does the account get liquidated?")
-st.caption("Move one asset's price from 0.3× to 2× today's: the account is liquidated where equity meets "
-           "the maintenance requirement. Each mode re-evaluates its whole rule set at every price.")
+st.caption("Move one asset's price: the chart shows 0.3× to 2× today's, and the liquidation prices are searched "
+           "from near 0 up to 100× today's. The account is liquidated where equity meets the maintenance "
+           "requirement. Each mode re-evaluates its whole rule set at every price.")
 
 
 @st.fragment
@@ -76,6 +77,9 @@ def liquidation_panel() -> None:
     if "isolated" in found:
         st.caption("Isolated: only the perps and futures on this asset, holding their isolated margin; "
                    "the rest of the account cannot help them, and cannot be dragged down by them.")
+    pooled = coins.read_pooled_equity(ws.portfolio, ws.portfolio_rules)
+    if pooled:
+        st.info(pooled)
 
 
 liquidation_panel()

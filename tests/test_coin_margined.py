@@ -237,3 +237,20 @@ def test_the_pooled_equity_caveat_appears_exactly_where_deribit_splits_a_book_ac
         assert bool(coin_views.read_pooled_equity(book, PORTFOLIO_PRESETS["deribit"])) == (name in split), name
         for other in ("classroom", "okx", "span"):
             assert coin_views.read_pooled_equity(book, PORTFOLIO_PRESETS[other]) == ""
+
+
+def test_compare_and_liquidation_say_the_equity_is_pooled_under_deribit_for_a_split_book():
+    from streamlit.testing.v1 import AppTest
+
+    from views import coins as coin_views
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    app.run()
+    app.selectbox(key="sidebar_sample").set_value("04_covered_call.json").run()
+    app.selectbox(key="sidebar_portfolio_preset").set_value("deribit").run()
+    book = app.session_state["workspace"].portfolio
+    wanted = coin_views.read_pooled_equity(book, app.session_state["workspace"].portfolio_rules)
+    assert wanted
+    for page in ("pages/compare.py", "pages/liquidation.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert wanted in [i.value for i in app.info], page

@@ -632,3 +632,15 @@ def test_lessons_work_on_the_samples_as_the_app_loads_them():
         assert framework.sample(lesson.sample)[0] == load_sample(lesson.sample)[0]
         assert framework.sample(lesson.sample)[1] == load_sample(lesson.sample)[1]
     assert isinstance(framework.sample("04_covered_call.json")[0].positions[1], Option)
+
+
+def test_a_link_to_an_unknown_lesson_says_so_until_a_lesson_is_chosen():
+    """The warning stays on the next run (the first run's warning alone was gone before a user saw it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/learn.py")
+    at.query_params["lesson"] = "covered-call"
+    at.query_params["step"] = "1"
+    at.run()
+    assert any("covered-call" in w.value for w in at.warning)
+    at.run()  # the address no longer carries the lesson: the warning stays
+    assert any("covered-call" in w.value for w in at.warning)

@@ -69,20 +69,30 @@ def finish() -> None:
     go(None)
 
 
+#: A lesson id a link asked for that the catalogue does not have (shown until a lesson is chosen).
+UNKNOWN_KEY = "learn_unknown_lesson"
+
+
 def current() -> tuple[Lesson | None, int]:
     """The open lesson and step: the URL wins, else the session (the URL may be gone after navigation)."""
     wanted = st.query_params.get("lesson")
     if wanted:
         lesson = catalogue.get(wanted)
         if lesson is None:
-            st.warning(f"There is no lesson called “{wanted}”; choose one below.")
+            # Kept until a lesson is chosen: the first run's warning alone was gone by the page's next run.
+            st.session_state[UNKNOWN_KEY] = str(wanted)[:60]
             go(None)
         else:
+            st.session_state.pop(UNKNOWN_KEY, None)
             st.session_state[LESSON_KEY] = lesson.id
             st.session_state[STEP_KEY] = framework.clamp_step(lesson, st.query_params.get("step", 1))
     lesson = catalogue.get(st.session_state.get(LESSON_KEY))
     if lesson is None:
+        if st.session_state.get(UNKNOWN_KEY):
+            st.warning(f"The link asked for a lesson called “{st.session_state[UNKNOWN_KEY]}”, and there is none; "
+                       "choose one below.")
         return None, 1
+    st.session_state.pop(UNKNOWN_KEY, None)
     step = framework.clamp_step(lesson, st.session_state.get(STEP_KEY, 1))
     go(lesson.id, step)
     return lesson, step

@@ -28,8 +28,8 @@ from views import workbench as words
 
 #: The payoff's price axis: today's price x these, widened to show a liquidation price a little beyond.
 PAYOFF_LOW, PAYOFF_HIGH, PAYOFF_POINTS = 0.6, 1.4, 241
-OPTION_KINDS = ("call", "put")
-DATED_KINDS = ("future", "inverse future", "call", "put")
+OPTION_KINDS = ("call", "put", "coin call", "coin put")  # a coin call or put settles in its coin (Deribit's)
+DATED_KINDS = ("future", "inverse future", *OPTION_KINDS)
 #: Set by the ticket's button: the panel then reruns the whole page.
 ADDED_KEY = "workbench_trade_added"
 
@@ -103,7 +103,7 @@ def trade_ticket(where: str, compact: bool = False) -> None:
                                format="%.6g", key=f"{key}_size_{'usd' if inverse else asset}")
     strike = expiry = None
     if kind in OPTION_KINDS:
-        strike = top[4].number_input("Strike (USD)", min_value=0.0, value=_round_strike(today * (0.9 if kind == "put"
+        strike = top[4].number_input("Strike (USD)", min_value=0.0, value=_round_strike(today * (0.9 if kind.endswith("put")
                                      else 1.1)), step=metrics.nice_step(today) * 10, format="%.6g",
                                      key=f"{key}_strike_{asset}_{kind}")
     if kind in DATED_KINDS:
