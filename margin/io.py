@@ -72,17 +72,25 @@ class PortfolioDocument:
     market_overrides: Mapping | None = None
 
 
-def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    seen: dict = {}
-    for key, value in pairs:
-        if key in seen:
-            raise PortfolioError(f"'{key}': appears twice in the same object; keep one.")
-        seen[key] = value
-    return seen
+def strict_json_hooks(duplicate_fix: str, constant_fix: str) -> dict:
+    """Keyword arguments for ``json.loads`` that refuse a key given twice in one object and NaN/Infinity,
+    with a PortfolioError ending in ``duplicate_fix`` / ``constant_fix`` (what the user should do)."""
+
+    def reject_duplicates(pairs: list[tuple[str, object]]) -> dict:
+        seen: dict = {}
+        for key, value in pairs:
+            if key in seen:
+                raise PortfolioError(f"'{key}': appears twice in the same object; {duplicate_fix}")
+            seen[key] = value
+        return seen
+
+    def reject_constant(name: str) -> float:
+        raise PortfolioError(f"the file contains {name}; {constant_fix}")
+
+    return {"object_pairs_hook": reject_duplicates, "parse_constant": reject_constant}
 
 
-def _reject_constant(name: str) -> float:
-    raise PortfolioError(f"the file contains {name}; use a finite number.")
+_STRICT = strict_json_hooks("keep one.", "use a finite number.")
 
 
 def _depth(value: object, limit: int, level: int = 0) -> None:
@@ -108,7 +116,7 @@ def parse_json(text: str | bytes) -> object:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise PortfolioError(f"the document is larger than {MAX_DOCUMENT_BYTES // 1000} kB; a portfolio is a few kB.")
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        data = json.loads(text, **_STRICT)
     except PortfolioError:
         raise
     except RecursionError:

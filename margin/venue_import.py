@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from margin.errors import PortfolioError
 from margin.instruments import MAX_POSITIONS, Spot, check_asset
+from margin.io import strict_json_hooks
 from margin.market import Market
 from margin.names import VENUE_TITLES, ParsedName, parse_name
 
@@ -106,17 +107,7 @@ class _RowError(PortfolioError):
         super().__init__(f"{field}: {message}")
 
 
-def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    seen: dict = {}
-    for key, value in pairs:
-        if key in seen:
-            raise PortfolioError(f"the file gives '{key}' twice in the same object; a venue's export does not.")
-        seen[key] = value
-    return seen
-
-
-def _reject_constant(name: str) -> float:
-    raise PortfolioError(f"the file contains {name}; a venue's export has finite numbers only.")
+_STRICT = strict_json_hooks("a venue's export does not.", "a venue's export has finite numbers only.")
 
 
 def read_json(data: bytes | str) -> object:
@@ -134,7 +125,7 @@ def read_json(data: bytes | str) -> object:
     if len(data) > MAX_IMPORT_BYTES:
         raise PortfolioError(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB.")
     try:
-        return json.loads(data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        return json.loads(data, **_STRICT)
     except PortfolioError:
         raise
     except RecursionError:
