@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from margin import Market, Option, Portfolio, portfolio_margin
+from ui import smile_panel
 from ui.engine_cache import market_key, portfolio_key
 from views import samples
 
@@ -45,6 +46,8 @@ def test_a_skew_set_on_build_moves_compare_and_no_other_session():
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     app.selectbox(key="sidebar_sample").set_value("05_short_strangle.json").run()
+    app.session_state[smile_panel.OPEN_KEY] = True  # the smile panel draws its inputs only while open
+    app.run()
     app.number_input(key=next(w.key for w in app.number_input if w.key.startswith("skew_") and
                               w.key.endswith("_BTC"))).set_value(-0.2).run()
     assert not app.exception

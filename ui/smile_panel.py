@@ -14,6 +14,8 @@ from margin.smile import MAX_CURVATURE, MAX_SKEW
 from ui import page
 from views import smile as words
 
+OPEN_KEY = "build_smile_open"
+
 
 def smile_inputs(book: Portfolio, market: Market, revision: int) -> dict[str, tuple[float, float]]:
     """(skew, curvature) per coin the book holds options on, as the controls show them now."""
@@ -22,7 +24,13 @@ def smile_inputs(book: Portfolio, market: Market, revision: int) -> dict[str, tu
         return {}
     chosen: dict[str, tuple[float, float]] = {}
     shaped = any(a in market.smile for a in assets)
-    with st.expander("Volatility smile: each option at its own strike's volatility", expanded=shaped):
+    # Drawn only while open (on_change="rerun"): closed, the Build page's every rerun skips its inputs and
+    # charts, and the market keeps the smile it has.
+    panel = st.expander("Volatility smile: each option at its own strike's volatility", expanded=shaped,
+                        key=OPEN_KEY, on_change="rerun")
+    if not panel.open:
+        return {}
+    with panel:
         st.caption("The volatility above is the at-the-money one. Skew below 0 prices low strikes (puts) at higher "
                    "volatility, as crypto markets do; curvature lifts both wings. Both 0: flat, every option at "
                    "the at-the-money volatility. Each expiry gets its own curve from the two numbers "
