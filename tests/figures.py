@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from charts import compare, liquidation, shocks
 from margin import (
     cross_margin,
@@ -39,3 +42,27 @@ def chart_figures(book, market, asset: str, modes: tuple[str, ...], sweep=None, 
     if unit in pm.scenario_grids:
         figures["grid"] = shocks.scenario_grid_heatmap(pm.scenario_grids[unit], unit)
     return figures
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart an AppTest run drew with ui.page.chart: its key and its plotly figure (a dict)."""
+
+    key: str
+    spec: dict
+    config: dict
+
+
+def drawn_charts(at) -> list[DrawnChart]:
+    """Every chart ``at`` (an AppTest after a run) drew, in page order: ui.live_chart's components, or
+    st.plotly_chart elements where the component was not available."""
+    from ui import live_chart
+
+    found = []
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == live_chart.COMPONENT_NAME:
+            data = json.loads(element.proto.json)
+            found.append(DrawnChart(data["key"], json.loads(data["spec"]), data["config"]))
+    for element in at.get("plotly_chart"):
+        found.append(DrawnChart(element.key, json.loads(element.proto.spec), json.loads(element.proto.config or "{}")))
+    return found

@@ -19,6 +19,7 @@ from margin import (
     value_at_risk,
 )
 from margin.presets import PORTFOLIO_PRESETS
+from tests.figures import drawn_charts
 from ui.state import Workspace
 from views import components, editor, metrics, scenario_text, text
 from views.methodology import source_parts
@@ -243,7 +244,7 @@ def test_liquidation_page_shows_the_engines_liquidation_prices_and_distances(app
         fraction, sigmas = metrics.distance(today, expected, vol)
         assert shown[f"{label} distance"] == text.percent(fraction, signed=True)
         assert sigmas == pytest.approx(abs(expected / today - 1) / (vol / math.sqrt(365)))
-    assert len(app.get("plotly_chart")) == 1
+    assert len(drawn_charts(app)) == 1
 
 
 def test_spot_vol_elasticity_moves_the_portfolio_liquidation_price(app):
@@ -263,7 +264,7 @@ def test_shocks_page_shows_var_and_all_charts(app):
     assert shown["VaR 99 % 1-day, delta-normal"] == text.money(value_at_risk(ws.portfolio, ws.market))
     assert shown["VaR 99 % 1-day, Monte Carlo"] == text.money(
         value_at_risk(ws.portfolio, ws.market, method="monte-carlo"))
-    assert len(app.get("plotly_chart")) == 5
+    assert len(drawn_charts(app)) == 5
     assert any("binding" in c.value for c in app.caption)  # each line names its binding scenario or says it stays
 
 

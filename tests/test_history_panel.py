@@ -24,6 +24,7 @@ from margin.history import (
     estimate_market_inputs,
     parse_price_history,
 )
+from tests.figures import drawn_charts
 from ui import history_panel as panel
 from views import history
 
@@ -245,7 +246,7 @@ def test_the_example_history_applies_and_the_btc_vol_becomes_the_estimate(app, p
     assert any("364 daily returns, 2 Jan 2025 to 31 Dec 2025" in c for c in captions)
     assert any(c.startswith("BTC moved about 2.9 % a day, 55 % a year") for c in captions)
     assert any("no repair was needed" in c for c in captions)
-    assert [c.key for c in app.get("plotly_chart") if c.key.startswith("history_")] == ["history_vol_chart",
+    assert [c.key for c in drawn_charts(app) if c.key.startswith("history_")] == ["history_vol_chart",
                                                                                         "history_corr_chart"]
     assert app.session_state["workspace"].market == before.market  # nothing changes before "Apply"
 

@@ -3,7 +3,6 @@ the methodology drawn from the active rule sets, and the presenter setting."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -27,6 +26,7 @@ from margin import (
 )
 from margin.history import annualised_vols, parse_price_history
 from margin.instruments import InversePerp
+from tests.figures import drawn_charts
 from views import glossary, methodology
 from views.samples import load_sample
 
@@ -189,7 +189,7 @@ def latex_text(at: AppTest) -> str:
 
 
 def plotly_spec(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return drawn_charts(at)[0].spec
 
 
 # -- lessons end to end ---------------------------------------------------------------------------

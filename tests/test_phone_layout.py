@@ -94,7 +94,7 @@ def test_on_a_phone_compare_shows_both_modes_side_by_side_on_the_first_screen(se
         assert not overflowing, f"text wider than its box: {overflowing}"
         extent = page.evaluate(HORIZONTAL_EXTENT)
         assert extent["document"] <= extent["viewport"] and extent["mainContent"] <= extent["main"], extent
-        toolbar = page.evaluate("""() => [...document.querySelectorAll('.stPlotlyChart .modebar-container')]
+        toolbar = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .modebar-container')]
             .map(e => getComputedStyle(e).display)""")
         assert toolbar and set(toolbar) == {"none"}, f"Plotly's toolbar shows over the chart on a phone: {toolbar}"
         strip = page.locator(".st-key-compact_summary")

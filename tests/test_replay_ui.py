@@ -140,7 +140,7 @@ def test_every_sample_replays_over_every_episode_in_the_browser(chromium):
                 wait_for_idle(tab)
                 assert tab.locator('[data-testid="stException"]').count() == 0, (sample, item.id)
                 assert tab.locator('[data-testid="stAlertContentError"]').count() == 0, (sample, item.id)
-                assert tab.locator(".stPlotlyChart .main-svg").count() > 0, (sample, item.id)
+                assert tab.locator(".js-plotly-plot .main-svg").count() > 0, (sample, item.id)
                 _, path = load_episode(item.id)
                 slow = reference(book, market, path, item.start, item.start)
                 shown = metric_values(tab)
@@ -165,16 +165,16 @@ def test_every_sample_replays_over_every_episode_in_the_browser(chromium):
         upload.set_input_files(str(EXAMPLE))
         wait_for_idle(tab)
         assert tab.locator('[data-testid="stAlertContentError"]').count() == 0
-        assert tab.locator(".stPlotlyChart .main-svg").count() > 0
+        assert tab.locator(".js-plotly-plot .main-svg").count() > 0
 
         # Play steps the days on its own and stops on the last one
         tab.locator('.st-key-replay_source input[role="combobox"]').click()
         tab.locator('[role="option"]').filter(has_text=labels["aug-2024"]).first.click()
         wait_for_idle(tab)
-        title = tab.locator(".stPlotlyChart .gtitle").first
+        title = tab.locator(".js-plotly-plot .gtitle").first
         assert title.text_content().startswith("Day 0")
         tab.locator(".st-key-replay_play button").first.click()
-        tab.wait_for_function("() => { const t = document.querySelector('.stPlotlyChart .gtitle'); "
+        tab.wait_for_function("() => { const t = document.querySelector('.js-plotly-plot .gtitle'); "
                               "const m = t && /^Day (\\d+)/.exec(t.textContent); return m && Number(m[1]) >= 3; }",
                               timeout=30_000)
         tab.locator(".st-key-replay_play button").first.click()  # pause

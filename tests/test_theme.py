@@ -1,8 +1,8 @@
 """Light and dark: a theme switch in the app menu, charts that follow it, colours that read on both.
 
 The convention (see the charts.style docstring): every figure carries charts.style.TEMPLATE (light) and fixes
-no background or text colour; ui.page.chart draws it with Streamlit's theme, which recolours it for
-the active theme in the browser; line and label colours read on the white and on the dark background.
+no background or text colour; ui.page.chart draws it with ui.live_chart's component, which recolours it
+for the active theme in the browser (as Streamlit's chart theme does); line and label colours read on the white and on the dark background.
 The last test switches the theme in a real chromium, through the menu, and watches the chart follow.
 """
 
@@ -32,8 +32,8 @@ from tests.browser_support import (
     wait_for_charts,
     wait_for_idle,
 )
-from tests.figures import chart_figures
-from ui import page
+from tests.figures import chart_figures, drawn_charts
+from ui import live_chart, page
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -145,20 +145,18 @@ def _chart_app() -> None:
 
 
 @pytest.mark.parametrize("presenter", [False, True])
-def test_page_chart_draws_dicts_and_figures_with_the_streamlit_theme_and_presenter_fonts(presenter):
-    import json
-
+def test_page_chart_draws_dicts_and_figures_in_place_with_presenter_fonts(presenter):
     app = AppTest.from_function(_chart_app)
     app.session_state["presenter"] = presenter
     app.run()
     assert not app.exception
-    drawn = app.get("plotly_chart")
-    assert len(drawn) == 2
-    for element in drawn:
-        assert element.proto.theme == "streamlit"
-        spec = json.loads(element.proto.spec)
-        assert spec["layout"]["font"]["size"] == pytest.approx(16 * (style.PRESENTER_FONT_SCALE if presenter else 1))
-    assert json.loads(drawn[1].proto.config) == {"displayModeBar": False}
+    drawn = drawn_charts(app)
+    assert [chart.key for chart in drawn] == ["as_dict", "as_figure"]
+    assert not app.get("plotly_chart")  # ui.live_chart's component, which updates a drawn chart in place
+    for chart in drawn:
+        assert chart.spec["layout"]["font"]["size"] == pytest.approx(16 * (style.PRESENTER_FONT_SCALE if presenter else 1))
+    assert drawn[0].config == live_chart.BASE_CONFIG
+    assert drawn[1].config == {**live_chart.BASE_CONFIG, "displayModeBar": False}
 
 
 # -- in the browser ----------------------------------------------------------------------------

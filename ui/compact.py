@@ -67,10 +67,10 @@ CSS = f"""
   [class*="st-key-{PAIR_PREFIX}"] [data-testid="stMetricDelta"] {{ font-size: 0.75rem !important; }}
   [class*="st-key-{PAIR_PREFIX}"] [data-testid="stCaptionContainer"] {{ font-size: 0.78rem !important; }}
   [class*="st-key-{PAIR_PREFIX}"] h3 {{ font-size: 1rem !important; }}
-  .stPlotlyChart .modebar-container {{ display: none !important; }}
-  .stPlotlyChart g.heatmap-label {{ display: none; }}
-  .stPlotlyChart :is(.g-xtitle, .g-ytitle) text {{ font-size: 14px !important; }}
-  [class*="st-key-{TITLED_PREFIX}"] .stPlotlyChart .gtitle {{ display: none; }}
+  .js-plotly-plot .modebar-container {{ display: none !important; }}
+  .js-plotly-plot g.heatmap-label {{ display: none; }}
+  .js-plotly-plot :is(.g-xtitle, .g-ytitle) text {{ font-size: 14px !important; }}
+  [class*="st-key-{TITLED_PREFIX}"] .js-plotly-plot .gtitle {{ display: none; }}
   [class*="st-key-{TITLE_PREFIX}"] {{ display: block !important; }}
 }}
 [class*="st-key-{TITLE_PREFIX}"] {{ display: none; }}

@@ -17,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from charts import style
 from margin import PortfolioError
-from ui import compact, sidebar, state
+from ui import compact, live_chart, sidebar, state
 
 T = TypeVar("T")
 
@@ -47,8 +47,8 @@ PAGE_CSS = """
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; text-overflow: clip !important; overflow-wrap: break-word;
 }
-.stPlotlyChart :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .cbaxis, .cbtitle) text,
-.stPlotlyChart :is(.legendtext, .bartext) { fill: currentColor !important; }
+.js-plotly-plot :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .cbaxis, .cbtitle) text,
+.js-plotly-plot :is(.legendtext, .bartext) { fill: currentColor !important; }
 </style>
 """
 LESSON_PAGE = "pages/learn.py"
@@ -95,29 +95,16 @@ def chart(figure: dict | go.Figure, key: str, config: dict | None = None) -> Non
     """Draw a figure, given as ``fig.to_dict()`` (the ``ui.figures`` functions) or as a Figure;
     fonts scaled up in presenter mode.
 
-    Drawn with Streamlit's theme, which gives the chart the page's light or dark background and text
-    colours in the browser, and follows a theme switch without a rerun (see :mod:`charts.style`).
+    Drawn by :mod:`ui.live_chart`, which updates the chart drawn under ``key`` in place and gives it
+    the page's light or dark background and text colours in the browser (see :mod:`charts.style`).
     """
+    spec = figure.to_dict() if isinstance(figure, go.Figure) else figure
     if presenter_mode():
-        spec = figure.to_dict() if isinstance(figure, go.Figure) else figure
-        figure = style.scale_spec(spec, style.PRESENTER_FONT_SCALE)
-    if not isinstance(figure, go.Figure):
-        figure = _trusted_figure(figure)
-    with compact.titled_chart(figure.layout.title.text or "", key):
-        st.plotly_chart(figure, theme="streamlit", key=key, config=config)
-
-
-def _trusted_figure(spec: dict) -> go.Figure:
-    """A Figure around a spec that plotly already validated when the chart was built.
-
-    st.plotly_chart validates a dict again property by property (~15 ms a chart); a Figure it only
-    serialises. ``_validate`` is plotly's own switch for this (tests/test_streamlit_switches.py checks
-    it); without it, validate as usual.
-    """
-    try:
-        return go.Figure(spec, _validate=False)
-    except TypeError:  # pragma: no cover - a plotly without the switch
-        return go.Figure(spec)
+        spec = style.scale_spec(spec, style.PRESENTER_FONT_SCALE)
+    title = spec.get("layout", {}).get("title") or {}
+    title_text = (title.get("text") or "") if isinstance(title, dict) else str(title)
+    with compact.titled_chart(title_text, key):
+        live_chart.draw(spec, key, config)
 
 
 def _follow_lesson_link(lesson_page: bool) -> None:

@@ -1,0 +1,218 @@
+"""Plotly charts that update in place: a small Streamlit component around plotly.js's ``Plotly.react``.
+
+Why not ``st.plotly_chart``: Streamlit 1.67 derives a plotly chart's element id from its figure even
+when it has a key, so every changed figure is a new element, purged and drawn from scratch by
+``Plotly.newPlot`` (with React's unmount and mount around it). A slider that changes a chart paid that
+on every move. This component keeps one element per key (a custom component's id is its key) and
+hands each new figure to ``Plotly.react``, which updates the drawn chart: the axes, the legend and
+the DOM stay, only what changed is redrawn, and a zoom the viewer made survives (``uirevision``).
+Measured in chromium (docs/performance.md): the one-chart minimal app's slider draws in 0.085 s with
+``st.plotly_chart`` and 0.062 s with this component.
+
+plotly.js comes from the plotly Python package (``plotly/package_data/plotly.min.js``, the version
+the figures are built with), copied once into ``static/`` and served by Streamlit's static file
+serving (``server.enableStaticServing`` in .streamlit/config.toml, at ``app/static/``); the page loads
+it once, when the first chart mounts. Nothing is fetched from the internet.
+
+Theme: like Streamlit's chart theme, the component swaps the figure's template colours for the
+page's in the browser (the page's background, text colour and font, grid lines in a
+faint shade of that colour, hover labels on the page's background), so a figure fixes no background
+or text colour (see :mod:`charts.style`) and follows a switch between the light and dark themes at
+once, without a rerun.
+
+Where the file cannot be served (no ``static/`` folder could be written, static serving off, a test
+without a server) :func:`draw` falls back to ``st.plotly_chart`` with Streamlit's theme.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+from functools import cache
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Streamlit serves this folder (next to app.py) at ``app/static/`` when static serving is on.
+STATIC_DIR = ROOT / "static"
+PLOTLY_FILE = "plotly.min.js"
+COMPONENT_NAME = "margin_lab_chart"
+#: The CSS class of the element each chart is drawn in (plotly adds ``js-plotly-plot`` to it).
+CHART_CLASS = "ml-chart"
+#: Plotly's config for every chart: no plotly logo; the chart follows its column's width.
+BASE_CONFIG = {"displaylogo": False, "responsive": True}
+
+_JS = r"""
+const VERSION = "__VERSION__";
+const CHART_CLASS = "__CHART_CLASS__";
+const FILE = "__FILE__";
+
+// plotly.js once per page: Streamlit's static serving, next to Streamlit's own scripts (the app may
+// be served under a path prefix, so the address is taken from Streamlit's index script).
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__marginLabPlotly) {
+    window.__marginLabPlotly = new Promise((resolve, reject) => {
+      const own = [...document.scripts].find((s) => /\/static\/js\/index[^/]*\.js/.test(s.src));
+      const base = own ? own.src.split("static/js/")[0] : window.location.origin + "/";
+      const script = document.createElement("script");
+      script.src = base + "app/static/" + FILE + "?v=" + VERSION;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")));
+      script.onerror = () => { window.__marginLabPlotly = null; reject(new Error("not served")); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__marginLabPlotly;
+}
+
+function rgba(color, alpha) {
+  const parts = (color.match(/[\d.]+/g) || []).slice(0, 3);
+  return parts.length === 3 ? `rgba(${parts[0]},${parts[1]},${parts[2]},${alpha})` : color;
+}
+
+// The page's colours where the chart stands (they change with the light/dark theme).
+function themeAt(element) {
+  const css = getComputedStyle(element);
+  const background = css.getPropertyValue("--st-background-color").trim() || "#ffffff";
+  return {text: css.color, background, font: css.fontFamily, key: css.color + "|" + background + "|" + css.fontFamily};
+}
+
+function withTheme(layout, theme) {
+  const template = layout.template || {};
+  const own = template.layout || {};
+  const faint = rgba(theme.text, 0.14);
+  const axis = (given) => Object.assign({}, given || {}, {
+    gridcolor: faint, zerolinecolor: rgba(theme.text, 0.35), linecolor: rgba(theme.text, 0.35),
+    tickcolor: rgba(theme.text, 0.35)});
+  const themed = Object.assign({}, own, {
+    paper_bgcolor: theme.background,
+    plot_bgcolor: theme.background,
+    font: Object.assign({}, own.font || {}, {color: theme.text, family: theme.font}),
+    xaxis: axis(own.xaxis),
+    yaxis: axis(own.yaxis),
+    hoverlabel: Object.assign({}, own.hoverlabel || {},
+                              {bgcolor: theme.background, bordercolor: faint, font: {color: theme.text}}),
+    legend: Object.assign({}, own.legend || {}, {bgcolor: "rgba(0,0,0,0)"}),
+  });
+  return Object.assign({}, layout, {template: Object.assign({}, template, {layout: themed})});
+}
+
+function draw(box) {
+  const state = box.__marginLab;
+  const theme = themeAt(box);
+  state.theme = theme.key;
+  const layout = withTheme(state.figure.layout || {}, theme);
+  if (layout.uirevision === undefined) layout.uirevision = state.key;
+  return loadPlotly().then((Plotly) => Plotly.react(box, state.figure.data || [], layout, state.config))
+    .then(() => { box.dataset.revision = String(state.revision); })
+    .catch((error) => {
+      box.textContent = "This chart could not be drawn (" + error.message + "): reload the page.";
+      box.dataset.revision = "failed";
+    });
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let box = parentElement.querySelector("div." + CHART_CLASS);
+  if (!box) {
+    box = document.createElement("div");
+    box.className = CHART_CLASS;
+    box.__marginLab = {revision: 0, spec: null};
+    parentElement.appendChild(box);
+    // A theme switch restyles the component's wrappers (new CSS classes): redraw in the new colours.
+    const watched = [];
+    for (let node = box.parentElement; node && watched.length < 4; node = node.parentElement) {
+      watched.push(node);
+      if (node.classList.contains("stBidiComponent")) break;
+    }
+    const observer = new MutationObserver(() => {
+      if (box.__marginLab.figure && themeAt(box).key !== box.__marginLab.theme) draw(box);
+    });
+    watched.forEach((node) => observer.observe(node, {attributes: true, attributeFilter: ["class", "style"]}));
+    box.__marginLabObserver = observer;
+  }
+  const state = box.__marginLab;
+  box.dataset.chartKey = data.key;
+  if (data.spec !== state.spec) {
+    state.spec = data.spec;
+    state.figure = JSON.parse(data.spec);
+    state.config = data.config;
+    state.key = data.key;
+    state.revision += 1;
+    const height = (state.figure.layout || {}).height;
+    if (height && !box.style.minHeight) box.style.minHeight = height + "px";  // no jump while plotly.js loads
+    draw(box);
+  }
+  return () => {};
+}
+"""
+
+
+def available() -> bool:
+    """True when the page can load plotly.js from this app's static folder (copied there if needed)."""
+    return _static_serving() and _plotly_js_in_place()
+
+
+def _static_serving() -> bool:
+    try:
+        return bool(st.get_option("server.enableStaticServing"))
+    except Exception:  # noqa: BLE001 - an unknown option in a future Streamlit: use st.plotly_chart
+        return False
+
+
+@cache
+def _plotly_js_in_place() -> bool:
+    """Copy plotly's own plotly.min.js into ``static/`` (once a process; again after a plotly upgrade)."""
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_FILE
+    target = STATIC_DIR / PLOTLY_FILE
+    try:
+        if not target.exists() or not filecmp.cmp(source, target, shallow=False):
+            STATIC_DIR.mkdir(exist_ok=True)
+            partial = target.with_suffix(".partial")
+            shutil.copyfile(source, partial)
+            partial.replace(target)  # a server reading the file never sees half of it
+        return True
+    except OSError:
+        return False
+
+
+@cache
+def _component():
+    script = (_JS.replace("__VERSION__", plotly.__version__).replace("__CHART_CLASS__", CHART_CLASS)
+              .replace("__FILE__", PLOTLY_FILE))
+    # isolate_styles=False: plotly.js puts its styles (modebar, hover labels) in the document's head,
+    # which a shadow root would not see.
+    return st.components.v2.component(COMPONENT_NAME, js=script, isolate_styles=False)
+
+
+def draw(spec: dict, key: str, config: dict | None = None) -> None:
+    """Draw ``spec`` (a plotly figure as a dict) under ``key``; the same key updates the drawn chart."""
+    config = {**BASE_CONFIG, **(config or {})}
+    if not available():
+        st.plotly_chart(_trusted_figure(spec), theme="streamlit", key=key, config=config)
+        return
+    _component()(key=key, data={"spec": pio.to_json(spec, validate=False), "config": config, "key": key},
+                 width="stretch", height="content")
+
+
+def _trusted_figure(spec: dict) -> go.Figure:
+    """A Figure around a spec that plotly already validated when the chart was built.
+
+    st.plotly_chart validates a dict again property by property (~15 ms a chart); a Figure it only
+    serialises. ``_validate`` is plotly's own switch for this (tests/test_streamlit_switches.py checks
+    it); without it, validate as usual.
+    """
+    try:
+        return go.Figure(spec, _validate=False)
+    except TypeError:  # pragma: no cover - a plotly without the switch
+        return go.Figure(spec)
+
+
+def drawn_spec(data_json: str) -> dict:
+    """The figure a drawn chart's component data carries (for tests reading an AppTest run)."""
+    return json.loads(json.loads(data_json)["spec"])
