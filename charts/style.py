@@ -8,10 +8,10 @@ never WebGL) and at most a few hundred points per trace. Each mode's trace carri
 ``charts.liquidation``, ``charts.shocks``, ``charts.history``) build their figures with :func:`figure`.
 
 Light and dark: a figure carries a light template (plotly_white's page layout, see ``TEMPLATE``)
-for drawing anywhere; in the app ``ui.page.chart`` draws it with Streamlit's theme, which swaps the
-template's background, text and grid colours for the active theme's, light or dark, in the browser
-(so the chart follows a theme switch at once, without a rerun). No builder fixes a background or a
-text colour therefore: text with no meaning colour takes the theme's; the mode colours and
+for drawing anywhere; in the app ``ui.page.chart`` draws it with :mod:`ui.live_chart`, whose
+component swaps the template's background, text and grid colours for the page's, light or dark, in
+the browser (so the chart follows a theme switch at once, without a rerun). No builder fixes a
+background or a text colour therefore: text with no meaning colour takes the theme's; the mode colours and
 ``NEUTRAL_COLOR`` read at 3:1 or better on both the white and the dark background, so they are the
 same in both themes; and an outline drawn on a coloured cell takes the ink that contrasts with that
 cell (``ink_on``).
@@ -61,8 +61,8 @@ TEMPLATE = go.layout.Template(layout={
     if key in ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel", "paper_bgcolor", "plot_bgcolor",
                "xaxis", "yaxis", "title", "shapedefaults", "annotationdefaults")
 })
-#: Gap (px) between the tick labels and an axis title: plotly_white's. Set on every axis, since
-#: Streamlit's theme would otherwise widen it (to 20-24 px) and the margins below would no longer fit.
+#: Gap (px) between the tick labels and an axis title: plotly_white's. Set on every axis (Streamlit's
+#: chart theme, the fallback drawing, would otherwise widen it to 20-24 px and the margins below would no longer fit).
 STANDOFF = 15
 #: The legend's distance (px) from the bottom edge of the figure.
 _LEGEND_GAP = 6
@@ -96,7 +96,7 @@ def figure(traces: list[dict], title: str, x_title: str, y_title: str, height: i
     """
     axis_font = {"size": FONT_SIZE}
     layout.setdefault("margin", margins(traces, layout.get("showlegend", True)))
-    layout["margin"] = {**layout["margin"], "pad": 0}  # Streamlit's theme would pad the axes by 8 px
+    layout["margin"] = {**layout["margin"], "pad": 0}  # Streamlit's chart theme (the fallback) would pad the axes by 8 px
     return go.Figure(data=traces, layout={
         "template": TEMPLATE,
         "title": {"text": title, "font": {"size": FONT_SIZE + 4},

@@ -1,5 +1,7 @@
 """Liquidation: equity against each mode's maintenance as one asset's price moves."""
 
+import contextlib
+
 import streamlit as st
 
 from charts.style import MODE_LABELS
@@ -37,7 +39,9 @@ def liquidation_panel() -> None:
     presets = engine_cache.mode_params(ws.cross_preset, ws.portfolio_rules)
     # A large book's search takes a while on a cache miss (a 200-position book: ~0.2 s, more on a busy
     # server); Streamlit shows the spinner only once the work has lasted half a second.
-    with st.spinner(f"Finding where each mode liquidates as {asset} moves…", show_time=True):
+    progress = (st.spinner(f"Finding where each mode liquidates as {asset} moves…", show_time=True)
+                if len(ws.portfolio.positions) >= metrics.PROGRESS_FROM_POSITIONS else contextlib.nullcontext())
+    with progress:
         figure = page.safe(figures.liquidation_figure, ws.portfolio, ws.market, asset, modes, ws.cross_preset,
                            ws.portfolio_rules, co_move, elasticity)
         found = {}

@@ -143,9 +143,11 @@ def test_equity_equals_maintenance_at_the_returned_price(book, mode):
         assert r.equity >= r.maintenance - 1e-6 * scale
 
 
-def test_the_liquidation_page_searches_under_a_spinner_that_says_so(monkeypatch):
+@pytest.mark.parametrize("positions", [2, 40, 200])
+def test_a_large_books_liquidation_search_runs_under_a_spinner_that_says_so(monkeypatch, positions):
     """Issue 21: a large book's search can take over a second, so the page runs every liquidation
-    search and curve inside a spinner that names the work (Streamlit shows it after 0.5 s)."""
+    search and curve inside a spinner that names the work (Streamlit shows it after 0.5 s). A small
+    book's takes milliseconds and starts no spinner (each costs a thread)."""
     import contextlib
     from pathlib import Path
 
@@ -154,6 +156,7 @@ def test_the_liquidation_page_searches_under_a_spinner_that_says_so(monkeypatch)
 
     import margin
     from margin.io import encode_share_token
+    from views.metrics import PROGRESS_FROM_POSITIONS
 
     inside, calls = [], []
     real_spinner = streamlit.spinner
@@ -177,13 +180,16 @@ def test_the_liquidation_page_searches_under_a_spinner_that_says_so(monkeypatch)
     monkeypatch.setattr(margin, "liquidation_prices", recorded("liquidation_prices", margin.liquidation_prices))
     monkeypatch.setattr(margin, "margin_curves", recorded("margin_curves", margin.margin_curves))
     # A book no other test has priced, so the page's caches miss and the engine runs.
-    book = Portfolio([Perp("BTC", 0.8, 86_000.0, leverage=10), Option("BTC", "put", 80_000.0, 30, 1.3)],
-                     {"USDC": 23_456.78})
+    strikes = 60_000.0 + 500.0 * np.arange(positions - 1)
+    book = Portfolio([Perp("BTC", 0.8, 86_000.0, leverage=10)]
+                     + [Option("BTC", "put", float(k), 30, 1.3 / positions) for k in strikes],
+                     {"USDC": 23_456.78 + positions})
     app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
     app.query_params["book"] = encode_share_token(book)
     app.switch_page("pages/liquidation.py").run()
     assert not app.exception
     assert {name for name, _ in calls} == {"liquidation_prices", "margin_curves"}
+    expected = ["Finding where each mode liquidates as BTC moves…"] if positions >= PROGRESS_FROM_POSITIONS else []
     for name, spinners in calls:
-        assert spinners == ["Finding where each mode liquidates as BTC moves…"], name
+        assert spinners == expected, name
     assert not inside

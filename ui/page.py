@@ -39,8 +39,8 @@ html { font-size: 125% !important; }
 """
 #: On every page. Metric labels wrap rather than end in "…" (a phone cut the longest Compare labels).
 #: Chart text that has no colour of its own (ticks, axis titles, legend, colour bars, bar amounts) in
-#: the page's text colour: Streamlit's chart theme greys it to #808495 on the light theme (3.7:1 on
-#: white, thin for a projector); the page's colour reads at 17:1 there and follows the dark theme too.
+#: the page's text colour, which reads at 17:1 on the light theme and follows the dark theme at once
+#: (Streamlit's chart theme, the fallback of ui.live_chart, greys it to #808495: 3.7:1, thin for a projector).
 #: Coloured labels (a mode's liquidation price, equity) keep their colour: they are not selected.
 PAGE_CSS = """
 <style>

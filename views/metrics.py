@@ -29,6 +29,11 @@ CORR_SHOCKS: tuple[float, ...] = tuple(round(x, 1) for x in np.linspace(-1.0, 1.
 
 #: Liquidation chart: trial prices from 0.3x to 2x today's, log-spaced.
 CURVE_POINTS = 160
+#: From this many positions the Liquidation page searches under a spinner. A 200-position book's search
+#: takes ~0.2 s on a cache miss (more on a busy server), a sample book's a few milliseconds; Streamlit
+#: shows a spinner only after 0.5 s, yet starting one costs a thread on every run (0.3-34 ms measured
+#: on a busy 2-core machine), which a small book's slider move should not pay for nothing.
+PROGRESS_FROM_POSITIONS = 40
 CURVE_LOW, CURVE_HIGH = 0.3, 2.0
 
 
