@@ -3,6 +3,7 @@
 import streamlit as st
 
 from margin.runtime import keep_freed_memory
+from ui import live_chart
 from ui.page import PAGE_CONFIG
 
 keep_freed_memory()  # once per server process: sweeps reuse freed memory instead of faulting it in again
@@ -16,8 +17,12 @@ PAGES = [
     st.Page("pages/replay.py", title="Replay", icon=":material/replay:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
+#: Pages that draw a chart on their first screen (Learn draws one only on some steps).
+CHART_PAGES = {"Build", "Compare", "Liquidation", "Shocks", "Replay"}
 
 page = st.navigation(PAGES, position="sidebar")
+if page.title in CHART_PAGES:
+    live_chart.preload()  # plotly.js loads while the page's engine work runs; its charts come later
 
 
 @st.fragment(run_every=3600)

@@ -144,3 +144,31 @@ def test_a_control_change_updates_the_same_chart_element_and_keeps_the_viewers_z
         assert same["lines"] != lines_before, "the move did not reach the chart"
         assert same["range"] == pytest.approx(zoomed), "the viewer's zoom was lost"
         browser.close()
+
+
+@pytest.mark.parametrize("page", ["pages/build.py", "pages/compare.py", "pages/liquidation.py", "pages/shocks.py",
+                                  "pages/replay.py"])
+def test_chart_pages_start_loading_plotly_js_before_their_first_chart(page):
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page(page).run()
+    order = [("preload" if "data-margin-lab-preload" in element.proto.body else "html")
+             if element.type == "html" else element.type for element in app.main
+             if element.type in ("html", "bidi_component")]
+    assert "preload" in order and order.index("preload") < order.index("bidi_component"), order
+
+
+def test_the_learn_page_does_not_preload_plotly_js():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("pages/learn.py").run()
+    assert not [e for e in app.get("html") if "data-margin-lab-preload" in e.proto.body]
+
+
+def test_no_preload_where_the_component_is_not_available(monkeypatch):
+    def preload_only() -> None:
+        from ui import live_chart
+
+        live_chart.preload()
+
+    monkeypatch.setattr(live_chart, "_static_serving", lambda: False)
+    app = AppTest.from_function(preload_only).run()
+    assert not app.exception and not app.get("html")

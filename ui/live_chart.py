@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import shutil
 from functools import cache
 from pathlib import Path
@@ -47,28 +48,30 @@ CHART_CLASS = "ml-chart"
 #: Plotly's config for every chart: no plotly logo; the chart follows its column's width.
 BASE_CONFIG = {"displaylogo": False, "responsive": True}
 
-_JS = r"""
-const VERSION = "__VERSION__";
-const CHART_CLASS = "__CHART_CLASS__";
-const FILE = "__FILE__";
-
-// plotly.js once per page: Streamlit's static serving, next to Streamlit's own scripts (the app may
-// be served under a path prefix, so the address is taken from Streamlit's index script).
-function loadPlotly() {
+#: Defines ``window.__marginLabLoadPlotly()``: plotly.js once per page, from Streamlit's static serving
+#: next to Streamlit's own scripts (the app may be served under a path prefix, so the address is taken
+#: from Streamlit's index script). Shared by the component and :func:`preload`.
+_LOADER_JS = r"""
+window.__marginLabLoadPlotly = window.__marginLabLoadPlotly || function () {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__marginLabPlotly) {
     window.__marginLabPlotly = new Promise((resolve, reject) => {
       const own = [...document.scripts].find((s) => /\/static\/js\/index[^/]*\.js/.test(s.src));
       const base = own ? own.src.split("static/js/")[0] : window.location.origin + "/";
       const script = document.createElement("script");
-      script.src = base + "app/static/" + FILE + "?v=" + VERSION;
+      script.src = base + "app/static/__FILE__?v=__VERSION__";
       script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")));
       script.onerror = () => { window.__marginLabPlotly = null; reject(new Error("not served")); };
       document.head.appendChild(script);
     });
   }
   return window.__marginLabPlotly;
-}
+};
+"""
+
+_JS = _LOADER_JS + r"""
+const CHART_CLASS = "__CHART_CLASS__";
+const loadPlotly = window.__marginLabLoadPlotly;
 
 function rgba(color, alpha) {
   const parts = (color.match(/[\d.]+/g) || []).slice(0, 3);
@@ -173,18 +176,39 @@ def _plotly_js_in_place() -> bool:
     try:
         if not target.exists() or not filecmp.cmp(source, target, shallow=False):
             STATIC_DIR.mkdir(exist_ok=True)
-            partial = target.with_suffix(".partial")
+            # A name of this process's own: replicas starting together each write theirs, and the rename is
+            # atomic, so a server reading the file never sees half of it.
+            partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
             shutil.copyfile(source, partial)
-            partial.replace(target)  # a server reading the file never sees half of it
+            partial.replace(target)
         return True
     except OSError:
         return False
 
 
+def _filled(script: str) -> str:
+    return (script.replace("__VERSION__", plotly.__version__).replace("__CHART_CLASS__", CHART_CLASS)
+            .replace("__FILE__", PLOTLY_FILE))
+
+
+#: Hides its own element (a script element would otherwise leave a gap in the page's column).
+_PRELOAD_HTML = ("<style>[data-testid='stElementContainer']:has(script[data-margin-lab-preload]) {display: none}</style>"
+                 "<script data-margin-lab-preload>" + _LOADER_JS + "window.__marginLabLoadPlotly();</script>")
+
+
+def preload() -> None:
+    """Start loading plotly.js at once: called at the top of a page whose charts come later in its run.
+
+    The first chart's data reaches the browser only after the page's engine work (a fraction of a
+    second on a first visit); plotly.js (4.8 MB) is fetched and compiled meanwhile instead of after it.
+    """
+    if available():
+        st.html(_filled(_PRELOAD_HTML), unsafe_allow_javascript=True)
+
+
 @cache
 def _component():
-    script = (_JS.replace("__VERSION__", plotly.__version__).replace("__CHART_CLASS__", CHART_CLASS)
-              .replace("__FILE__", PLOTLY_FILE))
+    script = _filled(_JS)
     # isolate_styles=False: plotly.js puts its styles (modebar, hover labels) in the document's head,
     # which a shadow root would not see.
     return st.components.v2.component(COMPONENT_NAME, js=script, isolate_styles=False)
