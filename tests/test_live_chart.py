@@ -14,6 +14,8 @@ import plotly
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from margin import load_portfolio
+from margin.io import encode_share_token
 from tests.browser_support import (
     CHROMIUM_ARGS,
     require_chromium,
@@ -77,7 +79,7 @@ def test_draw_sends_the_figure_its_key_and_config_to_the_component():
     drawn = drawn_charts(app)
     assert [chart.key for chart in drawn] == ["first", "second"]
     assert drawn[0].spec["data"][0]["y"] == [3, 4] and drawn[0].spec["layout"]["height"] == 300
-    assert drawn[1].config == {"displaylogo": False, "responsive": True, "displayModeBar": False}
+    assert drawn[1].config == {**live_chart.BASE_CONFIG, "displayModeBar": False}
     assert not app.get("plotly_chart")
 
 
@@ -100,8 +102,34 @@ def test_every_chart_page_draws_with_the_component(page):
 
 
 # -- in the browser ----------------------------------------------------------------------------
+def _ranges(tab) -> dict:
+    return tab.evaluate("() => { const l = document.querySelector('.ml-chart').layout; "
+                        "return {x: l.xaxis.range.slice(), y: l.yaxis.range.slice()}; }")
+
+
+def _zoom_in(tab) -> dict:
+    """Drag a zoom box across the middle of the chart (both axes); the zoomed ranges."""
+    full = _ranges(tab)
+    plot = tab.locator(".ml-chart .nsewdrag").first.bounding_box()
+    tab.mouse.move(plot["x"] + plot["width"] * 0.3, plot["y"] + plot["height"] * 0.3)
+    tab.mouse.down()
+    tab.mouse.move(plot["x"] + plot["width"] * 0.45, plot["y"] + plot["height"] * 0.5, steps=8)
+    tab.mouse.move(plot["x"] + plot["width"] * 0.55, plot["y"] + plot["height"] * 0.6, steps=4)
+    tab.mouse.up()
+    zoomed = _ranges(tab)
+    for axis in ("x", "y"):
+        assert zoomed[axis][1] - zoomed[axis][0] < 0.5 * (full[axis][1] - full[axis][0]), (axis, full, zoomed)
+    return zoomed
+
+
+def _wait_for_update(tab, revision: str) -> None:
+    tab.wait_for_function("(r) => document.querySelector('.ml-chart').dataset.revision !== r", arg=revision,
+                          timeout=30_000)
+    wait_for_idle(tab)
+
+
 @pytest.mark.browser
-def test_a_control_change_updates_the_same_chart_element_and_keeps_the_viewers_zoom():
+def test_a_chart_updates_in_place_keeps_a_zoom_follows_its_column_and_trims_the_toolbar():
     from playwright.sync_api import sync_playwright
 
     executable = require_chromium()
@@ -115,34 +143,52 @@ def test_a_control_change_updates_the_same_chart_element_and_keeps_the_viewers_z
         wait_for_charts(tab)
         assert [u for u in fetched if u.split("?")[0].endswith("/app/static/plotly.min.js")], fetched
         assert all(u.startswith(url) for u in fetched), fetched
-        full = tab.evaluate("() => { window.__chartBefore = document.querySelector('.ml-chart'); "
-                            "return window.__chartBefore.layout.xaxis.range.slice(); }")
-        # The viewer zooms in: a drag across the plot (plotly's zoom box, along x only).
-        plot = tab.locator(".ml-chart .nsewdrag").first.bounding_box()
-        middle = plot["y"] + plot["height"] / 2
-        tab.mouse.move(plot["x"] + plot["width"] * 0.3, middle)
-        tab.mouse.down()
-        tab.mouse.move(plot["x"] + plot["width"] * 0.45, middle + 2, steps=8)
-        tab.mouse.move(plot["x"] + plot["width"] * 0.5, middle + 2, steps=4)
-        tab.mouse.up()
-        zoomed = tab.evaluate("() => document.querySelector('.ml-chart').layout.xaxis.range.slice()")
-        assert zoomed[1] - zoomed[0] < 0.5 * (full[1] - full[0]), (full, zoomed)
+        # The toolbar: full screen added; selection tools and "Share chart" (an upload to Plotly's cloud) gone.
+        tab.locator(".ml-chart").first.hover()
+        buttons = tab.evaluate("() => [...document.querySelectorAll('.ml-chart .modebar-btn')].map(b => b.dataset.title)")
+        assert "Full screen" in buttons and "Zoom" in buttons, buttons
+        assert not {"Box Select", "Lasso Select", "Share chart..."} & set(buttons), buttons
+        tab.evaluate("() => { window.__chartBefore = document.querySelector('.ml-chart'); }")
         revision = tab.evaluate("() => document.querySelector('.ml-chart').dataset.revision")
         lines_before = tab.evaluate("() => document.querySelector('.ml-chart').data.map(t => JSON.stringify(t.y))")
         tab.locator('[data-testid="stCheckbox"]').filter(has_text="Other assets co-move").first.click()
-        tab.wait_for_function("(r) => document.querySelector('.ml-chart').dataset.revision !== r", arg=revision,
-                              timeout=30_000)
-        wait_for_idle(tab)
+        _wait_for_update(tab, revision)
         same = tab.evaluate("""() => {
           const chart = document.querySelector('.ml-chart');
-          return {element: chart === window.__chartBefore,
-                  range: chart.layout.xaxis.range, charts: document.querySelectorAll('.ml-chart').length,
+          return {element: chart === window.__chartBefore, charts: document.querySelectorAll('.ml-chart').length,
                   lines: chart.data.map(t => JSON.stringify(t.y))};
         }""")
         assert same["element"], "the chart was re-created, not updated"
         assert same["charts"] == 1
-        assert same["lines"] != lines_before, "the move did not reach the chart"
-        assert same["range"] == pytest.approx(zoomed), "the viewer's zoom was lost"
+        assert same["lines"] != lines_before, "the change did not reach the chart"
+        zoomed = _zoom_in(tab)
+        # Another asset is another chart: the zoom on BTC does not carry over.
+        revision = tab.evaluate("() => document.querySelector('.ml-chart').dataset.revision")
+        tab.locator('[data-testid="stSelectbox"]').filter(has_text="Asset").first.click()
+        tab.get_by_role("option", name="ETH", exact=True).click()
+        _wait_for_update(tab, revision)
+        other = _ranges(tab)
+        assert other["x"] != pytest.approx(zoomed["x"]), "BTC's zoom was kept on the ETH chart"
+        # The column narrows without a window resize (as when the sidebar folds): the chart follows it.
+        tab.evaluate("() => { document.querySelector('.ml-chart').parentElement.style.width = '600px'; }")
+        tab.wait_for_function("() => Math.abs(document.querySelector('.ml-chart .main-svg')"
+                              ".getBoundingClientRect().width - 600) < 2", timeout=10_000)
+        # A slider move that changes both axes' data ranges (an option book, the spot-vol elasticity) keeps
+        # the viewer's zoom on both axes (plotly's uirevision alone kept x and reset y).
+        strangle = load_portfolio(ROOT / "sample_portfolios" / "05_short_strangle.json")
+        tab.goto(f"{url}/liquidation?book={encode_share_token(strangle)}", wait_until="domcontentloaded")
+        wait_for_idle(tab)
+        wait_for_charts(tab)
+        zoomed = _zoom_in(tab)
+        revision = tab.evaluate("() => document.querySelector('.ml-chart').dataset.revision")
+        figure_before = tab.evaluate("() => JSON.stringify(document.querySelector('.ml-chart').__marginLab.figure.layout)")
+        tab.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first.focus()
+        tab.keyboard.press("End")
+        _wait_for_update(tab, revision)
+        assert tab.evaluate("() => JSON.stringify(document.querySelector('.ml-chart').__marginLab.figure.layout)") != figure_before
+        kept = _ranges(tab)
+        for axis in ("x", "y"):
+            assert kept[axis] == pytest.approx(zoomed[axis]), f"the viewer's zoom on {axis} was lost"
         browser.close()
 
 

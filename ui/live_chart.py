@@ -45,115 +45,15 @@ PLOTLY_FILE = "plotly.min.js"
 COMPONENT_NAME = "margin_lab_chart"
 #: The CSS class of the element each chart is drawn in (plotly adds ``js-plotly-plot`` to it).
 CHART_CLASS = "ml-chart"
-#: Plotly's config for every chart: no plotly logo; the chart follows its column's width.
-BASE_CONFIG = {"displaylogo": False, "responsive": True}
+#: Plotly's config for every chart: no plotly logo (the component follows its column's width itself and
+#: trims the toolbar: ui/assets/live_chart.js).
+BASE_CONFIG = {"displaylogo": False}
 
-#: Defines ``window.__marginLabLoadPlotly()``: plotly.js once per page, from Streamlit's static serving
-#: next to Streamlit's own scripts (the app may be served under a path prefix, so the address is taken
-#: from Streamlit's index script). Shared by the component and :func:`preload`.
-_LOADER_JS = r"""
-window.__marginLabLoadPlotly = window.__marginLabLoadPlotly || function () {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__marginLabPlotly) {
-    window.__marginLabPlotly = new Promise((resolve, reject) => {
-      const own = [...document.scripts].find((s) => /\/static\/js\/index[^/]*\.js/.test(s.src));
-      const base = own ? own.src.split("static/js/")[0] : window.location.origin + "/";
-      const script = document.createElement("script");
-      script.src = base + "app/static/__FILE__?v=__VERSION__";
-      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")));
-      script.onerror = () => { window.__marginLabPlotly = null; reject(new Error("not served")); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__marginLabPlotly;
-};
-"""
-
-_JS = _LOADER_JS + r"""
-const CHART_CLASS = "__CHART_CLASS__";
-const loadPlotly = window.__marginLabLoadPlotly;
-
-function rgba(color, alpha) {
-  const parts = (color.match(/[\d.]+/g) || []).slice(0, 3);
-  return parts.length === 3 ? `rgba(${parts[0]},${parts[1]},${parts[2]},${alpha})` : color;
-}
-
-// The page's colours where the chart stands (they change with the light/dark theme).
-function themeAt(element) {
-  const css = getComputedStyle(element);
-  const background = css.getPropertyValue("--st-background-color").trim() || "#ffffff";
-  return {text: css.color, background, font: css.fontFamily, key: css.color + "|" + background + "|" + css.fontFamily};
-}
-
-function withTheme(layout, theme) {
-  const template = layout.template || {};
-  const own = template.layout || {};
-  const faint = rgba(theme.text, 0.14);
-  const axis = (given) => Object.assign({}, given || {}, {
-    gridcolor: faint, zerolinecolor: rgba(theme.text, 0.35), linecolor: rgba(theme.text, 0.35),
-    tickcolor: rgba(theme.text, 0.35)});
-  const themed = Object.assign({}, own, {
-    paper_bgcolor: theme.background,
-    plot_bgcolor: theme.background,
-    font: Object.assign({}, own.font || {}, {color: theme.text, family: theme.font}),
-    xaxis: axis(own.xaxis),
-    yaxis: axis(own.yaxis),
-    hoverlabel: Object.assign({}, own.hoverlabel || {},
-                              {bgcolor: theme.background, bordercolor: faint, font: {color: theme.text}}),
-    legend: Object.assign({}, own.legend || {}, {bgcolor: "rgba(0,0,0,0)"}),
-  });
-  return Object.assign({}, layout, {template: Object.assign({}, template, {layout: themed})});
-}
-
-function draw(box) {
-  const state = box.__marginLab;
-  const theme = themeAt(box);
-  state.theme = theme.key;
-  const layout = withTheme(state.figure.layout || {}, theme);
-  if (layout.uirevision === undefined) layout.uirevision = state.key;
-  return loadPlotly().then((Plotly) => Plotly.react(box, state.figure.data || [], layout, state.config))
-    .then(() => { box.dataset.revision = String(state.revision); })
-    .catch((error) => {
-      box.textContent = "This chart could not be drawn (" + error.message + "): reload the page.";
-      box.dataset.revision = "failed";
-    });
-}
-
-export default function (component) {
-  const { data, parentElement } = component;
-  let box = parentElement.querySelector("div." + CHART_CLASS);
-  if (!box) {
-    box = document.createElement("div");
-    box.className = CHART_CLASS;
-    box.__marginLab = {revision: 0, spec: null};
-    parentElement.appendChild(box);
-    // A theme switch restyles the component's wrappers (new CSS classes): redraw in the new colours.
-    const watched = [];
-    for (let node = box.parentElement; node && watched.length < 4; node = node.parentElement) {
-      watched.push(node);
-      if (node.classList.contains("stBidiComponent")) break;
-    }
-    const observer = new MutationObserver(() => {
-      if (box.__marginLab.figure && themeAt(box).key !== box.__marginLab.theme) draw(box);
-    });
-    watched.forEach((node) => observer.observe(node, {attributes: true, attributeFilter: ["class", "style"]}));
-    box.__marginLabObserver = observer;
-  }
-  const state = box.__marginLab;
-  box.dataset.chartKey = data.key;
-  if (data.spec !== state.spec) {
-    state.spec = data.spec;
-    state.figure = JSON.parse(data.spec);
-    state.config = data.config;
-    state.key = data.key;
-    state.revision += 1;
-    const height = (state.figure.layout || {}).height;
-    if (height && !box.style.minHeight) box.style.minHeight = height + "px";  // no jump while plotly.js loads
-    draw(box);
-  }
-  return () => {};
-}
-"""
+ASSETS = Path(__file__).resolve().parent / "assets"
+#: Defines ``window.__marginLabLoadPlotly()``: plotly.js once per page (the component and :func:`preload`).
+_LOADER_JS = (ASSETS / "plotly_loader.js").read_text()
+#: The component: one element per key, each new figure handed to ``Plotly.react``.
+_JS = _LOADER_JS + (ASSETS / "live_chart.js").read_text()
 
 
 def available() -> bool:
