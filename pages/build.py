@@ -1,24 +1,63 @@
-"""Build: the book (positions table, sliders, collateral), the market, save/load and the share link."""
+"""Build: the book (positions table, sliders, collateral), the market, save/load and the share link.
+
+A slider of "Adjust one position" changes one position of the book and nothing else, so its move does
+not rerun the page: its callback reruns only the fragments that show the book (:func:`book_fragments`:
+the positions table, the position picker, the sidebar's summary and the narrow screens' strip, the
+workbench's ticket result, greeks and payoff, the download and the share link), all in one run; when
+something else shows the book too, the whole page. The other controls of the page rerun it whole.
+"""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from margin import CROSS_PRESETS, PortfolioError, nearest_correlation
+from margin import CROSS_PRESETS, Option, PortfolioError, nearest_correlation
 from margin.instruments import INVERSE_TYPES
 from margin.io import market_overrides, save_portfolio
 from margin.market import is_stablecoin
-from ui import compact, history_panel, import_panel, live_panel, page, smile_panel, state
+from ui import compact, history_panel, import_panel, live_panel, page, sidebar, smile_panel, state
 from ui import workbench as workbench_panels
 from views import coins, editor, metrics, samples, text
 
 UPLOAD_KEY = "build_upload"
 PICK_KEY = "build_pick"
 FILLED_KEY = "build_filled_entries"
+SLIDER_ERROR_KEY = "build_slider_error"
+#: Keys of this page's fragments (st.rerun reruns them by these; :func:`book_fragments`).
+POSITIONS_FRAGMENT, PICK_FRAGMENT, SLIDERS_FRAGMENT = "build_book_table", "build_book_picker", "build_book_sliders"
+SHARE_FRAGMENT = "build_book_files"
 
 slot = page.begin()
 st.title("Build a book")
 ws = state.get()
 if ws.portfolio.title or ws.portfolio.story:
     st.info(f"**{ws.portfolio.title}**  \n{ws.portfolio.story}")
+
+
+def book_fragments(before: state.Workspace, after: state.Workspace, moved) -> list[str] | None:
+    """The keys of the fragments to rerun after a slider took the book from ``before`` to ``after`` by moving
+    the position ``moved``; None when something outside them shows the book too, so the whole page reruns:
+    the open smile panel plots each option's strike and expiry."""
+    if isinstance(moved, Option) and st.session_state.get(smile_panel.OPEN_KEY):
+        return None
+    workbench = workbench_panels.book_fragments(before.portfolio, after.portfolio, after.market)
+    return [POSITIONS_FRAGMENT, PICK_FRAGMENT, sidebar.SUMMARY_FRAGMENT, *workbench, SHARE_FRAGMENT]
+
+
+def _redraw_book(before: state.Workspace, after: state.Workspace, moved) -> None:
+    """Rerun what shows the book (:func:`book_fragments`), or the whole page."""
+    keys = book_fragments(before, after, moved)
+    if keys is None:
+        st.rerun()
+    try:
+        st.rerun(keys)
+    except StreamlitAPIException:  # a fragment the last page run did not draw: the whole page, then
+        st.rerun()
+
+
+def _table_edited() -> None:
+    """An edit of the positions table (a fragment) reruns the whole page: the book it makes shows everywhere."""
+    st.rerun()
+
 
 # -- positions ---------------------------------------------------------------------------------
 st.subheader("Positions")
@@ -27,49 +66,67 @@ st.caption("One row per position. Size is in coins, except for inverse (coin-mar
            "always positive; the side says long or short. Leave leverage blank for the rule set's maximum, isolated "
            "margin blank for entry notional / leverage, and the entry of a perp or future blank for today's price.")
 asset_options = list(ws.market.assets)
-edited = st.data_editor(
-    editor.positions_frame(ws.base),
-    key=f"positions_{ws.editors.positions}",
-    num_rows="dynamic",
-    hide_index=True,
-    width="stretch",
-    placeholder="",
-    column_config={
-        "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
-                                                 help="perp, dated future, call or put option, spot holding, or "
-                                                      "an inverse (coin-margined) perp or future: sized in USD, "
-                                                      "settled in the coin; a coin call or put settles in the coin"),
-        "asset": st.column_config.SelectboxColumn("Asset", options=asset_options),
-        "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
-        "size": st.column_config.NumberColumn(editor.SIZE_LABEL, min_value=0.0,
-                                              help="in coins: perps, futures, options and spot holdings"),
-        "usd_size": st.column_config.NumberColumn(editor.USD_SIZE_LABEL, min_value=0.0,
-                                                  help="inverse perps and futures only: the face value in US "
-                                                       "dollars, worth face / price coins; their profit and loss "
-                                                       "is paid in the coin"),
-        "entry": st.column_config.NumberColumn("Entry (USD)", min_value=0.0,
-                                               help="entry price; left blank on a perp or future (inverse too), "
-                                                    "today's price is filled in; for options the premium paid, "
-                                                    "display only"),
-        "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
-        "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
-        "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
-        "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
-    },
-)
-completed, filled = editor.fill_entries(edited, ws.market)
-positions, row_errors = editor.frame_positions(completed)
-for message in row_errors:
-    st.error(message)
-shown_assets = [a for a in editor.table_assets(edited) if a in ws.market.prices]
-if shown_assets:
-    st.caption("Today's prices: " + " · ".join(f"{a} {text.price(ws.market.prices[a])}" for a in shown_assets)
-               + " (set them under Market below).")
-inverse_rows = coins.read_inverse_rows(ws.portfolio.positions if row_errors else positions, ws.market)
-if inverse_rows:
-    st.caption(inverse_rows)
-if st.session_state.get(FILLED_KEY):
-    st.info(st.session_state.pop(FILLED_KEY))
+
+
+def _positions_editor(ws: state.Workspace):
+    """The positions table itself: dynamic rows, so Streamlit identifies it by its data too."""
+    return st.data_editor(
+        editor.positions_frame(ws.base),
+        key=f"positions_{ws.editors.positions}",
+        on_change=_table_edited,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
+                                                     help="perp, dated future, call or put option, spot holding, or "
+                                                          "an inverse (coin-margined) perp or future: sized in USD, "
+                                                          "settled in the coin; a coin call or put settles in the coin"),
+            "asset": st.column_config.SelectboxColumn("Asset", options=list(ws.market.assets)),
+            "side": st.column_config.SelectboxColumn("Side", options=list(editor.SIDES)),
+            "size": st.column_config.NumberColumn(editor.SIZE_LABEL, min_value=0.0,
+                                                  help="in coins: perps, futures, options and spot holdings"),
+            "usd_size": st.column_config.NumberColumn(editor.USD_SIZE_LABEL, min_value=0.0,
+                                                      help="inverse perps and futures only: the face value in US "
+                                                           "dollars, worth face / price coins; their profit and loss "
+                                                           "is paid in the coin"),
+            "entry": st.column_config.NumberColumn("Entry (USD)", min_value=0.0,
+                                                   help="entry price; left blank on a perp or future (inverse too), "
+                                                        "today's price is filled in; for options the premium paid, "
+                                                        "display only"),
+            "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
+            "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
+            "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
+            "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
+        },
+    )
+
+
+@st.fragment(key=POSITIONS_FRAGMENT)
+def positions_table():
+    """The positions table from the workspace's ``base`` (a slider move restarts it: a new revision, a new
+    widget, so no pending edit is replayed over the slider's value) and what it reads; its edits rerun the
+    page (:func:`_table_edited`), which applies them. Returns (positions, row errors, filled entries)."""
+    ws = state.get()
+    edited = _positions_editor(ws)
+    completed, filled = editor.fill_entries(edited, ws.market)
+    positions, row_errors = editor.frame_positions(completed)
+    for message in row_errors:
+        st.error(message)
+    shown_assets = [a for a in editor.table_assets(edited) if a in ws.market.prices]
+    if shown_assets:
+        st.caption("Today's prices: " + " · ".join(f"{a} {text.price(ws.market.prices[a])}" for a in shown_assets)
+                   + " (set them under Market below).")
+    inverse_rows = coins.read_inverse_rows(ws.portfolio.positions if row_errors else positions, ws.market)
+    if inverse_rows:
+        st.caption(inverse_rows)
+    if st.session_state.get(FILLED_KEY):
+        st.info(st.session_state.pop(FILLED_KEY))
+    return positions, row_errors, filled
+
+
+positions, row_errors, filled = positions_table()
 import_panel.name_box(ws, table_errors=bool(row_errors))  # add a position by its Deribit/OKX/Binance name
 
 st.subheader("Collateral")
@@ -102,29 +159,71 @@ else:
         if candidate != ws.portfolio:
             ws = ws.with_book(candidate, "table")  # saved with the market's changes, below
 
-# -- sliders -----------------------------------------------------------------------------------
+# -- sliders (drawn into this slot after the run's save, below: they read the saved workspace) ----
 st.subheader("Adjust one position")
+slider_slot = st.container()
 
 
 def _apply_slider(field: str, index: int, key: str) -> None:
+    """A slider's callback: the book with the position moved becomes the workspace's, then only what shows
+    the book is drawn again (:func:`_redraw_book`); a refused value is said under the sliders."""
     current = state.get()
     try:
         position = editor.adjust(current.portfolio.positions[index], field, st.session_state[key])
-        state.replace_book(current.portfolio.replace_position(index, position), source="slider")
+        moved = state.replace_book(current.portfolio.replace_position(index, position), source="slider")
     except (PortfolioError, IndexError) as error:
-        st.session_state["build_slider_error"] = str(error)
+        st.session_state[SLIDER_ERROR_KEY] = str(error)
+        return  # the sliders' fragment reruns and shows it; the book is unchanged
+    _redraw_book(current, moved, position)
 
 
-if table_errors:
-    st.info("Sliders pause while the table has errors, so they cannot overwrite what you typed.")
-elif not ws.portfolio.positions:
-    st.caption("Add a position to the table to adjust it here.")
-else:
-    labels = [f"Row {i + 1}: {coins.position_label(p, ws.market)}" for i, p in enumerate(ws.portfolio.positions)]
+def _pick_key(ws: state.Workspace) -> str:
     # Keyed on the book's arrivals from outside (a sample, an upload, a link): the browser would keep
     # showing the previous book's label for the same row number.
-    index = st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__,
-                         key=f"{PICK_KEY}_{ws.editors.collateral}")
+    return f"{PICK_KEY}_{ws.editors.collateral}"
+
+
+def _picked_index(ws: state.Workspace) -> int:
+    """The row the picker holds: its index, or the row its label names (the browser sends a label back)."""
+    chosen = st.session_state.get(_pick_key(ws), 0)
+    if isinstance(chosen, str) and chosen.startswith("Row ") and ":" in chosen:
+        number = chosen[4:chosen.index(":")]
+        chosen = int(number) - 1 if number.isdigit() else 0
+    return chosen if isinstance(chosen, int) and 0 <= chosen < len(ws.portfolio.positions) else 0
+
+
+def _picked() -> None:
+    """Another position picked: its sliders, drawn by their own fragment, follow."""
+    st.rerun([PICK_FRAGMENT, SLIDERS_FRAGMENT])
+
+
+@st.fragment(key=PICK_FRAGMENT)
+def position_picker(table_errors: bool) -> None:
+    """The picker of the position to adjust: each label describes the position as it is now, so a slider
+    move reruns it (``table_errors`` is the last page run's: the sliders only show while the table has none)."""
+    ws = state.get()
+    if table_errors:
+        st.info("Sliders pause while the table has errors, so they cannot overwrite what you typed.")
+        return
+    if not ws.portfolio.positions:
+        st.caption("Add a position to the table to adjust it here.")
+        return
+    labels = [f"Row {i + 1}: {coins.position_label(p, ws.market)}" for i, p in enumerate(ws.portfolio.positions)]
+    # Set on every run, so the label goes to the browser with the options: the browser keeps showing the
+    # label it has while the index stays the same (a slider move changes the label, not the index).
+    st.session_state[_pick_key(ws)] = _picked_index(ws)
+    st.selectbox("Position", list(range(len(labels))), format_func=labels.__getitem__, key=_pick_key(ws),
+                 on_change=_picked)
+
+
+@st.fragment(key=SLIDERS_FRAGMENT)
+def position_sliders(table_errors: bool) -> None:
+    """The sliders of the picked position. A move changes the book and reruns the fragments that show it,
+    not these sliders, which already show the value; they restart from a value set anywhere else."""
+    ws = state.get()
+    if table_errors or not ws.portfolio.positions:
+        return
+    index = _picked_index(ws)
     position = ws.portfolio.positions[index]
     asset_max = CROSS_PRESETS[ws.cross_preset].asset_max_leverage(position.asset)
     ranges = metrics.anchored_slider_ranges(position, metrics.same_position(ws.anchor, index, position),
@@ -138,8 +237,9 @@ else:
         key = f"slider_{field}_{ws.editors.sliders}_{index}"
         column.slider(names[field], min_value=bounds["min"], max_value=bounds["max"], value=bounds["value"],
                       step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key))
-    if st.session_state.get("build_slider_error"):
-        st.error(st.session_state.pop("build_slider_error"))
+    if st.session_state.get(SLIDER_ERROR_KEY):
+        st.error(st.session_state.pop(SLIDER_ERROR_KEY))
+
 
 # -- market ------------------------------------------------------------------------------------
 st.subheader("Market")
@@ -173,10 +273,10 @@ def correlation_inputs(pair_list: list[tuple[str, str]]) -> None:
 
 
 # Stablecoins (priced near $1, barely volatile) are folded away: editable, but not in a student's way.
-coins = [a for a in book_assets if not is_stablecoin(a)]
+book_coins = [a for a in book_assets if not is_stablecoin(a)]
 stables = [a for a in book_assets if is_stablecoin(a)]
-market_inputs(coins)
-coin_pairs = [(a, b) for i, a in enumerate(coins) for b in coins[i + 1:]]
+market_inputs(book_coins)
+coin_pairs = [(a, b) for i, a in enumerate(book_coins) for b in book_coins[i + 1:]]
 if coin_pairs:
     st.markdown("**Correlations** (−1 to 1) between the book's coins")
     correlation_inputs(coin_pairs)
@@ -226,17 +326,35 @@ if market != ws.market:
     ws = ws.with_market(market, "controls")
 if ws is not state.get():
     state.save(ws)  # the run's one save: what the tables and the market controls changed
+with slider_slot:
+    position_picker(bool(table_errors))
+    position_sliders(bool(table_errors))
 
 # -- the trader's workbench: trade ticket, greeks, payoff (ui/workbench.py) -----------------------
 workbench_panels.build_panels()
 
 # -- save, load, share -------------------------------------------------------------------------
 st.subheader("Save, load and share")
-overrides = market_overrides(samples.base_market(), ws.market)
+
+
+@st.fragment(key=SHARE_FRAGMENT)
+def book_files(part: str) -> None:
+    """The workspace's book as a file ("download": the button) or as a link ("link": the share link). One
+    fragment at two places, rerun together when a slider moves the book."""
+    ws = state.get()
+    if part == "download":
+        overrides = market_overrides(samples.base_market(), ws.market)
+        st.download_button("Download portfolio (JSON)", data=save_portfolio(ws.portfolio, None, overrides),
+                           file_name="margin-lab-portfolio.json", mime="application/json", on_click="ignore")
+        return
+    base_url = (getattr(st.context, "url", None) or "").split("?")[0]
+    st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
+
+
 left, right = st.columns(2)
-left.download_button("Download portfolio (JSON)", data=save_portfolio(ws.portfolio, None, overrides),
-                     file_name="margin-lab-portfolio.json", mime="application/json", on_click="ignore")
-left.caption("The file holds the positions, the collateral and your market changes.")
+with left:
+    book_files("download")
+    st.caption("The file holds the positions, the collateral and your market changes.")
 uploaded = right.file_uploader("Load a portfolio (JSON)", type=["json"], key=UPLOAD_KEY)
 if uploaded is not None:
     done = st.session_state.get("build_upload_done")
@@ -257,11 +375,10 @@ if uploaded is not None:
     else:
         right.success(f"Loaded {uploaded.name}.")
 
-base_url = (getattr(st.context, "url", None) or "").split("?")[0]
 st.markdown("**Share link** (the address bar holds it too): it restores this book and market, the rule sets, "
             "the offsets setting and presenter mode.")
 with st.container(key=compact.LINK_BOX_KEY):  # at most ~5 lines tall, then it scrolls (ui/compact.py)
-    st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
+    book_files("link")
 st.caption("Open the Compare page to see what each margin mode asks for this book.")
 
 # -- market data: vols and correlations estimated from a price history (after the JSON uploader,

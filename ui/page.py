@@ -149,9 +149,7 @@ def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
 
 def end(slot: Slots) -> None:
     """Draw the summary of the book as it is now (sidebar, and the narrow screens' strip), keep ?book= in sync."""
-    sidebar.summary(slot.sidebar)
-    if slot.strip is not None:
-        compact.summary_strip(slot.strip)
+    sidebar.summary(slot.sidebar, slot.strip)  # one fragment: a Build slider's move redraws it with the book
     state.sync_link(state.get())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from margin import CROSS_PRESETS, PORTFOLIO_PRESETS
-from ui import engine_cache, state
+from ui import compact, engine_cache, state
 from views import samples, text
 from views.rules import OFFSET_CHOICES, portfolio_rules, preset_title
 
@@ -22,6 +22,8 @@ PORTFOLIO_KEY = "sidebar_portfolio_preset"
 OFFSETS_KEY = "sidebar_offsets"
 PRESENTER_KEY = state.PRESENTER_KEY  # the setting itself, read by ui.page.presenter_mode()
 PRESENTER_WIDGET = "sidebar_presenter"
+#: The key of the fragment that draws the book's summary (sidebar and strip), for st.rerun.
+SUMMARY_FRAGMENT = "sidebar_book_summary"
 OFFSETS_READING = {
     "correlated": "Coins that move together can offset each other, so a hedged BTC/ETH pair costs less.",
     "segregated": "Each coin is margined on its own and the requirements add up, as Deribit's and OKX's "
@@ -116,28 +118,45 @@ def draw() -> st.delta_generator.DeltaGenerator:
         return st.container()
 
 
-def summary(slot) -> None:
-    """A three-line summary of the current book, drawn into ``slot`` after the page has run."""
-    workspace = state.get()
+def summary(slot, strip=None) -> None:
+    """A three-line summary of the current book, drawn into ``slot`` after the page has run, and the same
+    numbers into ``strip`` (the narrow screens' strip at the top of the page, :func:`ui.compact.summary_strip`)
+    when given.
+
+    Both are one keyed fragment (:data:`SUMMARY_FRAGMENT`): a Build slider that moves the book reruns it with
+    the page's other fragments that show the book, so neither ever shows the previous book."""
     with slot:
         st.markdown("### Summary")
-        try:
-            numbers = engine_cache.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
-                                      workspace.portfolio_rules)
-        except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
-            st.caption("The book cannot be evaluated yet; the page says why.")
-            return
-        title = workspace.portfolio.title or "Untitled book"
-        st.caption(f"{title} · {text.count(len(workspace.portfolio.positions), 'position')}")
-        cross_equity, portfolio_equity = numbers["cross_equity"], numbers["portfolio_equity"]
-        equity = (f"Equity **{text.money(cross_equity)}**" if abs(cross_equity - portfolio_equity) < 0.5 else
-                  f"Equity: cross **{text.money(cross_equity)}**, portfolio **{text.money(portfolio_equity)}**")
-        st.markdown(
-            f"{equity}  \n"
-            f"Maintenance: cross **{text.money(numbers['cross_maintenance'])}**, "
-            f"portfolio **{text.money(numbers['portfolio_maintenance'])}**  \n"
-            f"Initial: cross **{text.money(numbers['cross_initial'])}**, "
-            f"portfolio **{text.money(numbers['portfolio_initial'])}**"
-        )
-        st.caption(text.read_summary(cross_equity, portfolio_equity, numbers["cross_maintenance"],
-                                     numbers["portfolio_maintenance"]))
+        _summary(strip)
+
+
+@st.fragment(key=SUMMARY_FRAGMENT)
+def _summary(strip) -> None:
+    _summary_lines()
+    if strip is not None:
+        compact.summary_strip(strip)
+
+
+def _summary_lines() -> None:
+    """The sidebar's summary: the book's title and size, equity, maintenance and initial in both modes."""
+    workspace = state.get()
+    try:
+        numbers = engine_cache.headline(workspace.portfolio, workspace.market, workspace.cross_preset,
+                                     workspace.portfolio_rules)
+    except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
+        st.caption("The book cannot be evaluated yet; the page says why.")
+        return
+    title = workspace.portfolio.title or "Untitled book"
+    st.caption(f"{title} · {text.count(len(workspace.portfolio.positions), 'position')}")
+    cross_equity, portfolio_equity = numbers["cross_equity"], numbers["portfolio_equity"]
+    equity = (f"Equity **{text.money(cross_equity)}**" if abs(cross_equity - portfolio_equity) < 0.5 else
+              f"Equity: cross **{text.money(cross_equity)}**, portfolio **{text.money(portfolio_equity)}**")
+    st.markdown(
+        f"{equity}  \n"
+        f"Maintenance: cross **{text.money(numbers['cross_maintenance'])}**, "
+        f"portfolio **{text.money(numbers['portfolio_maintenance'])}**  \n"
+        f"Initial: cross **{text.money(numbers['cross_initial'])}**, "
+        f"portfolio **{text.money(numbers['portfolio_initial'])}**"
+    )
+    st.caption(text.read_summary(cross_equity, portfolio_equity, numbers["cross_maintenance"],
+                                 numbers["portfolio_maintenance"]))

@@ -1,7 +1,10 @@
 """The trader's workbench on the Build and Compare pages: a trade ticket (what a trade would do to both
 modes' requirements and liquidation prices before it is added), the greeks table and the payoff chart.
 
-Each panel is a fragment: moving one of its controls reruns the panel, not the page. The engine calls
+Each panel is a fragment: moving one of its controls reruns the panel, not the page. What each shows of
+the book (the ticket's result, the greeks, the payoff chart) is a keyed fragment of its own, which a Build
+slider that moves the book reruns without the panel's controls, with the page's other fragments that show
+the book (:func:`book_fragments`). The engine calls
 are cached here with :mod:`ui.engine_cache`'s keys (book, market, rule set); the ticket's trade is
 passed as its fields, so a bad field is refused inside the engine (``margin.whatif.make_trade``) and
 shown with :func:`ui.page.safe`. Pages call :func:`build_panels` and :func:`compare_panels`.
@@ -32,6 +35,19 @@ OPTION_KINDS = ("call", "put", "coin call", "coin put")  # a coin call or put se
 DATED_KINDS = ("future", "inverse future", *OPTION_KINDS)
 #: Set by the ticket's button: the panel then reruns the whole page.
 ADDED_KEY = "workbench_trade_added"
+#: The keys of the fragments that show the book (st.rerun reruns them by these): the ticket's result, the
+#: greeks, the payoff chart; and the payoff panel with its controls (asset on the axis, T+n range).
+TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_FRAGMENT = "workbench_ticket", "workbench_greeks", "workbench_payoff"
+PAYOFF_PANEL_FRAGMENT = "workbench_payoff_panel"
+BOOK_FRAGMENTS = (TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_FRAGMENT)
+
+
+def book_fragments(before: Portfolio, after: Portfolio, market: Market) -> tuple[str, ...]:
+    """The workbench's fragments to rerun when the book goes from ``before`` to ``after`` (a Build slider):
+    the payoff panel with its controls when they change with the book, else only its chart."""
+    if payoff_controls_follow(before, after, market):
+        return BOOK_FRAGMENTS
+    return (TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_PANEL_FRAGMENT)
 
 
 # -- cached engine calls ----------------------------------------------------------------------------
@@ -59,8 +75,12 @@ def payoff(book: Portfolio, market: Market, asset: str, days_ahead: float, low: 
 # -- helpers -------------------------------------------------------------------------------------------
 def _book_coins(ws) -> list[str]:
     """The book's priced non-stablecoin assets, in book order, else the market's first coin."""
-    coins = [a for a in ws.portfolio.assets() if a in ws.market.prices and not is_stablecoin(a)]
-    return coins or [a for a in ws.market.assets if not is_stablecoin(a)][:1]
+    return _coins_of(ws.portfolio, ws.market)
+
+
+def _coins_of(book: Portfolio, market: Market) -> list[str]:
+    coins = [a for a in book.assets() if a in market.prices and not is_stablecoin(a)]
+    return coins or [a for a in market.assets if not is_stablecoin(a)][:1]
 
 
 def _round_strike(value: float) -> float:
@@ -87,7 +107,8 @@ def _cents_table(result: IncrementalMargin) -> pd.DataFrame:
 # -- the trade ticket ---------------------------------------------------------------------------------
 @st.fragment
 def trade_ticket(where: str, compact: bool = False) -> None:
-    """Instrument, side and size of one trade, and what it would do to both modes before it is added."""
+    """Instrument, side and size of one trade, and what it would do to both modes before it is added
+    (:func:`ticket_result`, its own fragment, which a move of the book reruns without the inputs)."""
     ws = state.get()
     key = f"workbench_{where}"
     coins = [a for a in ws.market.assets if not is_stablecoin(a)]
@@ -109,6 +130,16 @@ def trade_ticket(where: str, compact: bool = False) -> None:
     if kind in DATED_KINDS:
         expiry = top[5].number_input("Expiry (days)", min_value=0.0, max_value=3650.0, value=30.0, step=1.0,
                                      key=f"{key}_expiry")
+    ticket_result(where, compact, kind, asset, side, size, strike, expiry)
+
+
+@st.fragment(key=TICKET_FRAGMENT)
+def ticket_result(where: str, compact: bool, kind: str, asset: str, side: str, size: float, strike: float | None,
+                  expiry: float | None) -> None:
+    """What the ticket's trade (its inputs as the ticket last read them) would do to the workspace's book."""
+    ws = state.get()
+    key = f"workbench_{where}"
+    today = float(ws.market.prices[asset])
     result = page.safe(whatif, ws.portfolio, ws.market, kind, asset, side, size, strike, expiry, ws.cross_preset,
                        ws.portfolio_rules)
     if result is None:
@@ -125,14 +156,16 @@ def trade_ticket(where: str, compact: bool = False) -> None:
         st.caption(liquidation)
     (st.success if result.reduces_risk else st.warning)(words.read_risk(result))
     if not compact:
-        exact = st.expander("Before and after, to the cent")
-        with exact:
-            st.caption("Each figure is a full computation of the book without and with the trade (the Compare "
-                       "page's numbers); the change is their difference.")
-            st.dataframe(_cents_table(result), hide_index=True, width="stretch",
-                         column_config={"requirement": "Requirement",
-                                        **{name: st.column_config.NumberColumn(name.capitalize(), format="$%.2f")
-                                           for name in ("before", "after", "change")}})
+        # Drawn only while open (on_change="rerun" reruns this fragment): closed, a move of the book skips its table.
+        exact = st.expander("Before and after, to the cent", key=f"{key}_cents", on_change="rerun")
+        if exact.open:
+            with exact:
+                st.caption("Each figure is a full computation of the book without and with the trade (the Compare "
+                           "page's numbers); the change is their difference.")
+                st.dataframe(_cents_table(result), hide_index=True, width="stretch",
+                             column_config={"requirement": "Requirement",
+                                            **{name: st.column_config.NumberColumn(name.capitalize(), format="$%.2f")
+                                               for name in ("before", "after", "change")}})
     st.button("Add this trade to the book", key=f"{key}_add", on_click=_add_trade, args=(result.book_after,),
               help="Adds the position, paying its premium (or spot cost) from the stablecoin collateral.")
     if st.session_state.pop(ADDED_KEY, False):
@@ -147,6 +180,7 @@ def _add_trade(book: Portfolio) -> None:
 
 
 # -- greeks -------------------------------------------------------------------------------------------
+@st.fragment(key=GREEKS_FRAGMENT)
 def greeks_panel(where: str) -> None:
     """The greeks table per underlying and for the book, with the per-position rows folded."""
     ws = state.get()
@@ -174,22 +208,44 @@ def greeks_panel(where: str) -> None:
 
 
 # -- payoff -------------------------------------------------------------------------------------------
-@st.fragment
+@st.fragment(key=PAYOFF_PANEL_FRAGMENT)
 def payoff_panel(where: str) -> None:
-    """P&L against one asset's price at expiry and at T+n days, today's price and the liquidation prices."""
+    """P&L against one asset's price at expiry and at T+n days, today's price and the liquidation prices
+    (the chart and its reading: :func:`payoff_chart`, its own fragment, which a move of the book reruns)."""
     ws = state.get()
     key = f"workbench_{where}_payoff"
     coins = _book_coins(ws)
     left, right = st.columns([1, 2])
     asset = left.selectbox("Asset on the axis", coins, key=f"{key}_asset")
-    longest = longest_expiry_days(ws.portfolio)
-    if longest >= 1:
-        days = right.slider("Days from now (T+n)", min_value=0, max_value=int(math.floor(longest)), value=0,
+    last_day = _days_range(ws.portfolio)
+    if last_day:
+        days = right.slider("Days from now (T+n)", min_value=0, max_value=last_day, value=0,
                             key=f"{key}_days", help="The green line: the book after this many days, prices of the "
                                                     "other coins and volatilities held. The dashed line: at expiry.")
     else:
         days = 0
         right.caption("No option or dated future: the book's P&L is the same today and at any later date.")
+    payoff_chart(where, asset, days)
+
+
+def payoff_controls_follow(before: Portfolio, after: Portfolio, market: Market) -> bool:
+    """Whether :func:`payoff_panel`'s own controls show ``after`` as they show ``before`` (the coins on its
+    axis, the T+n slider's range): when not, a move of the book must rerun the panel, not only its chart."""
+    return (_coins_of(before, market) == _coins_of(after, market)
+            and _days_range(before) == _days_range(after))
+
+
+def _days_range(book: Portfolio) -> int:
+    """The T+n slider's last day (0: no slider, the book has no dated position a day or more out)."""
+    longest = longest_expiry_days(book)
+    return int(math.floor(longest)) if longest >= 1 else 0
+
+
+@st.fragment(key=PAYOFF_FRAGMENT)
+def payoff_chart(where: str, asset: str, days: int) -> None:
+    """The payoff chart of the workspace's book against ``asset`` at T+``days``, and its reading."""
+    ws = state.get()
+    key = f"workbench_{where}_payoff"
     today = float(ws.market.prices[asset])
     liquidations = {}
     for mode in ("cross", "portfolio"):
