@@ -5,14 +5,17 @@ when it has a key, so every changed figure is a new element, purged and drawn fr
 ``Plotly.newPlot`` (with React's unmount and mount around it). A slider that changes a chart paid that
 on every move. This component keeps one element per key (a custom component's id is its key) and
 hands each new figure to ``Plotly.react``, which updates the drawn chart: the axes, the legend and
-the DOM stay, only what changed is redrawn, and a zoom the viewer made survives (``uirevision``).
+the DOM stay, only what changed is redrawn, and a zoom the viewer made survives a slider move on both
+axes (dropped when the chart's title or axis titles change, e.g. another asset).
 Measured in chromium (docs/performance.md): the one-chart minimal app's slider draws in 0.085 s with
 ``st.plotly_chart`` and 0.062 s with this component.
 
 plotly.js comes from the plotly Python package (``plotly/package_data/plotly.min.js``, the version
 the figures are built with), copied once into ``static/`` and served by Streamlit's static file
-serving (``server.enableStaticServing`` in .streamlit/config.toml, at ``app/static/``); the page loads
-it once, when the first chart mounts. Nothing is fetched from the internet.
+serving (``server.enableStaticServing`` in .streamlit/config.toml, at ``app/static/``); a page loads
+it once, from the top of a chart page's run (:func:`preload`, called by app.py) or when its first chart
+mounts. Nothing is fetched from the internet, and the toolbar has no "Share chart" (an upload to
+Plotly's cloud); it has a full-screen button. The JavaScript is in ``ui/assets/``.
 
 Theme: like Streamlit's chart theme, the component swaps the figure's template colours for the
 page's in the browser (the page's background, text colour and font, grid lines in a
@@ -27,7 +30,6 @@ without a server) :func:`draw` falls back to ``st.plotly_chart`` with Streamlit'
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import shutil
 from functools import cache
@@ -136,7 +138,3 @@ def _trusted_figure(spec: dict) -> go.Figure:
     except TypeError:  # pragma: no cover - a plotly without the switch
         return go.Figure(spec)
 
-
-def drawn_spec(data_json: str) -> dict:
-    """The figure a drawn chart's component data carries (for tests reading an AppTest run)."""
-    return json.loads(json.loads(data_json)["spec"])
