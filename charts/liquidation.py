@@ -42,7 +42,7 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
     plotted range are drawn as labelled vertical lines in the mode's colour.
     """
     prices = curves["price"].to_numpy(dtype=float)
-    hover = "%{x:$,.4~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
+    hover = "%{x:$,.6~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
 
     def line(column: str, name: str, mode: str, width: float, dash: str = "solid") -> dict:
         return {"type": "scatter", "x": prices, "y": curves[column].to_numpy(dtype=float), "name": name,

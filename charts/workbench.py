@@ -36,8 +36,9 @@ def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: floa
     (``liquidations``: mode -> USD or None) as a dashed line in the mode's colour when it is on the axis.
     """
     prices = frame["price"].to_numpy(dtype=float)
-    hover = "%{x:$,.4~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
-    when = "Today (T+0)" if days_ahead == 0 else f"In {days_ahead:g} days (T+{days_ahead:g})"
+    hover = "%{x:$,.6~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
+    days = "day" if days_ahead == 1 else "days"
+    when = "Today (T+0)" if days_ahead == 0 else f"In {days_ahead:g} {days} (T+{days_ahead:g})"
     traces = [
         {"type": "scatter", "x": prices, "y": frame["pnl_expiry"].to_numpy(dtype=float), "name": "At expiry",
          "mode": "lines", "line": {"color": NEUTRAL_COLOR, "width": 3, "dash": "dash"}, "hovertemplate": hover},

@@ -125,3 +125,18 @@ def test_longest_expiry_reads_options_and_futures():
     assert longest_expiry_days(book) == 90.0
     assert longest_expiry_days(book, "BTC") == 40.0
     assert longest_expiry_days(Portfolio([Perp("BTC", 1, 1e4)])) == 0.0
+
+
+@pytest.mark.parametrize(("days", "legend"), [(0, "Today (T+0)"), (1, "In 1 day (T+1)"), (7, "In 7 days (T+7)")])
+def test_the_payoff_chart_names_its_t_plus_n_line_in_words_that_agree_with_the_number(days, legend):
+    from charts.workbench import payoff_chart
+    from margin import Option, Portfolio, default_market
+    from margin.payoff import payoff_frame
+
+    market = default_market()
+    book = Portfolio([Option("BTC", "call", 90_000.0, 30, -1.0)], {"USDC": 10_000.0})
+    frame = payoff_frame(book, market, "BTC", np.linspace(60_000.0, 120_000.0, 50), days)
+    figure = payoff_chart(frame, "BTC", market.prices["BTC"], days)
+    assert legend in [trace.name for trace in figure.data]
+    # Prices on the hover read in full (d3's ",.6~g": six significant digits before an exponent).
+    assert all(".6~g" in trace.hovertemplate for trace in figure.data if trace.hovertemplate)
