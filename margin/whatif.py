@@ -245,7 +245,8 @@ def _numbers(result) -> dict:
 
 
 def incremental_margin(book: Portfolio, trade: Position, market: Market, cross_params=None, portfolio_params=None,
-                       settle: bool = True, with_liquidation: bool = True) -> IncrementalMargin:
+                       settle: bool = True, with_liquidation: bool = True,
+                       liquidation=liquidation_prices) -> IncrementalMargin:
     """The change of initial and maintenance margin, under cross and portfolio margin, that adding
     ``trade`` to ``book`` makes, and the liquidation prices of the trade's asset before and after.
 
@@ -256,6 +257,9 @@ def incremental_margin(book: Portfolio, trade: Position, market: Market, cross_p
         portfolio_params: portfolio rule set (preset name or PortfolioParams; None = default).
         settle: pay the trade's cost from the book's stablecoin collateral (:func:`with_trade`).
         with_liquidation: search the liquidation prices (False leaves them empty: {} per mode).
+        liquidation: the search, ``(book, market, asset, mode, params) -> {"below", "above", "already"}``:
+            :func:`margin.liquidation_prices` (a caller with a cache of its results passes a cached one: the
+            Build page's payoff chart searches the book's own prices too).
 
     Each before/after number is a full computation of that book with ``cross_margin`` /
     ``portfolio_margin``, so :meth:`IncrementalMargin.change` is their exact difference.
@@ -270,8 +274,8 @@ def incremental_margin(book: Portfolio, trade: Position, market: Market, cross_p
         before[mode] = _numbers(compute(book, market, params))
         after[mode] = _numbers(compute(after_book, market, params))
         if with_liquidation:
-            liq_before[mode] = liquidation_prices(book, market, trade.asset, mode, params)
-            liq_after[mode] = liquidation_prices(after_book, market, trade.asset, mode, params)
+            liq_before[mode] = liquidation(book, market, trade.asset, mode, params)
+            liq_after[mode] = liquidation(after_book, market, trade.asset, mode, params)
     apart = resolve_portfolio_params(portfolio_params).inverse_risk_in_coin  # coin balances riskless: left out
     return IncrementalMargin(
         trade=trade, asset=trade.asset, cost=float(cost), settled_in=settlement_asset(book), book_after=after_book,

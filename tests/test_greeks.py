@@ -20,10 +20,11 @@ import math
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from margin import Future, Option, Perp, Portfolio, Spot
 from margin.book import book_arrays, market_vectors
-from margin.greeks import GREEK_COLUMNS, book_greeks
+from margin.greeks import GREEK_COLUMNS, book_greeks, unit_delta_coins
 from margin.instruments import InverseFuture, InversePerp
 from margin.payoff import book_pnl
 from margin.presets import PORTFOLIO_PRESETS
@@ -176,3 +177,31 @@ def test_on_a_skewed_smile_delta_and_gamma_are_still_the_grids_slopes(items):
              or (p.expiry_days >= 1 and 0.2 < p.strike / MARKET.prices[p.asset] < 5)]
     skewed = MARKET.with_smile({asset: (-0.2, 0.05) for asset in MARKET.assets if MARKET.vols[asset] > 0.05})
     _check_against_grid(Portfolio(items, {"USDT": 10_000}), skewed, PORTFOLIO_PRESETS["classroom"])
+
+
+def _units_delta(book, market, asset):
+    units = book_greeks(book, market).units
+    row = units.loc[units["asset"] == asset, "delta_coins"]
+    return float(row.iloc[0]) if len(row) else 0.0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(positions(6), st.floats(-3, 3), st.booleans())
+def test_unit_delta_coins_is_the_greeks_tables_row(items, collateral_btc, skewed):
+    """The trade ticket's array-only delta equals the greeks table's unit row (collateral, spot holdings,
+    futures' basis, options at the smile's vol), and 0 for an asset the book does not hold."""
+    market = MARKET.with_smile({asset: (-0.2, 0.05) for asset in MARKET.assets}) if skewed else MARKET
+    book = Portfolio(items, {"USDT": 10_000, "BTC": collateral_btc})
+    for asset in ("BTC", "ETH", "SOL", "USDT", "DOGE"):
+        if asset not in market.prices:
+            continue
+        expected = _units_delta(book, market, asset)
+        assert unit_delta_coins(book, market, asset) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sample_names())
+def test_unit_delta_coins_on_every_sample(name):
+    book, market = load_sample(name)
+    for asset in market.assets:
+        assert unit_delta_coins(book, market, asset) == pytest.approx(_units_delta(book, market, asset),
+                                                                      rel=1e-12, abs=1e-12)

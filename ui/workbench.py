@@ -56,7 +56,13 @@ def whatif(book: Portfolio, market: Market, kind: str, asset: str, side: str, si
            expiry_days: float | None, cross_preset: str, portfolio_preset: str | PortfolioParams) -> IncrementalMargin:
     """:func:`margin.incremental_margin` of the ticket's trade under the rule sets in force."""
     trade = make_trade(kind, asset, side, size, market, strike, expiry_days)
-    return incremental_margin(book, trade, market, cross_preset, portfolio_preset)
+    return incremental_margin(book, trade, market, cross_preset, portfolio_preset, liquidation=_cached_liquidation)
+
+
+def _cached_liquidation(book: Portfolio, market: Market, asset: str, mode: str, preset) -> dict:
+    """:func:`margin.liquidation_prices` through the page's cache: the book's own search (before the trade)
+    is the one :func:`payoff_chart` draws, found once per move of the book."""
+    return engine_cache.liquidation(book, market, asset, mode, preset, False, 0.0)
 
 
 @cache
