@@ -3,7 +3,7 @@
 Plotly's automargin grows a margin that is too small by drawing the whole chart a second time; on
 a slider move that doubled the browser's work per chart. charts.style.margins sizes the margins before
 Plotly sees them; here chromium draws every chart of every sample book 1000 px wide with the
-plotly.js that ships with the plotly package and checks that no margin had to grow.
+plotly.js bundle the app serves (ui/live_chart.py) and checks that no margin had to grow.
 
 The same drawings, also in presenter mode (fonts x1.4) on a projector and a laptop and 358 px wide
 (a phone), check the layout reads: the legend never covers the x axis's labels or title, and no text
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import plotly
 import plotly.io as pio
 import pytest
 
@@ -24,10 +23,11 @@ from margin import default_market, load_portfolio
 from margin.market import is_stablecoin
 from tests.browser_support import CHROMIUM_ARGS, require_chromium
 from tests.figures import chart_figures
+from ui import live_chart
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_portfolios"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_JS = live_chart.PLOTLY_SOURCE
 WIDTH = 1000
 
 

@@ -7,10 +7,12 @@ and that plotly.js is served by this app and not fetched from anywhere else.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,7 +29,9 @@ from tests.figures import drawn_charts
 from ui import live_chart
 
 ROOT = Path(__file__).resolve().parents[1]
-PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / live_chart.PLOTLY_FILE
+PLOTLY_SOURCE = live_chart.PLOTLY_SOURCE
+#: The full plotly.js the plotly Python package ships: the version its figures are written for.
+PACKAGE_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def test_static_serving_is_on_and_the_copied_file_is_not_committed():
@@ -36,7 +40,7 @@ def test_static_serving_is_on_and_the_copied_file_is_not_committed():
     assert "/static/" in (ROOT / ".gitignore").read_text().split()
 
 
-def test_plotly_js_is_copied_from_the_plotly_package_and_copied_again_when_it_differs(tmp_path, monkeypatch):
+def test_the_plotly_bundle_is_copied_into_static_and_copied_again_when_it_differs(tmp_path, monkeypatch):
     monkeypatch.setattr(live_chart, "STATIC_DIR", tmp_path / "static")
     live_chart._plotly_js_in_place.cache_clear()
     try:
@@ -50,6 +54,34 @@ def test_plotly_js_is_copied_from_the_plotly_package_and_copied_again_when_it_di
         assert not list((tmp_path / "static").glob("*.partial"))
     finally:
         live_chart._plotly_js_in_place.cache_clear()
+
+
+def test_the_served_bundle_is_the_plotly_js_of_the_installed_plotly_package():
+    """The figures are built by the plotly package for its own plotly.js: a plotly upgrade must bring the
+    same version of the cartesian bundle (npm plotly.js-cartesian-dist-min) into ui/assets."""
+    shipped = re.search(r"plotly\.js v(\S+)", PACKAGE_PLOTLY_JS.read_text()[:400]).group(1)
+    assert shipped == live_chart.BUNDLE_VERSION
+    assert PLOTLY_SOURCE.stat().st_size < PACKAGE_PLOTLY_JS.stat().st_size / 2
+    assert (live_chart.ASSETS / "plotly-cartesian.LICENSE").read_text().startswith("MIT License")
+
+
+def test_every_trace_type_the_charts_build_is_in_the_bundle():
+    """A trace type the cartesian bundle lacks would draw nothing: every type the app's code names (a trace
+    dict's "type", a go.<Trace>(...) call) must be one of its trace modules."""
+    from plotly.basedatatypes import BaseTraceType
+
+    trace_types = {name.lower() for name in dir(go)
+                   if isinstance(getattr(go, name), type) and issubclass(getattr(go, name), BaseTraceType)}
+    named = set()
+    for path in [path for folder in ("charts", "ui", "views", "pages", "lessons") for path in (ROOT / folder).glob("*.py")]:
+        source = path.read_text()
+        named |= {t for t in re.findall(r'"type":\s*"(\w+)"', source) if t in trace_types}
+        named |= {t.lower() for t in re.findall(r"go\.(\w+)\(", source) if t.lower() in trace_types}
+    assert {"scatter", "bar", "heatmap"} <= named
+    assert named <= set(live_chart.BUNDLE_TRACES), named - set(live_chart.BUNDLE_TRACES)
+    bundle = PLOTLY_SOURCE.read_text()
+    for trace in live_chart.BUNDLE_TRACES:
+        assert f'name:"{trace}"' in bundle, trace
 
 
 def test_an_unwritable_static_folder_means_not_available(tmp_path, monkeypatch):
@@ -141,7 +173,7 @@ def test_a_chart_updates_in_place_keeps_a_zoom_follows_its_column_and_trims_the_
         tab.goto(f"{url}/liquidation", wait_until="domcontentloaded")
         wait_for_idle(tab)
         wait_for_charts(tab)
-        assert [u for u in fetched if u.split("?")[0].endswith("/app/static/plotly.min.js")], fetched
+        assert [u for u in fetched if u.split("?")[0].endswith("/app/static/plotly-cartesian.min.js")], fetched
         assert all(u.startswith(url) for u in fetched), fetched
         # The toolbar: full screen added; selection tools and "Share chart" (an upload to Plotly's cloud) gone.
         tab.locator(".ml-chart").first.hover()
