@@ -348,7 +348,9 @@ def book_files(part: str) -> None:
                            file_name="margin-lab-portfolio.json", mime="application/json", on_click="ignore")
         return
     base_url = (getattr(st.context, "url", None) or "").split("?")[0]
-    st.code(f"{base_url}?{state.share_query(ws)}", language=None, wrap_lines=True)
+    # Inline code, not st.code: st.code's syntax highlighter is a chunk the browser loads and runs on the
+    # page's first visit (~0.36 s of main thread, the landing page's largest single cost; docs/performance.md).
+    st.markdown(f"`{base_url}?{state.share_query(ws)}`")
 
 
 left, right = st.columns(2)

@@ -199,7 +199,7 @@ def test_the_link_follows_the_sidebar_and_reopens_the_same_compare_page():
 def test_the_build_page_shows_the_whole_share_link():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.selectbox(key="sidebar_portfolio_preset").set_value("span").run()
-    code = next(c.value for c in at.code if "book=" in c.value)
+    code = next(m.value for m in at.markdown if "?book=" in m.value).strip("`")
     view, document = link.decode(dict(part.split("=", 1) for part in code.split("?", 1)[1].split("&")))
     assert view.portfolio_preset == "span" and document.portfolio == at.session_state["workspace"].portfolio
 

@@ -41,7 +41,7 @@ PAIR_PREFIX = "pair_"
 #: a phone (plotly cannot wrap a title, and a 20 px title of more than ~36 characters runs off 358 px).
 PHONE_TITLE_CHARS = 36
 TITLED_PREFIX = "titled_"
-#: A long link in a code block (Build's share link): wrapped, it filled a phone's screen two times over.
+#: A long link (Build's share link, inline code): wrapped, it filled a phone's screen two times over.
 LINK_BOX_KEY = "share_link_box"
 TITLE_PREFIX = "charttitle_"
 
@@ -74,7 +74,8 @@ CSS = f"""
   [class*="st-key-{TITLE_PREFIX}"] {{ display: block !important; }}
 }}
 [class*="st-key-{TITLE_PREFIX}"] {{ display: none; }}
-.st-key-{LINK_BOX_KEY} pre {{ max-height: 7.5rem; overflow-y: auto !important; }}
+.st-key-{LINK_BOX_KEY} [data-testid="stMarkdownContainer"] {{ max-height: 7.5rem; overflow-y: auto !important; }}
+.st-key-{LINK_BOX_KEY} code {{ word-break: break-all; white-space: pre-wrap; }}
 [class*="st-key-{TITLE_PREFIX}"] p {{ font-weight: 600; font-size: 1.1rem; }}
 </style>
 """
