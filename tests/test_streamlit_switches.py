@@ -10,11 +10,13 @@ Streamlit and plotly: an upgrade that removes or renames one fails here, by name
 - panels drawn only while open: ``st.expander(key=, on_change="rerun")`` and ``st.tabs(key=,
   on_change="rerun")`` and their ``.open``;
 - ``st.metric(delta_arrow=...)``, ``st.data_editor(placeholder=...)``, ``st.plotly_chart(theme=, config=)``,
-  ``st.html`` for the page's CSS.
+  ``st.html`` for the page's CSS;
+- ``runner.magicEnabled = false`` in .streamlit/config.toml: no page shows a bare expression by magic.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 
 import plotly.graph_objects as go
@@ -79,3 +81,18 @@ def test_expanders_and_tabs_say_whether_they_are_open():
     at.session_state["tab"] = "Two"
     at.run()
     assert at.session_state["folded_open"] is True and at.session_state["tabs_open"] == (False, True)
+
+
+def test_no_page_relies_on_magic_which_the_config_turns_off():
+    """``runner.magicEnabled = false`` (.streamlit/config.toml) skips Streamlit's rewrite of each page's syntax
+    tree; a page that shows a bare expression by magic would lose it. Magic rewrites exactly those."""
+    import tomllib
+    from pathlib import Path
+
+    from streamlit.runtime.scriptrunner import magic
+
+    root = Path(__file__).resolve().parents[1]
+    assert tomllib.loads((root / ".streamlit" / "config.toml").read_text())["runner"]["magicEnabled"] is False
+    for path in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        rewritten = ast.unparse(magic.add_magic(path.read_text(), str(path)))
+        assert "__streamlitmagic__." not in rewritten, f"{path.name} shows a bare expression by magic"
