@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 from charts.style import (
     CROSS_COLOR,
@@ -136,7 +136,7 @@ def sweep_heatmap(sweep: pd.DataFrame, column: str = "portfolio_maintenance") ->
     table = table.sort_index().sort_index(axis=1)
     heatmap = {
         "type": "heatmap", "z": table.to_numpy(dtype=float), "x": [_shock_tick(c) for c in table.columns],
-        "y": [f"×{v:g}" for v in table.index], "colorscale": "Blues",
+        "y": [f"×{v:g}" for v in table.index], "colorscale": get_colorscale("Blues"),
         "colorbar": _color_bar(HEIGHT + _COLOR_BAR_BAND + _AXIS_EXTRA_LINES),
         "meta": {"mode": "portfolio" if column.startswith("portfolio") else "cross"},
         "hovertemplate": "vol %{y}, correlation shock %{x}: %{z:$,.0f}<extra></extra>",
@@ -164,7 +164,7 @@ def scenario_grid_heatmap(grid: pd.DataFrame, unit: str) -> go.Figure:
     y = [str(v) for v in grid.index]
     bound = max(float(np.abs(values).max()), 1.0)
     heatmap = {
-        "type": "heatmap", "z": values, "x": x, "y": y, "colorscale": "RdBu", "zmid": 0, "zmin": -bound,
+        "type": "heatmap", "z": values, "x": x, "y": y, "colorscale": get_colorscale("RdBu"), "zmid": 0, "zmin": -bound,
         "zmax": bound, "text": [[money(v) for v in row] for row in values], "texttemplate": "%{text}",
         "textfont": {"size": FONT_SIZE}, "colorbar": _color_bar(_GRID_HEIGHT + _COLOR_BAR_BAND),
         "hovertemplate": "price %{x}, %{y}: %{text}<extra></extra>", "meta": {"mode": "portfolio"},

@@ -1,5 +1,5 @@
 """Test configuration: make the project root importable (app, margin, charts, views, lessons, ui, scripts),
-and the one Debian chromium the browser tests share (tests/browser_support.py: never downloaded, and
+have plotly validate every figure the tests build (charts.style.VALIDATE), and the one Debian chromium the browser tests share (tests/browser_support.py: never downloaded, and
 a missing browser fails the tests rather than skipping them)."""
 
 import sys
@@ -10,6 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import charts.style  # noqa: E402
+
+# Every figure a test builds is validated by plotly property by property (the app skips it: charts/style.py).
+charts.style.VALIDATE = True
 
 
 @pytest.fixture(scope="module")
