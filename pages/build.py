@@ -378,7 +378,7 @@ if uploaded is not None:
         right.success(f"Loaded {uploaded.name}.")
 
 st.markdown("**Share link** (the address bar holds it too): it restores this book and market, the rule sets, "
-            "the offsets setting and presenter mode.")
+            "the offsets setting and presenter mode. A click on it selects all of it, ready to copy.")
 with st.container(key=compact.LINK_BOX_KEY):  # at most ~5 lines tall, then it scrolls (ui/compact.py)
     book_files("link")
 st.caption("Open the Compare page to see what each margin mode asks for this book.")

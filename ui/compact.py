@@ -41,7 +41,8 @@ PAIR_PREFIX = "pair_"
 #: a phone (plotly cannot wrap a title, and a 20 px title of more than ~36 characters runs off 358 px).
 PHONE_TITLE_CHARS = 36
 TITLED_PREFIX = "titled_"
-#: A long link (Build's share link, inline code): wrapped, it filled a phone's screen two times over.
+#: A long link (Build's share link, inline code): wrapped, it filled a phone's screen two times over; a
+#: click selects all of it (user-select: all), ready to copy.
 LINK_BOX_KEY = "share_link_box"
 TITLE_PREFIX = "charttitle_"
 
@@ -74,8 +75,14 @@ CSS = f"""
   [class*="st-key-{TITLE_PREFIX}"] {{ display: block !important; }}
 }}
 [class*="st-key-{TITLE_PREFIX}"] {{ display: none; }}
-.st-key-{LINK_BOX_KEY} [data-testid="stMarkdownContainer"] {{ max-height: 7.5rem; overflow-y: auto !important; }}
-.st-key-{LINK_BOX_KEY} code {{ word-break: break-all; white-space: pre-wrap; }}
+.st-key-{LINK_BOX_KEY} [data-testid="stMarkdownContainer"] {{
+  max-height: 7.5rem; overflow-y: auto !important; padding: 0.5rem 0.75rem; border-radius: 0.5rem;
+  background: rgba(128, 128, 128, 0.1); margin-bottom: 0.5rem;
+}}
+.st-key-{LINK_BOX_KEY} p {{ margin: 0; }}
+.st-key-{LINK_BOX_KEY} code {{
+  word-break: break-all; white-space: pre-wrap; background: none; padding: 0; color: inherit; user-select: all;
+}}
 [class*="st-key-{TITLE_PREFIX}"] p {{ font-weight: 600; font-size: 1.1rem; }}
 </style>
 """
