@@ -22,7 +22,6 @@ Presenter mode (a projector): ``ui.page.chart`` passes every figure through :fun
 
 from __future__ import annotations
 
-import copy
 import math
 
 import plotly.graph_objects as go
@@ -190,7 +189,7 @@ def scale_spec(spec: dict, scale: float) -> dict:
     grown to fit: the presenter view. ``scale`` 1 returns ``spec`` itself."""
     if scale == 1:
         return spec
-    scaled = copy.deepcopy(spec)
+    scaled = _fresh(spec)
     _scale_font_sizes(scaled, scale, inside_font=False)
     layout = scaled.setdefault("layout", {})
     margin = layout.get("margin", {})
@@ -203,6 +202,20 @@ def scale_spec(spec: dict, scale: float) -> dict:
         plot = layout["height"] - (margin.get("t") or 0) - (margin.get("b") or 0)
         layout["height"] = round(plot * (1 + (scale - 1) / 2) + grown["t"] + grown["b"])
     return scaled
+
+
+def _fresh(node):
+    """A copy of ``node`` with a dict or list of its own at every place, arrays and strings shared.
+
+    Not copy.deepcopy: a figure built without validation (:data:`VALIDATE`) keeps the one font dict that
+    :func:`figure` gives both axes' titles and ticks, and deepcopy keeps it one dict, which
+    :func:`_scale_font_sizes` then scaled four times over (presenter mode's axis titles ran off the chart).
+    """
+    if isinstance(node, dict):
+        return {key: _fresh(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_fresh(item) for item in node]
+    return node
 
 
 def _scale_font_sizes(node, scale: float, inside_font: bool) -> None:
