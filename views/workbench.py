@@ -183,8 +183,11 @@ def read_greeks(greeks: Greeks) -> str:
             if not is_zero(one_percent) else "The book's delta is flat: a 1 % rise of every coin barely moves it")
     gamma = book["gamma_usd_1pct"]
     if not is_zero(gamma):
-        move += (f", and its dollar delta {'grows' if gamma > 0 else 'shrinks'} by {money(abs(gamma))} "
-                 f"({'long' if gamma > 0 else 'short'} gamma)")
+        # Rises or falls, with both values: "shrinks" once read a dollar delta of -$8,544 going to -$14,366.
+        before, after = book["delta_usd"], book["delta_usd"] + gamma
+        move += (f", and its dollar delta {'rises' if gamma > 0 else 'falls'} by about {money(abs(gamma))} "
+                 f"({'long' if gamma > 0 else 'short'} gamma), from {money(before)} to about {money(after)}"
+                 f"{_in_size(before, after)}")
     parts = [move + "."]
     vega, theta = book["vega_usd"], book["theta_usd"]
     if not is_zero(vega) or not is_zero(theta):
@@ -194,6 +197,13 @@ def read_greeks(greeks: Greeks) -> str:
                 if not is_zero(theta) else "neither earns nor loses as a day passes")
         parts.append(f"It {vol} and {time}, prices held.")
     return " ".join(parts)
+
+
+def _in_size(before: float, after: float) -> str:
+    """", larger in size" / ", smaller in size" when the dollar delta keeps its sign; "" when it crosses zero."""
+    if before * after <= 0 or is_zero(abs(after) - abs(before)):
+        return ""
+    return ", larger in size" if abs(after) > abs(before) else ", smaller in size"
 
 
 def break_evens(prices: np.ndarray, pnl: np.ndarray) -> list[float]:
