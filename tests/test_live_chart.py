@@ -180,6 +180,16 @@ def test_a_chart_updates_in_place_keeps_a_zoom_follows_its_column_and_trims_the_
         buttons = tab.evaluate("() => [...document.querySelectorAll('.ml-chart .modebar-btn')].map(b => b.dataset.title)")
         assert "Full screen" in buttons and "Zoom" in buttons, buttons
         assert not {"Box Select", "Lasso Select", "Share chart..."} & set(buttons), buttons
+        # Full screen fills the screen's width as well as its height (it once kept the column's width), and back.
+        column = tab.evaluate("() => document.querySelector('.ml-chart .main-svg').getBoundingClientRect().width")
+        tab.locator('.ml-chart .modebar-btn[data-title="Full screen"]').first.click()
+        tab.wait_for_function("() => document.fullscreenElement !== null", timeout=10_000)
+        tab.wait_for_function("() => { const r = document.querySelector('.ml-chart .main-svg').getBoundingClientRect();"
+                              " return Math.abs(r.width - window.innerWidth) < 2 && Math.abs(r.height - window.innerHeight) < 2; }",
+                              timeout=10_000)
+        tab.evaluate("() => document.exitFullscreen()")
+        tab.wait_for_function("(w) => document.fullscreenElement === null && Math.abs(document.querySelector("
+                              "'.ml-chart .main-svg').getBoundingClientRect().width - w) < 2", arg=column, timeout=10_000)
         tab.evaluate("() => { window.__chartBefore = document.querySelector('.ml-chart'); }")
         revision = tab.evaluate("() => document.querySelector('.ml-chart').dataset.revision")
         lines_before = tab.evaluate("() => document.querySelector('.ml-chart').data.map(t => JSON.stringify(t.y))")

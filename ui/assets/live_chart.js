@@ -159,7 +159,12 @@ function create(parentElement) {
     }
   });
   resized.observe(box);
-  box.addEventListener("fullscreenchange", () => { if (box.__marginLab.figure) draw(box); });
+  // Into and out of full screen: the height is set in draw(), the width by a resize to the box's new width
+  // (draw() records that width, so the resize observer would take the change as already made).
+  box.addEventListener("fullscreenchange", () => {
+    if (!box.__marginLab.figure) return;
+    draw(box).then(() => { if (window.Plotly && box._fullLayout) window.Plotly.Plots.resize(box); });
+  });
   return box;
 }
 
