@@ -84,12 +84,33 @@ def liquidation_pair(result: IncrementalMargin, mode: str, today: float) -> tupl
             nearest_liquidation(result.liquidation_after.get(mode, {}), today))
 
 
+def _already_phrase(mode: str, before: bool, after: bool, after_price: float | None) -> str | None:
+    """The phrase for a mode whose account is liquidatable at today's price before or after the trade (its
+    "liquidation price" is then today's, which read as "stays at $87,960"); None when it is neither."""
+    name = mode_name(mode)
+    if before and after:
+        return f"under {name} the account is already below maintenance at today's price, before and after the trade"
+    if before:
+        where = (f"its nearest liquidation price is then {price(after_price)}" if after_price is not None
+                 else "no price liquidates it then")
+        return f"under {name} the trade lifts the account above maintenance at today's price: {where}"
+    if after:
+        return f"under {name} the trade would put the account below maintenance at today's price"
+    return None
+
+
 def read_liquidation_change(result: IncrementalMargin, today: float) -> str:
     """One sentence on both modes' nearest liquidation prices of the trade's asset, before and after."""
     if not result.liquidation_before:
         return ""
-    phrases = [_liquidation_phrase(mode, *liquidation_pair(result, mode, today), today) for mode in MODES]
-    text = f"As {result.asset} moves alone, {phrases[0]}; {phrases[1]}."
+    phrases, moving = [], False
+    for mode in MODES:
+        before, after = liquidation_pair(result, mode, today)
+        already = _already_phrase(mode, bool(result.liquidation_before.get(mode, {}).get("already")),
+                                  bool(result.liquidation_after.get(mode, {}).get("already")), after)
+        moving = moving or already is None  # a price the asset would have to move to
+        phrases.append(already or _liquidation_phrase(mode, before, after, today))
+    text = (f"As {result.asset} moves alone, " if moving else "") + f"{phrases[0]}; {phrases[1]}."
     return text[0].upper() + text[1:]
 
 
