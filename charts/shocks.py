@@ -72,7 +72,7 @@ def short_label(label: str | None) -> str:
 
 
 _SWEEP_AXES = {
-    "vol_mult": ("Volatility multiplier (×, 1 = today)", "×%{x:g}"),
+    "vol_mult": ("Volatility multiplier (×, 1 = today)", "×%{x:~g}"),  # ~g: "×3", not "×3.00000"
     "corr_shock": (CORR_SHOCK_AXIS, "correlation shock %{x:+.1f}"),
 }
 

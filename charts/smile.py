@@ -17,6 +17,7 @@ def smile_chart(curves: pd.DataFrame, points: pd.DataFrame, asset: str, today: f
     for n, (days, curve) in enumerate(curves.groupby("expiry_days", sort=True)):
         traces.append({"type": "scatter", "mode": "lines", "x": curve["strike"].tolist(),
                        "y": (curve["vol"] * 100).tolist(), "name": f"{days:g} days",
+                       "hovertemplate": f"strike %{{x:$,.0f}}: %{{y:.1f}} % a year<extra>{days:g} days</extra>",
                        "line": {"color": style.PORTFOLIO_COLOR, "dash": _DASHES[n % len(_DASHES)], "width": 2}})
     if not points.empty:
         traces.append({"type": "scatter", "mode": "markers", "x": points["strike"].tolist(),
