@@ -236,7 +236,8 @@ def position_sliders(table_errors: bool) -> None:
         # dragged, and restarts from a value set elsewhere (the table, a sample).
         key = f"slider_{field}_{ws.editors.sliders}_{index}"
         column.slider(names[field], min_value=bounds["min"], max_value=bounds["max"], value=bounds["value"],
-                      step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key))
+                      step=bounds["step"], key=key, on_change=_apply_slider, args=(field, index, key),
+                      format=metrics.slider_format(bounds["step"]) if field == "strike" else None)
     if st.session_state.get(SLIDER_ERROR_KEY):
         st.error(st.session_state.pop(SLIDER_ERROR_KEY))
 

@@ -304,3 +304,12 @@ def test_a_coin_settled_option_keeps_its_settlement_through_the_table():
     assert list(frame["type"]) == ["coin put", "call"]
     positions, errors = editor.frame_positions(frame)
     assert errors == [] and tuple(positions) == book.positions
+
+
+@pytest.mark.parametrize(("step", "shown"), [(1000.0, "100000"), (100.0, "2900"), (0.001, "0.125"), (0.05, "0.35")])
+def test_a_strike_slider_shows_its_value_to_its_steps_decimals(step, shown):
+    """Build's strike slider read "100000.00" (the user walk): its format follows the step."""
+    from views.metrics import slider_format
+
+    value = float(shown)
+    assert slider_format(step) % value == shown

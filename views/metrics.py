@@ -272,6 +272,13 @@ def slider_ranges(position, spot: float, max_leverage: float) -> dict[str, dict[
     return ranges
 
 
+def slider_format(step: float) -> str:
+    """A printf format showing a slider's value to its step's decimals: a strike on a $1,000 step reads
+    "100000", not "100000.00"; on a $0.001 step, "0.125"."""
+    decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 2
+    return f"%.{decimals}f"
+
+
 def same_position(book, index: int, position):
     """``book``'s position at ``index`` when it is the same kind of position on the same asset as
     ``position`` (so its slider ranges still apply), else ``position`` itself."""
