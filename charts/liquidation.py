@@ -6,7 +6,7 @@ engine. Style from :mod:`charts.style`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,8 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
                 continue
             shapes.append(vline(value, MODE_COLORS[mode], 3, "dash"))
             found_lines.append((float(value), mode))
-    height, domain, band = label_band(traces, found_lines, low, high, LIQUIDATION_HEIGHT)
+    now = {mode for mode, found in (liquidations or {}).items() if found.get("already")}
+    height, domain, band = label_band(traces, found_lines, low, high, LIQUIDATION_HEIGHT, now)
     if found_lines:  # today's and the liquidation prices' lines stop at the plot's top, under the labels
         shapes = [{**shape, "yref": "y domain"} for shape in shapes]
     return figure(traces, f"Equity and maintenance as {asset} moves", f"{asset} price (USD)", "USD", height=height,
@@ -80,23 +81,24 @@ def liquidation_chart(curves: pd.DataFrame, asset: str, today: float,
 
 
 def label_band(traces: list[dict], lines: list[tuple[float, str]], low: float, high: float,
-               height: int) -> tuple[int, list[float], dict]:
+               height: int, now: Collection[str] = ()) -> tuple[int, list[float], dict]:
     """Room for the labels of liquidation ``lines`` ((price, mode)) in a band above the plot: a second
     y axis over the top of the plotting area, the price axis shared, the plot itself as tall as
     without labels. Appends the labels' trace to ``traces``; returns (figure height, the y axis's
-    domain, the layout's ``yaxis2``) for :func:`charts.style.figure`."""
+    domain, the layout's ``yaxis2``) for :func:`charts.style.figure`. ``now``: the modes whose account is
+    already below maintenance at today's price (their line is today's; the label says "now")."""
     if not lines:
         return height, [0.0, 1.0], {}
     rows = len(lines)
     height += LABEL_ROW * rows
     plot = height - sum(margins(traces, True)[side] for side in ("t", "b"))
     domain = [0.0, 1.0 - LABEL_ROW * rows / plot]
-    traces.append(liquidation_labels(lines, low, high))
+    traces.append(liquidation_labels(lines, low, high, now))
     return height, domain, {"yaxis2": {"domain": [domain[1], 1.0], "range": [0, rows], "visible": False,
                                        "fixedrange": True, "anchor": "x"}}
 
 
-def liquidation_labels(lines: list[tuple[float, str]], low: float, high: float) -> dict:
+def liquidation_labels(lines: list[tuple[float, str]], low: float, high: float, now: Collection[str] = ()) -> dict:
     """The liquidation prices' labels, one row each in a band above the plot (y axis 2, one unit a row;
     the caller makes the band :data:`LABEL_ROW` px a row).
 
@@ -113,8 +115,9 @@ def liquidation_labels(lines: list[tuple[float, str]], low: float, high: float) 
         side = label_side(value, low, high)
         labels["x"].append(value)
         labels["y"].append(row + 0.5)
-        # Two lines (name, price): one line ran off a phone's ~200 px plot.
-        words = (f"{MODE_LABELS[mode]} liq.", price(value))
+        # Two lines (name, price): one line ran off a phone's ~200 px plot. An account already below
+        # maintenance is liquidated "now", not at a price that happens to be today's (a user walk).
+        words = (f"{MODE_LABELS[mode]} liq.", "now" if mode in now else price(value))
         labels["text"].append("<br>".join(f" {word}" if side == "right" else f"{word} " for word in words))
         labels["position"].append(f"middle {side}")
         labels["color"].append(MODE_COLORS[mode])

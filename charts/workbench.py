@@ -8,7 +8,7 @@ trace, lines as plain shapes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,10 +30,11 @@ from views.text import price
 
 
 def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: float,
-                 liquidations: Mapping[str, float | None] | None = None) -> go.Figure:
+                 liquidations: Mapping[str, float | None] | None = None, now: Collection[str] = ()) -> go.Figure:
     """P&L (USD) against the price of ``asset``: the book at expiry (grey, dashed) and after
     ``days_ahead`` days (green), a zero line, today's price, and each mode's nearest liquidation price
-    (``liquidations``: mode -> USD or None) as a dashed line in the mode's colour when it is on the axis.
+    (``liquidations``: mode -> USD or None) as a dashed line in the mode's colour when it is on the axis;
+    ``now``: the modes whose account is already below maintenance at today's price (labelled "now").
     """
     prices = frame["price"].to_numpy(dtype=float)
     hover = "%{x:$,.6~g}: %{y:$,.0f}<extra>%{fullData.name}</extra>"
@@ -57,7 +58,7 @@ def payoff_chart(frame: pd.DataFrame, asset: str, today: float, days_ahead: floa
     price_lines = [vline(today, NEUTRAL_COLOR, 2)] + [vline(value, MODE_COLORS[mode], 3, "dash") for value, mode in lines]
     annotations = [line_label(today, f"today {price(today)}", None, f"bottom {label_side(today, low, high)}")]
     # The liquidation labels sit in a band above the plot, each in its own row (as on the Liquidation page).
-    height, domain, band = label_band(traces, lines, low, high, 500)
+    height, domain, band = label_band(traces, lines, low, high, 500, now)
     if lines:  # the price lines stop at the plot's top, under the labels
         price_lines = [{**shape, "yref": "y domain"} for shape in price_lines]
     return figure(traces, f"Payoff as {asset} moves", f"{asset} price (USD)", "P&L (USD)", height=height,

@@ -253,18 +253,20 @@ def payoff_chart(where: str, asset: str, days: int) -> None:
     ws = state.get()
     key = f"workbench_{where}_payoff"
     today = float(ws.market.prices[asset])
-    liquidations = {}
+    liquidations, now = {}, set()
     for mode in ("cross", "portfolio"):
         preset = ws.cross_preset if mode == "cross" else ws.portfolio_rules
         found = page.safe(engine_cache.liquidation, ws.portfolio, ws.market, asset, mode, preset, False, 0.0)
         liquidations[mode] = None if found is None else nearest_liquidation(found, today)
+        if found is not None and found.get("already"):
+            now.add(mode)  # already below maintenance: its line is today's price, labelled "now"
     shown = [p / today for p in liquidations.values() if p is not None]
     low = max(0.2, min([PAYOFF_LOW, *(0.7 * s for s in shown)]))  # room for a label facing away
     high = min(3.0, max([PAYOFF_HIGH, *(1.3 * s for s in shown)]))
     frame = page.safe(payoff, ws.portfolio, ws.market, asset, float(days), low, high)
     if frame is None:
         return
-    page.chart(charts.payoff_chart(frame, asset, today, days, liquidations), key=f"{key}_chart")
+    page.chart(charts.payoff_chart(frame, asset, today, days, liquidations, now), key=f"{key}_chart")
     st.caption(words.read_payoff(frame, asset, today, days))
 
 
