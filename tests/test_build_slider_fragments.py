@@ -24,7 +24,7 @@ from margin import PortfolioError, cross_margin, portfolio_margin
 from margin.greeks import book_greeks
 from margin.io import decode_share_token
 from margin.whatif import incremental_margin, make_trade
-from ui import smile_panel, state
+from ui import smile_panel, state, workbench
 from ui.workbench import PAYOFF_FRAGMENT, PAYOFF_PANEL_FRAGMENT
 from ui.workbench import book_fragments as workbench_fragments
 from views import coins, editor, link, text
@@ -106,7 +106,10 @@ def strangle() -> AppTest:
     return at
 
 
-def test_a_size_move_redraws_every_element_that_shows_the_book_and_only_those(app):
+@pytest.mark.parametrize("tab", workbench.BUILD_TABS)
+def test_a_size_move_redraws_every_element_that_shows_the_book_and_only_those(app, tab):
+    # Whichever of the workbench's tabs is open (each drawn only while open) is redrawn with the book.
+    app.session_state[workbench.BUILD_TAB_KEY] = tab
     _assert_nothing_stale(*_move(app, "Size", 3.0))
 
 
@@ -130,7 +133,10 @@ def test_the_payoff_panel_reruns_with_its_controls_only_when_the_book_changes_th
     assert PAYOFF_PANEL_FRAGMENT in workbench_fragments(book, shorter, market)
 
 
-def test_each_fragment_of_a_size_move_shows_the_new_book(app):
+@pytest.mark.parametrize("tab", [workbench.TICKET_TAB, workbench.GREEKS_TAB])
+def test_each_fragment_of_a_size_move_shows_the_new_book(app, tab):
+    app.session_state[workbench.BUILD_TAB_KEY] = tab
+    app.run()
     _slider(app, "Size").set_value(3.0).run()
     assert not app.exception
     ws = app.session_state["workspace"]
@@ -146,16 +152,16 @@ def test_each_fragment_of_a_size_move_shows_the_new_book(app):
     assert f"Maintenance: cross **{text.money(cm.maintenance)}**, portfolio **{text.money(pm.maintenance)}**" in sidebar
     strip = next(m.value for m in app.main.markdown if m.value.startswith("| USD | Cross | Portfolio |"))
     assert f"| Maintenance | **{text.money(cm.maintenance)}** | **{text.money(pm.maintenance)}** |" in strip
-    # the ticket's cards: its trade (the default BTC put) added to the new book
-    strike = app.session_state["workbench_build_strike_BTC_put"]
-    trade = make_trade("put", "BTC", "buy", 1.0, ws.market, strike, 30.0)
-    result = incremental_margin(ws.portfolio, trade, ws.market, ws.cross_preset, ws.portfolio_rules)
-    cards = {m.label: m.value for m in app.metric}
-    assert cards["Cross maintenance"] == text.money(result.after["cross"]["maintenance"])
-    assert cards["Portfolio initial"] == text.money(result.after["portfolio"]["initial"])
-    # the greeks of the new book
-    table = next(d.value for d in app.dataframe if "Underlying" in d.value.columns)
-    assert table["Delta (USD)"].iloc[-1] == pytest.approx(book_greeks(ws.portfolio, ws.market).book["delta_usd"])
+    if tab == workbench.TICKET_TAB:  # the ticket's cards: its trade (the default BTC put) added to the new book
+        strike = app.session_state["workbench_build_strike_BTC_put"]
+        trade = make_trade("put", "BTC", "buy", 1.0, ws.market, strike, 30.0)
+        result = incremental_margin(ws.portfolio, trade, ws.market, ws.cross_preset, ws.portfolio_rules)
+        cards = {m.label: m.value for m in app.metric}
+        assert cards["Cross maintenance"] == text.money(result.after["cross"]["maintenance"])
+        assert cards["Portfolio initial"] == text.money(result.after["portfolio"]["initial"])
+    else:  # the greeks of the new book
+        table = next(d.value for d in app.dataframe if "Underlying" in d.value.columns)
+        assert table["Delta (USD)"].iloc[-1] == pytest.approx(book_greeks(ws.portfolio, ws.market).book["delta_usd"])
     # the share link's box and the address bar
     assert next(m.value for m in app.markdown if "book=" in m.value).strip("`").endswith(state.share_query(ws))
     assert decode_share_token(app.query_params["book"]).portfolio == ws.portfolio
@@ -219,6 +225,8 @@ def test_in_the_browser_a_slider_move_leaves_no_place_showing_the_old_size(chrom
         tab = context.new_page()
         tab.goto(f"{server}/", wait_until="domcontentloaded")
         wait_for_idle(tab)
+        tab.get_by_role("tab", name=workbench.TICKET_TAB).click()  # the workbench's tabs: the ticket's cards
+        wait_for_idle(tab)
         size = tab.locator('[data-testid="stSlider"]').filter(has_text="Size (BTC)").locator(SLIDER_INPUT).first
         size.focus()
         for _ in range(3):
@@ -254,6 +262,8 @@ def test_in_the_browser_a_slider_move_leaves_no_place_showing_the_old_size(chrom
         assert len(cards) == 4
         fresh = context.new_page()
         fresh.goto(tab.url, wait_until="domcontentloaded")
+        wait_for_idle(fresh)
+        fresh.get_by_role("tab", name=workbench.TICKET_TAB).click()
         wait_for_idle(fresh)
         assert {label: value for label, value in metric_values(fresh).items() if "with the trade" in value} == cards
         # Compare after switching pages, and Build again

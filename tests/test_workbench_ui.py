@@ -16,6 +16,7 @@ from margin.greeks import book_greeks
 from margin.pricing import black76_price
 from tests.browser_support import metric_values, page_url, streamlit_server, wait_for_idle
 from ui import state as ui_state
+from ui import workbench
 from views import text
 from views.samples import load_sample
 
@@ -25,12 +26,31 @@ TIMEOUT = 60
 KEY = "workbench_build"
 
 
-@pytest.fixture
-def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open one of the Build workbench's tabs (each drawn only while open)."""
+    at.session_state[workbench.BUILD_TAB_KEY] = tab
     at.run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The Build page with the workbench's trade ticket open."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return open_tab(at, workbench.TICKET_TAB)
+
+
+def test_the_build_workbench_draws_only_its_open_tab():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not [m for m in at.metric if m.label == "Cross initial"], "the ticket was drawn behind its tab"
+    assert not [d for d in at.dataframe if "Underlying" in d.value.columns], "the greeks were drawn behind their tab"
+    assert any(c.value.startswith("At BTC ") for c in at.caption)  # the payoff's reading: the first tab
+    open_tab(at, workbench.TICKET_TAB)
+    assert [m for m in at.metric if m.label == "Cross initial"]
+    assert not any(c.value.startswith("At BTC ") for c in at.caption)
 
 
 def _by_key(elements, key):
@@ -106,10 +126,12 @@ def test_adding_the_trade_puts_it_in_the_book(app):
 def test_the_greeks_table_and_payoff_chart_are_drawn(app):
     ws = app.session_state["workspace"]
     greeks = book_greeks(ws.portfolio, ws.market)
+    open_tab(app, workbench.GREEKS_TAB)
     table = next(d.value for d in app.dataframe if "Underlying" in d.value.columns)
     assert list(table["Underlying"]) == ["BTC", "ETH", "Book"]
     assert table["Delta (USD)"].iloc[-1] == pytest.approx(greeks.book["delta_usd"])
     assert any(c.value.startswith("If every coin it holds rose 1 %") for c in app.caption)
+    open_tab(app, workbench.PAYOFF_TAB)
     assert not any(s.key == "workbench_build_payoff_days" for s in app.slider)  # a linear book: no T+n slider
     assert any(c.value.startswith("At BTC ") for c in app.caption)
 
@@ -148,13 +170,17 @@ def test_the_build_workbench_in_a_real_browser(chromium):
         tab = context.new_page()
         tab.goto(page_url(url, "build"))
         wait_for_idle(tab)
-        tab.get_by_text("What if I add a trade?").first.scroll_into_view_if_needed()
+        # The payoff is the first tab; the ticket and the greeks are drawn when their tab opens.
+        assert tab.locator(".js-plotly-plot .gtitle").filter(has_text="Payoff as BTC moves").count() == 1
+        tab.get_by_role("tab", name=workbench.TICKET_TAB).click()
         wait_for_idle(tab)
         assert tab.locator('[data-testid="stException"]').count() == 0
         shown = metric_values(tab)
         assert shown["Portfolio maintenance"].startswith("$") and "with the trade" in shown["Portfolio maintenance"]
-        assert tab.locator(".js-plotly-plot .gtitle").filter(has_text="Payoff as BTC moves").count() == 1
-        tab.locator('[data-testid="stMain"]').get_by_text("Greeks", exact=True).first.scroll_into_view_if_needed()
+        tab.get_by_role("tab", name=workbench.GREEKS_TAB).click()
+        wait_for_idle(tab)
+        assert tab.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').count() >= 2  # positions, greeks
+        tab.get_by_role("tab", name=workbench.GREEKS_TAB).scroll_into_view_if_needed()
         (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "workbench-build.png"), full_page=False)
         context.close()

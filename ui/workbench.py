@@ -4,7 +4,7 @@ modes' requirements and liquidation prices before it is added), the greeks table
 Each panel is a fragment: moving one of its controls reruns the panel, not the page. What each shows of
 the book (the ticket's result, the greeks, the payoff chart) is a keyed fragment of its own, which a Build
 slider that moves the book reruns without the panel's controls, with the page's other fragments that show
-the book (:func:`book_fragments`). The engine calls
+the book (:func:`book_fragments`). On the Build page the three are tabs, drawn only while open. The engine calls
 are cached here with :mod:`ui.engine_cache`'s keys (book, market, rule set); the ticket's trade is
 passed as its fields, so a bad field is refused inside the engine (``margin.whatif.make_trade``) and
 shown with :func:`ui.page.safe`. Pages call :func:`build_panels` and :func:`compare_panels`.
@@ -39,15 +39,31 @@ ADDED_KEY = "workbench_trade_added"
 #: greeks, the payoff chart; and the payoff panel with its controls (asset on the axis, T+n range).
 TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_FRAGMENT = "workbench_ticket", "workbench_greeks", "workbench_payoff"
 PAYOFF_PANEL_FRAGMENT = "workbench_payoff_panel"
-BOOK_FRAGMENTS = (TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_FRAGMENT)
+#: The Build page's workbench is three tabs, each drawn only while open (on_change="rerun"): a move of the
+#: book redraws one of them, and the page's first visit draws the payoff alone. Drawn together, the
+#: ticket's and the greeks' ~20 elements and data grid cost every move of a Build slider and every first
+#: visit (docs/performance.md: the size slider 3.5x -> 2.5x the minimal app, the first load 1.54x -> 1.19x).
+BUILD_TAB_KEY = "workbench_build_tab"
+PAYOFF_TAB, TICKET_TAB, GREEKS_TAB = "Payoff", "What if I add a trade?", "Greeks"
+BUILD_TABS = (PAYOFF_TAB, TICKET_TAB, GREEKS_TAB)
+
+
+def open_build_tab() -> str:
+    """The workbench tab open on the Build page (the payoff until the viewer picks another)."""
+    tab = st.session_state.get(BUILD_TAB_KEY)
+    return tab if tab in BUILD_TABS else PAYOFF_TAB
 
 
 def book_fragments(before: Portfolio, after: Portfolio, market: Market) -> tuple[str, ...]:
     """The workbench's fragments to rerun when the book goes from ``before`` to ``after`` (a Build slider):
-    the payoff panel with its controls when they change with the book, else only its chart."""
-    if payoff_controls_follow(before, after, market):
-        return BOOK_FRAGMENTS
-    return (TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_PANEL_FRAGMENT)
+    the open tab's; for the payoff, the panel with its controls when they change with the book, else only
+    its chart."""
+    tab = open_build_tab()
+    if tab == TICKET_TAB:
+        return (TICKET_FRAGMENT,)
+    if tab == GREEKS_TAB:
+        return (GREEKS_FRAGMENT,)
+    return (PAYOFF_FRAGMENT,) if payoff_controls_follow(before, after, market) else (PAYOFF_PANEL_FRAGMENT,)
 
 
 # -- cached engine calls ----------------------------------------------------------------------------
@@ -272,16 +288,21 @@ def payoff_chart(where: str, asset: str, days: int) -> None:
 
 # -- the pages' sections ------------------------------------------------------------------------------
 def build_panels() -> None:
-    """The Build page's workbench: the trade ticket, the greeks and the payoff."""
-    st.subheader("What if I add a trade?")
-    st.caption("Choose an instrument, a side and a size: the cards show each requirement with the trade and how "
-               "much it changes, before anything is added. Perps and futures open at today's mark; an option's "
-               "premium (and a spot purchase) is paid from the stablecoin collateral.")
-    trade_ticket("build")
-    st.subheader("Greeks")
-    greeks_panel("build")
-    st.subheader("Payoff")
-    payoff_panel("build")
+    """The Build page's workbench: the payoff, the trade ticket and the greeks, as tabs drawn only while open."""
+    st.subheader("Payoff, trades and greeks")
+    payoff, ticket, greeks = st.tabs(BUILD_TABS, key=BUILD_TAB_KEY, on_change="rerun")
+    if payoff.open:
+        with payoff:
+            payoff_panel("build")
+    if ticket.open:
+        with ticket:
+            st.caption("Choose an instrument, a side and a size: the cards show each requirement with the trade and "
+                       "how much it changes, before anything is added. Perps and futures open at today's mark; an "
+                       "option's premium (and a spot purchase) is paid from the stablecoin collateral.")
+            trade_ticket("build")
+    if greeks.open:
+        with greeks:
+            greeks_panel("build")
 
 
 def compare_panels() -> None:
