@@ -11,15 +11,16 @@ Measured in chromium (docs/performance.md): the one-chart minimal app's slider d
 ``st.plotly_chart`` and 0.062 s with this component.
 
 plotly.js is plotly's own *cartesian* bundle (npm ``plotly.js-cartesian-dist-min``, MIT licence,
-``ui/assets/plotly-cartesian.min.js``): the trace types :data:`BUNDLE_TRACES`, which hold every chart
-of the app (scatter, bar, heatmap), in 1.5 MB instead of the full bundle's 4.8 MB. A fresh browser
-loads and compiles it in ~0.46 s against ~1.0 s for the full one (docs/performance.md), on every first
-visit of a chart page. It is the version of plotly.js the plotly Python package ships (the figures are
-built with that package; tests/test_live_chart.py fails when the two part). It is copied once into
-``static/`` and served by Streamlit's static file serving (``server.enableStaticServing`` in
-.streamlit/config.toml, at ``app/static/``); a page loads it once, from the top of a chart page's run
-(:func:`preload`, called by app.py) or when its first chart mounts. Nothing is fetched from the internet, and the toolbar has no "Share chart" (an upload to
-Plotly's cloud); it has a full-screen button. The JavaScript is in ``ui/assets/``.
+``ui/assets/plotly-cartesian.min.js``): the trace types :data:`BUNDLE_TRACES`, which hold every chart of
+the app (scatter, bar, heatmap), in 1.5 MB instead of the full bundle's 4.8 MB. A fresh browser loads
+and compiles it in ~0.46 s against ~1.0 s for the full one (docs/performance.md), on every first visit
+of a chart page. It is the version of plotly.js the plotly Python package ships (the figures are built
+with that package; tests/test_live_chart.py fails when the two part). It is copied once into ``static/``
+and served by Streamlit's static file serving (``server.enableStaticServing`` in .streamlit/config.toml,
+at ``app/static/``); a page loads it once, from the top of a chart page's run (:func:`preload`, called
+by app.py) or when its first chart mounts. Nothing is fetched from the internet, and the toolbar has no
+"Share chart" (an upload to Plotly's cloud); it has a full-screen button. The JavaScript is in
+``ui/assets/``.
 
 Theme: like Streamlit's chart theme, the component swaps the figure's template colours for the
 page's in the browser (the page's background, text colour and font, grid lines in a

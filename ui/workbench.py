@@ -42,7 +42,8 @@ PAYOFF_PANEL_FRAGMENT = "workbench_payoff_panel"
 #: The Build page's workbench is three tabs, each drawn only while open (on_change="rerun"): a move of the
 #: book redraws one of them, and the page's first visit draws the payoff alone. Drawn together, the
 #: ticket's and the greeks' ~20 elements and data grid cost every move of a Build slider and every first
-#: visit (docs/performance.md: the size slider 3.5x -> 2.5x the minimal app, the first load 1.54x -> 1.19x).
+#: visit (docs/performance.md: the size slider 3.5x -> 2.5-3.0x the minimal app, the first load 1.54x ->
+#: 1.19-1.26x).
 BUILD_TAB_KEY = "workbench_build_tab"
 PAYOFF_TAB, TICKET_TAB, GREEKS_TAB = "Payoff", "What if I add a trade?", "Greeks"
 BUILD_TABS = (PAYOFF_TAB, TICKET_TAB, GREEKS_TAB)
