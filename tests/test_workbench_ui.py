@@ -121,6 +121,13 @@ def test_adding_the_trade_puts_it_in_the_book(app):
     added = after.positions[-1]
     assert isinstance(added, Option) and added.kind == "put" and added.qty == 1.0
     assert after.collateral["USDC"] < before.collateral["USDC"]  # the premium was paid
+    # Said where the viewer is (the user walk: nothing said so, and the trade could be added twice unseen).
+    from margin.instruments import describe
+
+    assert [t.value for t in app.toast] == [f"Added to the book: {describe(added)}. The cards now show what the "
+                                            "same trade would add again."]
+    app.run()
+    assert not app.toast  # once
 
 
 def test_the_greeks_table_and_payoff_chart_are_drawn(app):
@@ -216,3 +223,25 @@ def test_break_evens_and_the_payoff_reading_of_a_long_straddle():
     reading = words.read_payoff(frame, "BTC", 88_000.0, 0)
     assert reading.startswith("At BTC $88,000, the book's P&L today is ")
     assert "at expiry −$9,500" in reading
+
+
+def test_a_trade_and_a_payoff_day_set_in_a_tab_survive_a_look_at_another_tab():
+    """The user walk: a ticket's trade (perp, sell, 3 BTC) and the payoff's T+n day were lost on opening the
+    greeks and coming back (Streamlit forgets an undrawn widget's value); both are kept now."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["workspace"] = ui_state.fresh("05_short_strangle.json")
+    at.run()
+    _by_key(at.slider, "workbench_build_payoff_days").set_value(7).run()
+    open_tab(at, workbench.TICKET_TAB)
+    _by_key(at.selectbox, f"{KEY}_kind").select("perp").run()
+    _by_key(at.selectbox, f"{KEY}_side").select("sell").run()
+    _by_key(at.number_input, f"{KEY}_size_BTC").set_value(3.0).run()
+    open_tab(at, workbench.GREEKS_TAB)
+    open_tab(at, workbench.TICKET_TAB)
+    assert _by_key(at.selectbox, f"{KEY}_kind").value == "perp"
+    assert _by_key(at.selectbox, f"{KEY}_side").value == "sell"
+    assert _by_key(at.number_input, f"{KEY}_size_BTC").value == 3.0
+    assert _cards(at)["Cross initial"][1] != "no change with the trade"
+    open_tab(at, workbench.PAYOFF_TAB)
+    assert _by_key(at.slider, "workbench_build_payoff_days").value == 7
+    assert any("in 7 days" in c.value for c in at.caption)

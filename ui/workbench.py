@@ -21,6 +21,7 @@ import streamlit as st
 from charts import workbench as charts
 from margin import Market, Portfolio, PortfolioParams
 from margin.greeks import Greeks, book_greeks
+from margin.instruments import describe
 from margin.market import is_stablecoin
 from margin.payoff import longest_expiry_days, payoff_frame
 from margin.whatif import TRADE_KINDS, IncrementalMargin, incremental_margin, make_trade, nearest_liquidation
@@ -35,6 +36,7 @@ OPTION_KINDS = ("call", "put", "coin call", "coin put")  # a coin call or put se
 DATED_KINDS = ("future", "inverse future", *OPTION_KINDS)
 #: Set by the ticket's button: the panel then reruns the whole page.
 ADDED_KEY = "workbench_trade_added"
+ADDED_NOTE_KEY = "workbench_trade_added_note"
 #: The keys of the fragments that show the book (st.rerun reruns them by these): the ticket's result, the
 #: greeks, the payoff chart; and the payoff panel with its controls (asset on the axis, T+n range).
 TICKET_FRAGMENT, GREEKS_FRAGMENT, PAYOFF_FRAGMENT = "workbench_ticket", "workbench_greeks", "workbench_payoff"
@@ -193,13 +195,18 @@ def ticket_result(where: str, compact: bool, kind: str, asset: str, side: str, s
               help="Adds the position, paying its premium (or spot cost) from the stablecoin collateral.")
     if st.session_state.pop(ADDED_KEY, False):
         st.rerun(scope="app")  # the button reran this panel only: the page's tables must show the new book
+    added = st.session_state.pop(ADDED_NOTE_KEY, None)
+    if added:  # said where the viewer is (the table that changed may be off screen), once, on the page's run
+        st.toast(added)
 
 
 def _add_trade(book: Portfolio) -> None:
     """The ticket's button: the book with the trade becomes the workspace's (a callback, so it is saved
-    before any part of the page runs again)."""
+    before any part of the page runs again), and a note says what was added."""
     state.replace_book(book, sample=state.CUSTOM)
     st.session_state[ADDED_KEY] = True
+    st.session_state[ADDED_NOTE_KEY] = (f"Added to the book: {describe(book.positions[-1])}. The cards now show "
+                                        "what the same trade would add again.")
 
 
 # -- greeks -------------------------------------------------------------------------------------------
@@ -288,9 +295,35 @@ def payoff_chart(where: str, asset: str, days: int) -> None:
 
 
 # -- the pages' sections ------------------------------------------------------------------------------
+#: The Build tabs' inputs kept while their tab is closed (their keys start so; the tab's own key, buttons and
+#: fragments' keys aside). Streamlit forgets a widget's value on a run that does not draw it.
+_KEPT_PREFIX = "workbench_build_"
+_NOT_KEPT = (BUILD_TAB_KEY, f"{_KEPT_PREFIX}add")
+
+
+def _keep_closed_tabs_inputs() -> None:
+    """Keep what the viewer set in a tab (the ticket's trade, the payoff's asset and day) while another tab is
+    open: a value written back through the Session State API outlives the run that does not draw its widget
+    (a user walk lost a ticket's trade by looking at the greeks). A payoff control that the book no longer
+    allows (a coin it no longer holds, a day past its last expiry) is dropped, so the control starts afresh."""
+    ws = state.get()
+    allowed = {f"{_KEPT_PREFIX}payoff_asset": lambda value: value in _book_coins(ws),
+               f"{_KEPT_PREFIX}payoff_days": lambda value: 0 <= value <= _days_range(ws.portfolio)}
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(_KEPT_PREFIX)]:
+        if key in _NOT_KEPT or key.endswith("_cents") or key.endswith("_positions"):
+            continue
+        value = st.session_state[key]
+        if key in allowed and not allowed[key](value):
+            del st.session_state[key]
+        else:
+            st.session_state[key] = value
+
+
 def build_panels() -> None:
-    """The Build page's workbench: the payoff, the trade ticket and the greeks, as tabs drawn only while open."""
+    """The Build page's workbench: the payoff, the trade ticket and the greeks, as tabs drawn only while open
+    (what the viewer set in a closed tab is kept: :func:`_keep_closed_tabs_inputs`)."""
     st.subheader("Payoff, trades and greeks")
+    _keep_closed_tabs_inputs()
     payoff, ticket, greeks = st.tabs(BUILD_TABS, key=BUILD_TAB_KEY, on_change="rerun")
     if payoff.open:
         with payoff:
