@@ -102,3 +102,43 @@ def test_a_trade_that_crosses_maintenance_says_which_way(before, after, words):
                                  liquidation_after=flagged if after else result.liquidation_after)
     sentence = read_liquidation_change(result, today)
     assert sentence.count(words) == 2 and "stays at" not in sentence
+
+
+# -- the payoff sentence: its best and worst at expiry, and where, are the payoff's own -----------------
+def _payoff_reading(book, market):
+    import numpy as np
+
+    from margin.payoff import payoff_frame
+    from ui.workbench import payoff
+    from views.workbench import read_payoff
+
+    today = float(market.prices["BTC"])
+    frame = payoff(book, market, "BTC", 0.0, 0.6, 1.4)
+    # The reference: a fine grid with the strikes on it (the expiry payoff is linear between strikes).
+    strikes = [p.strike for p in book.positions if getattr(p, "strike", None)]
+    grid = np.unique(np.concatenate([today * np.linspace(0.6, 1.4, 40_001), strikes]))
+    grid = grid[(grid >= 0.6 * today) & (grid <= 1.4 * today)]
+    fine = payoff_frame(book, market, "BTC", grid, 0.0)["pnl_expiry"]
+    return read_payoff(frame, "BTC", today, 0), float(fine.max()), float(fine.min())
+
+
+def test_the_payoff_reading_names_the_strikes_a_flat_top_runs_between():
+    book, market = load_sample("05_short_strangle.json")
+    sentence, best, _ = _payoff_reading(book, market)
+    assert f"to {money(best)} (from $76,000 to $100,000)" in sentence, sentence
+
+
+def test_the_payoff_reading_finds_a_peak_at_a_strike():
+    """The user walk: the short strangle at 2.05 BTC a leg with a bought 79,000 put (60 days) peaks at the
+    76,000 strike; the sentence said "$1,015 (at $75,894)", a grid point beside it."""
+    import dataclasses
+
+    from margin.whatif import make_trade, with_trade
+
+    book, market = load_sample("05_short_strangle.json")
+    book = dataclasses.replace(book, positions=tuple(dataclasses.replace(p, qty=2.05 * p.qty / abs(p.qty))
+                                                     for p in book.positions))
+    book = with_trade(book, make_trade("put", "BTC", "buy", 1.0, market, 79_000.0, 60.0), market)
+    sentence, best, worst = _payoff_reading(book, market)
+    assert f"to {money(best)} (at $76,000)" in sentence, (sentence, best)
+    assert money(worst) in sentence

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import workbench as charts
-from margin import Market, Portfolio, PortfolioParams
+from margin import Market, Option, Portfolio, PortfolioParams
 from margin.greeks import Greeks, book_greeks
 from margin.instruments import describe
 from margin.market import is_stablecoin
@@ -91,9 +91,15 @@ def greeks(book: Portfolio, market: Market) -> Greeks:
 
 @cache
 def payoff(book: Portfolio, market: Market, asset: str, days_ahead: float, low: float, high: float) -> pd.DataFrame:
-    """:func:`margin.payoff.payoff_frame` from ``low`` x to ``high`` x today's price, today's included."""
+    """:func:`margin.payoff.payoff_frame` from ``low`` x to ``high`` x today's price, today's price and the
+    book's strikes on ``asset`` included: the expiry payoff bends only at strikes, so its best and worst and
+    the ends of a flat stretch, which the reading names, are then exact (a user walk read "$1,015 at $75,894"
+    for a peak of $1,121 at the 76,000 strike)."""
     today = float(market.prices[asset])
-    prices = np.unique(np.append(today * np.linspace(low, high, PAYOFF_POINTS), today))
+    grid = today * np.linspace(low, high, PAYOFF_POINTS)
+    strikes = [p.strike for p in book.positions if isinstance(p, Option) and p.asset == asset
+               and grid[0] <= p.strike <= grid[-1]]
+    prices = np.unique(np.concatenate([grid, [today], strikes]))
     return payoff_frame(book, market, asset, prices, days_ahead)
 
 
