@@ -94,7 +94,7 @@ def payoff(book: Portfolio, market: Market, asset: str, days_ahead: float, low: 
     """:func:`margin.payoff.payoff_frame` from ``low`` x to ``high`` x today's price, today's price and the
     book's strikes on ``asset`` included: the expiry payoff bends only at strikes, so its best and worst and
     the ends of a flat stretch, which the reading names, are then exact (a user walk read "$1,015 at $75,894"
-    for a peak of $1,121 at the 76,000 strike)."""
+    for a peak of $1,139 at the 76,000 strike)."""
     today = float(market.prices[asset])
     grid = today * np.linspace(low, high, PAYOFF_POINTS)
     strikes = [p.strike for p in book.positions if isinstance(p, Option) and p.asset == asset
