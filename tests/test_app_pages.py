@@ -19,6 +19,7 @@ from margin import (
     value_at_risk,
 )
 from margin.presets import PORTFOLIO_PRESETS
+from tests.app_support import opened_app
 from tests.figures import drawn_charts
 from ui.state import Workspace
 from views import components, editor, metrics, scenario_text, text
@@ -32,10 +33,7 @@ TIMEOUT = 30
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
-    return at
+    return opened_app(TIMEOUT)
 
 
 def workspace(at: AppTest) -> Workspace:

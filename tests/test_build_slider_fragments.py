@@ -24,6 +24,7 @@ from margin import PortfolioError, cross_margin, portfolio_margin
 from margin.greeks import book_greeks
 from margin.io import decode_share_token
 from margin.whatif import incremental_margin, make_trade
+from tests.app_support import opened_app
 from ui import smile_panel, state, workbench
 from ui.workbench import PAYOFF_FRAGMENT, PAYOFF_PANEL_FRAGMENT
 from ui.workbench import book_fragments as workbench_fragments
@@ -92,10 +93,7 @@ def _assert_nothing_stale(before: dict, moved: dict, after: dict) -> None:
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
-    return at
+    return opened_app(TIMEOUT)
 
 
 def strangle() -> AppTest:

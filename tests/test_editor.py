@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from margin import Future, Perp, Portfolio, Spot, cross_margin, default_market
 from margin.instruments import InverseFuture, InversePerp
 from margin.market import is_stablecoin
+from tests.app_support import opened_app
 from views import coins, editor, metrics, samples, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,10 +96,7 @@ def test_stablecoin_reading_says_on_or_off_the_peg_from_the_price():
 # -- the Build page ----------------------------------------------------------------------------------
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
-    return at
+    return opened_app(TIMEOUT)
 
 
 def test_a_new_perp_row_without_entry_opens_at_todays_price_and_the_table_shows_it(app):

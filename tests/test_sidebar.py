@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from margin import liquidation_price, load_portfolio, portfolio_margin
 from margin.presets import PORTFOLIO_PRESETS, portfolio_params
+from tests.app_support import opened_app
 from ui import engine_cache, sidebar
 from views import text
 from views.rules import portfolio_rules
@@ -22,9 +23,7 @@ PAGES = ["pages/compare.py", "pages/liquidation.py", "pages/build.py", "pages/li
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
-    return at
+    return opened_app(TIMEOUT)
 
 
 def shown_sidebar(at: AppTest) -> tuple:

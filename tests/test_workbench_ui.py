@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from margin import Option, Perp, Portfolio, cross_margin, portfolio_margin
 from margin.greeks import book_greeks
 from margin.pricing import black76_price
+from tests.app_support import opened_app
 from tests.browser_support import metric_values, page_url, streamlit_server, wait_for_idle
 from ui import state as ui_state
 from ui import workbench
@@ -37,10 +38,7 @@ def open_tab(at: AppTest, tab: str) -> AppTest:
 @pytest.fixture
 def app() -> AppTest:
     """The Build page with the workbench's trade ticket open."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
-    return open_tab(at, workbench.TICKET_TAB)
+    return open_tab(opened_app(TIMEOUT), workbench.TICKET_TAB)
 
 
 def test_the_build_workbench_draws_only_its_open_tab():
