@@ -338,23 +338,24 @@ def _days(days: float) -> str:
     return f"{days:g}d" if float(days).is_integer() else f"{days:.1f}d"
 
 
-def describe(position: Position) -> str:
-    """A short human label such as 'Long 1 BTC perp' or 'Short 2 BTC 100,000 call 30d'."""
+def describe(position: Position, sized: bool = True) -> str:
+    """A short human label such as 'Long 1 BTC perp' or 'Short 2 BTC 100,000 call 30d'; with ``sized``
+    False, without the size ('Long BTC perp', 'Short BTC 100,000 call 30d')."""
     side = "Long" if position.qty >= 0 else "Short"
-    size = f"{abs(position.qty):,.6g}"
+    size = f"{abs(position.qty):,.6g} " if sized else ""
     if isinstance(position, Option):
         coin = " coin-settled" if position.coin_settled else ""
-        return f"{side} {size} {position.asset} {position.strike:,.6g}{coin} {position.kind} {_days(position.expiry_days)}"
+        return f"{side} {size}{position.asset} {position.strike:,.6g}{coin} {position.kind} {_days(position.expiry_days)}"
     if isinstance(position, INVERSE_TYPES):
-        face = f"${abs(position.usd_size):,.6g}"
+        face = f"${abs(position.usd_size):,.6g} " if sized else ""
         if isinstance(position, InverseFuture):
-            return f"{side} {face} {position.asset} inverse future {_days(position.expiry_days)}"
-        return f"{side} {face} {position.asset} inverse perp"
+            return f"{side} {face}{position.asset} inverse future {_days(position.expiry_days)}"
+        return f"{side} {face}{position.asset} inverse perp"
     if isinstance(position, Future):
-        return f"{side} {size} {position.asset} future {_days(position.expiry_days)}"
+        return f"{side} {size}{position.asset} future {_days(position.expiry_days)}"
     if isinstance(position, Perp):
-        return f"{side} {size} {position.asset} perp"
-    return f"{'Hold' if position.qty >= 0 else 'Borrow'} {size} {position.asset}"
+        return f"{side} {size}{position.asset} perp"
+    return f"{'Hold' if position.qty >= 0 else 'Borrow'} {size}{position.asset}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A slider of "Adjust one position" changes one position of the book and nothing else, so its move does
 not rerun the page: its callback reruns only the fragments that show the book (:func:`book_fragments`:
-the positions table, the position picker, the sidebar's summary and the narrow screens' strip, the
+the positions table, the position picker when a label changes, the sidebar's summary and the narrow screens' strip, the
 workbench's ticket result, greeks and payoff, the download and the share link), all in one run; when
 something else shows the book too, the whole page. The other controls of the page rerun it whole.
 """
@@ -40,7 +40,8 @@ def book_fragments(before: state.Workspace, after: state.Workspace, moved) -> li
     if isinstance(moved, Option) and st.session_state.get(smile_panel.OPEN_KEY):
         return None
     workbench = workbench_panels.book_fragments(before.portfolio, after.portfolio, after.market)
-    return [POSITIONS_FRAGMENT, PICK_FRAGMENT, sidebar.SUMMARY_FRAGMENT, *workbench, SHARE_FRAGMENT]
+    picker = [PICK_FRAGMENT] if _labels(before.portfolio) != _labels(after.portfolio) else []
+    return [POSITIONS_FRAGMENT, *picker, sidebar.SUMMARY_FRAGMENT, *workbench, SHARE_FRAGMENT]
 
 
 def _redraw_book(before: state.Workspace, after: state.Workspace, moved) -> None:
@@ -61,7 +62,8 @@ def _table_edited() -> None:
 
 # -- positions ---------------------------------------------------------------------------------
 st.subheader("Positions")
-st.caption("One row per position. Size is in coins, except for inverse (coin-margined) perps and futures, which "
+st.caption("One row per position: type a new one into the empty last row, and tick Remove to take a row out. "
+           "Size is in coins, except for inverse (coin-margined) perps and futures, which "
            f"are sized in US dollars of face value under {editor.USD_SIZE_LABEL} and settle in the coin. Sizes are "
            "always positive; the side says long or short. Leave leverage blank for the rule set's maximum, isolated "
            "margin blank for entry notional / leverage, and the entry of a perp or future blank for today's price.")
@@ -69,16 +71,19 @@ asset_options = list(ws.market.assets)
 
 
 def _positions_editor(ws: state.Workspace):
-    """The positions table itself: dynamic rows, so Streamlit identifies it by its data too."""
+    """The positions table itself (:func:`views.editor.table_frame`: a fixed number of rows, so a slider's
+    move changes its values in place, not the widget)."""
     return st.data_editor(
-        editor.positions_frame(ws.base),
-        key=f"positions_{ws.editors.positions}",
+        editor.table_frame(ws.base),
+        key=_table_key(ws),
         on_change=_table_edited,
-        num_rows="dynamic",
-        hide_index=True,
+        num_rows="fixed",
+        hide_index=False,
+        column_order=(editor.REMOVE, *editor.COLUMNS),  # the tick box first, where a narrow screen shows it
         width="stretch",
         placeholder="",
         column_config={
+            "_index": st.column_config.NumberColumn("Row", help="the row number the messages and the picker use"),
             "type": st.column_config.SelectboxColumn("Type", options=list(editor.TYPES),
                                                      help="perp, dated future, call or put option, spot holding, or "
                                                           "an inverse (coin-margined) perp or future: sized in USD, "
@@ -99,34 +104,57 @@ def _positions_editor(ws: state.Workspace):
             "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
             "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
             "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
+            editor.REMOVE: st.column_config.CheckboxColumn("Remove", default=False,
+                                                           help="tick to take the row out of the book"),
         },
     )
 
 
+def _table_key(ws: state.Workspace) -> str:
+    return f"positions_{ws.editors.positions}"
+
+
+def _table_edited_since_drawn(ws: state.Workspace) -> bool:
+    """Whether the positions table holds edits of its own (applied to the book, but kept by the widget as
+    edits of the data it was drawn with): a slider's move must then restart it, or Streamlit would replay
+    them over the moved book."""
+    edits = st.session_state.get(_table_key(ws)) or {}
+    return bool(edits.get("edited_rows"))
+
+
 @st.fragment(key=POSITIONS_FRAGMENT)
 def positions_table():
-    """The positions table from the workspace's ``base`` (a slider move restarts it: a new revision, a new
-    widget, so no pending edit is replayed over the slider's value) and what it reads; its edits rerun the
-    page (:func:`_table_edited`), which applies them. Returns (positions, row errors, filled entries)."""
+    """The positions table from the workspace's ``base`` (a slider move shows in it in place, or restarts it
+    when it holds edits: :func:`_table_edited_since_drawn`) and what it reads; its edits rerun the page
+    (:func:`_table_edited`), which applies them. Returns (the edited table, its positions, its rows' errors,
+    the entries filled from today's prices)."""
     ws = state.get()
     edited = _positions_editor(ws)
     completed, filled = editor.fill_entries(edited, ws.market)
     positions, row_errors = editor.frame_positions(completed)
+    inverse_rows = coins.read_inverse_rows(ws.portfolio.positions if row_errors else positions, ws.market)
+    if inverse_rows:  # here, not with the notes below: it reads each coin-margined row's size
+        st.caption(inverse_rows)
+    return edited, positions, row_errors, filled
+
+
+def table_notes(edited, row_errors: list[str]) -> None:
+    """What the table says under it that no slider's move changes (drawn by the page, outside the table's
+    fragment, so a move does not send them again): its rows' errors (the sliders pause while there are any),
+    today's prices of its assets, and the entries just filled in."""
     for message in row_errors:
         st.error(message)
     shown_assets = [a for a in editor.table_assets(edited) if a in ws.market.prices]
     if shown_assets:
         st.caption("Today's prices: " + " · ".join(f"{a} {text.price(ws.market.prices[a])}" for a in shown_assets)
                    + " (set them under Market below).")
-    inverse_rows = coins.read_inverse_rows(ws.portfolio.positions if row_errors else positions, ws.market)
-    if inverse_rows:
-        st.caption(inverse_rows)
     if st.session_state.get(FILLED_KEY):
         st.info(st.session_state.pop(FILLED_KEY))
-    return positions, row_errors, filled
 
 
-positions, row_errors, filled = positions_table()
+edited_table, positions, row_errors, filled = positions_table()
+rows_changed = editor.restarts_table(edited_table)
+table_notes(edited_table, row_errors)
 import_panel.name_box(ws, table_errors=bool(row_errors))  # add a position by its Deribit/OKX/Binance name
 
 st.subheader("Collateral")
@@ -151,10 +179,12 @@ else:
     except PortfolioError as error:
         st.error(str(error))
     else:
-        if filled:
-            # Restart the table from the book, so the entries it took from today's prices show in it.
-            state.save(ws.with_book(candidate, "filled"))
-            st.session_state[FILLED_KEY] = text.read_filled_entries(filled)
+        if filled or rows_changed:
+            # Restart the table from the book, so the entries it took from today's prices show in it, a
+            # removed row goes, and a new blank last row is there to type the next position into.
+            state.save(ws.with_book(candidate, "filled" if filled else "rows"))
+            if filled:
+                st.session_state[FILLED_KEY] = text.read_filled_entries(filled)
             st.rerun()
         if candidate != ws.portfolio:
             ws = ws.with_book(candidate, "table")  # saved with the market's changes, below
@@ -170,7 +200,8 @@ def _apply_slider(field: str, index: int, key: str) -> None:
     current = state.get()
     try:
         position = editor.adjust(current.portfolio.positions[index], field, st.session_state[key])
-        moved = state.replace_book(current.portfolio.replace_position(index, position), source="slider")
+        moved = state.replace_book(current.portfolio.replace_position(index, position), source="slider",
+                                   table_edited=_table_edited_since_drawn(current))
     except (PortfolioError, IndexError) as error:
         st.session_state[SLIDER_ERROR_KEY] = str(error)
         return  # the sliders' fragment reruns and shows it; the book is unchanged
@@ -192,6 +223,11 @@ def _picked_index(ws: state.Workspace) -> int:
     return chosen if isinstance(chosen, int) and 0 <= chosen < len(ws.portfolio.positions) else 0
 
 
+def _labels(book) -> list[str]:
+    """The picker's labels (sizes left out, so a move of a size does not change them)."""
+    return [f"Row {i + 1}: {coins.position_label(p)}" for i, p in enumerate(book.positions)]
+
+
 def _picked() -> None:
     """Another position picked: its sliders, drawn by their own fragment, follow."""
     st.rerun([PICK_FRAGMENT, SLIDERS_FRAGMENT])
@@ -199,8 +235,9 @@ def _picked() -> None:
 
 @st.fragment(key=PICK_FRAGMENT)
 def position_picker(table_errors: bool) -> None:
-    """The picker of the position to adjust: each label describes the position as it is now, so a slider
-    move reruns it (``table_errors`` is the last page run's: the sliders only show while the table has none)."""
+    """The picker of the position to adjust: each label describes the position as it is now (a slider move
+    of its strike or expiry reruns it; ``table_errors`` is the last page run's: the sliders only show while
+    the table has none)."""
     ws = state.get()
     if table_errors:
         st.info("Sliders pause while the table has errors, so they cannot overwrite what you typed.")
@@ -208,7 +245,7 @@ def position_picker(table_errors: bool) -> None:
     if not ws.portfolio.positions:
         st.caption("Add a position to the table to adjust it here.")
         return
-    labels = [f"Row {i + 1}: {coins.position_label(p, ws.market)}" for i, p in enumerate(ws.portfolio.positions)]
+    labels = _labels(ws.portfolio)
     # Set on every run, so the label goes to the browser with the options: the browser keeps showing the
     # label it has while the index stays the same (a slider move changes the label, not the index).
     st.session_state[_pick_key(ws)] = _picked_index(ws)

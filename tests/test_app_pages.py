@@ -19,7 +19,7 @@ from margin import (
     value_at_risk,
 )
 from margin.presets import PORTFOLIO_PRESETS
-from tests.app_support import opened_app
+from tests.app_support import opened_app, table_positions, typed_into_last_row
 from tests.figures import drawn_charts
 from ui.state import Workspace
 from views import components, editor, metrics, scenario_text, text
@@ -52,7 +52,7 @@ def test_the_app_opens_on_the_hedged_btc_eth_pair():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception and not errors(at)
     assert workspace(at).portfolio == load_portfolio(SAMPLES / "03_btc_eth_pair.json")
-    assert at.data_editor[0].value["type"].tolist() == ["perp", "perp"]
+    assert table_positions(at)["type"].tolist() == ["perp", "perp"]
 
 
 @pytest.mark.parametrize("page", ["pages/build.py", "pages/compare.py", "pages/liquidation.py", "pages/shocks.py",
@@ -127,15 +127,24 @@ def test_a_slider_move_keeps_the_sliders_range_and_the_collateral_table_and_the_
     size = next(s for s in app.slider if s.label.startswith("Size"))
     assert (size.key, size.max, size.value) == (before_key, before_max, pytest.approx(3.0))
     after = workspace(app)
-    # The collateral table is keyed on editors.collateral: unchanged, so not rebuilt either.
-    assert after.editors.collateral == ws.editors.collateral and after.editors.positions == ws.editors.positions + 1
-    assert after.editors.base.positions[0].qty == pytest.approx(3.0)  # the positions table restarts from it
+    # Neither table is rebuilt (the collateral table is keyed on editors.collateral, the positions table on
+    # editors.positions): the positions table shows the moved book in place.
+    assert (after.editors.collateral, after.editors.positions) == (ws.editors.collateral, ws.editors.positions)
+    assert after.editors.base.positions[0].qty == pytest.approx(3.0)
+    assert table_positions(app)["size"].iloc[0] == pytest.approx(3.0)
     # A size typed in the table moves the slider there.
     app.session_state[f"positions_{after.editors.positions}"] = {
         "edited_rows": {"0": {"size": 2.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert workspace(app).portfolio.positions[0].qty == pytest.approx(2.0)
-    assert next(s for s in app.slider if s.label.startswith("Size")).value == pytest.approx(2.0)
+    size = next(s for s in app.slider if s.label.startswith("Size"))
+    assert size.value == pytest.approx(2.0)
+    # The next move restarts the table, which holds that edit: kept, Streamlit would replay it over the move.
+    size.set_value(4.0).run()
+    app.run()
+    assert workspace(app).portfolio.positions[0].qty == pytest.approx(4.0)
+    assert workspace(app).editors.positions == ws.editors.positions + 1
+    assert table_positions(app)["size"].iloc[0] == pytest.approx(4.0)
 
 
 def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
@@ -151,10 +160,9 @@ def test_an_invalid_table_row_is_named_and_nothing_is_applied(app):
 def test_valid_table_edits_all_apply_at_once(app):
     ws = workspace(app)
     app.session_state[f"positions_{ws.editors.positions}"] = {
-        "edited_rows": {"1": {"size": 30.0}},
-        "added_rows": [{"type": "call", "asset": "BTC", "side": "short", "size": 1.0, "strike": 100000.0,
-                        "expiry": 30.0}],
-        "deleted_rows": []}
+        "edited_rows": {"1": {"size": 30.0}, "2": {"type": "call", "asset": "BTC", "side": "short", "size": 1.0,
+                                                   "strike": 100000.0, "expiry": 30.0}},  # row 3: the blank one
+        "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception and not errors(app)
     book = workspace(app).portfolio
@@ -184,7 +192,7 @@ def test_a_good_upload_replaces_the_book_and_the_table(app):
     app.file_uploader[0].set_value(("strangle.json", data, "application/json")).run()
     assert not app.exception and not errors(app)
     assert workspace(app).portfolio == load_portfolio(data.decode())
-    assert app.data_editor[0].value["type"].tolist() == ["call", "put"]
+    assert table_positions(app)["type"].tolist() == ["call", "put"]
 
 
 def test_inconsistent_correlations_name_the_pair_and_repair_fixes_them(app):
@@ -303,12 +311,17 @@ def test_sidebar_summary_reads_its_numbers_in_words(app):
     ws = app.session_state["workspace"]
     cross, portfolio = cross_margin(ws.portfolio, ws.market), portfolio_margin(ws.portfolio, ws.market)
     expected = text.read_summary(cross.equity, portfolio.equity, cross.maintenance, portfolio.maintenance)
-    assert expected in [c.value for c in app.sidebar.caption]
     assert text.money(cross.equity - cross.maintenance) in expected
     assert text.money(portfolio.equity - portfolio.maintenance) in expected
     figures = " ".join(m.value for m in app.sidebar.markdown)
+    assert text.small_note(expected) in figures  # set small under the figures, in their one element
     for value in (cross.maintenance, portfolio.maintenance, cross.initial, portfolio.initial):
         assert f"**{text.money(value)}**" in figures
+
+
+def test_a_small_note_keeps_a_titles_brackets_inside_its_directive():
+    # A book's title is the user's: "]" unescaped would end the :small[...] directive and show the rest raw.
+    assert text.small_note("Pair [test] \\ one]") == ":gray[:small[Pair \\[test\\] \\\\ one\\]]]"
 
 
 def test_summary_measures_each_cushion_against_its_own_equity():

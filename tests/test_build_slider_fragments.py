@@ -142,10 +142,9 @@ def test_each_fragment_of_a_size_move_shows_the_new_book(app, tab):
     assert not app.exception
     ws = app.session_state["workspace"]
     assert ws.portfolio.positions[0].qty == pytest.approx(3.0)
-    # the positions table, restarted from the book, and the picker's label
+    # the positions table (its values, in place), and not the picker: its labels leave out the size
     assert app.data_editor[0].value["size"].tolist()[0] == pytest.approx(3.0)
-    picker = next(s for s in app.selectbox if s.label == "Position")
-    assert coins.position_label(ws.portfolio.positions[0], ws.market) in picker.options[0]
+    assert not [s for s in app.selectbox if s.label == "Position"]
     # the sidebar's summary and the narrow screens' strip
     cm = cross_margin(ws.portfolio, ws.market, ws.cross_preset)
     pm = portfolio_margin(ws.portfolio, ws.market, ws.portfolio_rules)
@@ -248,9 +247,9 @@ def test_in_the_browser_a_slider_move_leaves_no_place_showing_the_old_size(chrom
         assert text.money(cm.maintenance) in strip and text.money(pm.maintenance) in strip
         # the positions table (the rows of its screen-reader copy) and the picker's label
         rows = tab.locator('[data-testid="stDataFrame"]').first.locator("table tr")
-        assert rows.nth(1).locator("td").all_text_contents()[:4] == ["perp", "BTC", "long", f"{shown:g}"]
+        assert rows.nth(1).locator("td").all_text_contents()[:6] == ["1", "false", "perp", "BTC", "long", f"{shown:g}"]
         picker = tab.locator('[class*="st-key-build_pick_"] input[role="combobox"]').input_value()
-        assert coins.position_label(moved.positions[0], market) in picker
+        assert coins.position_label(moved.positions[0]) in picker
         # the share link's box, the address bar and the download
         assert _link_book(tab.locator(".st-key-share_link_box").inner_text()) == moved
         assert _link_book(tab.url) == moved

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from margin import Future, Perp, Portfolio, Spot, cross_margin, default_market
+from margin import Future, Option, Perp, Portfolio, Spot, cross_margin, default_market
 from margin.instruments import InverseFuture, InversePerp
 from margin.market import is_stablecoin
-from tests.app_support import opened_app
+from tests.app_support import opened_app, table_positions, typed_into_last_row
 from views import coins, editor, metrics, samples, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,9 +102,7 @@ def app() -> AppTest:
 def test_a_new_perp_row_without_entry_opens_at_todays_price_and_the_table_shows_it(app):
     ws = app.session_state["workspace"]
     today = ws.market.prices["SOL"]
-    app.session_state[f"positions_{ws.editors.positions}"] = {
-        "edited_rows": {}, "deleted_rows": [],
-        "added_rows": [{"type": "perp", "asset": "SOL", "side": "long", "size": 10.0}]}
+    typed_into_last_row(app, {"type": "perp", "asset": "SOL", "side": "long", "size": 10.0})
     app.run()
     assert not app.exception and not [e.value for e in app.error]
     after = app.session_state["workspace"]
@@ -112,10 +110,61 @@ def test_a_new_perp_row_without_entry_opens_at_todays_price_and_the_table_shows_
     assert isinstance(added, Perp) and added.asset == "SOL" and added.entry_price == today
     # the table restarted from the book: its new row shows the entry it took
     assert after.editors.positions == ws.editors.positions + 1
-    table = app.data_editor[0].value
-    assert table["entry"].iloc[-1] == today
+    assert table_positions(app)["entry"].iloc[-1] == today
     assert any(text.price(today) in i.value and "row 3" in i.value for i in app.info)
     assert any(c.value.startswith("Today's prices:") and f"SOL {text.price(today)}" in c.value for c in app.caption)
+
+
+def test_a_complete_row_typed_into_the_last_row_joins_the_book_and_a_new_blank_row_follows(app):
+    ws = app.session_state["workspace"]
+    call = {"type": "call", "asset": "BTC", "side": "short", "size": 1.0, "strike": 100_000.0, "expiry": 30.0}
+    typed_into_last_row(app, call)
+    app.run()
+    assert not app.exception and not [e.value for e in app.error]
+    after = app.session_state["workspace"]
+    assert after.portfolio.positions[:-1] == ws.portfolio.positions
+    assert after.portfolio.positions[-1] == Option("BTC", "call", 100_000.0, 30.0, -1.0)
+    assert after.editors.positions == ws.editors.positions + 1  # restarted: a blank row to type the next one into
+    table = app.data_editor[0].value
+    assert table.index.tolist() == [1, 2, 3, 4]  # numbered as the messages and the picker number them
+    assert table_positions(app)["type"].tolist()[-1] == "call"
+
+
+def test_a_row_ticked_remove_leaves_the_book_and_the_table(app):
+    ws = app.session_state["workspace"]
+    app.session_state[f"positions_{ws.editors.positions}"] = {
+        "edited_rows": {"0": {editor.REMOVE: True}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception and not [e.value for e in app.error]
+    after = app.session_state["workspace"]
+    assert after.portfolio.positions == ws.portfolio.positions[1:]
+    assert table_positions(app)["asset"].tolist() == [p.asset for p in ws.portfolio.positions[1:]]
+    assert not app.data_editor[0].value[editor.REMOVE].any()
+
+
+def test_a_half_typed_last_row_is_named_and_the_table_keeps_it(app):
+    ws = app.session_state["workspace"]
+    typed_into_last_row(app, {"type": "put"})
+    app.run()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["Row 3, asset: choose the asset, e.g. BTC."]
+    after = app.session_state["workspace"]
+    assert after.portfolio == ws.portfolio and after.editors.positions == ws.editors.positions  # still typing
+
+
+@pytest.mark.parametrize("name", samples.sample_names())
+def test_the_build_tables_frame_reads_back_as_the_book_and_asks_no_restart(name):
+    book, _ = samples.load_sample(name)
+    frame = editor.table_frame(book)
+    assert len(frame) == len(book.positions) + 1 and frame.index[0] == 1
+    assert editor.frame_positions(frame) == (list(book.positions), [])
+    assert not editor.restarts_table(frame)
+    ticked = frame.copy()
+    ticked.loc[1, editor.REMOVE] = True
+    assert editor.restarts_table(ticked) == bool(book.positions)
+    assert editor.frame_positions(ticked)[0] == list(book.positions[1:])
+    filled = editor.fill_entries(ticked.assign(entry=float("nan")), default_market())[1]
+    assert 1 not in [number for number, _, _ in filled]  # a row on its way out is not filled in
 
 
 def test_blank_cells_of_the_tables_show_blank_not_none(app):
@@ -219,8 +268,8 @@ def test_an_inverse_rows_reading_gives_its_face_in_coins_at_todays_price():
     market = default_market().with_prices({"BTC": 88_000.0})
     perp = InversePerp("BTC", 10_000.0, 87_000.0)
     assert coins.read_inverse(perp, market) == "long $10,000 BTC inverse perp = 0.1136 BTC at today's price ($88,000)"
-    assert coins.position_label(perp, market) == "Long $10,000 BTC inverse perp (= 0.1136 BTC today)"
-    assert coins.position_label(Perp("BTC", 1.0, 87_000.0), market) == "Long 1 BTC perp"
+    assert coins.position_label(perp) == "Long BTC inverse perp"  # the picker's: no size, which a slider moves
+    assert coins.position_label(Perp("BTC", 1.0, 87_000.0)) == "Long BTC perp"
     future = InverseFuture("BTC", -10_000.0, 87_000.0, 90.0)
     mark = coins.today_mark(future, market)
     assert mark == pytest.approx(88_000.0 * math.exp(market.basis["BTC"] * 90 / 365))
@@ -243,7 +292,7 @@ def test_the_sample_coin_book_opens_on_the_build_page_unchanged(app):
     app.selectbox(key="sidebar_sample").set_value("10_coin_margined_btc.json").run()
     assert not app.exception and not [e.value for e in app.error]
     assert app.session_state["workspace"].portfolio == book
-    table = app.data_editor[0].value
+    table = table_positions(app)
     assert table["type"].tolist() == ["inverse perp", "inverse future"]
     assert table["usd_size"].tolist() == [100_000.0, 50_000.0] and table["size"].isna().all()
     reading = next(c.value for c in app.caption if c.value.startswith("Coin-margined rows"))
@@ -252,7 +301,7 @@ def test_the_sample_coin_book_opens_on_the_build_page_unchanged(app):
         assert f"row {number}, {coins.read_inverse(position, ws.market)}" in reading
     assert "long $100,000 BTC inverse perp = 1.1369 BTC at today's price ($87,960)" in reading
     pick = next(s for s in app.selectbox if s.label == "Position")
-    assert pick.options[0] == "Row 1: Long $100,000 BTC inverse perp (= 1.1369 BTC today)"
+    assert pick.options == ["Row 1: Long BTC inverse perp", "Row 2: Short BTC inverse future 90d"]
     position_sliders = [s.label for s in app.slider if s.label != "Days from now (T+n)"]  # the payoff's own
     assert position_sliders == ["Size (USD face value)", "Leverage (×)"]
 
@@ -269,9 +318,7 @@ def test_the_usd_size_slider_of_an_inverse_perp_resizes_its_face(app):
 def test_a_new_inverse_row_typed_in_usd_opens_at_todays_price(app):
     ws = app.session_state["workspace"]
     today = ws.market.prices["BTC"]
-    app.session_state[f"positions_{ws.editors.positions}"] = {
-        "edited_rows": {}, "deleted_rows": [],
-        "added_rows": [{"type": "inverse perp", "asset": "BTC", "side": "short", "usd_size": 20_000.0}]}
+    typed_into_last_row(app, {"type": "inverse perp", "asset": "BTC", "side": "short", "usd_size": 20_000.0})
     app.run()
     assert not app.exception and not [e.value for e in app.error]
     added = app.session_state["workspace"].portfolio.positions[-1]
@@ -281,9 +328,7 @@ def test_a_new_inverse_row_typed_in_usd_opens_at_todays_price(app):
 
 def test_an_inverse_row_sized_in_coins_is_named_and_nothing_is_applied(app):
     ws = app.session_state["workspace"]
-    app.session_state[f"positions_{ws.editors.positions}"] = {
-        "edited_rows": {}, "deleted_rows": [],
-        "added_rows": [{"type": "inverse perp", "asset": "BTC", "side": "long", "size": 1.0}]}
+    typed_into_last_row(app, {"type": "inverse perp", "asset": "BTC", "side": "long", "size": 1.0})
     app.run()
     assert not app.exception
     assert [e.value for e in app.error] == [

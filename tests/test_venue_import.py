@@ -18,6 +18,7 @@ from margin import CROSS_PRESETS, PORTFOLIO_PRESETS, PortfolioError, Spot, defau
 from margin.defaults import SNAPSHOT_DATE
 from margin.instruments import InverseFuture, InversePerp, Perp
 from margin.venue_import import VENUE_PRESETS, detect_venue, import_positions, read_json
+from tests.app_support import table_positions
 
 ROOT = Path(__file__).resolve().parents[1]
 VENUES = ROOT / "tests" / "fixtures" / "venues"
@@ -198,7 +199,7 @@ def test_build_imports_deribits_example_and_selects_deribits_rule_sets():
     assert ws.portfolio.collateral == collateral
     assert (ws.cross_preset, ws.portfolio_preset) == ("deribit", "deribit")
     assert any("Imported 1 position from deribit.json (Deribit)" in s.value for s in at.success)
-    assert at.data_editor[0].value["type"].tolist() == ["inverse perp"]
+    assert table_positions(at)["type"].tolist() == ["inverse perp"]
 
 
 def test_build_refuses_a_bad_export_and_keeps_the_book():
@@ -223,7 +224,7 @@ def test_build_adds_a_position_by_name():
     assert not at.exception and not [e.value for e in at.error]
     ws = at.session_state["workspace"]
     assert ws.portfolio.positions[-1] == InversePerp("ETH", -5000.0, ws.market.prices["ETH"])
-    assert at.data_editor[0].value["type"].tolist()[-1] == "inverse perp"
+    assert table_positions(at)["type"].tolist()[-1] == "inverse perp"
     assert any("Read as Deribit ETH coin-margined (inverse) perpetual" in s.value for s in at.success)
     at.text_input(key=import_panel.NAME_KEY).set_value("BTC-27JUN25-100000-C")
     at.number_input(key=import_panel.SIZE_KEY).set_value(1.0)

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.state
 from margin import load_portfolio
+from tests.app_support import typed_into_last_row
 from ui.state import Editors, Workspace
 from views.editor import adjust
 from views.samples import load_sample
@@ -46,12 +47,23 @@ def test_a_book_from_outside_restarts_every_editor(pair, strangle):
     assert (after.base, after.anchor) == (book, book)
 
 
-def test_a_slider_restarts_the_table_only_and_keeps_the_sliders_anchor(pair):
+def test_a_slider_moves_the_tables_data_in_place_and_keeps_the_sliders_anchor(pair):
     moved = pair.portfolio.replace_position(0, adjust(pair.portfolio.positions[0], "size", 3.0))
     after = pair.with_book(moved, "slider")
-    assert after.editors == Editors(positions=1, base=moved, anchor=pair.portfolio)
+    assert after.editors == Editors(positions=0, base=moved, anchor=pair.portfolio)  # same table, new data
     again = after.with_book(moved.replace_position(0, moved.positions[0]), "slider")
     assert again.editors.anchor is pair.portfolio and again.editors.sliders == 0  # the range stays put
+
+
+def test_a_slider_restarts_a_table_that_holds_edits_of_its_own(pair):
+    moved = pair.portfolio.replace_position(0, adjust(pair.portfolio.positions[0], "size", 3.0))
+    after = pair.with_book(moved, "slider", table_edited=True)
+    assert after.editors == Editors(positions=1, base=moved, anchor=pair.portfolio)
+
+
+def test_a_row_typed_or_removed_restarts_the_table_and_re_anchors(pair, strangle):
+    after = pair.with_book(strangle[0], "rows")
+    assert after.editors == Editors(positions=1, sliders=1, base=strangle[0], anchor=strangle[0])
 
 
 def test_a_table_edit_keeps_the_tables_and_re_anchors_the_sliders(pair, strangle):
@@ -119,9 +131,7 @@ def test_every_build_page_interaction_saves_at_most_once(saves):
     ws = at.session_state["workspace"]
     assert ws.portfolio.positions[0].qty == pytest.approx(2.0) and ws.market.prices["BTC"] == 90_000.0
     # a perp typed without an entry: filled from today's price, the table restarted
-    at.session_state[f"positions_{ws.editors.positions}"] = {
-        "edited_rows": {}, "deleted_rows": [], "added_rows": [{"type": "perp", "asset": "SOL", "side": "long",
-                                                               "size": 10.0}]}
+    typed_into_last_row(at, {"type": "perp", "asset": "SOL", "side": "long", "size": 10.0})
     run(at, saves)
     assert len(saves) == 1 and at.session_state["workspace"].portfolio.positions[-1].asset == "SOL"
     next(s for s in at.slider if s.label.startswith("Size")).set_value(3.0)

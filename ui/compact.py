@@ -185,8 +185,8 @@ def summary_strip(slot: DeltaGenerator) -> None:
         return
     workspace = state.get()
     title = workspace.portfolio.title or "Untitled book"
-    with slot:
-        st.markdown(summary_table(numbers))
-        st.caption(f"**{title}** · {text.count(len(workspace.portfolio.positions), 'position')}. "
-                   + text.read_summary(numbers["cross_equity"], numbers["portfolio_equity"],
-                                       numbers["cross_maintenance"], numbers["portfolio_maintenance"]))
+    reading = text.read_summary(numbers["cross_equity"], numbers["portfolio_equity"], numbers["cross_maintenance"],
+                                numbers["portfolio_maintenance"])
+    with slot:  # one element (a Build slider's move redraws it): the table, then its reading set small
+        st.markdown(summary_table(numbers) + "\n\n"
+                    + text.small_note(f"{title} · {text.count(len(workspace.portfolio.positions), 'position')}. {reading}"))

@@ -146,17 +146,21 @@ def _summary_lines() -> None:
     except Exception:  # noqa: BLE001 - the page shows the engine's message; the sidebar stays quiet
         st.caption("The book cannot be evaluated yet; the page says why.")
         return
-    title = workspace.portfolio.title or "Untitled book"
-    st.caption(f"{title} · {text.count(len(workspace.portfolio.positions), 'position')}")
+    positions = text.count(len(workspace.portfolio.positions), "position")
+    heading = f"{workspace.portfolio.title or 'Untitled book'} · {positions}"
     cross_equity, portfolio_equity = numbers["cross_equity"], numbers["portfolio_equity"]
     equity = (f"Equity **{text.money(cross_equity)}**" if abs(cross_equity - portfolio_equity) < 0.5 else
               f"Equity: cross **{text.money(cross_equity)}**, portfolio **{text.money(portfolio_equity)}**")
+    reading = text.read_summary(cross_equity, portfolio_equity, numbers["cross_maintenance"],
+                                numbers["portfolio_maintenance"])
+    # One element, the title and the reading set small inside it: a Build slider's move redraws it, and each
+    # element a move redraws costs the browser a few milliseconds (docs/performance.md).
     st.markdown(
+        f"{text.small_note(heading)}\n\n"
         f"{equity}  \n"
         f"Maintenance: cross **{text.money(numbers['cross_maintenance'])}**, "
         f"portfolio **{text.money(numbers['portfolio_maintenance'])}**  \n"
         f"Initial: cross **{text.money(numbers['cross_initial'])}**, "
-        f"portfolio **{text.money(numbers['portfolio_initial'])}**"
+        f"portfolio **{text.money(numbers['portfolio_initial'])}**\n\n"
+        f"{text.small_note(reading)}"
     )
-    st.caption(text.read_summary(cross_equity, portfolio_equity, numbers["cross_maintenance"],
-                                 numbers["portfolio_maintenance"]))

@@ -41,7 +41,7 @@ CUSTOM = "custom"
 
 
 #: Where a new book comes from, which decides which editors restart from it (:meth:`Workspace.with_book`).
-BookSource = Literal["table", "filled", "slider", "outside"]
+BookSource = Literal["table", "filled", "rows", "slider", "outside"]
 #: Where a new market comes from: the market controls themselves, or anything else (which restarts them).
 MarketSource = Literal["controls", "outside"]
 _KEEP = object()
@@ -54,8 +54,11 @@ class Editors:
     the editors start from. :meth:`Workspace.with_book` and :meth:`Workspace.with_market` bump them.
 
     Attributes:
-        positions: bumps when the book is replaced from outside the positions table (a slider too);
-            the table is keyed on it so it restarts from ``base``.
+        positions: bumps when the book is replaced from outside the positions table; the table is keyed
+            on it so it restarts from ``base``. A slider's move bumps it only when the table holds edits
+            of its own, which Streamlit would replay over the moved book; else the table (a fixed-rows
+            editor, identified by its key and shape) shows the moved ``base`` in place, without the
+            browser building a new grid on every move.
         collateral: bumps when the book is replaced from outside the Build page's controls (sample,
             upload, link, lesson); the collateral table is keyed on it, so a slider move does not
             rebuild it (a browser redraws a rebuilt widget from scratch).
@@ -63,8 +66,8 @@ class Editors:
             repair, a price history); the market controls are keyed on it.
         sliders: bumps with every new ``anchor``; the sliders are keyed on it, so they restart from a
             value set elsewhere but keep their identity while dragged.
-        base: the book as it was at the last ``positions`` revision: the table's starting data (None: the
-            book itself, until the table changes it).
+        base: the table's starting data: the book as it was at the last ``positions`` revision or the
+            last slider move (None: the book itself, until the table changes it).
         anchor: the book as last set by anything but a slider; slider ranges come from it, so a range
             does not rescale under the user's hand while they drag (None: the book itself).
     """
@@ -124,22 +127,25 @@ class Workspace:
         return self.editors.anchor if self.editors.anchor is not None else self.portfolio
 
     def with_book(self, portfolio: Portfolio, source: BookSource, market: Market | None = None,
-                  sample: str | None = None) -> Workspace:
+                  sample: str | None = None, table_edited: bool = False) -> Workspace:
         """This workspace holding ``portfolio``, the editors restarted as ``source`` requires.
 
         ``source``: "table", typed into the Build page's tables (they keep their state; the sliders
-        re-anchor on it); "filled", the table's blank entries filled from today's prices (the positions
-        table restarts from it, the sliders re-anchor); "slider", a Build-page slider moved one position
-        (the positions table restarts; the collateral table and the sliders' ranges stay); "outside",
-        a sample, an upload, a link or a lesson (every editor restarts; ``market`` and ``sample`` may
-        come with it).
+        re-anchor on it); "filled", the table's blank entries filled from today's prices, or "rows", a row
+        typed into the table's blank last row or ticked to be removed (the positions table restarts from
+        it, the sliders re-anchor); "slider", a Build-page slider moved one position (the positions table
+        shows it in place, or restarts from it when ``table_edited``: it holds edits of its own; the
+        collateral table and the sliders' ranges stay); "outside", a sample, an upload, a link or a lesson
+        (every editor restarts; ``market`` and ``sample`` may come with it).
         """
         editors = self.editors
         if source != "slider":
             editors = dataclasses.replace(editors, anchor=portfolio, sliders=editors.sliders + 1)
         elif editors.anchor is None:
             editors = dataclasses.replace(editors, anchor=self.portfolio)
-        if source != "table":
+        if source == "slider" and not table_edited:
+            editors = dataclasses.replace(editors, base=portfolio)
+        elif source != "table":
             editors = dataclasses.replace(editors, base=portfolio, positions=editors.positions + 1)
         elif editors.base is None:  # the table keeps starting from the book it was drawn from
             editors = dataclasses.replace(editors, base=self.portfolio)
@@ -299,11 +305,11 @@ def _store(workspace: Workspace) -> None:
 
 
 def replace_book(portfolio: Portfolio, market: Market | None = None, sample: str | None = None,
-                 source: BookSource = "outside") -> Workspace:
+                 source: BookSource = "outside", table_edited: bool = False) -> Workspace:
     """Save the workspace with ``portfolio`` (and ``market``, ``sample``) from ``source``
     (:meth:`Workspace.with_book`). A new book clears the message of a link that could not be opened."""
     forget_link_error()
-    return save(get().with_book(portfolio, source, market, sample))
+    return save(get().with_book(portfolio, source, market, sample, table_edited))
 
 
 def link_error() -> str | None:

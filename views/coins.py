@@ -54,13 +54,11 @@ def read_inverse(position, market: Market) -> str:
     return f"{label} = {coins(coin_size(position, market), position.asset)} at {where} ({text.price(mark)})"
 
 
-def position_label(position, market: Market) -> str:
-    """A position's label for a picker: :func:`margin.instruments.describe`, with the coins of an
-    inverse contract's face value at today's price when the market prices its coin."""
-    label = describe(position)
-    if isinstance(position, INVERSE_TYPES) and position.asset in market.prices:
-        label += f" (= {coins(coin_size(position, market), position.asset)} today)"
-    return label
+def position_label(position) -> str:
+    """A position's label for the Build page's picker: :func:`margin.instruments.describe` without the size
+    ('Short BTC 100,000 call 14d'). The size is the slider moved most: a label without it stays the same
+    while it moves, so the picker is not redrawn on each move (the table above, and the slider, show it)."""
+    return describe(position, sized=False)
 
 
 def read_inverse_rows(positions, market: Market) -> str:

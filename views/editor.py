@@ -16,6 +16,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from margin import Future, Option, Perp, Portfolio, PortfolioError, Spot
@@ -30,6 +31,9 @@ INVERSE = ("inverse perp", "inverse future")
 SIDES = ("long", "short")
 COLUMNS = ["type", "asset", "side", "size", "usd_size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
 NUMERIC = ["size", "usd_size", "entry", "leverage", "strike", "expiry", "isolated_margin"]
+#: The table's own column, beside the position's: ticked, the row leaves the book (the table has a fixed
+#: number of rows: :func:`table_frame`).
+REMOVE = "remove"
 #: The column headers of the size columns, as the Build page shows them (messages name them too).
 SIZE_LABEL = "Size (coins)"
 USD_SIZE_LABEL = "Size (USD, inverse)"
@@ -93,12 +97,48 @@ def position_row(position) -> dict:
 
 def positions_frame(portfolio: Portfolio) -> pd.DataFrame:
     """The editable table of ``portfolio``'s positions (numeric columns as floats, blanks as NaN)."""
-    frame = pd.DataFrame([position_row(p) for p in portfolio.positions], columns=COLUMNS)
-    for column in NUMERIC:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    for column in ("type", "asset", "side"):
-        frame[column] = frame[column].astype(object)
+    return _frame([position_row(p) for p in portfolio.positions])
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """``rows`` (dicts over :data:`COLUMNS`) as a frame, its columns built at once: the Build page builds
+    its table on every move of a slider (pandas' per-column conversion took ~2 ms of each)."""
+    columns = {}
+    for column in COLUMNS:
+        values = [row[column] for row in rows]
+        if column in NUMERIC:
+            columns[column] = np.array([math.nan if v is None else float(v) for v in values], dtype=float)
+        else:
+            columns[column] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns, columns=COLUMNS)
+
+
+def table_frame(portfolio: Portfolio) -> pd.DataFrame:
+    """The Build page's positions table: :func:`positions_frame`, one blank row at the end to type a new
+    position into, and the :data:`REMOVE` tick boxes; rows numbered from 1 (the numbers the messages use).
+
+    Why a fixed number of rows rather than Streamlit's dynamic rows (add and delete in the grid): Streamlit
+    identifies a dynamic-rows editor by its data, so every change of a value (a slider's move) makes it a new
+    widget, which the browser builds from scratch (~35 ms a move, docs/performance.md); a fixed-rows editor
+    is identified by its key and its columns and row count, and takes new values in place."""
+    frame = _frame([*(position_row(p) for p in portfolio.positions), dict.fromkeys(COLUMNS)])
+    frame[REMOVE] = False
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="Row")
     return frame
+
+
+def _removed(row: Mapping) -> bool:
+    value = row.get(REMOVE)
+    return bool(value) and not _blank(value)
+
+
+def restarts_table(frame: pd.DataFrame) -> bool:
+    """Whether the edited table (:func:`table_frame`'s) must be drawn afresh from the book it makes: a row
+    is ticked to be removed, or the blank last row was typed into (the table then needs a new blank row)."""
+    if frame.empty:
+        return False
+    last = frame.iloc[-1]
+    return any(_removed(row) for _, row in frame.iterrows()) or not all(_blank(last.get(c)) for c in COLUMNS)
 
 
 def _row_position(row: Mapping):
@@ -178,7 +218,8 @@ def _rename(message: str) -> str:
 
 
 def frame_positions(frame: pd.DataFrame) -> tuple[list, list[str]]:
-    """(positions, errors) from the edited table. Entirely blank rows are skipped (they hold no data).
+    """(positions, errors) from the edited table. Entirely blank rows, and rows ticked to be removed
+    (:data:`REMOVE`), are skipped.
 
     Errors read "Row 2, strike: must be > 0 ..."; the caller applies the positions only when there
     are no errors, so nothing the user typed is dropped silently.
@@ -186,7 +227,7 @@ def frame_positions(frame: pd.DataFrame) -> tuple[list, list[str]]:
     positions, errors = [], []
     for number, (_, row) in enumerate(frame.iterrows(), start=1):
         record = {column: row.get(column) for column in COLUMNS}
-        if all(_blank(value) for value in record.values()):
+        if all(_blank(value) for value in record.values()) or _removed(row):
             continue
         try:
             positions.append(_row_position(record))
@@ -222,7 +263,7 @@ def fill_entries(frame: pd.DataFrame, market) -> tuple[pd.DataFrame, list[tuple[
     filled: list[tuple[int, str, float]] = []
     out = frame.copy()
     for number, (index, row) in enumerate(frame.iterrows(), start=1):
-        if not _blank(row.get("entry")):
+        if not _blank(row.get("entry")) or _removed(row):
             continue
         mark = today_mark(row.get("type"), row.get("asset"), row.get("expiry"), market)
         if mark is not None:

@@ -35,7 +35,7 @@ def load_sample(name: str) -> tuple[Portfolio, Market]:
     """The sample's book and market (the default market with the file's overrides); PortfolioError or
     OSError when the file is bad or gone."""
     if name == EMPTY:
-        return Portfolio((), EMPTY_COLLATERAL, "Empty book", "No positions yet: add rows to the table."), base_market()
+        return Portfolio((), EMPTY_COLLATERAL, "Empty book", "No positions yet: type one into the table's empty row."), base_market()
     document = load_document(SAMPLES_DIR / name)
     return document.portfolio, apply_market_overrides(base_market(), document.market_overrides)
 

@@ -23,6 +23,13 @@ def count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
+def small_note(words: str) -> str:
+    """``words`` as a caption inside a markdown block (small, grey): one element where a caption beside
+    the markdown would be two. Brackets are escaped, so a book's title cannot end the directive early."""
+    escaped = words.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f":gray[:small[{escaped}]]"
+
+
 def money(value: float | None, decimals: int = 0) -> str:
     """'$1,100', '−$250' (a true minus sign), '—' for None or non-finite values."""
     if value is None or not math.isfinite(value):
