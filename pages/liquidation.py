@@ -63,21 +63,19 @@ def liquidation_panel() -> None:
         st.caption(text.read_spot_vol(lines, held, today))
     vol = ws.market.vols[asset]
     sigma = metrics.daily_sigma(vol)
+    # A card and its reading per mode, the distance under the price: two elements a mode, each redrawn by every
+    # move of the slider (docs/performance.md: a move's time grows with the elements it redraws).
     columns = st.columns(len(found))
     for column, (mode, result) in zip(columns, found.items(), strict=True):
         nearest = metrics.nearest_liquidation(result, today)
         fraction, sigmas = metrics.distance(today, nearest, vol)
         with column:
-            st.markdown(f"**{text.mode_name(mode).capitalize()}**")
             st.metric(f"{MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True,
-                      help=glossary.tooltip("liquidation price"))
+                      help=f"{glossary.tooltip('liquidation price')}\n\n{glossary.tooltip('daily standard deviation')}",
+                      delta=text.distance_delta(fraction, sigmas), delta_color="off", delta_arrow="off")
             st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already")),
-                                             metrics.other_crossing(result, nearest)))
-            st.metric(f"{MODE_LABELS[mode]} distance", text.percent(fraction, signed=True),
-                      help=glossary.tooltip("daily standard deviation"),
-                      delta=None if sigmas is None else f"{sigmas:.1f} daily σ", delta_color="off",
-                      delta_arrow="off", border=True)
-            st.caption(text.read_distance(fraction, sigmas, sigma, metrics.days_between(sigmas)))
+                                             metrics.other_crossing(result, nearest)) + " "
+                       + text.read_distance(fraction, sigmas, sigma, metrics.days_between(sigmas)))
     if "isolated" in found:
         st.caption("Isolated: only the perps and futures on this asset, holding their isolated margin; "
                    "the rest of the account cannot help them, and cannot be dragged down by them.")

@@ -19,7 +19,7 @@ from margin import (
     value_at_risk,
 )
 from margin.presets import PORTFOLIO_PRESETS
-from tests.app_support import opened_app, table_positions, typed_into_last_row
+from tests.app_support import opened_app, table_positions
 from tests.figures import drawn_charts
 from ui.state import Workspace
 from views import components, editor, metrics, scenario_text, text
@@ -252,7 +252,8 @@ def test_liquidation_page_shows_the_engines_liquidation_prices_and_distances(app
         expected = liquidation_price(ws.portfolio, ws.market, "BTC", mode)
         assert shown[f"{label} liquidation price"] == text.price(expected)
         fraction, sigmas = metrics.distance(today, expected, vol)
-        assert shown[f"{label} distance"] == text.percent(fraction, signed=True)
+        card = next(m for m in app.metric if m.label == f"{label} liquidation price")
+        assert card.delta == f"{text.percent(fraction, signed=True)} · {sigmas:.1f} daily σ"
         assert sigmas == pytest.approx(abs(expected / today - 1) / (vol / math.sqrt(365)))
     assert len(drawn_charts(app)) == 1
 

@@ -124,6 +124,15 @@ def test_an_options_size_strike_and_expiry_moves_too(label, value):
     _assert_nothing_stale(*_move(strangle(), label, value))
 
 
+def test_a_payoff_day_move_redraws_the_chart_and_its_reading_and_nothing_else():
+    before, moved, after = _move(strangle(), "Days from now", 7)
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    assert changed, "the day changed nothing on the page"
+    stale = sorted(path for path in changed if path in after and moved.get(path) != after[path])
+    assert not stale, f"drawn by the whole page after the move, but not so by the move (stale): {stale}"
+    assert len(moved) <= 3, f"the move redrew {len(moved)} elements, not the chart and its reading alone"
+
+
 def test_the_payoff_panel_reruns_with_its_controls_only_when_the_book_changes_them():
     book, market = load_sample(STRANGLE)
     resized = book.replace_position(0, dataclasses.replace(book.positions[0], qty=-2.0))

@@ -493,7 +493,7 @@ def test_compare_metrics_carry_glossary_tooltips_and_links():
     at.switch_page("pages/liquidation.py").run()
     helps = {m.label: m.help for m in at.metric}
     assert glossary.url("liquidation price") in helps["Cross liquidation price"]
-    assert glossary.url("daily standard deviation") in helps["Portfolio distance"]
+    assert glossary.url("daily standard deviation") in helps["Portfolio liquidation price"]
     at.switch_page("pages/shocks.py").run()
     assert glossary.url("VaR") in {m.label: m.help for m in at.metric}["VaR 99 % 1-day, Monte Carlo"]
 

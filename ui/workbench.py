@@ -247,21 +247,28 @@ def greeks_panel(where: str) -> None:
 @st.fragment(key=PAYOFF_PANEL_FRAGMENT)
 def payoff_panel(where: str) -> None:
     """P&L against one asset's price at expiry and at T+n days, today's price and the liquidation prices
-    (the chart and its reading: :func:`payoff_chart`, its own fragment, which a move of the book reruns)."""
+    (the chart and its reading: :func:`payoff_chart`, its own fragment, which a move of the book or of the
+    T+n day reruns without these controls)."""
     ws = state.get()
     key = f"workbench_{where}_payoff"
     coins = _book_coins(ws)
     left, right = st.columns([1, 2])
     asset = left.selectbox("Asset on the axis", coins, key=f"{key}_asset")
-    last_day = _days_range(ws.portfolio)
-    if last_day:
-        days = right.slider("Days from now (T+n)", min_value=0, max_value=last_day, value=0,
-                            key=f"{key}_days", help="The green line: the book after this many days, prices of the "
-                                                    "other coins and volatilities held. The dashed line: at expiry.")
+    if _days_range(ws.portfolio):
+        # A move of the day reruns the chart alone (it reads the day itself: _payoff_day), not these controls.
+        right.slider("Days from now (T+n)", min_value=0, max_value=_days_range(ws.portfolio), value=0,
+                     key=f"{key}_days", on_change=st.rerun, args=([PAYOFF_FRAGMENT],),
+                     help="The green line: the book after this many days, prices of the other coins and "
+                          "volatilities held. The dashed line: at expiry.")
     else:
-        days = 0
         right.caption("No option or dated future: the book's P&L is the same today and at any later date.")
-    payoff_chart(where, asset, days)
+    payoff_chart(where, asset)
+
+
+def _payoff_day(book: Portfolio, key: str) -> int:
+    """The payoff's T+n day: the slider's value (kept while its tab is closed), within the book's range."""
+    last_day = _days_range(book)
+    return min(int(st.session_state.get(f"{key}_days", 0)), last_day) if last_day else 0
 
 
 def payoff_controls_follow(before: Portfolio, after: Portfolio, market: Market) -> bool:
@@ -278,10 +285,11 @@ def _days_range(book: Portfolio) -> int:
 
 
 @st.fragment(key=PAYOFF_FRAGMENT)
-def payoff_chart(where: str, asset: str, days: int) -> None:
-    """The payoff chart of the workspace's book against ``asset`` at T+``days``, and its reading."""
+def payoff_chart(where: str, asset: str) -> None:
+    """The payoff chart of the workspace's book against ``asset`` at the T+n slider's day, and its reading."""
     ws = state.get()
     key = f"workbench_{where}_payoff"
+    days = _payoff_day(ws.portfolio, key)
     today = float(ws.market.prices[asset])
     liquidations, now = {}, set()
     for mode in ("cross", "portfolio"):

@@ -248,6 +248,13 @@ def _every(days: float) -> str:
     return f"about once every {years:,.0f} years"
 
 
+def distance_delta(fraction: float | None, sigmas: float | None) -> str | None:
+    """The distance to a liquidation price, under its card: '−8.9 % · 1.8 daily σ' (None: no price in range)."""
+    if fraction is None or sigmas is None:
+        return None
+    return f"{percent(fraction, signed=True)} · {sigmas:.1f} daily σ"
+
+
 def read_distance(fraction: float | None, sigmas: float | None, daily_sigma: float, days_between: float | None) -> str:
     if fraction is None or sigmas is None:
         return "No liquidation price in range, so there is no distance to measure."
