@@ -36,9 +36,11 @@ if ws.portfolio.title or ws.portfolio.story:
 def book_fragments(before: state.Workspace, after: state.Workspace, moved) -> list[str] | None:
     """The keys of the fragments to rerun after a slider took the book from ``before`` to ``after`` by moving
     the position ``moved``; None when something outside them shows the book too, so the whole page reruns:
-    the open smile panel plots each option's strike and expiry."""
+    the open smile panel plots each option's strike and expiry, and the story box the book's title and story."""
     if isinstance(moved, Option) and st.session_state.get(smile_panel.OPEN_KEY):
         return None
+    if (before.portfolio.title, before.portfolio.story) != (after.portfolio.title, after.portfolio.story):
+        return None  # the first change of a sample marks its title and story, shown at the top of the page
     workbench = workbench_panels.book_fragments(before.portfolio, after.portfolio, after.market)
     picker = [PICK_FRAGMENT] if _labels(before.portfolio) != _labels(after.portfolio) else []
     return [POSITIONS_FRAGMENT, *picker, sidebar.SUMMARY_FRAGMENT, *workbench, SHARE_FRAGMENT]
@@ -58,6 +60,21 @@ def _redraw_book(before: state.Workspace, after: state.Workspace, moved) -> None
 def _table_edited() -> None:
     """An edit of the positions table (a fragment) reruns the whole page: the book it makes shows everywhere."""
     st.rerun()
+
+
+def _pick_key(ws: state.Workspace) -> str:
+    # Keyed on the book's arrivals from outside (a sample, an upload, a link): the browser would keep
+    # showing the previous book's label for the same row number.
+    return f"{PICK_KEY}_{ws.editors.collateral}"
+
+
+def _picked_index(ws: state.Workspace) -> int:
+    """The row the picker holds: its index, or the row its label names (the browser sends a label back)."""
+    chosen = st.session_state.get(_pick_key(ws), 0)
+    if isinstance(chosen, str) and chosen.startswith("Row ") and ":" in chosen:
+        number = chosen[4:chosen.index(":")]
+        chosen = int(number) - 1 if number.isdigit() else 0
+    return chosen if isinstance(chosen, int) and 0 <= chosen < len(ws.portfolio.positions) else 0
 
 
 # -- positions ---------------------------------------------------------------------------------
@@ -102,7 +119,8 @@ def _positions_editor(ws: state.Workspace):
                                                         "display only"),
             "leverage": st.column_config.NumberColumn("Leverage (×)", min_value=1.0, max_value=200.0),
             "strike": st.column_config.NumberColumn("Strike (USD)", min_value=0.0),
-            "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0, max_value=3650.0),
+            # No max_value: the grid would clip a longer expiry silently; the row's message names the limit.
+            "expiry": st.column_config.NumberColumn("Expiry (days)", min_value=0.0),
             "isolated_margin": st.column_config.NumberColumn("Isolated margin (USD)", min_value=0.0),
             editor.REMOVE: st.column_config.CheckboxColumn("Remove", default=False,
                                                            help="tick to take the row out of the book"),
@@ -181,7 +199,11 @@ else:
     else:
         if filled or rows_changed:
             # Restart the table from the book, so the entries it took from today's prices show in it, a
-            # removed row goes, and a new blank last row is there to type the next position into.
+            # removed row goes, and a new blank last row is there to type the next position into. The
+            # picker follows its position to its new row (it holds a row's index: a user walk's next
+            # slider move changed another position).
+            st.session_state[_pick_key(ws)] = editor.index_after_removal(
+                _picked_index(ws), editor.removed_rows(edited_table))
             state.save(ws.with_book(candidate, "filled" if filled else "rows"))
             if filled:
                 st.session_state[FILLED_KEY] = text.read_filled_entries(filled)
@@ -206,21 +228,6 @@ def _apply_slider(field: str, index: int, key: str) -> None:
         st.session_state[SLIDER_ERROR_KEY] = str(error)
         return  # the sliders' fragment reruns and shows it; the book is unchanged
     _redraw_book(current, moved, position)
-
-
-def _pick_key(ws: state.Workspace) -> str:
-    # Keyed on the book's arrivals from outside (a sample, an upload, a link): the browser would keep
-    # showing the previous book's label for the same row number.
-    return f"{PICK_KEY}_{ws.editors.collateral}"
-
-
-def _picked_index(ws: state.Workspace) -> int:
-    """The row the picker holds: its index, or the row its label names (the browser sends a label back)."""
-    chosen = st.session_state.get(_pick_key(ws), 0)
-    if isinstance(chosen, str) and chosen.startswith("Row ") and ":" in chosen:
-        number = chosen[4:chosen.index(":")]
-        chosen = int(number) - 1 if number.isdigit() else 0
-    return chosen if isinstance(chosen, int) and 0 <= chosen < len(ws.portfolio.positions) else 0
 
 
 def _labels(book) -> list[str]:

@@ -72,7 +72,8 @@ def liquidation_panel() -> None:
         with column:
             st.metric(f"{MODE_LABELS[mode]} liquidation price", text.price(nearest), border=True,
                       help=f"{glossary.tooltip('liquidation price')}\n\n{glossary.tooltip('daily standard deviation')}",
-                      delta=text.distance_delta(fraction, sigmas), delta_color="off", delta_arrow="off")
+                      delta=text.distance_delta(fraction, sigmas, bool(result.get("already"))), delta_color="off",
+                      delta_arrow="off")
             st.caption(text.read_liquidation(mode, asset, nearest, today, bool(result.get("already")),
                                              metrics.other_crossing(result, nearest)) + " "
                        + text.read_distance(fraction, sigmas, sigma, metrics.days_between(sigmas)))

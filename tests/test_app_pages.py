@@ -116,6 +116,12 @@ def test_raising_the_size_slider_raises_cross_initial_exactly_as_the_engine_says
 def test_a_slider_move_keeps_the_sliders_range_and_the_collateral_table_and_the_table_follows(app):
     size = next(s for s in app.slider if s.label.startswith("Size"))
     before_max, before_key = size.max, size.key
+    # The first change of a sample reruns the page: its title and story, at the top, say it is changed.
+    size.set_value(1.5).run()
+    assert workspace(app).portfolio.title.endswith(" (changed)")
+    assert any(i.value.startswith(f"**{workspace(app).portfolio.title}**") for i in app.info)
+    app.run()
+    size = next(s for s in app.slider if s.label.startswith("Size"))
     ws = workspace(app)
     size.set_value(3.0).run()
     assert not app.exception and not errors(app)
@@ -649,9 +655,22 @@ def test_the_spot_vol_reading_credits_volatility_with_what_it_adds():
     sentence = read_spot_vol(rising, held, 100.0)
     assert "adds $1 to cross maintenance and adds $27 to portfolio maintenance" in sentence
     assert "Portfolio margin feels it more" in sentence
+    assert sentence.startswith("For a fall of about 20 % (a test point: $80.00, 20.0 % below today)")
     swapped = read_spot_vol(held.assign(maintenance_cross=[160.0, 150.0, 100.0]), held, 100.0)
     assert "Cross margin feels it more" in swapped
     assert "alike" in read_spot_vol(held, held, 100.0)
+
+
+def test_a_distance_reads_an_account_below_maintenance_and_one_a_hair_from_it():
+    """A user walk: an account already below maintenance showed "+0.0 % · 0.0 daily σ" under today's price, and
+    one at 0.03 % "−0.0 %" and "0.0 daily standard deviations"."""
+    assert text.distance_delta(0.0, 0.0, already=True) == "below maintenance now"
+    assert text.distance_delta(-0.0003, 0.01) == "within 0.1 % of today's price"
+    assert text.distance_delta(-0.0894, 3.06) == "−8.9 % · 3.1 daily σ"
+    assert text.distance_delta(None, None) is None
+    assert text.read_distance(-0.0003, 0.01, 0.029, 2.0) == ("That is within 0.1 % of today's price: almost any "
+                                                             "fall liquidates it.")
+    assert "one daily σ at today's volatility = 2.9 %" in text.read_distance(-0.0894, 3.06, 0.029, 900.0)
 
 
 def test_the_liquidation_page_reads_the_spot_vol_slider_from_both_curves(app):

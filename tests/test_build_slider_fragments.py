@@ -28,7 +28,7 @@ from tests.app_support import opened_app
 from ui import smile_panel, state, workbench
 from ui.workbench import PAYOFF_FRAGMENT, PAYOFF_PANEL_FRAGMENT
 from ui.workbench import book_fragments as workbench_fragments
-from views import coins, editor, link, text
+from views import coins, editor, link, samples, text
 from views.samples import load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,17 +91,39 @@ def _assert_nothing_stale(before: dict, moved: dict, after: dict) -> None:
     assert len(moved) < len(after) / 2, "the move reran (most of) the whole page"
 
 
-@pytest.fixture
-def app() -> AppTest:
-    return opened_app(TIMEOUT)
+def changed(sample: str) -> state.Workspace:
+    """The sample as a user has already changed it: its title and story marked so (views.samples.edited). A
+    sample's first change reruns the whole page (the story box at its top says so:
+    test_a_samples_first_change_reruns_the_page_and_marks_its_story); the moves after it, the fragments."""
+    ws = state.fresh(sample)
+    return dataclasses.replace(ws, portfolio=samples.edited(ws.portfolio))
 
 
-def strangle() -> AppTest:
+def opened(sample: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["workspace"] = state.fresh(STRANGLE)
+    at.session_state["workspace"] = changed(sample)
     at.run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return opened(samples.DEFAULT_SAMPLE)
+
+
+def strangle() -> AppTest:
+    return opened(STRANGLE)
+
+
+def test_a_samples_first_change_reruns_the_page_and_marks_its_story():
+    at = opened_app(TIMEOUT)
+    title = at.session_state["workspace"].portfolio.title
+    _slider(at, "Size").set_value(3.0).run()
+    assert not at.exception
+    book = at.session_state["workspace"].portfolio
+    assert book.title == title + " (changed)" and book.story.startswith("As loaded, before your changes: ")
+    assert at.info[0].value == f"**{book.title}**  \n{book.story}"  # the whole page ran: the box at its top too
 
 
 @pytest.mark.parametrize("tab", workbench.BUILD_TABS)
@@ -244,7 +266,7 @@ def test_in_the_browser_a_slider_move_leaves_no_place_showing_the_old_size(chrom
         assert tab.locator('[data-testid="stException"]').count() == 0
         shown = float(size.input_value())
         assert shown > 1.0
-        moved = book.replace_position(0, dataclasses.replace(book.positions[0], qty=shown))
+        moved = samples.edited(book.replace_position(0, dataclasses.replace(book.positions[0], qty=shown)))
         cm, pm = cross_margin(moved, market), portfolio_margin(moved, market)
         # the page outside the fragments is still there
         assert tab.locator("h1").filter(has_text="Build a book").count() == 1

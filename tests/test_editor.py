@@ -142,6 +142,32 @@ def test_a_row_ticked_remove_leaves_the_book_and_the_table(app):
     assert not app.data_editor[0].value[editor.REMOVE].any()
 
 
+def test_the_picker_follows_its_position_when_a_row_above_it_is_removed(app):
+    """A user walk picked row 2 (the ETH perp), removed row 1, and found the picker on row 2 again: another
+    position, which the next slider move changed."""
+    typed_into_last_row(app, {"type": "put", "asset": "BTC", "side": "short", "size": 1.0, "strike": 80_000.0,
+                              "expiry": 30.0})
+    app.run()
+    ws = app.session_state["workspace"]
+    assert len(ws.portfolio.positions) == 3
+    picker = next(s for s in app.selectbox if s.label == "Position")
+    picker.set_value(1).run()
+    eth, put = ws.portfolio.positions[1:]
+    app.session_state[f"positions_{ws.editors.positions}"] = {
+        "edited_rows": {"0": {editor.REMOVE: True}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception and app.session_state["workspace"].portfolio.positions == (eth, put)
+    picker = next(s for s in app.selectbox if s.label == "Position")
+    assert picker.value == 0 and picker.options[0] == f"Row 1: {coins.position_label(eth)}"
+    assert next(s for s in app.slider if s.label.startswith("Size")).value == pytest.approx(abs(eth.qty))
+
+
+@pytest.mark.parametrize(("index", "removed", "after"), [(2, [1], 1), (2, [1, 2], 0), (1, [2], 0), (0, [2, 3], 0),
+                                                         (3, [1, 3], 1), (1, [], 1)])
+def test_an_index_after_removal_counts_the_rows_removed_above_it(index, removed, after):
+    assert editor.index_after_removal(index, removed) == after
+
+
 def test_a_half_typed_last_row_is_named_and_the_table_keeps_it(app):
     ws = app.session_state["workspace"]
     typed_into_last_row(app, {"type": "put"})
@@ -356,3 +382,13 @@ def test_a_strike_slider_shows_its_value_to_its_steps_decimals(step, shown):
 
     value = float(shown)
     assert slider_format(step) % value == shown
+
+
+def test_a_half_typed_option_names_its_strike_first_and_a_decade_long_expiry_is_refused_not_clipped():
+    """A user walk: a put with strike and expiry blank was told of either one first (the fields were a set),
+    and an expiry of 80000 days was clipped to 3650 by the grid without a word."""
+    put = {"type": "put", "asset": "BTC", "side": "short", "size": 1.0}
+    assert editor.frame_positions(pd.DataFrame([put]))[1] == ["Row 1, strike: a put needs its strike in USD."]
+    assert editor.frame_positions(pd.DataFrame([{**put, "strike": 80_000.0, "expiry": 80_000.0}]))[1] == [
+        "Row 1, expiry: at most 3,650 days (10 years); 80,000 was typed."]
+    assert editor.frame_positions(pd.DataFrame([{**put, "strike": 80_000.0, "expiry": 3_650.0}]))[1] == []

@@ -134,7 +134,8 @@ def _book(name: str):
 
 
 def _summary(tab) -> str:
-    return " ".join(tab.locator('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]').all_inner_texts())
+    """The sidebar's text blocks: its summary (the book's title in it) and its captions."""
+    return " ".join(tab.locator('[data-testid="stSidebar"] [data-testid="stMarkdownContainer"]').all_inner_texts())
 
 
 def _open(chromium, url: str):

@@ -8,6 +8,7 @@ counted.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from margin import load_portfolio
 from tests.app_support import typed_into_last_row
 from ui.state import Editors, Workspace
 from views.editor import adjust
+from views.samples import edited
 from views.samples import load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +52,7 @@ def test_a_book_from_outside_restarts_every_editor(pair, strangle):
 def test_a_slider_moves_the_tables_data_in_place_and_keeps_the_sliders_anchor(pair):
     moved = pair.portfolio.replace_position(0, adjust(pair.portfolio.positions[0], "size", 3.0))
     after = pair.with_book(moved, "slider")
+    moved = edited(moved)  # the user's change, marked (test_a_users_change_marks_the_samples_title_and_story)
     assert after.editors == Editors(positions=0, base=moved, anchor=pair.portfolio)  # same table, new data
     again = after.with_book(moved.replace_position(0, moved.positions[0]), "slider")
     assert again.editors.anchor is pair.portfolio and again.editors.sliders == 0  # the range stays put
@@ -58,16 +61,29 @@ def test_a_slider_moves_the_tables_data_in_place_and_keeps_the_sliders_anchor(pa
 def test_a_slider_restarts_a_table_that_holds_edits_of_its_own(pair):
     moved = pair.portfolio.replace_position(0, adjust(pair.portfolio.positions[0], "size", 3.0))
     after = pair.with_book(moved, "slider", table_edited=True)
-    assert after.editors == Editors(positions=1, base=moved, anchor=pair.portfolio)
+    assert after.editors == Editors(positions=1, base=edited(moved), anchor=pair.portfolio)
 
 
 def test_a_row_typed_or_removed_restarts_the_table_and_re_anchors(pair, strangle):
     after = pair.with_book(strangle[0], "rows")
-    assert after.editors == Editors(positions=1, sliders=1, base=strangle[0], anchor=strangle[0])
+    book = edited(strangle[0])
+    assert after.editors == Editors(positions=1, sliders=1, base=book, anchor=book)
+
+
+def test_a_users_change_marks_the_samples_title_and_story(pair):
+    """A user walk read "BTC/ETH pair: long BTC, short ETH · 0 positions" and the story's "Long 1 BTC perp ... at
+    10x" over an emptied book: a change of the user's says the story is the book's as loaded."""
+    emptied = dataclasses.replace(pair.portfolio, positions=())
+    for source in ("table", "filled", "rows", "slider"):
+        book = pair.with_book(emptied, source).portfolio
+        assert book.positions == () and book.title == pair.portfolio.title + " (changed)"
+        assert book.story == "As loaded, before your changes: " + pair.portfolio.story
+        assert edited(book) is book  # marked once
+    assert pair.with_book(emptied, "outside").portfolio is emptied  # a sample, a file, a link: as it says
 
 
 def test_a_table_edit_keeps_the_tables_and_re_anchors_the_sliders(pair, strangle):
-    book = strangle[0]
+    book = edited(strangle[0])
     after = pair.with_book(book, "table")
     assert after.editors == Editors(sliders=1, base=pair.portfolio, anchor=book)
     assert after.base is pair.portfolio  # the table keeps starting from the data it was drawn with

@@ -21,7 +21,7 @@ from margin.instruments import describe
 from margin.names import ACCEPTED_PATTERNS
 from margin.venue_import import ImportResult, import_positions
 from ui import live_panel, state
-from views import editor, text
+from views import editor, samples, text
 from views.rules import preset_title
 
 NAME_KEY = "name_entry_name"
@@ -46,7 +46,7 @@ def _add_by_name() -> None:
         st.session_state[NAME_MESSAGE_KEY] = ("error", str(error))
         return
     state.forget_link_error()
-    state.save(current.with_book(added.portfolio, "outside", sample=state.CUSTOM))
+    state.save(current.with_book(samples.edited(added.portfolio), "outside", sample=state.CUSTOM))
     entry = added.position.entry_price
     how = (f"at today's price {text.price(entry)}" if added.entry_from_market
            else f"entry {text.price(entry)}" if entry is not None else "no premium given")

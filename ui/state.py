@@ -27,7 +27,7 @@ from margin.io import (
 from margin.params import PortfolioParams
 from margin.presets import DEFAULT_CROSS, DEFAULT_PORTFOLIO
 from ui.engine_cache import by_identity
-from views import link
+from views import link, samples
 from views.rules import portfolio_rules
 from views.samples import DEFAULT_SAMPLE, base_market, load_sample, sample_names
 
@@ -138,6 +138,8 @@ class Workspace:
         collateral table and the sliders' ranges stay); "outside", a sample, an upload, a link or a lesson
         (every editor restarts; ``market`` and ``sample`` may come with it).
         """
+        if source != "outside":  # the user's own change: the sample's title and story no longer describe it
+            portfolio = samples.edited(portfolio)
         editors = self.editors
         if source != "slider":
             editors = dataclasses.replace(editors, anchor=portfolio, sliders=editors.sliders + 1)

@@ -27,7 +27,7 @@ from margin.payoff import longest_expiry_days, payoff_frame
 from margin.whatif import TRADE_KINDS, IncrementalMargin, incremental_margin, make_trade, nearest_liquidation
 from ui import engine_cache, page, state
 from ui.engine_cache import cache, cache_rules
-from views import metrics, text
+from views import metrics, samples, text
 from views import workbench as words
 
 #: The payoff's price axis: today's price x these, widened to show a liquidation price a little beyond.
@@ -209,7 +209,7 @@ def ticket_result(where: str, compact: bool, kind: str, asset: str, side: str, s
 def _add_trade(book: Portfolio) -> None:
     """The ticket's button: the book with the trade becomes the workspace's (a callback, so it is saved
     before any part of the page runs again), and a note says what was added."""
-    state.replace_book(book, sample=state.CUSTOM)
+    state.replace_book(samples.edited(book), sample=state.CUSTOM)
     st.session_state[ADDED_KEY] = True
     st.session_state[ADDED_NOTE_KEY] = (f"Added to the book: {describe(book.positions[-1])}. The cards now show "
                                         "what the same trade would add again.")
@@ -256,7 +256,9 @@ def payoff_panel(where: str) -> None:
     asset = left.selectbox("Asset on the axis", coins, key=f"{key}_asset")
     if _days_range(ws.portfolio):
         # A move of the day reruns the chart alone (it reads the day itself: _payoff_day), not these controls.
-        right.slider("Days from now (T+n)", min_value=0, max_value=_days_range(ws.portfolio), value=0,
+        # No value=: it starts at min_value (day 0), and Streamlit warns of a value given with one kept through
+        # the Session State API (_keep_closed_tabs_inputs).
+        right.slider("Days from now (T+n)", min_value=0, max_value=_days_range(ws.portfolio),
                      key=f"{key}_days", on_change=st.rerun, args=([PAYOFF_FRAGMENT],),
                      help="The green line: the book after this many days, prices of the other coins and "
                           "volatilities held. The dashed line: at expiry.")

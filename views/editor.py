@@ -50,10 +50,13 @@ _ALLOWED = {
     "inverse perp": {"entry", "leverage", "isolated_margin"},
     "inverse future": {"entry", "leverage", "isolated_margin", "expiry"},
 }
-_REQUIRED = {"spot": set(), "perp": {"entry"}, "future": {"entry", "expiry"},
-             "call": {"strike", "expiry"}, "put": {"strike", "expiry"},
-             "coin call": {"strike", "expiry"}, "coin put": {"strike", "expiry"},
-             "inverse perp": {"entry"}, "inverse future": {"entry", "expiry"}}
+#: In the table's column order, so a half-typed row's first missing field is named first.
+_REQUIRED = {"spot": (), "perp": ("entry",), "future": ("entry", "expiry"),
+             "call": ("strike", "expiry"), "put": ("strike", "expiry"),
+             "coin call": ("strike", "expiry"), "coin put": ("strike", "expiry"),
+             "inverse perp": ("entry",), "inverse future": ("entry", "expiry")}
+#: The longest expiry the table takes, in days (the sliders' and the trade ticket's limit too).
+MAX_EXPIRY_DAYS = 3650.0
 _FIELD_HELP = {
     "entry": "entry price in USD", "strike": "strike in USD", "expiry": "days to expiry",
     "leverage": "leverage (x)", "isolated_margin": "isolated margin in USD",
@@ -132,6 +135,19 @@ def _removed(row: Mapping) -> bool:
     return bool(value) and not _blank(value)
 
 
+def removed_rows(frame: pd.DataFrame) -> list[int]:
+    """The row numbers (from 1) ticked to be removed in the edited table."""
+    return [number for number, (_, row) in enumerate(frame.iterrows(), start=1) if _removed(row)]
+
+
+def index_after_removal(index: int, removed: list[int]) -> int:
+    """Where the position at ``index`` (from 0) is once the rows ``removed`` (numbers from 1) are gone; 0 when
+    it is one of them."""
+    if index + 1 in removed:
+        return 0
+    return index - sum(1 for number in removed if number <= index)
+
+
 def restarts_table(frame: pd.DataFrame) -> bool:
     """Whether the edited table (:func:`table_frame`'s) must be drawn afresh from the book it makes: a row
     is ticked to be removed, or the blank last row was typed into (the table then needs a new blank row)."""
@@ -160,6 +176,9 @@ def _row_position(row: Mapping):
         if not _blank(row.get(name)):
             raise PortfolioError(f"{name}: {_a(kind)} has no {_FIELD_HELP[name]}; clear the cell.")
     values = {name: float(row[name]) for name in _ALLOWED[kind] if not _blank(row.get(name))}
+    if values.get("expiry", 0.0) > MAX_EXPIRY_DAYS:
+        raise PortfolioError(f"expiry: at most {MAX_EXPIRY_DAYS:,.0f} days (10 years); "
+                             f"{values['expiry']:,.6g} was typed.")
     qty = size if str(side).lower() == "long" else -size
     asset = str(row["asset"]).strip()
     if kind == "spot":

@@ -8,6 +8,7 @@ runs is read as it is now. Pure; no streamlit.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,21 @@ def load_sample(name: str) -> tuple[Portfolio, Market]:
         return Portfolio((), EMPTY_COLLATERAL, "Empty book", "No positions yet: type one into the table's empty row."), base_market()
     document = load_document(SAMPLES_DIR / name)
     return document.portfolio, apply_market_overrides(base_market(), document.market_overrides)
+
+
+#: What a book's title and story say once the user has changed its positions or collateral: a sample's title
+#: and story describe the book as loaded ("Long 1 BTC perp ... at 10x"), not the one on screen.
+CHANGED_SUFFIX = " (changed)"
+AS_LOADED = "As loaded, before your changes: "
+
+
+def edited(book: Portfolio) -> Portfolio:
+    """``book`` marked as changed by the user: its title ends with :data:`CHANGED_SUFFIX` and its story starts
+    with :data:`AS_LOADED` (once: a book already marked is returned as it is). The mark travels with the book
+    (files, share links), so whoever opens it is not told the story as if it still held."""
+    title = book.title if not book.title or book.title.endswith(CHANGED_SUFFIX) else book.title + CHANGED_SUFFIX
+    story = book.story if not book.story or book.story.startswith(AS_LOADED) else AS_LOADED + book.story
+    return book if (title, story) == (book.title, book.story) else dataclasses.replace(book, title=title, story=story)
 
 
 def sample_stories() -> list[dict[str, str]]:

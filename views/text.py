@@ -248,10 +248,19 @@ def _every(days: float) -> str:
     return f"about once every {years:,.0f} years"
 
 
-def distance_delta(fraction: float | None, sigmas: float | None) -> str | None:
-    """The distance to a liquidation price, under its card: '−8.9 % · 1.8 daily σ' (None: no price in range)."""
+#: Closer than this (a fraction of today's price) a distance reads "within 0.1 %", not "−0.0 %".
+NEAR = 0.0005
+
+
+def distance_delta(fraction: float | None, sigmas: float | None, already: bool = False) -> str | None:
+    """The distance to a liquidation price, under its card: '−8.9 % · 1.8 daily σ'; 'below maintenance now'
+    for an account already there (its card shows today's price); None with no price in range."""
+    if already:
+        return "below maintenance now"
     if fraction is None or sigmas is None:
         return None
+    if abs(fraction) < NEAR:
+        return "within 0.1 % of today's price"
     return f"{percent(fraction, signed=True)} · {sigmas:.1f} daily σ"
 
 
@@ -260,9 +269,12 @@ def read_distance(fraction: float | None, sigmas: float | None, daily_sigma: flo
         return "No liquidation price in range, so there is no distance to measure."
     if sigmas == 0:
         return "No distance left: the account is at or past its liquidation point."
+    if abs(fraction) < NEAR:
+        return (f"That is within 0.1 % of today's price: almost any {'fall' if fraction < 0 else 'rise'} "
+                "liquidates it.")
     often = _every(days_between) if days_between is not None else ""
     return (f"That is {percent(abs(fraction))} away, {sigmas:.1f} daily standard deviations "
-            f"(one daily σ = {percent(daily_sigma)}); a one-day move that large comes {often} "
+            f"(one daily σ at today's volatility = {percent(daily_sigma)}); a one-day move that large comes {often} "
             "(normal model; crypto has fatter tails).")
 
 
@@ -378,8 +390,11 @@ def read_spot_vol(with_vol, without_vol, today: float, fall: float = 0.2,
         return ""
     parts = " and ".join(f"{'adds' if value >= 0 else 'takes'} {money(abs(value))} {'to' if value >= 0 else 'off'} "
                          f"{mode} maintenance" for mode, value in added.items())
-    sentence = (f"At {price(at)} ({percent(1.0 - at / today)} below today), volatility rising as the price "
-                f"falls {parts}, against the same price with volatility unchanged.")
+    # Named as a test point ("a 20 % fall"): a user walk read "At $70,632 (19.7 % below today)" beside a
+    # liquidation card of $70,223 as that card's price.
+    sentence = (f"For a fall of about {percent(fall, decimals=0)} (a test point: {price(at)}, {percent(1.0 - at / today)} "
+                f"below today), volatility rising as the price falls {parts}, against the same price with "
+                "volatility unchanged.")
     if {"cross", "portfolio"} <= added.keys():
         cross, portfolio = added["cross"], added["portfolio"]
         if abs(cross - portfolio) < 0.5:
