@@ -19,8 +19,7 @@ from margin import load_portfolio
 from tests.app_support import typed_into_last_row
 from ui.state import Editors, Workspace
 from views.editor import adjust
-from views.samples import edited
-from views.samples import load_sample
+from views.samples import edited, load_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
