@@ -2,8 +2,8 @@
 
 A slider of "Adjust one position" changes one position of the book and nothing else, so its move does
 not rerun the page: its callback reruns only the fragments that show the book (:func:`book_fragments`:
-the positions table, the position picker when a label changes, the sidebar's summary and the narrow screens' strip, the
-workbench's ticket result, greeks and payoff, the download and the share link), all in one run; when
+the positions table, the position picker when a label changes, the sidebar's summary and the narrow
+screens' strip, the workbench's open tab, the download and the share link), all in one run; when
 something else shows the book too, the whole page. The other controls of the page rerun it whole.
 """
 

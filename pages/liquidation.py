@@ -25,12 +25,14 @@ def liquidation_panel() -> None:
     if not assets:
         st.info("The book has no position whose price can move. Add one on the Build page.")
         return
+    if st.session_state.get("liq_asset") not in (None, *assets):  # kept from another book: start afresh
+        del st.session_state["liq_asset"]
     left, middle, right = st.columns([1, 1, 2])
     asset = left.selectbox("Asset", assets, key="liq_asset")
     co_move = middle.checkbox("Other assets co-move", key="liq_co_move",
                               help="Other assets follow by their correlation-implied beta instead of standing still.")
-    elasticity = right.slider("Spot-vol elasticity (vol rises as price falls)", 0.0, 3.0, 0.0, 0.25,
-                              key="liq_elasticity",
+    elasticity = right.slider("Spot-vol elasticity (vol rises as price falls)", 0.0, 3.0,
+                              page.start_value("liq_elasticity", 0.0), 0.25, key="liq_elasticity",
                               help="vol' = vol × (P / today)^-k. 0 keeps vols fixed.")
     today = ws.market.prices[asset]
     modes = ("cross", "portfolio")

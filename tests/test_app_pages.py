@@ -678,3 +678,29 @@ def test_the_liquidation_page_reads_the_spot_vol_slider_from_both_curves(app):
     app.slider(key="liq_elasticity").set_value(1.5).run()
     assert not app.exception
     assert any("against the same price with volatility unchanged" in c.value for c in app.caption)
+
+
+def test_the_view_settings_of_liquidation_and_shocks_survive_a_visit_to_another_page(app):
+    """A user walk: Liquidation's asset and co-move reset after a look at Build (Streamlit forgets a widget's
+    value on a run that does not draw it); kept now (ui.page.KEPT_INPUTS), as are Shocks' held shocks."""
+    app.switch_page("pages/liquidation.py").run()
+    app.selectbox(key="liq_asset").select("ETH").run()
+    app.checkbox(key="liq_co_move").check().run()
+    app.slider(key="liq_elasticity").set_value(1.5).run()
+    app.switch_page("pages/shocks.py").run()
+    app.select_slider(key="shock_fixed_vol_mult").set_value(2.0).run()
+    assert not app.exception
+    app.switch_page("pages/build.py").run()
+    app.switch_page("pages/liquidation.py").run()
+    assert not app.exception
+    assert (app.selectbox(key="liq_asset").value, app.checkbox(key="liq_co_move").value,
+            app.slider(key="liq_elasticity").value) == ("ETH", True, 1.5)
+    ws = workspace(app)
+    expected = liquidation_price(ws.portfolio, ws.market, "ETH", "portfolio", co_move=True, spot_vol_elasticity=1.5)
+    assert metric_values(app)["Portfolio liquidation price"] == text.price(expected)
+    app.switch_page("pages/shocks.py").run()
+    assert app.select_slider(key="shock_fixed_vol_mult").value == 2.0
+    # A kept asset the book no longer holds starts afresh, with no error.
+    app.selectbox(key="sidebar_sample").set_value("05_short_strangle.json").run()
+    app.switch_page("pages/liquidation.py").run()
+    assert not app.exception and app.selectbox(key="liq_asset").value == "BTC"

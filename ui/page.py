@@ -124,6 +124,24 @@ class Slots:
     strip: DeltaGenerator | None
 
 
+#: View settings kept across pages: Streamlit forgets a widget's value on a run that does not draw it, so a
+#: teacher who looked at Build came back to Liquidation's asset, co-move and elasticity, and Shocks' held
+#: shocks, reset (a user walk). Written back through the Session State API at the start of every page's run.
+KEPT_INPUTS = ("liq_asset", "liq_co_move", "liq_elasticity", "shock_fixed_vol_mult", "shock_fixed_corr_shock")
+
+
+def _keep_view_inputs() -> None:
+    for key in KEPT_INPUTS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def start_value(key: str, default):
+    """A widget's ``value=`` argument: ``default`` on its first drawing, None once a value is kept for it
+    (:data:`KEPT_INPUTS`), which Streamlit then shows; given both, Streamlit warns in the server's log."""
+    return None if key in st.session_state else default
+
+
 def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
     """Set up the page; return the slots that :func:`end` fills with the summary.
 
@@ -133,6 +151,7 @@ def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
     """
     _leave_folder_mode()
     st.set_page_config(**PAGE_CONFIG)
+    _keep_view_inputs()
     state.get()  # creates the workspace (from ?book= on a session's first run)
     _follow_lesson_link(lesson_page)
     slot = Slots(sidebar.draw(), None)
