@@ -25,15 +25,17 @@ def liquidation_panel() -> None:
     if not assets:
         st.info("The book has no position whose price can move. Add one on the Build page.")
         return
-    if st.session_state.get("liq_asset") not in (None, *assets):  # kept from another book: start afresh
-        del st.session_state["liq_asset"]
     left, middle, right = st.columns([1, 1, 2])
-    asset = left.selectbox("Asset", assets, key="liq_asset")
-    co_move = middle.checkbox("Other assets co-move", key="liq_co_move",
+    kept_asset = page.kept("liq_asset", assets[0])  # a kept asset the book no longer holds: its first
+    asset = left.selectbox("Asset", assets, index=assets.index(kept_asset) if kept_asset in assets else 0,
+                           key="liq_asset")
+    co_move = middle.checkbox("Other assets co-move", value=page.kept("liq_co_move", False), key="liq_co_move",
                               help="Other assets follow by their correlation-implied beta instead of standing still.")
     elasticity = right.slider("Spot-vol elasticity (vol rises as price falls)", 0.0, 3.0,
-                              page.start_value("liq_elasticity", 0.0), 0.25, key="liq_elasticity",
+                              page.kept("liq_elasticity", 0.0), 0.25, key="liq_elasticity",
                               help="vol' = vol × (P / today)^-k. 0 keeps vols fixed.")
+    for key, value in (("liq_asset", asset), ("liq_co_move", co_move), ("liq_elasticity", elasticity)):
+        page.remember(key, value)  # for the viewer's return from another page (ui.page.KEPT_INPUTS)
     today = ws.market.prices[asset]
     modes = ("cross", "portfolio")
     if any(isinstance(p, (Perp, Future, *INVERSE_TYPES)) and p.asset == asset for p in ws.portfolio.positions):

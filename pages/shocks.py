@@ -42,8 +42,9 @@ def line_panel(along: str, fixed: str, options: list, label: str, title: str) ->
     """One line of the sweep with the slider that picks it: moving the slider redraws this chart only."""
     ws = state.get()
     key = f"shock_fixed_{fixed}"  # kept across pages (ui.page.KEPT_INPUTS)
-    held = st.select_slider(label, options=list(options), value=page.start_value(key, 1.0 if fixed == "vol_mult" else 0.0),
+    held = st.select_slider(label, options=list(options), value=page.kept(key, 1.0 if fixed == "vol_mult" else 0.0),
                             format_func=OPTION_LABELS[fixed], key=key)
+    page.remember(key, held)
     if fixed == "corr_shock":
         st.caption(scenario_text.read_corr_shock(held))
     else:

@@ -92,6 +92,27 @@ def test_moving_a_slider_reruns_and_changes_the_numbers(server, tab):
     assert before != after, "moving the first slider on the Liquidation page should change a number"
 
 
+def test_the_liquidation_settings_are_shown_as_kept_after_a_visit_to_build(server, tab):
+    """A user walk found Liquidation's settings reset after a look at Build; a first mend kept the value in the
+    server but the browser showed the slider at 0 (AppTest cannot see that): the slider, and the cards, must
+    both show the kept value."""
+    tab.goto(f"{server}/liquidation", wait_until="domcontentloaded")
+    wait_for_idle(tab)
+    slider = tab.locator(SLIDER).first
+    slider.focus()
+    for _ in range(4):
+        slider.press("ArrowRight")
+    wait_for_idle(tab)
+    shown = slider.input_value()
+    cards = metric_values(tab)
+    assert float(shown) == 1.0
+    go_to(tab, "Build")
+    go_to(tab, "Liquidation")
+    _no_exceptions(tab)
+    assert tab.locator(SLIDER).first.input_value() == shown
+    assert metric_values(tab) == cards
+
+
 def test_a_shared_link_restores_the_book_in_the_browser(server, tab):
     from margin import cross_margin, default_market, load_portfolio
     from margin.io import encode_share_token

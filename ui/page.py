@@ -124,22 +124,22 @@ class Slots:
     strip: DeltaGenerator | None
 
 
-#: View settings kept across pages: Streamlit forgets a widget's value on a run that does not draw it, so a
-#: teacher who looked at Build came back to Liquidation's asset, co-move and elasticity, and Shocks' held
-#: shocks, reset (a user walk). Written back through the Session State API at the start of every page's run.
+#: View settings kept across pages: Streamlit forgets a widget's value when the viewer goes to another page, so
+#: a teacher who looked at Build came back to Liquidation's asset, co-move and elasticity, and Shocks' held
+#: shocks, reset (a user walk). Each is remembered under a key of its own (:func:`remember`), which no page
+#: change clears, and given back to its widget as its starting value (:func:`kept`).
 KEPT_INPUTS = ("liq_asset", "liq_co_move", "liq_elasticity", "shock_fixed_vol_mult", "shock_fixed_corr_shock")
+_KEPT_PREFIX = "kept_view_"
 
 
-def _keep_view_inputs() -> None:
-    for key in KEPT_INPUTS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+def remember(key: str, value) -> None:
+    """Keep ``value``, the widget ``key``'s (one of :data:`KEPT_INPUTS`), for the viewer's return to its page."""
+    st.session_state[_KEPT_PREFIX + key] = value
 
 
-def start_value(key: str, default):
-    """A widget's ``value=`` argument: ``default`` on its first drawing, None once a value is kept for it
-    (:data:`KEPT_INPUTS`), which Streamlit then shows; given both, Streamlit warns in the server's log."""
-    return None if key in st.session_state else default
+def kept(key: str, default):
+    """The widget ``key``'s starting value: the one remembered for it (:func:`remember`), else ``default``."""
+    return st.session_state.get(_KEPT_PREFIX + key, default)
 
 
 def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
@@ -151,7 +151,6 @@ def begin(lesson_page: bool = False, summary_strip: bool = True) -> Slots:
     """
     _leave_folder_mode()
     st.set_page_config(**PAGE_CONFIG)
-    _keep_view_inputs()
     state.get()  # creates the workspace (from ?book= on a session's first run)
     _follow_lesson_link(lesson_page)
     slot = Slots(sidebar.draw(), None)
