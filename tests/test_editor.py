@@ -390,5 +390,5 @@ def test_a_half_typed_option_names_its_strike_first_and_a_decade_long_expiry_is_
     put = {"type": "put", "asset": "BTC", "side": "short", "size": 1.0}
     assert editor.frame_positions(pd.DataFrame([put]))[1] == ["Row 1, strike: a put needs its strike in USD."]
     assert editor.frame_positions(pd.DataFrame([{**put, "strike": 80_000.0, "expiry": 80_000.0}]))[1] == [
-        "Row 1, expiry: at most 3,650 days (10 years); 80,000 was typed."]
+        "Row 1, expiry: must be <= 3650, got 80000.0. Use days, 0 to 3650."]  # the engine's own check, named
     assert editor.frame_positions(pd.DataFrame([{**put, "strike": 80_000.0, "expiry": 3_650.0}]))[1] == []

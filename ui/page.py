@@ -134,6 +134,8 @@ _KEPT_PREFIX = "kept_view_"
 
 def remember(key: str, value) -> None:
     """Keep ``value``, the widget ``key``'s (one of :data:`KEPT_INPUTS`), for the viewer's return to its page."""
+    if key not in KEPT_INPUTS:
+        raise ValueError(f"{key!r} is not one of ui.page.KEPT_INPUTS: add it there, where the kept settings are listed")
     st.session_state[_KEPT_PREFIX + key] = value
 
 

@@ -55,8 +55,6 @@ _REQUIRED = {"spot": (), "perp": ("entry",), "future": ("entry", "expiry"),
              "call": ("strike", "expiry"), "put": ("strike", "expiry"),
              "coin call": ("strike", "expiry"), "coin put": ("strike", "expiry"),
              "inverse perp": ("entry",), "inverse future": ("entry", "expiry")}
-#: The longest expiry the table takes, in days (the sliders' and the trade ticket's limit too).
-MAX_EXPIRY_DAYS = 3650.0
 _FIELD_HELP = {
     "entry": "entry price in USD", "strike": "strike in USD", "expiry": "days to expiry",
     "leverage": "leverage (x)", "isolated_margin": "isolated margin in USD",
@@ -176,9 +174,6 @@ def _row_position(row: Mapping):
         if not _blank(row.get(name)):
             raise PortfolioError(f"{name}: {_a(kind)} has no {_FIELD_HELP[name]}; clear the cell.")
     values = {name: float(row[name]) for name in _ALLOWED[kind] if not _blank(row.get(name))}
-    if values.get("expiry", 0.0) > MAX_EXPIRY_DAYS:
-        raise PortfolioError(f"expiry: at most {MAX_EXPIRY_DAYS:,.0f} days (10 years); "
-                             f"{values['expiry']:,.6g} was typed.")
     qty = size if str(side).lower() == "long" else -size
     asset = str(row["asset"]).strip()
     if kind == "spot":
