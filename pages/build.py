@@ -25,6 +25,7 @@ SLIDER_ERROR_KEY = "build_slider_error"
 #: Keys of this page's fragments (st.rerun reruns them by these; :func:`book_fragments`).
 POSITIONS_FRAGMENT, PICK_FRAGMENT, SLIDERS_FRAGMENT = "build_book_table", "build_book_picker", "build_book_sliders"
 SHARE_FRAGMENT = "build_book_files"
+STABLES_OPEN_KEY = "build_stables_open"
 
 slot = page.begin()
 st.title("Build a book")
@@ -325,8 +326,11 @@ coin_pairs = [(a, b) for i, a in enumerate(book_coins) for b in book_coins[i + 1
 if coin_pairs:
     st.markdown("**Correlations** (−1 to 1) between the book's coins")
     correlation_inputs(coin_pairs)
-if stables:
-    with st.expander(f"Stablecoins ({', '.join(stables)}): price, volatility and correlations", expanded=False):
+# Drawn only while open (on_change="rerun"); closed, the market keeps the stablecoins' prices and correlations.
+stables_panel = st.expander(f"Stablecoins ({', '.join(stables)}): price, volatility and correlations",
+                            key=STABLES_OPEN_KEY, on_change="rerun") if stables else None
+if stables_panel is not None and stables_panel.open:
+    with stables_panel:
         st.caption(text.read_stablecoins(stables, ws.market.prices))
         market_inputs(stables)
         stable_pairs = [(a, b) for i, a in enumerate(book_assets) for b in book_assets[i + 1:]

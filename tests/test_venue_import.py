@@ -186,8 +186,29 @@ def uploader(at: AppTest):
     return at.file_uploader(key=import_panel.UPLOAD_KEY)
 
 
+def build_with_open(key: str) -> AppTest:
+    """The Build page after its first run, with the expander whose open state is ``key`` opened (each is drawn
+    only while open)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[key] = True
+    return at.run()
+
+
+def test_both_expanders_draw_their_forms_only_while_open():
+    from ui import import_panel
+
+    closed = AppTest.from_file(APP, default_timeout=60).run()
+    labels = [e.label for e in closed.expander]
+    assert import_panel.EXPANDER_LABEL in labels and any(label.startswith("Add a position by") for label in labels)
+    assert not closed.text_input and not closed.get("file_uploader")[1:], "a closed expander drew its form"
+    assert [t.key for t in build_with_open(import_panel.NAME_OPEN_KEY).text_input] == [import_panel.NAME_KEY]
+    assert uploader(build_with_open(import_panel.IMPORT_OPEN_KEY)).key == import_panel.UPLOAD_KEY
+
+
 def test_build_imports_deribits_example_and_selects_deribits_rule_sets():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    from ui import import_panel
+
+    at = build_with_open(import_panel.IMPORT_OPEN_KEY)
     collateral = at.session_state["workspace"].portfolio.collateral
     uploader(at).set_value(("deribit.json", payload("deribit_get_positions.json"), "application/json")).run()
     assert not at.exception and not [e.value for e in at.error]
@@ -203,7 +224,9 @@ def test_build_imports_deribits_example_and_selects_deribits_rule_sets():
 
 
 def test_build_refuses_a_bad_export_and_keeps_the_book():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    from ui import import_panel
+
+    at = build_with_open(import_panel.IMPORT_OPEN_KEY)
     before = at.session_state["workspace"]
     uploader(at).set_value(("binance.json", payload("binance_position_risk_v3_hedge.json"), "application/json")).run()
     assert not at.exception
@@ -214,9 +237,9 @@ def test_build_refuses_a_bad_export_and_keeps_the_book():
 
 
 def test_build_adds_a_position_by_name():
-    at = AppTest.from_file(APP, default_timeout=60).run()
     from ui import import_panel
 
+    at = build_with_open(import_panel.NAME_OPEN_KEY)
     at.text_input(key=import_panel.NAME_KEY).set_value("ETH-PERPETUAL")
     at.selectbox(key=import_panel.SIDE_KEY).set_value("short")
     at.number_input(key=import_panel.SIZE_KEY).set_value(5000.0)

@@ -33,6 +33,11 @@ UPLOAD_KEY = "venue_import_upload"
 DONE_KEY = "venue_import_done"  # (file_id, ImportResult | None, error | None)
 MESSAGE_KEY = "venue_import_message"
 EXPANDER_LABEL = "Import positions from a venue export (Deribit, OKX, Binance JSON)"
+#: The two expanders' open states. Each is drawn only while open (on_change="rerun"): closed, it costs each of
+#: Build's reruns one element, not its form's half dozen (every element on the page costs a slider's move
+#: about a millisecond in the browser: docs/performance.md).
+NAME_OPEN_KEY = "name_entry_open"
+IMPORT_OPEN_KEY = "venue_import_open"
 
 
 def _add_by_name() -> None:
@@ -57,8 +62,18 @@ def _add_by_name() -> None:
 
 
 def name_box(ws: state.Workspace, table_errors: bool) -> None:
-    """The "Add by instrument name" form, under the positions table."""
-    with st.expander("Add a position by its venue name (Deribit, OKX, Binance)", expanded=False):
+    """The "Add by instrument name" form, under the positions table (drawn while its expander is open)."""
+    panel = st.expander("Add a position by its venue name (Deribit, OKX, Binance)", key=NAME_OPEN_KEY,
+                        on_change="rerun")
+    if panel.open:
+        _name_form(panel, ws, table_errors)
+    message = st.session_state.pop(NAME_MESSAGE_KEY, None)
+    if message:
+        (st.success if message[0] == "success" else st.error)(message[1])
+
+
+def _name_form(panel, ws: state.Workspace, table_errors: bool) -> None:
+    with panel:
         st.caption(f"Expiries count days from the market's date, {live_panel.market_date(ws):%d %b %Y}. "
                    "Accepted names: " + "; ".join(ACCEPTED_PATTERNS) + ".")
         if table_errors:
@@ -76,9 +91,6 @@ def name_box(ws: state.Workspace, table_errors: bool) -> None:
             entry_col.number_input("Entry (USD, optional)", min_value=0.0, value=None, key=ENTRY_KEY, format="%.6g",
                                    help="blank: today's price for a perp or future; an option's premium, display only")
             st.form_submit_button("Add to the book", on_click=_add_by_name)
-    message = st.session_state.pop(NAME_MESSAGE_KEY, None)
-    if message:
-        (st.success if message[0] == "success" else st.error)(message[1])
 
 
 def _apply(result: ImportResult, file_name: str) -> None:
@@ -111,8 +123,14 @@ def _preview(result: ImportResult) -> pd.DataFrame:
 
 
 def draw(ws: state.Workspace) -> None:
-    """The import expander (after the page's portfolio uploader, which stays the page's first)."""
-    with st.expander(EXPANDER_LABEL, expanded=False):
+    """The import expander (after the page's portfolio uploader, which stays the page's first), drawn while open."""
+    if MESSAGE_KEY in st.session_state:
+        st.session_state[IMPORT_OPEN_KEY] = True  # the import's note is said inside it
+    panel = st.expander(EXPANDER_LABEL, key=IMPORT_OPEN_KEY, on_change="rerun")
+    if not panel.open:
+        st.session_state.pop(DONE_KEY, None)
+        return
+    with panel:
         st.caption("Save the JSON your venue returns for its positions (Deribit private/get_positions, OKX GET "
                    "/api/v5/account/positions, Binance GET /fapi/v2 or v3/positionRisk) and load it here. No keys, "
                    "nothing online. Sizes in contracts are converted with the venue's published contract values; "
