@@ -705,19 +705,3 @@ def test_the_view_settings_of_liquidation_and_shocks_survive_a_visit_to_another_
     app.switch_page("pages/liquidation.py").run()
     assert not app.exception and app.selectbox(key="liq_asset").value == "BTC"
 
-
-def test_the_stablecoins_inputs_are_drawn_while_their_expander_is_open_and_still_change_the_market(app):
-    """Folded away (drawn only while open: each element on the page costs every rerun), and opened they edit the
-    market as before; closed, the market keeps the stablecoin's price."""
-    stable_inputs = [n for n in app.number_input if n.label.startswith("USDC")]
-    assert not stable_inputs, "the closed stablecoins expander drew its inputs"
-    assert any(e.label.startswith("Stablecoins (USDC)") for e in app.expander)
-    app.session_state["build_stables_open"] = True  # pages/build.py STABLES_OPEN_KEY
-    app.run()
-    price = next(n for n in app.number_input if n.label == "USDC price (USD)")
-    price.set_value(0.97).run()
-    assert not app.exception
-    assert workspace(app).market.prices["USDC"] == pytest.approx(0.97)
-    app.session_state["build_stables_open"] = False
-    app.run()
-    assert workspace(app).market.prices["USDC"] == pytest.approx(0.97)

@@ -204,6 +204,10 @@ def test_stablecoins_are_folded_away_but_editable(app):
     ws = app.session_state["workspace"]
     stables = [a for a in ws.portfolio.assets() if is_stablecoin(a)]
     assert stables and coins
+    # Drawn only while open (each element on the page costs every rerun: docs/performance.md).
+    assert not any(label.startswith(stables[0]) for label in coins), "the closed expander drew its inputs"
+    app.session_state["build_stables_open"] = True  # pages/build.py STABLES_OPEN_KEY
+    app.run()
     folded = next(e for e in app.expander if e.label.startswith("Stablecoins"))
     inside = [n.label for n in folded.number_input]
     for asset in stables:
@@ -216,6 +220,9 @@ def test_stablecoins_are_folded_away_but_editable(app):
     price = next(n for n in folded.number_input if n.label == f"{stables[0]} price (USD)")
     price.set_value(0.9).run()
     assert not app.exception and app.session_state["workspace"].market.prices[stables[0]] == pytest.approx(0.9)
+    app.session_state["build_stables_open"] = False  # folded again: the market keeps the depeg
+    app.run()
+    assert app.session_state["workspace"].market.prices[stables[0]] == pytest.approx(0.9)
 
 
 # -- coin-margined (inverse) rows: sized in USD of face value, settled in the coin ------------------------
