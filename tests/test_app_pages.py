@@ -704,4 +704,3 @@ def test_the_view_settings_of_liquidation_and_shocks_survive_a_visit_to_another_
     app.selectbox(key="sidebar_sample").set_value("05_short_strangle.json").run()
     app.switch_page("pages/liquidation.py").run()
     assert not app.exception and app.selectbox(key="liq_asset").value == "BTC"
-
