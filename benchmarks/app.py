@@ -455,7 +455,7 @@ def every_slider(tries: int, pages: tuple[str, ...], root: Path, with_loads: boo
     load against the minimal app's (:func:`_sitting`), printed per sitting; with ``sittings`` > 1, each
     drawn ratio's median over the sittings and its range last. One sitting's ratio moves by 0.2-0.4x from
     the next on this machine (docs/performance.md), so a ratio near a target needs several."""
-    drawn_ratios: dict[str, list[float]] = {}
+    drawn_ratios: dict[str, list[float | None]] = {}
     for sitting in range(sittings):
         rows, loads = _sitting(tries, pages, root, with_loads)
         if sittings > 1:
