@@ -67,9 +67,11 @@ def _check_against_grid(book: Portfolio, market, params, step: float = 1e-4) -> 
     for asset, (slope, curvature) in _grid_differences(book, market, params, step).items():
         spot = market.prices[asset]
         row = units.loc[asset] if asset in units.index else dict.fromkeys(GREEK_COLUMNS, 0.0)
-        # Round-off scales with the unit's gross exposure (a hedged unit nets two large P&Ls): each
-        # revalued P&L is good to ~1e-13 of it, and a second difference divides that by step^2.
-        gross = float(greeks.positions.loc[greeks.positions["asset"] == asset, "delta_usd"].abs().sum()) + 1.0
+        # Round-off scales with the unit's gross value (a hedged unit nets two large P&Ls; a deep in-the-money
+        # option is worth about its strike while its delta is a coin's price): each revalued P&L is good to
+        # ~1e-13 of it, and a second difference divides that by step^2.
+        options = sum(abs(p.qty) * p.strike for p in book.positions if isinstance(p, Option) and p.asset == asset)
+        gross = float(greeks.positions.loc[greeks.positions["asset"] == asset, "delta_usd"].abs().sum()) + options + 1.0
         assert row["delta_usd"] == pytest.approx(slope, rel=1e-4, abs=1e-9 * gross), asset
         assert row["gamma"] * spot**2 == pytest.approx(curvature, rel=2e-3, abs=1e-13 * gross / step**2), asset
 
